@@ -1,0 +1,184 @@
+"""Publishing document versions and signing them. Each writes its audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from sentinel.agreements.models import (
+    AssuranceLevel,
+    Channel,
+    ConsentApproval,
+    Document,
+    DocumentKind,
+    DpaSignature,
+)
+from sentinel.audit.actors import Actor
+from sentinel.audit.models import AuditEvent
+from sentinel.audit.services import record
+from sentinel.clinics.models import Clinic
+from sentinel.lib.errors import DomainError
+
+SIGNING_LEVELS = {AssuranceLevel.SUBSTANTIAL, AssuranceLevel.HIGH}
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The person signing, as their MitID Erhverv login tells us."""
+
+    person_uuid: uuid.UUID
+    name: str
+    cvr: str
+    assurance_level: str
+    may_sign: bool
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.clinic_user(self.person_uuid, self.name)
+
+
+@transaction.atomic
+def publish_document(
+    *,
+    by: Actor,
+    kind: str,
+    title: str,
+    text: str,
+    published_on: dt.date,
+    is_sample: bool = False,
+) -> Document:
+    """Publish the next version of ``kind``. From ``published_on`` on, earlier signatures are
+    outdated and collection waits for a new one."""
+    if kind not in DocumentKind.values:
+        raise DomainError("invalid_kind", f"unknown document kind {kind!r}")
+    if not text.strip():
+        raise DomainError("empty_text", "a document needs its text", "Dokumentet mangler tekst")
+    latest = Document.objects.filter(kind=kind).aggregate(v=Max("version"))["v"] or 0
+    document = Document.objects.create(
+        kind=kind,
+        version=latest + 1,
+        title=title,
+        text=text,
+        published_on=published_on,
+        is_sample=is_sample,
+    )
+    record(
+        by=by,
+        action=AuditEvent.Action.DOCUMENT_PUBLISHED,
+        obj=document,
+        details={
+            "kind": kind,
+            "version": document.version,
+            "sha256": document.sha256,
+            "published_on": published_on.isoformat(),
+        },
+    )
+    return document
+
+
+def _sign(
+    *,
+    model: type[DpaSignature] | type[ConsentApproval],
+    kind: str,
+    action: str,
+    clinic: Clinic,
+    signer: Signer,
+    channel: str,
+    at: dt.datetime | None,
+) -> DpaSignature | ConsentApproval:
+    when = at or timezone.now()
+    label_en = "data processing agreement" if kind == DocumentKind.DPA else "practice consent"
+    label_da = "databehandleraftalen" if kind == DocumentKind.DPA else "samtykkeerklæringen"
+    if signer.cvr != clinic.cvr:
+        raise DomainError(
+            "wrong_cvr",
+            f"the signer acts for CVR {signer.cvr}, but the clinic's CVR is {clinic.cvr}",
+            f"Du er logget ind for CVR {signer.cvr}, men klinikkens CVR er {clinic.cvr}.",
+        )
+    if not signer.may_sign:
+        raise DomainError(
+            "no_signing_right",
+            f"the signer may not sign for CVR {clinic.cvr}",
+            f"Du har ikke ret til at underskrive for CVR {clinic.cvr}. "
+            "Bed den tegningsberettigede om at logge ind.",
+        )
+    if signer.assurance_level not in SIGNING_LEVELS:
+        raise DomainError(
+            "assurance_too_low",
+            f"signing the {label_en} needs assurance level substantial or high",
+            f"Underskrift kræver MitID på sikringsniveau betydelig eller høj; log ind igen "
+            f"for at underskrive {label_da}.",
+        )
+    if channel not in Channel.values:
+        raise DomainError("invalid_channel", f"unknown channel {channel!r}")
+    document = Document.objects.current(kind, timezone.localdate(when))
+    if document is None:
+        raise DomainError(
+            "no_document",
+            f"no {label_en} is published yet",
+            f"Der er endnu ikke offentliggjort {label_da}.",
+        )
+    existing = model.objects.filter(clinic=clinic, document=document).first()
+    if existing is not None:
+        return existing
+    signature = model.objects.create(
+        clinic=clinic,
+        document=document,
+        signed_at=when,
+        signer_uuid=signer.person_uuid,
+        signer_name=signer.name,
+        signer_cvr=signer.cvr,
+        assurance_level=signer.assurance_level,
+        channel=channel,
+    )
+    record(
+        by=signer.actor,
+        action=action,
+        clinic=clinic,
+        obj=signature,
+        details={
+            "version": document.version,
+            "sha256": document.sha256,
+            "channel": channel,
+            "assurance_level": signer.assurance_level,
+            "effective_at": when.isoformat(),
+        },
+    )
+    return signature
+
+
+@transaction.atomic
+def sign_dpa(
+    *, clinic: Clinic, signer: Signer, channel: str, at: dt.datetime | None = None
+) -> DpaSignature:
+    """Record ``signer``'s signature of the DPA version in force; signing it again is a no-op."""
+    return _sign(  # type: ignore[return-value]
+        model=DpaSignature,
+        kind=DocumentKind.DPA,
+        action=AuditEvent.Action.DPA_SIGNED,
+        clinic=clinic,
+        signer=signer,
+        channel=channel,
+        at=at,
+    )
+
+
+@transaction.atomic
+def approve_consent(
+    *, clinic: Clinic, signer: Signer, channel: str, at: dt.datetime | None = None
+) -> ConsentApproval:
+    """Record ``signer``'s approval of the consent version in force; approving twice is a no-op."""
+    return _sign(  # type: ignore[return-value]
+        model=ConsentApproval,
+        kind=DocumentKind.CONSENT,
+        action=AuditEvent.Action.CONSENT_APPROVED,
+        clinic=clinic,
+        signer=signer,
+        channel=channel,
+        at=at,
+    )

@@ -1,0 +1,72 @@
+"""Reading a clinic's standing on the DPA and the consent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.utils import timezone
+
+from sentinel.agreements.models import (
+    ConsentApproval,
+    Document,
+    DocumentKind,
+    DpaSignature,
+    SignatureBase,
+)
+
+
+class Standing(StrEnum):
+    CURRENT = "current"
+    OUTDATED = "outdated"
+    MISSING = "missing"
+
+
+SIGNATURE_MODEL: dict[str, type[DpaSignature] | type[ConsentApproval]] = {
+    DocumentKind.DPA: DpaSignature,
+    DocumentKind.CONSENT: ConsentApproval,
+}
+
+
+@dataclass(frozen=True)
+class AgreementState:
+    kind: str
+    standing: Standing
+    current_document: Document | None
+    latest_signature: SignatureBase | None
+    first_signed_at: dt.datetime | None
+
+    @property
+    def ok(self) -> bool:
+        return self.standing is Standing.CURRENT
+
+
+def agreement_state(clinic: object, kind: str, on: dt.date | None = None) -> AgreementState:
+    """Whether ``clinic`` has signed the version of ``kind`` in force on ``on``.
+
+    Only signatures made by ``on`` count, so the answer for a past day is the answer that day.
+    """
+    day = on or timezone.localdate()
+    current = Document.objects.current(kind, day)
+    signatures = (
+        SIGNATURE_MODEL[kind]
+        .objects.filter(clinic=clinic, signed_at__date__lte=day)
+        .select_related("document")
+        .order_by("signed_at", "id")
+    )
+    signed = list(signatures)
+    latest = max(signed, key=lambda s: (s.document.version, s.signed_at), default=None)
+    if current is not None and any(s.document_id == current.pk for s in signed):
+        standing = Standing.CURRENT
+    elif signed:
+        standing = Standing.OUTDATED
+    else:
+        standing = Standing.MISSING
+    return AgreementState(
+        kind=kind,
+        standing=standing,
+        current_document=current,
+        latest_signature=latest,
+        first_signed_at=signed[0].signed_at if signed else None,
+    )

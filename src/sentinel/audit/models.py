@@ -1,0 +1,77 @@
+"""The append-only audit log.
+
+Every signature, consent, enrolment change, activation, credential change, export and view of
+person-identifiable data writes one ``AuditEvent`` in the same transaction as the change it
+records. Rows are never updated or deleted: the model refuses it, and on PostgreSQL a trigger
+refuses it too (see migration 0002).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove an audit row."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: object) -> int:
+        raise AppendOnlyError("the audit log is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("the audit log is append-only")
+
+    def for_clinic(self, clinic: object) -> AuditEventQuerySet:
+        return self.filter(clinic=clinic)
+
+
+class AuditEvent(models.Model):
+    class ActorKind(models.TextChoices):
+        SYSTEM = "system", "System"
+        VENDOR = "vendor", "Systemhus"
+        CLINIC_USER = "clinic_user", "Klinikbruger"
+        STAFF = "staff", "Sentinel-medarbejder"
+
+    class Action(models.TextChoices):
+        CLINIC_REGISTERED = "clinic.registered"
+        VENDOR_CREATED = "vendor.created"
+        ACTIVATED = "activation.activated"
+        DEACTIVATED = "activation.deactivated"
+        DOCUMENT_PUBLISHED = "document.published"
+        DPA_SIGNED = "dpa.signed"
+        CONSENT_APPROVED = "consent.approved"
+        PROJECT_CREATED = "project.created"
+        SPECIFICATION_PUBLISHED = "specification.published"
+        ENROLLED = "enrolment.enrolled"
+        UNENROLLED = "enrolment.unenrolled"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor_kind = models.CharField(max_length=20, choices=ActorKind.choices)
+    actor_id = models.CharField(max_length=100)
+    actor_name = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=50, choices=Action.choices, db_index=True)
+    clinic = models.ForeignKey(
+        "clinics.Clinic", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    object_type = models.CharField(max_length=50, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["clinic", "at"], name="audit_clinic_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_kind}:{self.actor_id} {self.action}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("the audit log is append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("the audit log is append-only")

@@ -1,0 +1,77 @@
+"""``sentinel`` — the front door for people and scripts.
+
+It wraps Django's management commands and adds the ones Sentinel needs. Errors give a
+one-line message on standard error and a non-zero exit code, never a traceback:
+
+    exit 1  the command refused (unknown ydernummer, bad arguments)
+    exit 2  configuration is wrong (a setting, a missing variable)
+    exit 3  the database is not there, not reachable, or not migrated
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+USAGE = """\
+usage: sentinel COMMAND [options]
+
+Commands:
+  demo                      set up the embedded database with a synthetic nation and serve it
+  serve [--host H] [--port P]
+                            run the web service (default 127.0.0.1:8000)
+  migrate                   create or update the database tables
+  status YDERNUMMER [--json]
+                            the status check of one clinic
+  manage COMMAND ...        any other Django management command
+
+Run 'sentinel COMMAND --help' for a command's options.
+"""
+
+EXIT_REFUSED = 1
+EXIT_CONFIG = 2
+EXIT_DATABASE = 3
+
+
+def _fail(code: int, message: str) -> int:
+    first_line = (message.strip().splitlines() or ["unknown error"])[0]
+    print(f"sentinel: {first_line}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(USAGE, end="")
+        return 0
+    if args[0] == "manage":
+        args = args[1:]
+    if args and args[0] == "demo":
+        os.environ.setdefault("SENTINEL_DEMO", "true")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sentinel.settings")
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        import django
+
+        django.setup()
+    except ImproperlyConfigured as exc:
+        return _fail(EXIT_CONFIG, f"configuration error: {exc}")
+
+    from django.core.management import execute_from_command_line
+    from django.db import Error as DatabaseError
+
+    try:
+        execute_from_command_line(["sentinel", *args])
+    except DatabaseError as exc:
+        return _fail(EXIT_DATABASE, f"database error: {exc}")
+    except ImproperlyConfigured as exc:
+        return _fail(EXIT_CONFIG, f"configuration error: {exc}")
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Clinics, vendors (systemhuse) and the activations that connect them.
+
+- A *clinic* (klinik/praksis) is identified by its ydernummer; it acts under a CVR number.
+- *Speciale* is the clinic's specialty code in the collective agreement: 51 almen fysioterapi,
+  57 ridefysioterapi (chiropractic and general practice come later).
+- A *vendor* (systemhus) makes the practice system the clinic works in. It activates Sentinel
+  for a clinic, which is what lets data flow; an ``Activation`` row records one such period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from sentinel.lib import identifiers, refdata
+
+
+def _as_validation_error(fn: Callable[[object], str], value: object) -> None:
+    try:
+        fn(value)
+    except identifiers.InvalidIdentifier as exc:
+        raise ValidationError(exc.message_en, code=exc.code) from None
+
+
+def validate_cvr(value: object) -> None:
+    _as_validation_error(identifiers.validate_cvr, value)
+
+
+def validate_ydernummer(value: object) -> None:
+    _as_validation_error(identifiers.validate_ydernummer, value)
+
+
+def validate_sor_id(value: object) -> None:
+    _as_validation_error(identifiers.validate_sor_id, value)
+
+
+def validate_municipality_code(value: str) -> None:
+    if value not in refdata.municipalities():
+        raise ValidationError(f"unknown municipality code {value!r}", code="invalid_municipality")
+
+
+class Speciale(models.TextChoices):
+    ALMEN_FYSIOTERAPI = "51", "Almen fysioterapi"
+    RIDEFYSIOTERAPI = "57", "Ridefysioterapi"
+
+
+class RegionCode(models.TextChoices):
+    NORDJYLLAND = "DK-81", "Region Nordjylland"
+    MIDTJYLLAND = "DK-82", "Region Midtjylland"
+    SYDDANMARK = "DK-83", "Region Syddanmark"
+    HOVEDSTADEN = "DK-84", "Region Hovedstaden"
+    SJAELLAND = "DK-85", "Region Sjælland"
+
+
+class Clinic(models.Model):
+    ydernummer = models.CharField(max_length=6, unique=True, validators=[validate_ydernummer])
+    cvr = models.CharField("CVR", max_length=8, validators=[validate_cvr], db_index=True)
+    sor_id = models.CharField("SOR id", max_length=18, blank=True, validators=[validate_sor_id])
+    name = models.CharField(max_length=200)
+    speciale = models.CharField(max_length=2, choices=Speciale.choices)
+    region_code = models.CharField(max_length=5, choices=RegionCode.choices, blank=True)
+    municipality_code = models.CharField(
+        max_length=4, blank=True, validators=[validate_municipality_code]
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["ydernummer"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ydernummer})"
+
+    def clean(self) -> None:
+        municipality = refdata.municipalities().get(self.municipality_code)
+        if municipality and municipality.region_code:
+            if not self.region_code:
+                self.region_code = municipality.region_code
+            elif self.region_code != municipality.region_code:
+                raise ValidationError(
+                    {
+                        "municipality_code": (
+                            f"municipality {self.municipality_code} ({municipality.name}) lies in "
+                            f"{municipality.region_code}, not {self.region_code}"
+                        )
+                    },
+                    code="region_mismatch",
+                )
+
+
+class Vendor(models.Model):
+    """A systemhus: the company behind a practice system."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    menu_help_da = models.TextField(
+        "where the Sentinel menu is (Danish)",
+        blank=True,
+        help_text="Shown to the vendor's clinics: where to find the Sentinel menu.",
+    )
+    menu_help_en = models.TextField("where the Sentinel menu is (English)", blank=True)
+    support_phone = models.CharField(max_length=30, blank=True)
+    support_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActivationQuerySet(models.QuerySet["Activation"]):
+    def active(self) -> ActivationQuerySet:
+        return self.filter(deactivated_at__isnull=True)
+
+
+class Activation(models.Model):
+    """One period in which a vendor had Sentinel activated for a clinic (history is kept)."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="activations")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="activations")
+    activated_at = models.DateTimeField(default=timezone.now)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ActivationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-activated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "vendor"],
+                condition=Q(deactivated_at__isnull=True),
+                name="one_open_activation_per_clinic_vendor",
+            ),
+            models.CheckConstraint(
+                condition=Q(deactivated_at__isnull=True)
+                | Q(deactivated_at__gte=models.F("activated_at")),
+                name="activation_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} → {self.clinic}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.deactivated_at is None

@@ -1,0 +1,6 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def sentinel(request: HttpRequest) -> dict[str, object]:
+    return {"demo": settings.DEMO}

@@ -1,0 +1,51 @@
+"""``sentinel demo``: migrate the embedded database, build the synthetic nation, serve it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError, CommandParser
+
+from sentinel.clinics.models import Clinic
+from sentinel.core.command import SentinelCommand
+from sentinel.core.server import run_server
+from sentinel.demo.nation import build_nation
+
+
+class Command(SentinelCommand):
+    help = "Set up the demo: migrate, create a synthetic nation of clinics, and serve it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--clinics", type=int, default=320, help="clinics to create")
+        parser.add_argument("--no-serve", action="store_true", help="set up the data, then stop")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["clinics"] < 1:
+            raise CommandError("--clinics must be at least 1")
+        where = settings.SQLITE_PATH if settings.EMBEDDED else "the database in DATABASE_URL"
+        self.stdout.write(f"Setting up the database ({where}) …")
+        call_command("migrate", verbosity=0, interactive=False)
+        self.stdout.write("Creating the synthetic nation of clinics …")
+        created = build_nation(clinics_count=options["clinics"], progress=self.stdout.write)
+        total = Clinic.objects.count()
+        if created:
+            summary = ", ".join(f"{name} {count}" for name, count in sorted(created.items()))
+            self.stdout.write(f"Created {sum(created.values())} clinics ({summary}).")
+        else:
+            self.stdout.write("The demo data was already there; nothing added.")
+        self.stdout.write(f"{total} clinics in the demo.")
+        if options["no_serve"]:
+            return
+        base = f"http://{options['host']}:{options['port']}"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nOpen {base}/demo/ for the demo clinics and their status checks\n"
+                f"(or {base}/ for the front page). Ctrl-C stops the server.\n"
+                f"On the command line: sentinel status 900001\n"
+            )
+        )
+        run_server(host=options["host"], port=options["port"])

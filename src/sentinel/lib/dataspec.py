@@ -1,0 +1,133 @@
+"""A project's data specification: exactly which data a project collects.
+
+The specification is machine-readable and is what the collection gate and minimisation obey:
+a record is collected for a project only when its type and speciale are listed and its codes
+pass the filter; only the listed fields are kept. Stored as JSON, validated here::
+
+    {
+      "record_types": ["episode"],
+      "fields": ["patient_cpr", "speciale", "course_type", "start_date", "end_date", "diagnoses"],
+      "specialities": ["51", "57"],
+      "icpc2_filter": {"chapters": [], "codes": []},   # empty lists: every ICPC-2 code
+      "person_identifiable_worklist": true   # CPR kept encrypted for the clinic's worklist
+    }
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sentinel.lib.errors import DomainError
+
+# Fields of each record type the pipeline knows, with a Danish label for the portal's
+# plain-language list of what is collected.
+KNOWN_FIELDS: dict[str, dict[str, str]] = {
+    "episode": {
+        "patient_cpr": "Patientens CPR-nummer (gemmes kun pseudonymiseret eller krypteret)",
+        "speciale": "Speciale (fx 51 almen fysioterapi)",
+        "course_type": "Type af struktureret forløb",
+        "start_date": "Forløbets startdato",
+        "end_date": "Forløbets slutdato",
+        "diagnoses": "ICPC-2-diagnosekoder med tidspunkt for registrering",
+        "practitioner_initials": "Behandlerens initialer",
+        "services": "Ydelser (ydelseskode og dato)",
+    },
+}
+KNOWN_SPECIALITIES = {"51", "57"}
+ICPC2_CHAPTERS = set("ABDFHKLNPRSTUWXYZ")
+_ICPC2_CODE = re.compile(r"[ABDFHKLNPRSTUWXYZ]\d\d")
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    record_types: tuple[str, ...]
+    fields: tuple[str, ...]
+    specialities: tuple[str, ...]
+    icpc2_chapters: tuple[str, ...] = ()
+    icpc2_codes: tuple[str, ...] = ()
+    person_identifiable_worklist: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "record_types": list(self.record_types),
+            "fields": list(self.fields),
+            "specialities": list(self.specialities),
+            "icpc2_filter": {
+                "chapters": list(self.icpc2_chapters),
+                "codes": list(self.icpc2_codes),
+            },
+            "person_identifiable_worklist": self.person_identifiable_worklist,
+        }
+
+    def field_labels_da(self) -> list[tuple[str, str]]:
+        labels: list[tuple[str, str]] = []
+        for record_type in self.record_types:
+            known = KNOWN_FIELDS[record_type]
+            labels.extend((name, known[name]) for name in self.fields if name in known)
+        return labels
+
+
+def _invalid(message: str) -> DomainError:
+    return DomainError("invalid_data_specification", message)
+
+
+def _string_list(raw: dict[str, Any], key: str) -> list[str]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _invalid(f"{key} must be a list of strings")
+    return value
+
+
+def parse_spec(raw: Any) -> DataSpec:
+    """Validate a JSON data specification; raises ``DomainError`` naming what is wrong."""
+    if not isinstance(raw, dict):
+        raise _invalid("a data specification is a JSON object")
+    unknown_keys = set(raw) - {
+        "record_types",
+        "fields",
+        "specialities",
+        "icpc2_filter",
+        "person_identifiable_worklist",
+    }
+    if unknown_keys:
+        raise _invalid(f"unknown keys: {', '.join(sorted(unknown_keys))}")
+    record_types = _string_list(raw, "record_types")
+    if not record_types:
+        raise _invalid("record_types must name at least one record type")
+    for record_type in record_types:
+        if record_type not in KNOWN_FIELDS:
+            raise _invalid(f"unknown record type {record_type!r}")
+    fields = _string_list(raw, "fields")
+    allowed = {f for t in record_types for f in KNOWN_FIELDS[t]}
+    unknown_fields = [f for f in fields if f not in allowed]
+    if unknown_fields:
+        raise _invalid(f"fields the pipeline does not know: {', '.join(unknown_fields)}")
+    specialities = _string_list(raw, "specialities")
+    bad_specialities = [s for s in specialities if s not in KNOWN_SPECIALITIES]
+    if not specialities or bad_specialities:
+        raise _invalid(
+            f"specialities must be some of {sorted(KNOWN_SPECIALITIES)}, got {specialities}"
+        )
+    code_filter = raw.get("icpc2_filter", {}) or {}
+    if not isinstance(code_filter, dict) or set(code_filter) - {"chapters", "codes"}:
+        raise _invalid("icpc2_filter takes only 'chapters' and 'codes'")
+    chapters = _string_list(code_filter, "chapters")
+    codes = _string_list(code_filter, "codes")
+    if any(c not in ICPC2_CHAPTERS for c in chapters):
+        raise _invalid(f"icpc2_filter.chapters must be ICPC-2 chapter letters, got {chapters}")
+    if any(not _ICPC2_CODE.fullmatch(c) for c in codes):
+        raise _invalid(f"icpc2_filter.codes must be ICPC-2 codes like L03, got {codes}")
+    worklist = raw.get("person_identifiable_worklist", False)
+    if not isinstance(worklist, bool):
+        raise _invalid("person_identifiable_worklist must be true or false")
+    return DataSpec(
+        record_types=tuple(record_types),
+        fields=tuple(dict.fromkeys(fields)),
+        specialities=tuple(specialities),
+        icpc2_chapters=tuple(chapters),
+        icpc2_codes=tuple(codes),
+        person_identifiable_worklist=worklist,
+    )

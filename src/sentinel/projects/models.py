@@ -1,0 +1,127 @@
+"""Projects, their data specifications, and clinics' enrolments.
+
+A *project* is a defined data collection with a specific focus and a public description that
+says exactly which data is collected and with whom it may be shared (the seed guide's
+"Hvad er et projekt?"). Its machine-readable ``DataSpecification`` is versioned: data is
+collected under the version in force on the record's date. An ``Enrolment`` is one period in
+which a clinic takes part (tilmelding → framelding); re-enrolling opens a new period, so the
+history is never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from sentinel.lib.dataspec import DataSpec, parse_spec
+from sentinel.lib.errors import DomainError
+
+
+def validate_spec_json(value: object) -> None:
+    try:
+        parse_spec(value)
+    except DomainError as exc:
+        raise ValidationError(exc.message_en, code=exc.code) from None
+
+
+class Project(models.Model):
+    code = models.SlugField(unique=True, help_text="Stable machine name, e.g. diagnosekodning.")
+    name = models.CharField(max_length=200)
+    summary_da = models.CharField(max_length=300)
+    description_da = models.TextField()
+    description_en = models.TextField(blank=True)
+    recipients_da = models.TextField(
+        "with whom data may be shared (Danish)",
+        blank=True,
+        help_text="Named recipients of aggregated or pseudonymised data.",
+    )
+    reports_open_from = models.DateField(help_text="No report opens before this day.")
+    first_report_delay_months = models.PositiveSmallIntegerField(default=2)
+    is_published = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def specification(self, on: dt.date | None = None) -> DataSpecification | None:
+        """The data specification in force on ``on`` (today by default)."""
+        day = on or timezone.localdate()
+        return self.specifications.filter(effective_from__lte=day).order_by("-version").first()
+
+
+class DataSpecification(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="specifications")
+    version = models.PositiveIntegerField()
+    effective_from = models.DateField()
+    spec = models.JSONField(validators=[validate_spec_json])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["project", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "version"], name="one_specification_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} specification v{self.version}"
+
+    @property
+    def parsed(self) -> DataSpec:
+        return parse_spec(self.spec)
+
+
+class EnrolmentQuerySet(models.QuerySet["Enrolment"]):
+    def open(self) -> EnrolmentQuerySet:
+        return self.filter(unenrolled_on__isnull=True)
+
+    def covering(self, day: dt.date) -> EnrolmentQuerySet:
+        """Enrolment periods in which ``day`` lies (from the enrolment day, before unenrolment)."""
+        return self.filter(enrolled_on__lte=day).filter(
+            Q(unenrolled_on__isnull=True) | Q(unenrolled_on__gt=day)
+        )
+
+
+class Enrolment(models.Model):
+    """One period of a clinic's participation in a project.
+
+    Data is collected for records dated on or after ``enrolled_on`` and before
+    ``unenrolled_on`` (if any).
+    """
+
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.PROTECT, related_name="enrolments"
+    )
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="enrolments")
+    enrolled_on = models.DateField()
+    unenrolled_on = models.DateField(null=True, blank=True)
+    enrolled_at = models.DateTimeField(default=timezone.now)
+    unenrolled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-enrolled_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "project"],
+                condition=Q(unenrolled_on__isnull=True),
+                name="one_open_enrolment_per_clinic_project",
+            ),
+            models.CheckConstraint(
+                condition=Q(unenrolled_on__isnull=True)
+                | Q(unenrolled_on__gte=models.F("enrolled_on")),
+                name="enrolment_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic} in {self.project} from {self.enrolled_on}"
