@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
@@ -16,14 +16,21 @@ from sentinel.lib.errors import DomainError
 
 
 def _validated(instance: Clinic | Vendor) -> None:
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(
-            f"invalid_{field}" if field != "__all__" else "invalid",
-            f"{field}: {messages[0]}" if field != "__all__" else messages[0],
-        ) from None
+    """``full_clean`` with the first problem raised as a ``DomainError`` in English and Danish."""
+    messages: dict[str, dict[str, list[str]]] = {}
+    for language in ("en", "da"):
+        with translation.override(language):
+            try:
+                instance.full_clean()
+            except ValidationError as exc:
+                messages[language] = exc.message_dict
+            else:
+                return
+    field, english = next(iter(messages["en"].items()))
+    danish = messages["da"].get(field, english)
+    if field == "__all__":
+        raise DomainError("invalid", english[0], danish[0])
+    raise DomainError(f"invalid_{field}", f"{field}: {english[0]}", f"{field}: {danish[0]}")
 
 
 @transaction.atomic

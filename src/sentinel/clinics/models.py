@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sentinel.lib import identifiers, refdata
 
@@ -23,7 +23,8 @@ def _as_validation_error(fn: Callable[[object], str], value: object) -> None:
     try:
         fn(value)
     except identifiers.InvalidIdentifier as exc:
-        raise ValidationError(exc.message_en, code=exc.code) from None
+        danish = (translation.get_language() or "").startswith("da")
+        raise ValidationError(exc.message_da if danish else exc.message_en, code=exc.code) from None
 
 
 def validate_cvr(value: object) -> None:
