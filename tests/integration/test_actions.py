@@ -320,12 +320,18 @@ def test_audit_rows_cannot_be_changed_or_deleted(clinic, vendor):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="database trigger on PostgreSQL")
 def test_audit_rows_are_protected_by_the_database_on_postgresql(clinic, vendor):
     activate(by=SYSTEM, vendor=vendor, clinic=clinic)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE audit_auditevent SET actor_name = 'x'")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM audit_auditevent")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditevent SET actor_name = 'x'")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM audit_auditevent")
 
 
 def test_an_action_that_fails_leaves_no_audit_row(clinic, signer, project, monkeypatch):
