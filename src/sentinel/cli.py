@@ -4,7 +4,7 @@ It wraps Django's management commands and adds the ones Sentinel needs. Errors g
 one-line message on standard error and a non-zero exit code, never a traceback:
 
     exit 1  the command refused (unknown ydernummer, bad arguments)
-    exit 2  configuration is wrong (a setting, a missing variable)
+    exit 2  usage or configuration is wrong (a missing argument, a setting)
     exit 3  the database is not there, not reachable, or not migrated
 """
 

@@ -8,12 +8,15 @@ See ``.env.example`` for every variable.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from sentinel.lib.pseudonym import decode_key, new_key_text
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("SENTINEL_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -144,7 +147,10 @@ if EMBEDDED:
         }
     }
 else:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not usable: {exc}") from None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -193,6 +199,50 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("SENTINEL_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+
+# Patient identity keys (see lib/pseudonym.py). With the embedded database they are generated
+# once into var/keys.json; otherwise they must be given:
+#   SENTINEL_PSEUDONYM_KEY   32 bytes, urlsafe base64 (HMAC-SHA256 pseudonyms; never rotated
+#                            casually: a new key breaks linking of old and new records)
+#   SENTINEL_CPR_KEYS        "id:base64,id2:base64" AES-256-GCM keys for encrypted CPR
+#   SENTINEL_CPR_KEY_ID      the id that encrypts new data (default: the last in the list)
+def _embedded_keys() -> dict[str, str]:
+    path = VAR_DIR / "keys.json"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        keys = {"pseudonym": new_key_text(), "cpr": f"k1:{new_key_text()}"}
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(keys, fh)
+    return json.loads(path.read_text())
+
+
+_keys_text = {
+    "pseudonym": os.environ.get("SENTINEL_PSEUDONYM_KEY", "").strip(),
+    "cpr": os.environ.get("SENTINEL_CPR_KEYS", "").strip(),
+}
+if not all(_keys_text.values()):
+    if not EMBEDDED:
+        raise ImproperlyConfigured(
+            "SENTINEL_PSEUDONYM_KEY and SENTINEL_CPR_KEYS are required when DATABASE_URL is set"
+        )
+    _keys_text = _embedded_keys()
+try:
+    SENTINEL_PSEUDONYM_KEY = decode_key(_keys_text["pseudonym"], name="SENTINEL_PSEUDONYM_KEY")
+    SENTINEL_CPR_KEYS = {
+        kid.strip(): decode_key(text.strip(), name=f"SENTINEL_CPR_KEYS[{kid.strip()}]")
+        for kid, _, text in (item.partition(":") for item in _keys_text["cpr"].split(","))
+    }
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+SENTINEL_CPR_KEY_ID = (
+    os.environ.get("SENTINEL_CPR_KEY_ID", "").strip() or list(SENTINEL_CPR_KEYS)[-1]
+)
+if SENTINEL_CPR_KEY_ID not in SENTINEL_CPR_KEYS:
+    raise ImproperlyConfigured(
+        f"SENTINEL_CPR_KEY_ID {SENTINEL_CPR_KEY_ID!r} is not in SENTINEL_CPR_KEYS"
+    )
 
 # Domain settings.
 SENTINEL_DATA_FLOW_THRESHOLD_DAYS = env_int("SENTINEL_DATA_FLOW_THRESHOLD_DAYS", 14)

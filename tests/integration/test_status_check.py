@@ -201,3 +201,19 @@ def test_status_as_dict_is_the_api_shape(onboarded):
         assert set(check) >= {"check", "ok", "detail", "action", "contact"}
     assert payload["projects"][0]["reports_open_on"] == "2026-03-12"
     assert payload["projects"][0]["collect_from"] == "2026-01-12"
+
+
+def test_status_on_a_past_day_answers_as_of_that_day(onboarded, vendor, signer, project):
+    later = START + dt.timedelta(days=40)
+    unenrol(by=signer.actor, clinic=onboarded, project=project, on=later)
+    deactivate(by=SYSTEM, vendor=vendor, clinic=onboarded, at=at(later))
+
+    past = check_status(onboarded, on=START + dt.timedelta(days=20))
+    now = check_status(onboarded, on=later)
+
+    assert by_check(past, "activation").ok
+    assert by_check(past, "enrolment").ok
+    assert past.projects[0].enrolled_on == START
+    assert by_check(now, "activation").state is State.ACTION_NEEDED
+    assert "frameldte" in by_check(now, "enrolment").detail_da
+    assert not check_status(onboarded, on=START - dt.timedelta(days=1)).projects

@@ -134,10 +134,18 @@ def reports_open_on(
     return max(reports_open_from, add_months(all_in_place, delay_months))
 
 
-def _activation_check(clinic: Clinic) -> tuple[Check, Any, dt.date | None]:
-    """The activation check, the vendor to name, and since when Sentinel is active."""
-    activations = list(Activation.objects.filter(clinic=clinic).select_related("vendor"))
-    active = [a for a in activations if a.is_active]
+def _activation_check(clinic: Clinic, on: dt.date) -> tuple[Check, Any, dt.date | None]:
+    """The activation check on ``on``, the vendor to name, and since when Sentinel is active."""
+    activations = [
+        a
+        for a in Activation.objects.filter(clinic=clinic).select_related("vendor")
+        if timezone.localdate(a.activated_at) <= on
+    ]
+    active = [
+        a
+        for a in activations
+        if a.deactivated_at is None or timezone.localdate(a.deactivated_at) > on
+    ]
     if active:
         names = ", ".join(sorted({a.vendor.name for a in active}))
         since = min(a.activated_at for a in active)
@@ -250,7 +258,7 @@ def _agreement_check(state: AgreementState) -> Check:
     )
 
 
-def _enrolment_check(clinic: Clinic, current: list[Enrolment]) -> Check:
+def _enrolment_check(clinic: Clinic, current: list[Enrolment], on: dt.date) -> Check:
     if current:
         listing_da = ", ".join(
             f"{e.project.name} (fra {format_da(e.enrolled_on)})" for e in current
@@ -262,7 +270,12 @@ def _enrolment_check(clinic: Clinic, current: list[Enrolment]) -> Check:
             f"Du er tilmeldt: {listing_da}.",
             f"Enrolled in: {listing_en}.",
         )
-    past = Enrolment.objects.filter(clinic=clinic).select_related("project").first()
+    past = (
+        Enrolment.objects.filter(clinic=clinic, unenrolled_on__lte=on)
+        .select_related("project")
+        .order_by("-unenrolled_on")
+        .first()
+    )
     detail_da = "Du er ikke tilmeldt nogen projekter, så der opsamles ingen data."
     detail_en = "The clinic is not enrolled in any project, so no data is collected."
     if past is not None and past.unenrolled_on is not None:
@@ -392,12 +405,12 @@ def _report_check(enrolment: Enrolment, opens: dt.date | None, on: dt.date) -> C
 def check_status(clinic: Clinic, on: dt.date | None = None) -> StatusReport:
     """Run every check for ``clinic`` as of ``on`` (today by default)."""
     day = on or timezone.localdate()
-    activation, vendor, active_since = _activation_check(clinic)
+    activation, vendor, active_since = _activation_check(clinic, day)
     dpa = agreement_state(clinic, DocumentKind.DPA, day)
     consent = agreement_state(clinic, DocumentKind.CONSENT, day)
     enrolments = list(
-        Enrolment.objects.open()
-        .filter(clinic=clinic, enrolled_on__lte=day)
+        Enrolment.objects.covering(day)
+        .filter(clinic=clinic)
         .select_related("project")
         .order_by("project__name")
     )
@@ -405,7 +418,7 @@ def check_status(clinic: Clinic, on: dt.date | None = None) -> StatusReport:
         activation,
         _agreement_check(dpa),
         _agreement_check(consent),
-        _enrolment_check(clinic, enrolments),
+        _enrolment_check(clinic, enrolments, day),
     ]
     flows = {
         f.project_id: f

@@ -175,7 +175,7 @@ def _onboard(
         return
 
     channel = Channel.SENTINEL if story_name == "not_activated" else rng.choice(list(Channel))
-    signed_on = start + dt.timedelta(days=rng.randint(0, 2))
+    signed_on = min(start + dt.timedelta(days=rng.randint(0, 2)), s.today)
     agreements.sign_dpa(clinic=clinic, signer=signer, channel=channel, at=_at(signed_on, rng))
     if story_name != "no_consent":
         agreements.approve_consent(
@@ -197,7 +197,7 @@ def _onboard(
     if story_name == "not_enrolled":
         return
 
-    enrolled_on = signed_on + dt.timedelta(days=rng.randint(0, 3))
+    enrolled_on = min(signed_on + dt.timedelta(days=rng.randint(0, 3)), s.today)
     if story_name == "re_enrolled":
         first = s.days_ago(200, 400)
         projects.enrol(by=signer.actor, clinic=clinic, project=project, on=first)

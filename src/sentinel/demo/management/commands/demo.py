@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +15,14 @@ from sentinel.clinics.models import Clinic
 from sentinel.core.command import SentinelCommand
 from sentinel.core.server import run_server
 from sentinel.demo.nation import build_nation
+
+
+def _me() -> str:
+    """How the user called us, so the hint can be pasted as it is (e.g. .venv/bin/sentinel)."""
+    called = Path(sys.argv[0])
+    if called.is_absolute() and called.is_relative_to(Path.cwd()):
+        called = called.relative_to(Path.cwd())
+    return shlex.quote(str(called)) if called.name == "sentinel" else "sentinel"
 
 
 class Command(SentinelCommand):
@@ -45,7 +56,7 @@ class Command(SentinelCommand):
             self.style.SUCCESS(
                 f"\nOpen {base}/demo/ for the demo clinics and their status checks\n"
                 f"(or {base}/ for the front page). Ctrl-C stops the server.\n"
-                f"On the command line: sentinel status 900001\n"
+                f"On the command line: {_me()} status 900001\n"
             )
         )
         run_server(host=options["host"], port=options["port"])

@@ -1,0 +1,159 @@
+"""The synthetic nation: all regions, valid made-up identifiers, idempotent, every outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+
+import pytest
+
+from sentinel.agreements.models import ConsentApproval, DpaSignature
+from sentinel.audit.models import AuditEvent
+from sentinel.clinics.models import Activation, Clinic, RegionCode, Vendor
+from sentinel.clinics.status import Check, check_status
+from sentinel.collection.models import DataFlow
+from sentinel.demo.nation import build_nation
+from sentinel.lib.identifiers import validate_cvr, validate_ydernummer
+from sentinel.projects.models import Enrolment
+
+TODAY = dt.date(2026, 11, 25)
+CLINICS = 100
+COUNTED_MODELS = (
+    Clinic,
+    Vendor,
+    Activation,
+    DpaSignature,
+    ConsentApproval,
+    Enrolment,
+    DataFlow,
+    AuditEvent,
+)
+
+# Every outcome of the status check, with the variants the detail text tells apart.
+EXPECTED_OUTCOMES = {
+    ("activation", "ok", ""),
+    ("activation", "action_needed", "never activated"),
+    ("activation", "action_needed", "deactivated"),
+    ("dpa", "ok", ""),
+    ("dpa", "action_needed", "missing"),
+    ("dpa", "action_needed", "outdated"),
+    ("consent", "ok", ""),
+    ("consent", "action_needed", "missing"),
+    ("consent", "action_needed", "outdated"),
+    ("enrolment", "ok", ""),
+    ("enrolment", "action_needed", "never enrolled"),
+    ("enrolment", "action_needed", "left"),
+    ("data_flow", "ok", ""),
+    ("data_flow", "waiting", ""),
+    ("data_flow", "action_needed", "no data since enrolment"),
+    ("data_flow", "action_needed", "stopped"),
+    ("data_flow", "action_needed", "blocked"),
+    ("report", "ok", ""),
+    ("report", "waiting", ""),
+    ("report", "action_needed", ""),
+}
+
+
+def _variant(check: Check) -> str:
+    text = check.detail_en
+    if check.ok or check.state.value == "waiting":
+        return ""
+    if check.check == "activation":
+        return "deactivated" if "deactivated Sentinel" in text else "never activated"
+    if check.check in {"dpa", "consent"}:
+        if "have not signed" in text or "have not approved" in text:
+            return "missing"
+        if "new version" in text:
+            return "outdated"
+    if check.check == "enrolment":
+        if "not enrolled in any project" in text and " left " not in text:
+            return "never enrolled"
+        if " left " in text:
+            return "left"
+    if check.check == "data_flow":
+        if "no data has arrived" in text:
+            return "no data since enrolment"
+        if re.search(r"No data for .+ for \d+ days", text):
+            return "stopped"
+        if "until the checks above are ok" in text:
+            return "blocked"
+    if check.check == "report":
+        return ""
+    return f"unknown: {text}"
+
+
+def _outcome(check: Check) -> tuple[str, str, str]:
+    return (str(check.check), check.state.value, _variant(check))
+
+
+def _counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED_MODELS}
+
+
+@pytest.fixture
+def nation(db) -> Counter[str]:
+    return build_nation(clinics_count=CLINICS, today=TODAY)
+
+
+def test_build_nation_creates_clinics_in_every_region(nation) -> None:
+    clinics = list(Clinic.objects.all())
+
+    assert sum(nation.values()) == CLINICS
+    assert len(clinics) == CLINICS
+    assert {c.region_code for c in clinics} == {code.value for code in RegionCode}
+    assert {"DK-81", "DK-82", "DK-83", "DK-84", "DK-85"} <= {c.region_code for c in clinics}
+
+
+def test_build_nation_creates_three_vendors(nation) -> None:
+    assert set(Vendor.objects.values_list("slug", flat=True)) == {
+        "fysiodata",
+        "praksisplus",
+        "kliniksystem",
+    }
+
+
+def test_build_nation_identifiers_are_valid_and_made_up(nation) -> None:
+    clinics = list(Clinic.objects.all())
+
+    for clinic in clinics:
+        assert validate_cvr(clinic.cvr) == clinic.cvr
+        assert clinic.cvr.startswith("0")
+        assert validate_ydernummer(clinic.ydernummer) == clinic.ydernummer
+        assert clinic.ydernummer.startswith("9")
+    assert len({c.cvr for c in clinics}) == CLINICS
+
+
+def test_build_nation_second_run_adds_nothing(nation) -> None:
+    before = _counts()
+
+    again = build_nation(clinics_count=CLINICS, today=TODAY)
+
+    assert again == Counter()
+    assert _counts() == before
+
+
+def test_build_nation_covers_every_status_outcome(nation) -> None:
+    reports = [check_status(clinic, on=TODAY) for clinic in Clinic.objects.all()]
+
+    outcomes = {_outcome(check) for report in reports for check in report.checks}
+    pairs = {(check, state) for check, state, _ in outcomes}
+
+    assert {
+        ("activation", "ok"),
+        ("activation", "action_needed"),
+        ("dpa", "ok"),
+        ("dpa", "action_needed"),
+        ("consent", "ok"),
+        ("consent", "action_needed"),
+        ("enrolment", "ok"),
+        ("enrolment", "action_needed"),
+        ("data_flow", "ok"),
+        ("data_flow", "waiting"),
+        ("data_flow", "action_needed"),
+        ("report", "ok"),
+        ("report", "waiting"),
+    } <= pairs
+    assert outcomes >= EXPECTED_OUTCOMES, sorted(EXPECTED_OUTCOMES - outcomes)
+    assert not [o for o in outcomes if o[2].startswith("unknown")]
+    assert any(report.ok for report in reports)
