@@ -37,6 +37,11 @@ class AuditEvent(models.Model):
     class Action(models.TextChoices):
         CLINIC_REGISTERED = "clinic.registered"
         VENDOR_CREATED = "vendor.created"
+        CREDENTIAL_ISSUED = "credential.issued"
+        CREDENTIAL_ROTATED = "credential.rotated"
+        CREDENTIAL_REVOKED = "credential.revoked"
+        LAUNCH_LINK_CREATED = "launch.created"
+        LAUNCH_LINK_USED = "launch.used"
         ACTIVATED = "activation.activated"
         DEACTIVATED = "activation.deactivated"
         DOCUMENT_PUBLISHED = "document.published"

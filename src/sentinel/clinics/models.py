@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
@@ -150,3 +151,35 @@ class Activation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.deactivated_at is None
+
+
+class VendorCredentialQuerySet(models.QuerySet["VendorCredential"]):
+    def usable(self, now: dt.datetime | None = None) -> VendorCredentialQuerySet:
+        moment = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=moment)
+        )
+
+
+class VendorCredential(models.Model):
+    """An API credential of a vendor: ``snt_<prefix>_<secret>``, shown once, stored hashed.
+
+    Looked up by its prefix and compared by SHA-256 in constant time. Rotation gives the old
+    credential an expiry (a grace period); revocation ends it at once.
+    """
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="credentials")
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VendorCredentialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.vendor.slug}: snt_{self.prefix}_…"

@@ -24,3 +24,99 @@ class DataFlow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clinic} / {self.project}: last {self.last_received_at:%Y-%m-%d}"
+
+
+class Episode(models.Model):
+    """A patient course (forløb) as collected for one project, minimised to its specification.
+
+    Fields the project's specification does not name stay empty. The patient is a keyed
+    pseudonym; the CPR itself is kept only encrypted, and only for projects that show the
+    clinic a person-identifiable worklist. Keys include the clinic (distribution on Citus).
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="+")
+    vendor = models.ForeignKey("clinics.Vendor", on_delete=models.PROTECT, related_name="+")
+    source_id = models.CharField(max_length=100)
+    version = models.PositiveIntegerField()
+    specification_version = models.PositiveIntegerField()
+    patient_pseudonym = models.CharField(max_length=64, blank=True, db_index=True)
+    patient_cpr_encrypted = models.BinaryField(null=True, blank=True)
+    cpr_key_id = models.CharField(max_length=20, blank=True)
+    speciale = models.CharField(max_length=2, blank=True)
+    course_type = models.CharField(max_length=40, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    practitioner_initials = models.CharField(max_length=20, blank=True)
+    services = models.JSONField(null=True, blank=True)
+    current_code = models.CharField(max_length=3, blank=True)
+    received_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "project", "vendor", "source_id"], name="one_episode_per_source"
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "project", "start_date"], name="episode_period")]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id}/{self.source_id} v{self.version}"
+
+
+class DiagnosisEvent(models.Model):
+    """One ICPC-2 code put on an episode at ``recorded_at``. Append-only: the current code of
+    an episode is its latest event; earlier codes are never removed."""
+
+    class Source(models.TextChoices):
+        CLINICIAN = "clinician"
+        REFERRAL = "referral"
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="diagnoses")
+    code = models.CharField(max_length=3)
+    recorded_at = models.DateTimeField()
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CLINICIAN)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "episode", "code", "recorded_at"], name="one_event_per_code_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} at {self.recorded_at:%Y-%m-%d}"
+
+
+class Submission(models.Model):
+    """One batch received from a vendor: counts and reasons, never record contents.
+
+    Feeds the data-flow views (rejected records by reason over time). Nothing of a rejected
+    record is kept but its reason's count.
+    """
+
+    class Channel(models.TextChoices):
+        JSON = "json"
+        FHIR = "fhir"
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    vendor = models.ForeignKey("clinics.Vendor", on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=4, choices=Channel.choices)
+    received_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    records = models.PositiveIntegerField()
+    accepted = models.PositiveIntegerField()
+    stored = models.PositiveIntegerField(
+        default=0, help_text="Records that stored something new (replays store nothing)."
+    )
+    rejected_by_reason = models.JSONField(default=dict)
+    dropped_fields = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["clinic", "received_at"], name="submission_clinic_time")]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id} {self.received_at:%Y-%m-%d %H:%M}: {self.accepted}/{self.records}"

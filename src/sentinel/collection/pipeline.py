@@ -1,0 +1,473 @@
+"""The submission pipeline: parse → validate → gate → minimise → store.
+
+Both doors (the JSON submissions endpoint and the FHIR endpoint) hand records to ``ingest``
+as plain dicts in the API's record shape. One call is one batch and one transaction: every
+accepted record is stored, or (on a fault) none is. Records are rejected one by one with a
+fixed reason code (``reasons.Reason``), checked in this order:
+
+1. ``patient_opt_out`` → ``patient_opted_out`` before anything else is looked at;
+2. validation → ``invalid_cpr``, ``invalid_date``, ``unknown_icpc2_code``;
+3. the gate (as of now for the clinic, as of the record's start date for enrolment):
+   activation by the submitting vendor, DPA, consent, enrolment covering the start date,
+   the project's data specification (record type, speciale, code filter);
+4. versions: lower than stored → ``stale_version``; a resubmission may add diagnoses but
+   never drop one → ``diagnosis_history_rewritten``; the same version again is accepted and
+   stores nothing new.
+
+Accepted records are minimised per project to the fields its specification names (the
+response lists the dropped fields) and stored per project. No plain CPR is kept: a keyed
+pseudonym, and an encrypted CPR only for projects with a person-identifiable worklist.
+Nothing of a rejected record is stored or logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sentinel.agreements.models import DocumentKind
+from sentinel.agreements.services import Standing, agreement_state
+from sentinel.clinics.models import Activation, Clinic, Vendor
+from sentinel.collection.models import DiagnosisEvent, Episode, Submission
+from sentinel.collection.reasons import GATE_MESSAGES, Reason
+from sentinel.collection.services import record_received
+from sentinel.lib import icpc2
+from sentinel.lib.cpr import InvalidCpr, parse_cpr
+from sentinel.lib.dataspec import KNOWN_FIELDS, DataSpec
+from sentinel.lib.pseudonym import CprCipher, pseudonym
+from sentinel.projects.models import DataSpecification, Enrolment, Project
+
+EPISODE_FIELDS = tuple(KNOWN_FIELDS["episode"])
+
+
+@dataclass(frozen=True)
+class Rejection:
+    index: int
+    source_id: str
+    reason: Reason
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "source_id": self.source_id,
+            "reason": self.reason.value,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Outcome:
+    accepted: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    dropped_fields: list[str] = field(default_factory=list)
+    stored_episodes: int = 0
+    stored_diagnoses: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "rejected": [r.as_dict() for r in self.rejected],
+            "dropped_fields": self.dropped_fields,
+        }
+
+
+class _Reject(Exception):
+    def __init__(self, reason: Reason, message: str) -> None:
+        self.reason = reason
+        self.message = message
+
+
+@dataclass(frozen=True)
+class _Diagnosis:
+    code: str
+    recorded_at: dt.datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class _Valid:
+    """A record that passed validation, with its values parsed."""
+
+    raw: dict[str, Any]
+    cpr: str | None
+    start: dt.date
+    end: dt.date | None
+    diagnoses: tuple[_Diagnosis, ...]
+
+
+@dataclass
+class _Stored:
+    """What is stored (or will be, in this batch) for one (project, source id)."""
+
+    episode: Episode
+    events: set[tuple[str, dt.datetime]]
+    is_new: bool
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+def _date(value: Any, name: str) -> dt.date:
+    if not isinstance(value, str):
+        raise _Reject(Reason.INVALID_DATE, f"{name} must be a date as YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _Reject(Reason.INVALID_DATE, f"{name} is not a real date as YYYY-MM-DD") from None
+
+
+def _moment(value: Any, name: str) -> dt.datetime:
+    if not isinstance(value, str):
+        raise _Reject(Reason.INVALID_DATE, f"{name} must be an ISO 8601 date-time")
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _Reject(Reason.INVALID_DATE, f"{name} is not an ISO 8601 date-time") from None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)  # Danish local time when no offset is given
+    return moment
+
+
+def _validate(raw: dict[str, Any], today: dt.date) -> _Valid:
+    cpr = raw.get("patient_cpr")
+    if cpr is not None:
+        try:
+            cpr, _born = parse_cpr(cpr, today=today)
+        except InvalidCpr as exc:
+            raise _Reject(Reason.INVALID_CPR, exc.message_en) from None
+    start = _date(raw.get("start_date"), "start_date")
+    end = _date(raw["end_date"], "end_date") if raw.get("end_date") is not None else None
+    if end is not None and end < start:
+        raise _Reject(Reason.INVALID_DATE, "end_date is before start_date")
+    if start > today:
+        raise _Reject(Reason.INVALID_DATE, "start_date is in the future")
+    diagnoses = []
+    known = icpc2.codes()
+    for i, item in enumerate(raw.get("diagnoses") or ()):
+        code = item.get("code")
+        if code not in known:
+            raise _Reject(
+                Reason.UNKNOWN_ICPC2_CODE,
+                f"diagnoses[{i}].code {code!r} is not in ICPC-2-DK",
+            )
+        recorded = _moment(item.get("recorded_at"), f"diagnoses[{i}].recorded_at")
+        diagnoses.append(_Diagnosis(code, recorded, item.get("source") or "clinician"))
+    return _Valid(raw, cpr, start, end, tuple(diagnoses))
+
+
+# --- the gate ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Gate:
+    """Everything the gate needs about one clinic, loaded once per batch."""
+
+    clinic_reason: Reason | None
+    enrolments: dict[int, list[Enrolment]]
+    projects: dict[int, Project]
+    specifications: dict[int, list[DataSpecification]]
+
+    @classmethod
+    def load(cls, clinic: Clinic, vendor: Vendor, today: dt.date) -> _Gate:
+        reason: Reason | None = None
+        if not Activation.objects.active().filter(clinic=clinic, vendor=vendor).exists():
+            reason = Reason.CLINIC_NOT_ACTIVATED
+        else:
+            for kind, missing, outdated in (
+                (DocumentKind.DPA, Reason.NO_DPA, Reason.DPA_OUTDATED),
+                (DocumentKind.CONSENT, Reason.NO_CONSENT, Reason.CONSENT_OUTDATED),
+            ):
+                standing = agreement_state(clinic, kind, today).standing
+                if standing is not Standing.CURRENT:
+                    reason = missing if standing is Standing.MISSING else outdated
+                    break
+        enrolments: dict[int, list[Enrolment]] = defaultdict(list)
+        for enrolment in Enrolment.objects.filter(clinic=clinic).select_related("project"):
+            enrolments[enrolment.project_id].append(enrolment)
+        projects = {e[0].project_id: e[0].project for e in enrolments.values()}
+        specifications: dict[int, list[DataSpecification]] = defaultdict(list)
+        for specification in DataSpecification.objects.filter(project__in=projects).order_by(
+            "-version"
+        ):
+            specifications[specification.project_id].append(specification)
+        if reason is None and not enrolments:
+            reason = Reason.NOT_ENROLLED
+        return cls(reason, dict(enrolments), projects, dict(specifications))
+
+    def specification(self, project_id: int, day: dt.date) -> DataSpecification | None:
+        for specification in self.specifications.get(project_id, ()):
+            if specification.effective_from <= day:
+                return specification
+        return None
+
+    def projects_for(self, record: _Valid) -> list[tuple[Project, DataSpecification]]:
+        """The projects whose enrolment and specification cover ``record``, or a rejection."""
+        day = record.start
+        covering = [
+            project_id
+            for project_id, periods in self.enrolments.items()
+            if any(
+                p.enrolled_on <= day and (p.unenrolled_on is None or day < p.unenrolled_on)
+                for p in periods
+            )
+        ]
+        if not covering:
+            first = min(p.enrolled_on for periods in self.enrolments.values() for p in periods)
+            if day < first:
+                raise _Reject(
+                    Reason.BEFORE_ENROLMENT,
+                    f"start_date {day} is before the clinic's enrolment ({first}); "
+                    "only data from the enrolment date on is collected",
+                )
+            raise _Reject(
+                Reason.AFTER_UNENROLMENT,
+                f"start_date {day} falls after the clinic unenrolled; nothing is collected "
+                "for periods outside an enrolment",
+            )
+        speciale = record.raw.get("speciale")
+        selected = []
+        for project_id in covering:
+            specification = self.specification(project_id, day)
+            if specification is None:
+                continue
+            spec = specification.parsed
+            if "episode" not in spec.record_types or speciale not in spec.specialities:
+                continue
+            if _codes_outside_filter(spec, record.diagnoses):
+                continue
+            selected.append((self.projects[project_id], specification))
+        if not selected:
+            raise _Reject(
+                Reason.NOT_IN_DATA_SPECIFICATION,
+                f"no enrolled project's data specification covers an episode of speciale "
+                f"{speciale!r} with these codes; see GET /subscriptions",
+            )
+        return selected
+
+
+def _codes_outside_filter(spec: DataSpec, diagnoses: tuple[_Diagnosis, ...]) -> bool:
+    if not spec.icpc2_chapters and not spec.icpc2_codes:
+        return False
+    return any(
+        d.code[0] not in spec.icpc2_chapters and d.code not in spec.icpc2_codes for d in diagnoses
+    )
+
+
+# --- storing ----------------------------------------------------------------------------
+
+
+class _Writer:
+    """Collects the batch's inserts and updates and writes them in bulk."""
+
+    def __init__(self, clinic: Clinic, vendor: Vendor, now: dt.datetime) -> None:
+        self.clinic = clinic
+        self.vendor = vendor
+        self.now = now
+        self.cipher = CprCipher(settings.SENTINEL_CPR_KEYS, settings.SENTINEL_CPR_KEY_ID)
+        self.stored: dict[tuple[int, str], _Stored] = {}
+        self.new_events: list[tuple[_Stored, _Diagnosis]] = []
+        self.updated: dict[int, Episode] = {}
+        self.received: Counter[Project] = Counter()
+
+    def preload(self, project_ids: list[int], source_ids: list[str]) -> None:
+        episodes = Episode.objects.filter(
+            clinic=self.clinic,
+            vendor=self.vendor,
+            project_id__in=project_ids,
+            source_id__in=source_ids,
+        )
+        by_id = {}
+        for episode in episodes:
+            stored = _Stored(episode, set(), is_new=False)
+            self.stored[(episode.project_id, episode.source_id)] = stored
+            by_id[episode.pk] = stored
+        if by_id:
+            for code, recorded_at, episode_id in DiagnosisEvent.objects.filter(
+                clinic=self.clinic, episode_id__in=by_id
+            ).values_list("code", "recorded_at", "episode_id"):
+                by_id[episode_id].events.add((code, recorded_at))
+
+    def check(self, project: Project, record: _Valid) -> None:
+        stored = self.stored.get((project.pk, record.raw["source_id"]))
+        if stored is None:
+            return
+        version = record.raw["version"]
+        if version < stored.episode.version:
+            raise _Reject(
+                Reason.STALE_VERSION,
+                f"version {version} is older than the stored version {stored.episode.version}",
+            )
+        if version > stored.episode.version:
+            submitted = {(d.code, d.recorded_at) for d in record.diagnoses}
+            missing = stored.events - submitted
+            if missing:
+                code, when = sorted(missing)[0]
+                raise _Reject(
+                    Reason.DIAGNOSIS_HISTORY_REWRITTEN,
+                    f"diagnosis {code} recorded at {when.isoformat()} was sent before and is "
+                    "missing now; codes may be added or changed, never removed",
+                )
+
+    def put(self, project: Project, specification: DataSpecification, record: _Valid) -> None:
+        raw = record.raw
+        key = (project.pk, raw["source_id"])
+        stored = self.stored.get(key)
+        if stored is not None and raw["version"] == stored.episode.version:
+            return  # a replay: accepted, nothing new
+        spec = specification.parsed
+        fields = set(spec.fields)
+        episode = (
+            stored.episode
+            if stored
+            else Episode(
+                clinic=self.clinic,
+                project=project,
+                vendor=self.vendor,
+                source_id=raw["source_id"],
+                received_at=self.now,
+            )
+        )
+        episode.version = raw["version"]
+        episode.specification_version = specification.version
+        episode.start_date = record.start
+        episode.updated_at = self.now
+        episode.end_date = record.end if "end_date" in fields else None
+        episode.speciale = (raw.get("speciale") or "") if "speciale" in fields else ""
+        episode.course_type = (raw.get("course_type") or "") if "course_type" in fields else ""
+        episode.practitioner_initials = (
+            (raw.get("practitioner_initials") or "") if "practitioner_initials" in fields else ""
+        )
+        episode.services = raw.get("services") if "services" in fields else None
+        if "patient_cpr" in fields and record.cpr:
+            episode.patient_pseudonym = pseudonym(settings.SENTINEL_PSEUDONYM_KEY, record.cpr)
+            if spec.person_identifiable_worklist:
+                blob, key_id = self.cipher.encrypt(record.cpr, clinic_id=self.clinic.pk)
+                episode.patient_cpr_encrypted = blob
+                episode.cpr_key_id = key_id
+        if "diagnoses" in fields and record.diagnoses:
+            episode.current_code = max(record.diagnoses, key=lambda d: d.recorded_at).code
+        if stored is None:
+            stored = _Stored(episode, set(), is_new=True)
+            self.stored[key] = stored
+        elif not stored.is_new:
+            self.updated[episode.pk] = episode
+        if "diagnoses" in fields:
+            for diagnosis in record.diagnoses:
+                marker = (diagnosis.code, diagnosis.recorded_at)
+                if marker not in stored.events:
+                    stored.events.add(marker)
+                    self.new_events.append((stored, diagnosis))
+        self.received[project] += 1
+
+    def write(self) -> tuple[int, int]:
+        new = [s.episode for s in self.stored.values() if s.is_new and s.episode.pk is None]
+        Episode.objects.bulk_create(new, batch_size=1000)
+        if self.updated:
+            Episode.objects.bulk_update(
+                list(self.updated.values()),
+                [
+                    "version",
+                    "specification_version",
+                    "start_date",
+                    "end_date",
+                    "speciale",
+                    "course_type",
+                    "practitioner_initials",
+                    "services",
+                    "patient_pseudonym",
+                    "patient_cpr_encrypted",
+                    "cpr_key_id",
+                    "current_code",
+                    "updated_at",
+                ],
+                batch_size=500,
+            )
+        events = [
+            DiagnosisEvent(
+                clinic=self.clinic,
+                episode_id=stored.episode.pk,
+                code=d.code,
+                recorded_at=d.recorded_at,
+                source=d.source,
+            )
+            for stored, d in self.new_events
+        ]
+        DiagnosisEvent.objects.bulk_create(events, batch_size=2000)
+        for project, count in self.received.items():
+            record_received(clinic=self.clinic, project=project, at=self.now, count=count)
+        return len(new), len(events)
+
+
+def _dropped(raw: dict[str, Any], kept: set[str]) -> set[str]:
+    return {
+        name
+        for name in EPISODE_FIELDS
+        if name not in kept and raw.get(name) not in (None, "", [], {})
+    }
+
+
+def ingest(
+    *,
+    vendor: Vendor,
+    clinic: Clinic,
+    records: list[dict[str, Any]],
+    channel: str = Submission.Channel.JSON,
+    idempotency_key: str = "",
+    now: dt.datetime | None = None,
+) -> Outcome:
+    """Run one batch through the pipeline and store what passes, atomically."""
+    moment = now or timezone.now()
+    today = timezone.localdate(moment)
+    outcome = Outcome()
+    dropped: set[str] = set()
+    with transaction.atomic():
+        gate = _Gate.load(clinic, vendor, today)
+        writer = _Writer(clinic, vendor, moment)
+        writer.preload(list(gate.projects), [str(r.get("source_id")) for r in records])
+        for index, raw in enumerate(records):
+            source_id = str(raw.get("source_id", ""))
+            try:
+                if raw.get("patient_opt_out"):
+                    raise _Reject(
+                        Reason.PATIENT_OPTED_OUT,
+                        "the patient has declined data sharing; nothing of the record was kept",
+                    )
+                record = _validate(raw, today)
+                if gate.clinic_reason is not None:
+                    raise _Reject(gate.clinic_reason, GATE_MESSAGES[gate.clinic_reason])
+                targets = gate.projects_for(record)
+                for project, _specification in targets:
+                    writer.check(project, record)
+            except _Reject as rejection:
+                outcome.rejected.append(
+                    Rejection(index, source_id, rejection.reason, rejection.message)
+                )
+                continue
+            kept: set[str] = set()
+            for project, specification in targets:
+                writer.put(project, specification, record)
+                kept |= set(specification.parsed.fields)
+            dropped |= _dropped(raw, kept)
+            outcome.accepted += 1
+        outcome.stored_episodes, outcome.stored_diagnoses = writer.write()
+        outcome.dropped_fields = sorted(dropped)
+        Submission.objects.create(
+            clinic=clinic,
+            vendor=vendor,
+            channel=channel,
+            received_at=moment,
+            idempotency_key=idempotency_key[:200],
+            records=len(records),
+            accepted=outcome.accepted,
+            stored=sum(writer.received.values()),
+            rejected_by_reason=dict(Counter(r.reason.value for r in outcome.rejected)),
+            dropped_fields=outcome.dropped_fields,
+        )
+    return outcome

@@ -1,0 +1,40 @@
+"""The ICPC-2-DK code list (package data ``lib/data/icpc2-dk.csv``)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Icpc2Code:
+    code: str
+    chapter: str
+    component: int
+    title_da: str
+
+
+@cache
+def codes() -> dict[str, Icpc2Code]:
+    text = resources.files("sentinel.lib").joinpath("data", "icpc2-dk.csv").read_text("utf-8")
+    return {
+        row["code"]: Icpc2Code(row["code"], row["chapter"], int(row["component"]), row["title_da"])
+        for row in csv.DictReader(text.splitlines())
+    }
+
+
+def is_known(code: str) -> bool:
+    return code in codes()
+
+
+# The mandatory structured courses of speciale 51 and the codes that satisfy each.
+COURSE_TYPES: dict[str, frozenset[str]] = {
+    "cervical_radiculopathy": frozenset({"L83"}),
+    "lumbar_radiculopathy": frozenset({"L86"}),
+    "lumbar_spinal_stenosis": frozenset({"L84", "L86"}),
+    "hip_osteoarthritis": frozenset({"L89"}),
+    "knee_osteoarthritis": frozenset({"L90"}),
+    "low_back_pain": frozenset({"L03"}),
+}
