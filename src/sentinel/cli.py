@@ -6,6 +6,7 @@ one-line message on standard error and a non-zero exit code, never a traceback:
     exit 1  the command refused (unknown ydernummer, bad arguments)
     exit 2  usage or configuration is wrong (a missing argument, a setting)
     exit 3  the database is not there, not reachable, or not migrated
+    exit 70 an internal error (a bug): one line; SENTINEL_TRACEBACK=1 shows the traceback
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ Run 'sentinel COMMAND --help' for a command's options.
 EXIT_REFUSED = 1
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
+EXIT_INTERNAL = 70
 
 
 def _fail(code: int, message: str) -> int:
@@ -70,6 +72,14 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(EXIT_CONFIG, f"configuration error: {exc}")
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if os.environ.get("SENTINEL_TRACEBACK"):
+            raise
+        return _fail(
+            EXIT_INTERNAL,
+            f"internal error ({type(exc).__name__}: {exc}); "
+            "set SENTINEL_TRACEBACK=1 for details and tell Sentinel support",
+        )
     return 0
 
 

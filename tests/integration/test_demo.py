@@ -7,6 +7,7 @@ import re
 from collections import Counter
 
 import pytest
+from django.utils import timezone
 
 from sentinel.agreements.models import ConsentApproval, DpaSignature
 from sentinel.audit.models import AuditEvent
@@ -14,11 +15,12 @@ from sentinel.clinics.models import Activation, Clinic, RegionCode, Vendor
 from sentinel.clinics.status import Check, check_status
 from sentinel.collection.models import DataFlow
 from sentinel.demo.nation import build_nation
+from sentinel.demo.vendor import push_year
 from sentinel.lib.identifiers import validate_cvr, validate_ydernummer
 from sentinel.projects.models import Enrolment
 
-TODAY = dt.date(2026, 11, 25)
-CLINICS = 100
+TODAY = timezone.localdate()  # the API stamps arrivals with the real time
+CLINICS = 60
 COUNTED_MODELS = (
     Clinic,
     Vendor,
@@ -92,14 +94,17 @@ def _counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def nation(db) -> Counter[str]:
-    return build_nation(clinics_count=CLINICS, today=TODAY)
+def nation(db) -> dict[str, str]:
+    """The demo nation, with its year of data sent through the vendor API."""
+    created = build_nation(clinics_count=CLINICS, today=TODAY)
+    push_year(stories=created, today=TODAY)
+    return created
 
 
 def test_build_nation_creates_clinics_in_every_region(nation) -> None:
     clinics = list(Clinic.objects.all())
 
-    assert sum(nation.values()) == CLINICS
+    assert len(nation) == CLINICS
     assert len(clinics) == CLINICS
     assert {c.region_code for c in clinics} == {code.value for code in RegionCode}
     assert {"DK-81", "DK-82", "DK-83", "DK-84", "DK-85"} <= {c.region_code for c in clinics}
@@ -129,7 +134,7 @@ def test_build_nation_second_run_adds_nothing(nation) -> None:
 
     again = build_nation(clinics_count=CLINICS, today=TODAY)
 
-    assert again == Counter()
+    assert again == {}
     assert _counts() == before
 
 
@@ -157,3 +162,18 @@ def test_build_nation_covers_every_status_outcome(nation) -> None:
     assert outcomes >= EXPECTED_OUTCOMES, sorted(EXPECTED_OUTCOMES - outcomes)
     assert not [o for o in outcomes if o[2].startswith("unknown")]
     assert any(report.ok for report in reports)
+
+
+def test_demo_vendor_sends_data_that_arrives_and_every_rejection_reason(nation) -> None:
+    from sentinel.collection.models import DiagnosisEvent, Episode, Submission
+    from sentinel.collection.reasons import Reason
+
+    reasons: Counter[str] = Counter()
+    for submission in Submission.objects.all():
+        reasons.update(submission.rejected_by_reason)
+
+    assert set(reasons) == {reason.value for reason in Reason}
+    assert Episode.objects.count() > 1000
+    l_chapter = DiagnosisEvent.objects.filter(code__startswith="L").count()
+    assert l_chapter / DiagnosisEvent.objects.count() > 0.7
+    assert not Episode.objects.filter(practitioner_initials__gt="").exists()  # minimised

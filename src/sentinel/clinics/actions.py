@@ -139,3 +139,42 @@ def deactivate(
         details={"vendor": vendor.slug, "effective_at": current.deactivated_at.isoformat()},
     )
     return current
+
+
+@transaction.atomic
+def activate_clinic(
+    *,
+    vendor: Vendor,
+    ydernummer: str,
+    cvr: str,
+    name: str,
+    speciale: str,
+    sor_id: str = "",
+    region_code: str = "",
+    municipality_code: str = "",
+) -> tuple[Clinic, Activation]:
+    """A vendor activates Sentinel for a clinic, registering the clinic if it is new.
+
+    An existing clinic keeps its registered details; its CVR must match, so a vendor cannot
+    attach itself to another company's ydernummer by mistake.
+    """
+    by = Actor.vendor(vendor)
+    clinic = Clinic.objects.select_for_update().filter(ydernummer=str(ydernummer).strip()).first()
+    if clinic is None:
+        clinic = register_clinic(
+            by=by,
+            ydernummer=ydernummer,
+            cvr=cvr,
+            name=name,
+            speciale=speciale,
+            sor_id=sor_id,
+            region_code=region_code,
+            municipality_code=municipality_code,
+        )
+    elif clinic.cvr != str(cvr).strip():
+        raise DomainError(
+            "cvr_mismatch",
+            f"ydernummer {clinic.ydernummer} is registered with another CVR; check both numbers "
+            "or contact Sentinel support",
+        )
+    return clinic, activate(by=by, vendor=vendor, clinic=clinic)

@@ -142,6 +142,13 @@ def _validate(raw: dict[str, Any], today: dt.date) -> _Valid:
             cpr, _born = parse_cpr(cpr, today=today)
         except InvalidCpr as exc:
             raise _Reject(Reason.INVALID_CPR, exc.message_en) from None
+    course_type = raw.get("course_type")
+    if course_type is not None and course_type not in icpc2.COURSE_TYPES:
+        raise _Reject(
+            Reason.NOT_IN_DATA_SPECIFICATION,
+            f"course_type {course_type!r} is not a structured course; use one of "
+            f"{', '.join(sorted(icpc2.COURSE_TYPES))} or null",
+        )
     start = _date(raw.get("start_date"), "start_date")
     end = _date(raw["end_date"], "end_date") if raw.get("end_date") is not None else None
     if end is not None and end < start:
@@ -250,6 +257,15 @@ class _Gate:
                 f"{speciale!r} with these codes; see GET /subscriptions",
             )
         return selected
+
+
+def clinic_gate(clinic: Clinic, vendor: Vendor) -> tuple[Reason | None, str | None]:
+    """Whether the clinic-wide conditions for collection hold now for ``vendor``'s data:
+    (None, None) when they do, else the reason code and its message."""
+    gate = _Gate.load(clinic, vendor, timezone.localdate())
+    if gate.clinic_reason is None:
+        return None, None
+    return gate.clinic_reason, GATE_MESSAGES[gate.clinic_reason]
 
 
 def _codes_outside_filter(spec: DataSpec, diagnoses: tuple[_Diagnosis, ...]) -> bool:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from django.conf import settings
+from pathlib import Path
+
 from django.core.management.base import CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 
 def require_migrated_database() -> None:
-    """Raise ``CommandError`` (one line) unless the database exists and is fully migrated."""
-    if settings.EMBEDDED and not settings.SQLITE_PATH.exists():
-        raise CommandError(
-            f"no database at {settings.SQLITE_PATH}; run 'sentinel migrate' (or 'sentinel demo')",
-            returncode=3,
-        )
+    """Raise ``CommandError`` (one line, exit 3) unless the database exists and is migrated."""
+    if connection.vendor == "sqlite":
+        name = str(connection.settings_dict["NAME"])
+        in_memory = name == ":memory:" or name.startswith("file:")
+        if not in_memory and not Path(name).exists():
+            raise CommandError(
+                f"no database at {name}; run 'sentinel migrate' (or 'sentinel demo')",
+                returncode=3,
+            )
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         raise CommandError("the database is not up to date; run 'sentinel migrate'", returncode=3)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,7 +23,6 @@ from sentinel.agreements.models import AssuranceLevel, Channel, Document, Docume
 from sentinel.audit.actors import Actor
 from sentinel.clinics import actions as clinics
 from sentinel.clinics.models import Clinic, Speciale, Vendor
-from sentinel.collection.services import record_received
 from sentinel.lib import refdata
 from sentinel.lib.identifiers import cvr_check_digit
 from sentinel.projects import actions as projects
@@ -212,17 +210,7 @@ def _onboard(
         clinics.deactivate(
             by=Actor.vendor(vendor), vendor=vendor, clinic=clinic, at=_at(s.days_ago(5, 30), rng)
         )
-    if story_name in {"no_data", "waiting_for_data"}:
-        return
-    # Data arriving (the collection pipeline will send real records through the API).
-    first_data = enrolled_on + dt.timedelta(days=rng.randint(1, 5))
-    last_data = s.days_ago(20, 60) if story_name == "data_stopped" else s.days_ago(0, 4)
-    if last_data < first_data:
-        last_data = first_data
-    record_received(clinic=clinic, project=project, at=_at(first_data, rng), count=1)
-    record_received(
-        clinic=clinic, project=project, at=_at(last_data, rng), count=rng.randint(20, 400)
-    )
+    # Data arrives through the API afterwards (demo/vendor.py), as it does in production.
 
 
 def build_nation(
@@ -231,10 +219,10 @@ def build_nation(
     clinics_count: int = 320,
     seed: int = 2026,
     progress: Callable[[str], None] = lambda _: None,
-) -> Counter[str]:
+) -> dict[str, str]:
     """Create the demo nation; running it again adds nothing that is already there.
 
-    Returns how many clinics were created per story (empty on a second run).
+    Returns the story of each clinic created, by ydernummer (empty on a second run).
     """
     day = today or timezone.localdate()
     rng = random.Random(seed)
@@ -245,7 +233,7 @@ def build_nation(
         second = ensure_second_versions(day)
     existing = set(Clinic.objects.values_list("ydernummer", flat=True))
     taken_cvrs = set(Clinic.objects.values_list("cvr", flat=True))
-    created: Counter[str] = Counter()
+    created: dict[str, str] = {}
     stories = [name for name, share in STORIES for _ in range(round(share * clinics_count))]
     stories += ["ok"] * (clinics_count - len(stories))
     rng.shuffle(stories)
@@ -283,7 +271,7 @@ def build_nation(
                 second=second,
                 s=Story(clinic_rng, day),
             )
-        created[story_name] += 1
+        created[ydernummer] = story_name
         if number % 50 == 0 or number == len(stories):
             progress(f"  {number}/{len(stories)} clinics")
     return created

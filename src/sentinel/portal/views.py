@@ -16,6 +16,14 @@ from sentinel.clinics.contacts import SENTINEL_SUPPORT, SUNDHED_DK_SUPPORT
 from sentinel.clinics.models import Clinic
 from sentinel.clinics.status import check_status
 from sentinel.lib import refdata
+from sentinel.portal.services import LaunchRefusal, use_launch_link
+
+_AGAIN = "Åbn Sentinel igen fra menuen i dit praksissystem."
+REFUSALS = {
+    LaunchRefusal.UNKNOWN: (404, f"Linket findes ikke. {_AGAIN}"),
+    LaunchRefusal.EXPIRED: (410, f"Linket er udløbet (det virker i 5 minutter). {_AGAIN}"),
+    LaunchRefusal.USED: (410, f"Linket er allerede brugt (det virker kun én gang). {_AGAIN}"),
+}
 
 
 @require_GET
@@ -73,3 +81,20 @@ def demo_clinic_status(request: HttpRequest, ydernummer: str) -> HttpResponse:
     clinic = get_object_or_404(Clinic, ydernummer=ydernummer)
     report = check_status(clinic)
     return render(request, "portal/status.html", {"clinic": clinic, "report": report})
+
+
+@require_GET
+def launch(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a practice system opens: the Sentinel menu for one clinic (single use)."""
+    result = use_launch_link(token)
+    if result.refusal is not None:
+        status, message = REFUSALS[result.refusal]
+        return render(request, "portal/launch_refused.html", {"message": message}, status=status)
+    link = result.link
+    report = check_status(link.clinic)
+    response = render(
+        request, "portal/launch_menu.html", {"clinic": link.clinic, "link": link, "report": report}
+    )
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

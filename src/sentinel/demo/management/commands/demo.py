@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError, CommandParser
+from django.utils import timezone
 
 from sentinel.clinics.models import Clinic
 from sentinel.core.command import SentinelCommand
 from sentinel.core.server import run_server
 from sentinel.demo.nation import build_nation
+from sentinel.demo.vendor import push_year
 
 
 def _me() -> str:
@@ -41,11 +44,21 @@ class Command(SentinelCommand):
         self.stdout.write(f"Setting up the database ({where}) …")
         call_command("migrate", verbosity=0, interactive=False)
         self.stdout.write("Creating the synthetic nation of clinics …")
-        created = build_nation(clinics_count=options["clinics"], progress=self.stdout.write)
+        today = timezone.localdate()
+        created = build_nation(
+            today=today, clinics_count=options["clinics"], progress=self.stdout.write
+        )
         total = Clinic.objects.count()
         if created:
-            summary = ", ".join(f"{name} {count}" for name, count in sorted(created.items()))
-            self.stdout.write(f"Created {sum(created.values())} clinics ({summary}).")
+            stories = Counter(created.values())
+            summary = ", ".join(f"{name} {count}" for name, count in sorted(stories.items()))
+            self.stdout.write(f"Created {len(created)} clinics ({summary}).")
+            self.stdout.write("The demo vendors send a year of courses through the vendor API …")
+            sent = push_year(stories=created, today=today, progress=self.stdout.write)
+            rejected = ", ".join(f"{k} {v}" for k, v in sorted(sent.items()) if k != "accepted")
+            self.stdout.write(
+                f"Accepted {sent['accepted']} records; rejected: {rejected or 'none'}."
+            )
         else:
             self.stdout.write("The demo data was already there; nothing added.")
         self.stdout.write(f"{total} clinics in the demo.")

@@ -1,0 +1,183 @@
+"""The vendor API's payloads: one strict schema per payload, separate in and out.
+
+Dates inside records are strings on purpose: a record with a date that is not a real date is
+rejected with the reason ``invalid_date`` (and the rest of the batch goes on), while a body
+whose shape is wrong is refused whole with 422.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+CourseType = Literal[
+    "cervical_radiculopathy",
+    "lumbar_radiculopathy",
+    "lumbar_spinal_stenosis",
+    "hip_osteoarthritis",
+    "knee_osteoarthritis",
+    "low_back_pain",
+]
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorField(Schema):
+    field: str
+    message: str
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: list[ErrorField] = []
+
+
+class ErrorOut(Schema):
+    """The one error body of the API."""
+
+    error: ErrorBody
+
+
+class DiagnosisIn(Strict):
+    code: str = Field(max_length=10)
+    recorded_at: str = Field(max_length=40, description="ISO 8601 date-time")
+    source: Literal["clinician", "referral"] = "clinician"
+
+
+class ServiceIn(Strict):
+    code: str = Field(max_length=20)
+    date: str = Field(max_length=10)
+
+
+class RecordIn(Strict):
+    type: Literal["episode"]
+    source_id: str = Field(min_length=1, max_length=100)
+    version: int = Field(ge=1, le=2_000_000_000)
+    patient_cpr: str | None = Field(default=None, max_length=11)
+    speciale: str | None = Field(default=None, max_length=2)
+    course_type: CourseType | None = None
+    start_date: str = Field(max_length=10, description="YYYY-MM-DD")
+    end_date: str | None = Field(default=None, max_length=10)
+    practitioner_initials: str | None = Field(default=None, max_length=20)
+    patient_opt_out: bool = False
+    diagnoses: list[DiagnosisIn] = Field(default_factory=list, max_length=200)
+    services: list[ServiceIn] | None = Field(default=None, max_length=500)
+
+
+class SubmissionIn(Strict):
+    records: list[RecordIn] = Field(max_length=5000)
+
+
+class RejectedOut(Schema):
+    index: int
+    source_id: str
+    reason: str
+    message: str
+
+
+class SubmissionOut(Schema):
+    accepted: int
+    rejected: list[RejectedOut]
+    dropped_fields: list[str]
+
+
+class ActivationIn(Strict):
+    cvr: str = Field(max_length=10)
+    name: str = Field(min_length=1, max_length=200)
+    speciale: str = Field(max_length=2)
+    sor_id: str | None = Field(default=None, max_length=20)
+    region_code: str | None = Field(default=None, max_length=5)
+    municipality_code: str | None = Field(default=None, max_length=4)
+
+
+class ActivationOut(Schema):
+    ydernummer: str
+    cvr: str
+    name: str
+    activated: bool
+    activated_at: dt.datetime | None
+
+
+class LaunchIn(Strict):
+    user_id: str = Field(min_length=1, max_length=200)
+    user_name: str = Field(min_length=1, max_length=200)
+
+
+class LaunchOut(Schema):
+    url: str
+    expires_at: dt.datetime
+
+
+class SpecificationOut(Schema):
+    version: int
+    effective_from: dt.date
+    record_types: list[str]
+    fields: list[str]
+    specialities: list[str]
+    icpc2_filter: dict[str, list[str]]
+    person_identifiable_worklist: bool
+
+
+class ProjectOut(Schema):
+    code: str
+    name: str
+    summary_da: str
+    description_da: str
+    description_en: str
+    recipients_da: str
+    reports_open_from: dt.date
+    first_report_delay_months: int
+    specification: SpecificationOut | None
+
+
+class SubscriptionOut(Schema):
+    project: str
+    name: str
+    collect_from: dt.date
+    collect_until: dt.date | None
+    specification: SpecificationOut | None
+
+
+class SubscriptionsOut(Schema):
+    ydernummer: str
+    collecting: bool
+    blocked_by: str | None
+    blocked_message: str | None
+    subscriptions: list[SubscriptionOut]
+
+
+class CheckOut(Schema):
+    check: str
+    project: str | None
+    ok: bool
+    state: str
+    detail: str
+    action: str
+    contact: dict[str, Any] | None
+
+
+class ProjectStatusOut(Schema):
+    project: str
+    name: str
+    enrolled_on: dt.date
+    collect_from: dt.date
+    reports_open_on: dt.date | None
+    report_period_from: dt.date
+    last_received_at: dt.datetime | None
+
+
+class StatusOut(Schema):
+    ydernummer: str
+    clinic: str
+    checked_on: dt.date
+    ok: bool
+    checks: list[CheckOut]
+    projects: list[ProjectStatusOut]
+    reports_open_on: dict[str, dt.date | None]
+    menu_help: str
