@@ -39,6 +39,7 @@ from sentinel.collection.schemas import (
     StatusOut,
     SubmissionIn,
     SubmissionOut,
+    SubscriptionOut,
     SubscriptionsOut,
 )
 from sentinel.lib.errors import DomainError
@@ -47,6 +48,12 @@ from sentinel.portal.services import create_launch_link
 from sentinel.projects.models import DataSpecification, Enrolment, Project
 
 log = logging.getLogger(__name__)
+
+
+class VendorRequest(HttpRequest):
+    """A request that passed ``VendorBearer``: ``auth`` is the vendor."""
+
+    auth: Vendor
 
 
 class VendorBearer(HttpBearer):
@@ -135,7 +142,7 @@ def _spec_out(specification: DataSpecification | None) -> SpecificationOut | Non
     response=list[ProjectOut],
     summary="Published projects and their data specifications",
 )
-def projects(request: HttpRequest) -> list[ProjectOut]:
+def projects(request: VendorRequest) -> list[ProjectOut]:
     return [
         ProjectOut(
             code=p.code,
@@ -157,7 +164,7 @@ def projects(request: HttpRequest) -> list[ProjectOut]:
     response={200: ActivationOut, 409: ErrorOut, 422: ErrorOut},
     summary="Activate Sentinel for a clinic (creates the clinic if new; idempotent)",
 )
-def activate(request: HttpRequest, ydernummer: str, body: ActivationIn) -> Any:
+def activate(request: VendorRequest, ydernummer: str, body: ActivationIn) -> Any:
     try:
         clinic, activation = clinic_actions.activate_clinic(
             vendor=request.auth,
@@ -192,7 +199,7 @@ def activate(request: HttpRequest, ydernummer: str, body: ActivationIn) -> Any:
     response={204: None},
     summary="Deactivate (collection stops; nothing is deleted)",
 )
-def deactivate(request: HttpRequest, ydernummer: str) -> Any:
+def deactivate(request: VendorRequest, ydernummer: str) -> Any:
     clinic = _clinic(request.auth, ydernummer)
     clinic_actions.deactivate(
         by=clinic_actions.Actor.vendor(request.auth), vendor=request.auth, clinic=clinic
@@ -201,7 +208,7 @@ def deactivate(request: HttpRequest, ydernummer: str) -> Any:
 
 
 @api.get("/clinics/{ydernummer}/status", response=StatusOut, summary="The status check")
-def status(request: HttpRequest, ydernummer: str) -> dict[str, Any]:
+def status(request: VendorRequest, ydernummer: str) -> dict[str, Any]:
     report = check_status(_clinic(request.auth, ydernummer))
     payload = report.as_dict("en")
     payload["reports_open_on"] = {p.code: p.reports_open_on for p in report.projects}
@@ -213,7 +220,7 @@ def status(request: HttpRequest, ydernummer: str) -> dict[str, Any]:
     response=SubscriptionsOut,
     summary="What to extract, from when",
 )
-def subscriptions(request: HttpRequest, ydernummer: str) -> SubscriptionsOut:
+def subscriptions(request: VendorRequest, ydernummer: str) -> SubscriptionsOut:
     clinic = _clinic(request.auth, ydernummer)
     reason, message = clinic_gate(clinic, request.auth)
     today = timezone.localdate()
@@ -231,15 +238,15 @@ def subscriptions(request: HttpRequest, ydernummer: str) -> SubscriptionsOut:
             continue
         seen.add(enrolment.project_id)
         items.append(
-            {
-                "project": enrolment.project.code,
-                "name": enrolment.project.name,
-                "collect_from": enrolment.enrolled_on,
-                "collect_until": enrolment.unenrolled_on,
-                "specification": _spec_out(
+            SubscriptionOut(
+                project=enrolment.project.code,
+                name=enrolment.project.name,
+                collect_from=enrolment.enrolled_on,
+                collect_until=enrolment.unenrolled_on,
+                specification=_spec_out(
                     enrolment.project.specification(max(today, enrolment.enrolled_on))
                 ),
-            }
+            )
         )
     blocking = reason if reason and reason != "not_enrolled" else None
     return SubscriptionsOut(
@@ -256,7 +263,7 @@ def subscriptions(request: HttpRequest, ydernummer: str) -> SubscriptionsOut:
     response=LaunchOut,
     summary="A single-use link that opens the Sentinel menu",
 )
-def launch(request: HttpRequest, ydernummer: str, body: LaunchIn) -> LaunchOut:
+def launch(request: VendorRequest, ydernummer: str, body: LaunchIn) -> LaunchOut:
     clinic = _clinic(request.auth, ydernummer)
     if not Activation.objects.active().filter(clinic=clinic, vendor=request.auth).exists():
         raise HttpError(409, "Sentinel is not activated for this clinic in your system")
@@ -272,7 +279,7 @@ def launch(request: HttpRequest, ydernummer: str, body: LaunchIn) -> LaunchOut:
     summary="Transfer a batch of records",
 )
 def submissions(
-    request: HttpRequest,
+    request: VendorRequest,
     ydernummer: str,
     body: SubmissionIn,
     idempotency_key: str = Header("", alias="Idempotency-Key"),
@@ -302,7 +309,7 @@ def _fhir_response(data: dict[str, Any], status: int = 200) -> HttpResponse:
         },
     },
 )
-def fhir_bundle(request: HttpRequest) -> HttpResponse:
+def fhir_bundle(request: VendorRequest) -> HttpResponse:
     try:
         data = json.loads(request.body)
         parsed = fhir.parse_bundle(data)
