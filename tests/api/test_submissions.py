@@ -237,3 +237,30 @@ def test_submission_fault_mid_batch_stores_nothing(api, ready_clinic, monkeypatc
     assert not Submission.objects.exists()
     monkeypatch.undo()
     assert api.submit(ready_clinic.ydernummer, [episode("E-1")]).json()["accepted"] == 1
+
+
+def test_submission_opt_out_later_deletes_what_was_stored(api, ready_clinic):
+    yd = ready_clinic.ydernummer
+    first = episode("E-1")
+    other_course = episode("E-2", patient_cpr=first["patient_cpr"])
+    someone_else = episode("E-3")
+    api.submit(yd, [first, other_course, someone_else])
+    assert Episode.objects.count() == 3
+
+    response = api.submit(yd, [{**first, "version": 2, "patient_opt_out": True}])
+
+    assert reasons(response) == ["patient_opted_out"]
+    assert list(Episode.objects.values_list("source_id", flat=True)) == ["E-3"]
+    assert DiagnosisEvent.objects.filter(episode__source_id__in=["E-1", "E-2"]).count() == 0
+
+
+def test_submission_opt_out_in_the_same_batch_keeps_nothing_of_that_patient(api, ready_clinic):
+    first = episode("E-1")
+    same_patient = episode("E-2", patient_cpr=first["patient_cpr"])
+    opt_out = {**episode("E-1"), "patient_cpr": first["patient_cpr"], "patient_opt_out": True}
+
+    response = api.submit(ready_clinic.ydernummer, [first, same_patient, opt_out, episode("E-4")])
+
+    assert response.status_code == 200
+    assert list(Episode.objects.values_list("source_id", flat=True)) == ["E-4"]
+    assert DiagnosisEvent.objects.count() == 1

@@ -29,6 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from sentinel.agreements.models import DocumentKind
@@ -182,9 +183,12 @@ class _Gate:
     specifications: dict[int, list[DataSpecification]]
 
     @classmethod
-    def load(cls, clinic: Clinic, vendor: Vendor, today: dt.date) -> _Gate:
+    def load(cls, clinic: Clinic, vendor: Vendor, now: dt.datetime) -> _Gate:
+        today = timezone.localdate(now)
         reason: Reason | None = None
-        if not Activation.objects.active().filter(clinic=clinic, vendor=vendor).exists():
+        active = Activation.objects.filter(clinic=clinic, vendor=vendor, activated_at__lte=now)
+        active = active.filter(Q(deactivated_at__isnull=True) | Q(deactivated_at__gt=now))
+        if not active.exists():
             reason = Reason.CLINIC_NOT_ACTIVATED
         else:
             for kind, missing, outdated in (
@@ -262,7 +266,7 @@ class _Gate:
 def clinic_gate(clinic: Clinic, vendor: Vendor) -> tuple[Reason | None, str | None]:
     """Whether the clinic-wide conditions for collection hold now for ``vendor``'s data:
     (None, None) when they do, else the reason code and its message."""
-    gate = _Gate.load(clinic, vendor, timezone.localdate())
+    gate = _Gate.load(clinic, vendor, timezone.now())
     if gate.clinic_reason is None:
         return None, None
     return gate.clinic_reason, GATE_MESSAGES[gate.clinic_reason]
@@ -291,6 +295,8 @@ class _Writer:
         self.new_events: list[tuple[_Stored, _Diagnosis]] = []
         self.updated: dict[int, Episode] = {}
         self.received: Counter[Project] = Counter()
+        self.withdrawn_sources: set[str] = set()
+        self.withdrawn_patients: set[str] = set()
 
     def preload(self, project_ids: list[int], source_ids: list[str]) -> None:
         episodes = Episode.objects.filter(
@@ -309,6 +315,15 @@ class _Writer:
                 clinic=self.clinic, episode_id__in=by_id
             ).values_list("code", "recorded_at", "episode_id"):
                 by_id[episode_id].events.add((code, recorded_at))
+
+    def withdraw(self, source_id: str, cpr: Any, today: dt.date) -> None:
+        """The patient opted out: drop what was stored of this course and of this patient."""
+        self.withdrawn_sources.add(source_id)
+        try:
+            normalised, _born = parse_cpr(cpr, today=today)
+        except InvalidCpr:
+            return
+        self.withdrawn_patients.add(pseudonym(settings.SENTINEL_PSEUDONYM_KEY, normalised))
 
     def check(self, project: Project, record: _Valid) -> None:
         stored = self.stored.get((project.pk, record.raw["source_id"]))
@@ -382,7 +397,29 @@ class _Writer:
                     self.new_events.append((stored, diagnosis))
         self.received[project] += 1
 
+    def _drop_withdrawn(self) -> None:
+        """Forget this batch's data of patients who opted out, and delete what was stored."""
+        Episode.objects.filter(clinic=self.clinic).filter(
+            Q(vendor=self.vendor, source_id__in=self.withdrawn_sources)
+            | Q(patient_pseudonym__in=self.withdrawn_patients)
+        ).delete()
+        gone = self.withdrawn_patients
+        dropped = {
+            id(s)
+            for (_, source_id), s in self.stored.items()
+            if source_id in self.withdrawn_sources or s.episode.patient_pseudonym in gone
+        }
+        self.stored = {k: s for k, s in self.stored.items() if id(s) not in dropped}
+        self.updated = {
+            k: e
+            for k, e in self.updated.items()
+            if e.source_id not in self.withdrawn_sources and e.patient_pseudonym not in gone
+        }
+        self.new_events = [(s, d) for s, d in self.new_events if id(s) not in dropped]
+
     def write(self) -> tuple[int, int]:
+        if self.withdrawn_sources or self.withdrawn_patients:
+            self._drop_withdrawn()
         new = [s.episode for s in self.stored.values() if s.is_new and s.episode.pk is None]
         Episode.objects.bulk_create(new, batch_size=1000)
         if self.updated:
@@ -444,16 +481,18 @@ def ingest(
     outcome = Outcome()
     dropped: set[str] = set()
     with transaction.atomic():
-        gate = _Gate.load(clinic, vendor, today)
+        gate = _Gate.load(clinic, vendor, moment)
         writer = _Writer(clinic, vendor, moment)
         writer.preload(list(gate.projects), [str(r.get("source_id")) for r in records])
         for index, raw in enumerate(records):
             source_id = str(raw.get("source_id", ""))
             try:
                 if raw.get("patient_opt_out"):
+                    writer.withdraw(source_id, raw.get("patient_cpr"), today)
                     raise _Reject(
                         Reason.PATIENT_OPTED_OUT,
-                        "the patient has declined data sharing; nothing of the record was kept",
+                        "the patient has declined data sharing; nothing of the record was "
+                        "kept, and what was stored of this course or patient before is deleted",
                     )
                 record = _validate(raw, today)
                 if gate.clinic_reason is not None:
