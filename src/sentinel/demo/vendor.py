@@ -18,10 +18,15 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.utils import timezone
 
 from sentinel.audit.actors import Actor
@@ -109,9 +114,11 @@ def push_year(
     totals: Counter[str] = Counter()
     tokens: dict[int, str] = {}
     transport = httpx.WSGITransport(app=application)
-    with httpx.Client(
-        transport=transport, base_url="https://localhost/api/v1", timeout=120
-    ) as http:
+    host = urlsplit(settings.SENTINEL_PUBLIC_URL).netloc or "127.0.0.1"
+    with (
+        _in_process(),
+        httpx.Client(transport=transport, base_url=f"https://{host}/api/v1", timeout=120) as http,
+    ):
         clinics = Clinic.objects.filter(ydernummer__in=stories).order_by("ydernummer")
         for number, clinic in enumerate(clinics, start=1):
             story = stories[clinic.ydernummer]
@@ -139,6 +146,19 @@ def push_year(
             if number % 50 == 0:
                 progress(f"  {number}/{len(stories)} clinics sent")
     return totals
+
+
+@contextmanager
+def _in_process() -> Iterator[None]:
+    """Keep this thread's database connection across the in-process requests, as Django's
+    own test client does: the request signals would otherwise close it after each one."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def _records_for(
