@@ -21,6 +21,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
+from sentinel.audit.actors import Actor
 from sentinel.clinics import actions as clinic_actions
 from sentinel.clinics.credentials import authenticate
 from sentinel.clinics.models import Activation, Clinic, Vendor
@@ -201,9 +202,7 @@ def activate(request: VendorRequest, ydernummer: str, body: ActivationIn) -> Any
 )
 def deactivate(request: VendorRequest, ydernummer: str) -> Any:
     clinic = _clinic(request.auth, ydernummer)
-    clinic_actions.deactivate(
-        by=clinic_actions.Actor.vendor(request.auth), vendor=request.auth, clinic=clinic
-    )
+    clinic_actions.deactivate(by=Actor.vendor(request.auth), vendor=request.auth, clinic=clinic)
     return Status(204, None)
 
 

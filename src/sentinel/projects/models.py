@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from sentinel.lib.dataspec import DataSpec, parse_spec
 from sentinel.lib.errors import DomainError
@@ -74,8 +75,9 @@ class DataSpecification(models.Model):
     def __str__(self) -> str:
         return f"{self.project} specification v{self.version}"
 
-    @property
+    @cached_property
     def parsed(self) -> DataSpec:
+        """The parsed specification; parsed once per instance (a published version is fixed)."""
         return parse_spec(self.spec)
 
 
