@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "sentinel.agreements",
     "sentinel.projects",
     "sentinel.collection",
+    "sentinel.reports",
     "sentinel.portal",
     "sentinel.demo",
 ]
