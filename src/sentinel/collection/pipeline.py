@@ -35,6 +35,7 @@ from django.utils import timezone
 from sentinel.agreements.models import DocumentKind
 from sentinel.agreements.services import Standing, agreement_state
 from sentinel.clinics.models import Activation, Clinic, Vendor
+from sentinel.collection import rows
 from sentinel.collection.models import DiagnosisEvent, Episode, Submission
 from sentinel.collection.reasons import GATE_MESSAGES, Reason
 from sentinel.collection.services import record_received
@@ -43,8 +44,29 @@ from sentinel.lib.cpr import InvalidCpr, parse_cpr
 from sentinel.lib.dataspec import KNOWN_FIELDS, DataSpec
 from sentinel.lib.pseudonym import CprCipher, pseudonym
 from sentinel.projects.models import DataSpecification, Enrolment, Project
+from sentinel.reports import aggregates
+from sentinel.reports.aggregates import CellKey, cell_key
 
 EPISODE_FIELDS = tuple(KNOWN_FIELDS["episode"])
+
+# The columns of an Episode that the pipeline reads and writes (all but the keys).
+_EPISODE_STATE = (
+    "source_id",
+    "version",
+    "specification_version",
+    "patient_pseudonym",
+    "patient_cpr_encrypted",
+    "cpr_key_id",
+    "speciale",
+    "course_type",
+    "start_date",
+    "end_date",
+    "practitioner_initials",
+    "services",
+    "current_code",
+    "received_at",
+    "updated_at",
+)
 
 
 @dataclass(frozen=True)
@@ -105,11 +127,25 @@ class _Valid:
 
 @dataclass
 class _Stored:
-    """What is stored (or will be, in this batch) for one (project, source id)."""
+    """One episode (project, source id) as stored, or as it will be stored by this batch.
 
-    episode: Episode
+    ``row`` holds the column values by field name (``_EPISODE_STATE``); ``pk`` is None for
+    an episode this batch creates until ids are reserved. ``loaded_cell`` is the report cell
+    the episode counted in when it was read from the database (None for a new one)."""
+
+    pk: int | None
+    row: dict[str, Any]
     events: set[tuple[str, dt.datetime]]
-    is_new: bool
+    loaded_cell: CellKey | None = None
+    changed: bool = False
+
+    @property
+    def is_new(self) -> bool:
+        return self.loaded_cell is None
+
+    def cell(self) -> CellKey:
+        row = self.row
+        return cell_key(row["start_date"], row["speciale"], row["course_type"], row["current_code"])
 
 
 # --- validation -------------------------------------------------------------------------
@@ -284,32 +320,41 @@ def _codes_outside_filter(spec: DataSpec, diagnoses: tuple[_Diagnosis, ...]) -> 
 
 
 class _Writer:
-    """Collects the batch's inserts and updates and writes them in bulk."""
+    """Collects the batch's inserts and updates and writes them in bulk.
+
+    New episodes and diagnosis events are the hot path: they are written as plain rows
+    (``rows.insert_rows``: ``COPY`` on PostgreSQL, ``executemany`` on SQLite) with ids reserved
+    up front, never as model instances. Updates of stored episodes are rarer and go through
+    ``bulk_update``. The report cells move with the episodes in the same transaction."""
 
     def __init__(self, clinic: Clinic, vendor: Vendor, now: dt.datetime) -> None:
         self.clinic = clinic
         self.vendor = vendor
         self.now = now
         self.cipher = CprCipher(settings.SENTINEL_CPR_KEYS, settings.SENTINEL_CPR_KEY_ID)
+        self.pseudonym_key = settings.SENTINEL_PSEUDONYM_KEY
         self.stored: dict[tuple[int, str], _Stored] = {}
         self.new_events: list[tuple[_Stored, _Diagnosis]] = []
-        self.updated: dict[int, Episode] = {}
         self.received: Counter[Project] = Counter()
         self.withdrawn_sources: set[str] = set()
         self.withdrawn_patients: set[str] = set()
 
     def preload(self, project_ids: list[int], source_ids: list[str]) -> None:
+        if not project_ids or not source_ids:
+            return
         episodes = Episode.objects.filter(
             clinic=self.clinic,
             vendor=self.vendor,
             project_id__in=project_ids,
-            source_id__in=source_ids,
-        )
-        by_id = {}
-        for episode in episodes:
-            stored = _Stored(episode, set(), is_new=False)
-            self.stored[(episode.project_id, episode.source_id)] = stored
-            by_id[episode.pk] = stored
+            source_id__any_of=sorted(set(source_ids)),
+        ).values_list("id", "project_id", *_EPISODE_STATE)
+        by_id: dict[int, _Stored] = {}
+        for values in episodes:
+            row = dict(zip(_EPISODE_STATE, values[2:], strict=True))
+            stored = _Stored(values[0], row, set())
+            stored.loaded_cell = stored.cell()
+            self.stored[(values[1], row["source_id"])] = stored
+            by_id[values[0]] = stored
         if by_id:
             for code, recorded_at, episode_id in DiagnosisEvent.objects.filter(
                 clinic=self.clinic, episode_id__in=by_id
@@ -323,19 +368,19 @@ class _Writer:
             normalised, _born = parse_cpr(cpr, today=today)
         except InvalidCpr:
             return
-        self.withdrawn_patients.add(pseudonym(settings.SENTINEL_PSEUDONYM_KEY, normalised))
+        self.withdrawn_patients.add(pseudonym(self.pseudonym_key, normalised))
 
     def check(self, project: Project, record: _Valid) -> None:
         stored = self.stored.get((project.pk, record.raw["source_id"]))
         if stored is None:
             return
         version = record.raw["version"]
-        if version < stored.episode.version:
+        if version < stored.row["version"]:
             raise _Reject(
                 Reason.STALE_VERSION,
-                f"version {version} is older than the stored version {stored.episode.version}",
+                f"version {version} is older than the stored version {stored.row['version']}",
             )
-        if version > stored.episode.version:
+        if version > stored.row["version"]:
             submitted = {(d.code, d.recorded_at) for d in record.diagnoses}
             missing = stored.events - submitted
             if missing:
@@ -350,45 +395,38 @@ class _Writer:
         raw = record.raw
         key = (project.pk, raw["source_id"])
         stored = self.stored.get(key)
-        if stored is not None and raw["version"] == stored.episode.version:
+        if stored is not None and raw["version"] == stored.row["version"]:
             return  # a replay: accepted, nothing new
         spec = specification.parsed
-        fields = set(spec.fields)
-        episode = (
-            stored.episode
-            if stored
-            else Episode(
-                clinic=self.clinic,
-                project=project,
-                vendor=self.vendor,
-                source_id=raw["source_id"],
-                received_at=self.now,
-            )
-        )
-        episode.version = raw["version"]
-        episode.specification_version = specification.version
-        episode.start_date = record.start
-        episode.updated_at = self.now
-        episode.end_date = record.end if "end_date" in fields else None
-        episode.speciale = (raw.get("speciale") or "") if "speciale" in fields else ""
-        episode.course_type = (raw.get("course_type") or "") if "course_type" in fields else ""
-        episode.practitioner_initials = (
+        fields = spec.fields
+        if stored is None:
+            stored = _Stored(None, {"source_id": raw["source_id"], "received_at": self.now}, set())
+            self.stored[key] = stored
+        row = stored.row
+        row["version"] = raw["version"]
+        row["specification_version"] = specification.version
+        row["start_date"] = record.start
+        row["updated_at"] = self.now
+        row["end_date"] = record.end if "end_date" in fields else None
+        row["speciale"] = (raw.get("speciale") or "") if "speciale" in fields else ""
+        row["course_type"] = (raw.get("course_type") or "") if "course_type" in fields else ""
+        row["practitioner_initials"] = (
             (raw.get("practitioner_initials") or "") if "practitioner_initials" in fields else ""
         )
-        episode.services = raw.get("services") if "services" in fields else None
+        row["services"] = raw.get("services") if "services" in fields else None
+        row.setdefault("patient_pseudonym", "")
+        row.setdefault("patient_cpr_encrypted", None)
+        row.setdefault("cpr_key_id", "")
+        row.setdefault("current_code", "")
         if "patient_cpr" in fields and record.cpr:
-            episode.patient_pseudonym = pseudonym(settings.SENTINEL_PSEUDONYM_KEY, record.cpr)
+            row["patient_pseudonym"] = pseudonym(self.pseudonym_key, record.cpr)
             if spec.person_identifiable_worklist:
                 blob, key_id = self.cipher.encrypt(record.cpr, clinic_id=self.clinic.pk)
-                episode.patient_cpr_encrypted = blob
-                episode.cpr_key_id = key_id
+                row["patient_cpr_encrypted"] = blob
+                row["cpr_key_id"] = key_id
         if "diagnoses" in fields and record.diagnoses:
-            episode.current_code = max(record.diagnoses, key=lambda d: d.recorded_at).code
-        if stored is None:
-            stored = _Stored(episode, set(), is_new=True)
-            self.stored[key] = stored
-        elif not stored.is_new:
-            self.updated[episode.pk] = episode
+            row["current_code"] = max(record.diagnoses, key=lambda d: d.recorded_at).code
+        stored.changed = True
         if "diagnoses" in fields:
             for diagnosis in record.diagnoses:
                 marker = (diagnosis.code, diagnosis.recorded_at)
@@ -407,55 +445,74 @@ class _Writer:
         dropped = {
             id(s)
             for (_, source_id), s in self.stored.items()
-            if source_id in self.withdrawn_sources or s.episode.patient_pseudonym in gone
+            if source_id in self.withdrawn_sources or s.row.get("patient_pseudonym") in gone
         }
         self.stored = {k: s for k, s in self.stored.items() if id(s) not in dropped}
-        self.updated = {
-            k: e
-            for k, e in self.updated.items()
-            if e.source_id not in self.withdrawn_sources and e.patient_pseudonym not in gone
-        }
         self.new_events = [(s, d) for s, d in self.new_events if id(s) not in dropped]
 
     def write(self) -> tuple[int, int]:
-        if self.withdrawn_sources or self.withdrawn_patients:
+        withdrawn = bool(self.withdrawn_sources or self.withdrawn_patients)
+        if withdrawn:
             self._drop_withdrawn()
-        new = [s.episode for s in self.stored.values() if s.is_new and s.episode.pk is None]
-        Episode.objects.bulk_create(new, batch_size=1000)
-        if self.updated:
+        new = [(project_id, s) for (project_id, _), s in self.stored.items() if s.is_new]
+        ids = rows.reserve_ids(Episode, len(new))
+        for (_, stored), pk in zip(new, ids, strict=True):
+            stored.pk = pk
+        common = {"clinic_id": self.clinic.pk, "vendor_id": self.vendor.pk}
+        rows.insert_rows(
+            Episode,
+            ("id", "clinic_id", "vendor_id", "project_id", *_EPISODE_STATE),
+            [
+                (
+                    s.pk,
+                    common["clinic_id"],
+                    common["vendor_id"],
+                    project_id,
+                    *(s.row[name] for name in _EPISODE_STATE),
+                )
+                for project_id, s in new
+            ],
+        )
+        updated = [s for s in self.stored.values() if not s.is_new and s.changed]
+        if updated:
             Episode.objects.bulk_update(
-                list(self.updated.values()),
-                [
-                    "version",
-                    "specification_version",
-                    "start_date",
-                    "end_date",
-                    "speciale",
-                    "course_type",
-                    "practitioner_initials",
-                    "services",
-                    "patient_pseudonym",
-                    "patient_cpr_encrypted",
-                    "cpr_key_id",
-                    "current_code",
-                    "updated_at",
-                ],
+                [Episode(pk=s.pk, **s.row) for s in updated],
+                [name for name in _EPISODE_STATE if name not in {"source_id", "received_at"}],
                 batch_size=500,
             )
-        events = [
-            DiagnosisEvent(
-                clinic=self.clinic,
-                episode_id=stored.episode.pk,
-                code=d.code,
-                recorded_at=d.recorded_at,
-                source=d.source,
-            )
-            for stored, d in self.new_events
-        ]
-        DiagnosisEvent.objects.bulk_create(events, batch_size=2000)
+        rows.insert_rows(
+            DiagnosisEvent,
+            ("clinic_id", "episode_id", "code", "recorded_at", "source"),
+            [
+                (common["clinic_id"], stored.pk, d.code, d.recorded_at, d.source)
+                for stored, d in self.new_events
+            ],
+        )
+        self._move_report_cells(withdrawn)
         for project, count in self.received.items():
             record_received(clinic=self.clinic, project=project, at=self.now, count=count)
-        return len(new), len(events)
+        return len(new), len(self.new_events)
+
+    def _move_report_cells(self, withdrawn: bool) -> None:
+        """Keep the report aggregates in step with what this batch stored."""
+        if withdrawn:
+            # Deletions can touch any of the clinic's episodes: recount the clinic from scratch.
+            aggregates.rebuild(clinic_ids=[self.clinic.pk])
+            return
+        changes: dict[int, Counter[CellKey]] = defaultdict(Counter)
+        for (project_id, _), stored in self.stored.items():
+            if not stored.changed:
+                continue
+            cell = stored.cell()
+            if cell == stored.loaded_cell:
+                continue
+            changes[project_id][cell] += 1
+            if stored.loaded_cell is not None:
+                changes[project_id][stored.loaded_cell] -= 1
+        for project_id, deltas in changes.items():
+            aggregates.apply_changes(
+                clinic_id=self.clinic.pk, project_id=project_id, changes=deltas
+            )
 
 
 def _dropped(raw: dict[str, Any], kept: set[str]) -> set[str]:

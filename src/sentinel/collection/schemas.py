@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 CourseType = Literal[
     "cervical_radiculopathy",
@@ -23,7 +23,13 @@ CourseType = Literal[
 ]
 
 
-class Strict(Schema):
+class Strict(BaseModel):
+    """An input payload: unknown fields are refused (422), never silently ignored.
+
+    A plain pydantic model, not ninja's ``Schema``: inputs are dicts parsed from JSON, so
+    ninja's Django-object resolution is not needed, and it costs ~30× the validation time on a
+    1,000-record batch (the ingest hot path)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
