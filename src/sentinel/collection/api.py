@@ -47,6 +47,7 @@ from sentinel.lib.errors import DomainError
 from sentinel.lib.identifiers import InvalidIdentifier, validate_ydernummer
 from sentinel.portal.services import create_launch_link
 from sentinel.projects.models import DataSpecification, Enrolment, Project
+from sentinel.reports.api import router as reports_router
 
 log = logging.getLogger(__name__)
 
@@ -368,3 +369,7 @@ def fhir_bundle(request: VendorRequest) -> HttpResponse:
             ),
         )
     return _fhir_response(fhir.response_bundle(parsed.total_entries, results))
+
+
+# The JSON form of the clinics' reports (reports/api.py), behind the same vendor auth.
+api.add_router("", reports_router)

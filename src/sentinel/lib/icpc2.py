@@ -38,3 +38,30 @@ COURSE_TYPES: dict[str, frozenset[str]] = {
     "knee_osteoarthritis": frozenset({"L90"}),
     "low_back_pain": frozenset({"L03"}),
 }
+
+
+# The ICPC-2 chapters (body systems) by their letter, with the Danish chapter names.
+CHAPTERS_DA: dict[str, str] = {
+    "A": "Almene og uspecifikke",
+    "B": "Blod, bloddannende organer og immunsystem",
+    "D": "Fordøjelsesorganer",
+    "F": "Øje",
+    "H": "Øre",
+    "K": "Hjerte og kredsløb",
+    "L": "Bevægeapparatet",
+    "N": "Nervesystemet",
+    "P": "Psykiske forhold",
+    "R": "Luftveje",
+    "S": "Hud",
+    "T": "Endokrine, metaboliske og ernæringsmæssige forhold",
+    "U": "Urinveje",
+    "W": "Graviditet, fødsel og familieplanlægning",
+    "X": "Kvindelige kønsorganer og bryst",
+    "Y": "Mandlige kønsorganer",
+    "Z": "Sociale forhold",
+}
+
+
+def chapter_name_da(letter: str) -> str:
+    """The Danish name of an ICPC-2 chapter, or the letter itself if unknown."""
+    return CHAPTERS_DA.get(letter, letter)

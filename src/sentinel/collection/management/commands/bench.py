@@ -1,10 +1,11 @@
 """``sentinel bench …``: the numbers DESIGN.md §6 holds us to, measured on this machine.
 
     sentinel bench ingest [--episodes N] [--batch N] [--clients N] [--workers N] [--keep]
+    sentinel bench reports [--clinics N] [--events N] [--renders N] [--database-url URL] [--keep]
 
-runs on whatever database the settings point at (the embedded SQLite file, or PostgreSQL with
-``DATABASE_URL``). Progress goes to standard error, the report to standard output.
-``sentinel bench reports`` (report tab latency) is to come.
+run on whatever database the settings point at (the embedded SQLite file, or PostgreSQL with
+``DATABASE_URL``; ``bench reports --database-url`` picks another). Progress goes to standard
+error, the report to standard output. ``bench reports`` lives in ``sentinel.reports.bench``.
 """
 
 from __future__ import annotations
@@ -77,14 +78,67 @@ class Command(SentinelCommand):
             action="store_true",
             help="afterwards, profile one more batch in-process (cProfile) and print hotspots",
         )
+        reports = sub.add_parser(
+            "reports",
+            help="report tab latency and the benchmark refresh vs. DuckDB at national scale",
+            description=(
+                "Sets up its own vendor and clinics (ydernumre from 600001) over the five "
+                "regions, writes a synthetic dataset straight into the tables, rebuilds the "
+                "clinic cells, then times the benchmark refresh against DuckDB over the same "
+                "rows in Parquet and the rendering of one clinic's report tab."
+            ),
+        )
+        reports.add_argument(
+            "--clinics", type=int, default=1500, help="clinics (default %(default)s)"
+        )
+        reports.add_argument(
+            "--events",
+            type=int,
+            default=3_000_000,
+            help="diagnosis events, ≈ 1.5 per episode (default %(default)s)",
+        )
+        reports.add_argument(
+            "--renders",
+            type=int,
+            default=200,
+            help="timed renders of the tab (default %(default)s)",
+        )
+        reports.add_argument(
+            "--repeat",
+            type=int,
+            default=3,
+            help="timed runs of the refresh and of DuckDB; the median counts (default %(default)s)",
+        )
+        reports.add_argument(
+            "--database-url",
+            help=(
+                "run against this database instead (e.g. postgres://…/scratch); it is migrated "
+                "first, and fresh bench-only keys are used unless SENTINEL_* keys are set"
+            ),
+        )
+        reports.add_argument(
+            "--keep", action="store_true", help="keep the generated data and its clinic cells"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options.get("database_url"):
+            from sentinel.reports.bench import run_elsewhere
+
+            run_elsewhere(self, options)  # a subprocess on that database
+            return
         require_migrated_database()
         logging.getLogger("httpx").setLevel(logging.WARNING)  # no line per request
         getattr(self, f"_{options['benchmark']}")(options)
 
     def _note(self, text: str) -> None:
         self.stderr.write(text)
+
+    # --- reports (sentinel.reports.bench) -------------------------------------------------
+
+    def _reports(self, options: dict[str, Any]) -> None:
+        from sentinel.reports.bench import run_command
+
+        run_command(self, options)
 
     # --- ingest -------------------------------------------------------------------------
 

@@ -1,0 +1,168 @@
+"""The JSON form of a clinic's report: ``GET /api/v1/clinics/{ydernummer}/reports/{project}``.
+
+Mounted on the vendor API (``collection.api``) and authenticated the same way: a credential
+reaches only clinics its vendor has activated; any other clinic answers 404. The answer is
+the report the portal shows (``reports.engine.build_report``), in both languages, plus the
+worklist of courses lacking a required code — for a vendor always with the practice system's
+source ids, never CPR numbers, and every time written to the audit log.
+
+Cells: counts are numbers, percentages strings with exactly two decimals (``"33.33"``), a
+suppressed benchmark cell ``"<5"``, an empty cell ``null``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from sentinel.audit.actors import Actor
+from sentinel.collection.schemas import ErrorOut
+from sentinel.lib.errors import DomainError
+from sentinel.projects.models import Project
+from sentinel.reports.diagnosekodning import worklist as build_worklist
+from sentinel.reports.engine import Period, build_report
+
+router = Router(tags=["reports"])
+
+Cell = str | int | None
+
+
+class ColumnOut(Schema):
+    key: str
+    label_da: str
+    label_en: str
+    kind: Literal["text", "count", "percent"]
+
+
+class TableOut(Schema):
+    key: str
+    title_da: str
+    title_en: str
+    columns: list[ColumnOut]
+    rows: list[dict[str, Cell]]
+    footnote_da: str
+    footnote_en: str
+
+
+class SeriesOut(Schema):
+    name_da: str
+    name_en: str
+    values: list[Cell]
+
+
+class ChartOut(Schema):
+    key: str
+    kind: Literal["bar", "line"]
+    unit: Literal["count", "percent"]
+    title_da: str
+    title_en: str
+    description_da: str
+    description_en: str
+    categories: list[str]
+    series: list[SeriesOut]
+    table_key: str
+
+
+class SectionOut(Schema):
+    key: str
+    title_da: str
+    title_en: str
+    note_da: str
+    note_en: str
+    tables: list[TableOut]
+    charts: list[ChartOut]
+
+
+class PeriodOut(Schema):
+    kind: Literal["since_enrolment", "last_12_months", "year", "range"]
+    text: str
+    query: dict[str, str]
+
+
+class ReportOut(Schema):
+    """A clinic's report for one project. Before it opens, ``is_open`` is false, ``opens_on``
+    says when (null while the DPA or consent is missing), ``closed_reason_*`` says why, and
+    ``sections`` and ``worklist`` are empty."""
+
+    project: str
+    project_name: str
+    ydernummer: str
+    clinic: str
+    period: PeriodOut
+    data_from: dt.date | None
+    data_to: dt.date | None
+    data_range_da: str
+    is_open: bool
+    opens_on: dt.date | None
+    closed_reason_da: str
+    closed_reason_en: str
+    generated_on: dt.date | None
+    enrolled_on: dt.date | None
+    benchmark_refreshed_at: dt.datetime | None
+    sections: list[SectionOut]
+    worklist: TableOut | None
+
+
+_NOT_FOUND_CODES = {"not_enrolled", "no_report"}
+
+
+def _refusal(exc: DomainError) -> HttpResponse:
+    status = 404 if exc.code in _NOT_FOUND_CODES else 422
+    fields = [{"field": "period", "message": exc.message_en}] if status == 422 else []
+    body = {"error": {"code": exc.code, "message": exc.message_en, "fields": fields}}
+    return JsonResponse(body, status=status)
+
+
+@router.get(
+    "/clinics/{ydernummer}/reports/{project}",
+    response={200: ReportOut, 404: ErrorOut, 422: ErrorOut},
+    summary="A clinic's report for a project (the portal's report tab as JSON)",
+    description=(
+        "The period is chosen with query parameters: `period=since_enrolment` (the default), "
+        "`period=last_12_months`, `period=year&year=YYYY` or "
+        "`period=range&from=YYYY-MM&to=YYYY-MM` (whole months). The data covers the days "
+        "`data_from`–`data_to`: never before the enrolment or after today. A clinic that was "
+        "never enrolled in the project, or a project without a report, is 404; a bad or empty "
+        "period is 422 naming `period`. The worklist lists the clinic's structured courses "
+        "without a required code by the practice system's source id (never CPR); every "
+        "answer that includes it is audited. `worklist=false` leaves it out."
+    ),
+)
+def clinic_report(
+    request: HttpRequest,
+    ydernummer: str,
+    project: str,
+    period: str | None = None,
+    year: str | None = None,
+    from_month: str | None = Query(None, alias="from"),
+    to_month: str | None = Query(None, alias="to"),
+    worklist: bool = True,
+) -> Any:
+    # Imported here: collection.api mounts this router, and owns the vendor's clinic lookup.
+    from sentinel.collection.api import _clinic
+
+    vendor = request.auth  # type: ignore[attr-defined]
+    clinic = _clinic(vendor, ydernummer)
+    found = Project.objects.filter(code=project).first()
+    if found is None:
+        raise HttpError(404, f"no project {project[:50]!r}")
+    today = timezone.localdate()
+    query = {"period": period, "year": year, "from": from_month, "to": to_month}
+    try:
+        chosen = Period.parse({k: v for k, v in query.items() if v is not None})
+        report = build_report(clinic, found, chosen, today)
+        listing = (
+            build_worklist(clinic, found, chosen, by=Actor.vendor(vendor), today=today)
+            if worklist and report.is_open
+            else None
+        )
+    except DomainError as exc:
+        return _refusal(exc)
+    payload = report.as_dict()
+    payload["worklist"] = listing.as_dict() if listing is not None else None
+    return payload

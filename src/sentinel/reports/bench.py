@@ -1,0 +1,1041 @@
+"""The report benchmark behind ``sentinel bench reports`` (DESIGN.md §6).
+
+It builds a national-scale synthetic dataset straight into the collection tables (``COPY`` on
+PostgreSQL, ``executemany`` on SQLite; the pipeline is measured by ``sentinel bench ingest``),
+counts the clinic cells from it with the product's ``rebuild``, and then measures:
+
+- the full ``rebuild`` of the clinic cells from the raw episodes;
+- the national and regional benchmark refresh (``refresh_benchmark``, from the clinic cells):
+  once into an empty benchmark (it writes every row), and in the steady state — a day's new
+  data stored as the pipeline stores it (rows plus ``apply_changes``), then a refresh, a few
+  times over; both recompute the whole aggregate, they differ in what they write;
+- DuckDB computing the same national and regional aggregate (cells and contributors) over the
+  same episode rows exported to Parquet — only the aggregate query is timed — and the ratio;
+- p50/p95 of rendering one clinic's report tab.
+
+The benchmark has its own vendor and clinics, set up with the real actions: ydernumre from
+600001 (``sentinel bench ingest`` uses 7xxxxx, the demo 9xxxxx, the tests 8xxxxx), CVRs
+starting with 0 (never a real company), spread over the five regions by population, activated,
+DPA signed and consent approved, enrolled in Diagnosekodning about 17 months back (not before
+its data specification). Their patients are generated: a real birth date and a serial from
+0000-0999, pseudonymised and encrypted like any CPR, never copied from a person.
+
+Clinics, their onboarding and the audit rows stay (the audit log is append-only and refers to
+them; the next run reuses them). The collected data and the clinic cells are removed after the
+run unless ``--keep``, and the benchmark is refreshed again without them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+from django.db.models import Min, Sum
+from django.utils import timezone
+
+from sentinel.agreements.actions import Signer, approve_consent, sign_dpa
+from sentinel.agreements.models import AssuranceLevel, Channel
+from sentinel.audit.actors import Actor
+from sentinel.clinics.actions import activate, create_vendor, register_clinic
+from sentinel.clinics.models import Clinic, Vendor
+from sentinel.collection import rows
+from sentinel.collection.bench import bench_cvr
+from sentinel.collection.models import DataFlow, DiagnosisEvent, Episode
+from sentinel.lib import icpc2, refdata
+from sentinel.lib.errors import DomainError
+from sentinel.lib.pseudonym import CprCipher, new_key_text, pseudonym
+from sentinel.projects.actions import enrol
+from sentinel.projects.models import DataSpecification, Enrolment, Project
+from sentinel.reports import aggregates
+from sentinel.reports.models import NATION, BenchmarkCell, BenchmarkContributor, ReportCell
+
+Progress = Callable[[str], None]
+
+BENCH = Actor.system("bench-reports")
+VENDOR_SLUG = "sentinel-bench-reports"
+VENDOR_NAME = "Sentinel report bench (synthetic vendor)"
+CLINIC_NAME = "Sentinel rapportbench klinik"
+YDERNUMMER_FIRST = 600_001
+ENROLLED_DAYS_AGO = 520
+SEED = 40_000
+SIGNER_NAMESPACE = uuid.UUID("5e7e1b0c-8e0c-4d1f-9b3a-00000000be75")
+EVENTS_PER_EPISODE = 1.5
+CHUNK_EPISODES = 20_000
+
+# Clinics per region, roughly as the population (Hovedstaden the largest, Nordjylland smallest).
+REGION_SHARES = {"DK-84": 32, "DK-82": 23, "DK-83": 21, "DK-85": 14, "DK-81": 10}
+
+# Voluntary coding of other courses: the L chapter (musculoskeletal) dominates physiotherapy.
+COMMON_CODES = {
+    "L03": 16, "L02": 9, "L01": 7, "L92": 8, "L08": 5, "L15": 5, "L17": 3, "L18": 6, "L87": 3,
+    "L96": 3, "L77": 3, "L81": 3, "L14": 4, "L13": 3, "L93": 2, "L99": 2, "L86": 3, "L90": 3,
+    "L89": 2, "L83": 2, "L84": 1,
+}  # fmt: skip
+# The structured courses of speciale 51 (≈ 15 % of the courses) and their weights.
+STRUCTURED = {
+    "low_back_pain": 10,
+    "knee_osteoarthritis": 8,
+    "hip_osteoarthritis": 4,
+    "lumbar_radiculopathy": 3,
+    "cervical_radiculopathy": 2,
+    "lumbar_spinal_stenosis": 2,
+}
+STRUCTURED_SHARE = 0.15
+UNCODED_SHARE = 0.06
+# Events on a coded course: 1-3, so that with the uncoded courses the mean is ≈ 1.5.
+EVENT_COUNTS = ((1, 55), (2, 31), (3, 14))
+
+GOAL_P95_MS = 50.0
+GOAL_RATIO = 2.0
+
+
+# --- set-up -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenchClinic:
+    clinic: Clinic
+    number: int
+    collect_from: dt.date
+
+
+@dataclass
+class Setup:
+    vendor: Vendor
+    project: Project
+    clinics: list[BenchClinic]
+
+    @property
+    def clinic_ids(self) -> list[int]:
+        return [c.clinic.pk for c in self.clinics]
+
+
+def _municipalities_by_region() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for code, municipality in sorted(refdata.municipalities().items()):
+        if municipality.region_code:
+            found.setdefault(municipality.region_code, []).append(code)
+    return found
+
+
+def regions_for(count: int) -> list[str]:
+    """The region of each of ``count`` clinics: every region at least once, then by share."""
+    regions = list(REGION_SHARES)
+    total = sum(REGION_SHARES.values())
+    chosen = regions[: min(count, len(regions))]
+    credit = Counter(chosen)
+    while len(chosen) < count:
+        # The region furthest below its share of the clinics so far (deterministic).
+        n = len(chosen) + 1
+        region = max(regions, key=lambda r: REGION_SHARES[r] * n / total - credit[r])
+        chosen.append(region)
+        credit[region] += 1
+    return chosen
+
+
+def _vendor() -> Vendor:
+    vendor = Vendor.objects.filter(slug=VENDOR_SLUG).first()
+    if vendor is not None:
+        return vendor
+    return create_vendor(
+        by=BENCH,
+        slug=VENDOR_SLUG,
+        name=VENDOR_NAME,
+        menu_help_da="Syntetisk systemhus til rapportbenchmark; ingen rigtige klinikker.",
+        menu_help_en="Synthetic vendor for the report benchmark; no real clinics.",
+    )
+
+
+def _clinic(
+    number: int, region: str, vendor: Vendor, project: Project, enrol_on: dt.date
+) -> Clinic:
+    ydernummer = str(YDERNUMMER_FIRST + number - 1)
+    cvr = bench_cvr(50_000 + number)
+    clinic = Clinic.objects.filter(ydernummer=ydernummer).first()
+    if clinic is None:
+        municipalities = _municipalities_by_region()[region]
+        clinic = register_clinic(
+            by=BENCH,
+            ydernummer=ydernummer,
+            cvr=cvr,
+            name=f"{CLINIC_NAME} {number}",
+            speciale="51",
+            municipality_code=municipalities[number % len(municipalities)],
+        )
+    elif clinic.cvr != cvr or not clinic.name.startswith(CLINIC_NAME):
+        raise CommandError(
+            f"ydernummer {ydernummer} belongs to {clinic.name!r}, not to the report benchmark; "
+            "refusing to touch it"
+        )
+    if Enrolment.objects.filter(clinic=clinic, project=project).exists():
+        return clinic  # onboarded by an earlier run
+    moment = timezone.make_aware(dt.datetime.combine(enrol_on, dt.time(9)))
+    activate(by=Actor.vendor(vendor), vendor=vendor, clinic=clinic, at=moment)
+    signer = Signer(
+        person_uuid=uuid.uuid5(SIGNER_NAMESPACE, ydernummer),
+        name=f"Rapportbench klinikejer {number}",
+        cvr=cvr,
+        assurance_level=AssuranceLevel.HIGH,
+        may_sign=True,
+    )
+    sign_dpa(clinic=clinic, signer=signer, channel=Channel.SENTINEL, at=moment)
+    approve_consent(clinic=clinic, signer=signer, channel=Channel.SENTINEL, at=moment)
+    enrol(by=signer.actor, clinic=clinic, project=project, on=enrol_on)
+    return clinic
+
+
+def set_up(clinic_count: int, today: dt.date, progress: Progress) -> Setup:
+    """The bench vendor and ``clinic_count`` onboarded clinics over the five regions."""
+    project = Project.objects.filter(code="diagnosekodning").first()
+    if project is None:
+        raise CommandError("the Diagnosekodning project is missing; run 'sentinel migrate'")
+    first_spec = DataSpecification.objects.filter(project=project).aggregate(
+        day=Min("effective_from")
+    )["day"]
+    if first_spec is None or first_spec > today:
+        raise CommandError("Diagnosekodning has no data specification in force")
+    enrol_on = max(today - dt.timedelta(days=ENROLLED_DAYS_AGO), first_spec)
+    regions = regions_for(clinic_count)
+    clinics: list[BenchClinic] = []
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            vendor = _vendor()
+            for number, region in enumerate(regions, start=1):
+                clinic = _clinic(number, region, vendor, project, enrol_on)
+                enrolment = Enrolment.objects.filter(clinic=clinic, project=project).earliest(
+                    "enrolled_on"
+                )
+                collect_from = max(enrolment.enrolled_on, first_spec)
+                clinics.append(BenchClinic(clinic, number, collect_from))
+                if number % 250 == 0 or number == clinic_count:
+                    progress(
+                        f"  {number}/{clinic_count} clinics, {time.perf_counter() - started:.1f} s"
+                    )
+    except DomainError as exc:
+        raise CommandError(f"setting up the bench clinics failed: {exc}") from None
+    return Setup(vendor, project, clinics)
+
+
+# --- the synthetic dataset --------------------------------------------------------------
+
+
+EPISODE_COLUMNS = (
+    "id",
+    "clinic_id",
+    "project_id",
+    "vendor_id",
+    "source_id",
+    "version",
+    "specification_version",
+    "patient_pseudonym",
+    "patient_cpr_encrypted",
+    "cpr_key_id",
+    "speciale",
+    "course_type",
+    "start_date",
+    "end_date",
+    "practitioner_initials",
+    "services",
+    "current_code",
+    "received_at",
+    "updated_at",
+)
+EVENT_COLUMNS = ("clinic_id", "episode_id", "code", "recorded_at", "source")
+
+
+@dataclass
+class Dataset:
+    episodes: int = 0
+    events: int = 0
+    uncoded: int = 0
+    structured: int = 0
+    seconds: float = 0.0
+    first_month: dt.date | None = None
+    per_clinic_day: float = 0.0  # new episodes per clinic per day, on average
+    by_region: Counter[str] = field(default_factory=Counter)  # clinics
+
+
+class CourseMaker:
+    """Synthetic courses (episode row + its diagnosis events), deterministic for a seed."""
+
+    def __init__(self, seed: int, today: dt.date) -> None:
+        self.rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+        self.today = today
+        self.tz = timezone.get_default_timezone()
+        self.codes, self.code_weights = list(COMMON_CODES), list(COMMON_CODES.values())
+        others = sorted(c for c in icpc2.codes() if not c.startswith("L"))
+        self.others = others
+        self.structured, self.structured_weights = list(STRUCTURED), list(STRUCTURED.values())
+        self.event_counts = [n for n, _ in EVENT_COUNTS]
+        self.event_weights = [w for _, w in EVENT_COUNTS]
+        self.cipher = CprCipher(settings.SENTINEL_CPR_KEYS, settings.SENTINEL_CPR_KEY_ID)
+        self.pseudonym_key = settings.SENTINEL_PSEUDONYM_KEY
+
+    def _code(self) -> str:
+        if self.rng.random() < 0.8:
+            return self.rng.choices(self.codes, self.code_weights)[0]
+        return self.rng.choice(self.others)
+
+    def _cpr(self) -> str:
+        """A real birth date (1935-1999) and a serial from the bench range 0000-0999."""
+        born = dt.date(1935, 1, 1) + dt.timedelta(days=self.rng.randrange(23_741))
+        return f"{born:%d%m%y}0{self.rng.randrange(1000):03d}"
+
+    def course(
+        self, *, pk: int, clinic_id: int, source_id: str, collect_from: dt.date, common: tuple
+    ) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+        rng = self.rng
+        span = (self.today - collect_from).days
+        start = collect_from + dt.timedelta(days=rng.randint(0, span))
+        course_type = ""
+        if rng.random() < STRUCTURED_SHARE:
+            course_type = rng.choices(self.structured, self.structured_weights)[0]
+        codes: list[str] = []
+        if rng.random() >= UNCODED_SHARE:
+            wanted = rng.choices(self.event_counts, self.event_weights)[0]
+            if course_type and rng.random() < 0.93:
+                required = sorted(icpc2.COURSE_TYPES[course_type])
+                codes = [self._code() for _ in range(wanted - 1)]
+                codes.append(rng.choice(required))  # the latest code is the required one
+            else:
+                codes = [self._code() for _ in range(wanted)]
+        last_day = min(start + dt.timedelta(days=60), self.today)
+        days = sorted(
+            start + dt.timedelta(days=rng.randint(0, (last_day - start).days)) for _ in codes
+        )
+        moments = [
+            dt.datetime.combine(day, dt.time(8 + i, rng.randrange(60)), tzinfo=self.tz)
+            for i, day in enumerate(days)
+        ]
+        cpr = self._cpr()
+        blob, key_id = self.cipher.encrypt(cpr, clinic_id=clinic_id)
+        end = days[-1] if codes and rng.random() < 0.5 else None
+        received = moments[-1] if moments else dt.datetime.combine(start, dt.time(17), self.tz)
+        episode = (
+            pk,
+            clinic_id,
+            *common,
+            source_id,
+            1,
+            1,
+            pseudonym(self.pseudonym_key, cpr),
+            blob,
+            key_id,
+            "51",
+            course_type,
+            start,
+            end,
+            "",
+            None,
+            codes[-1] if codes else "",
+            received,
+            received,
+        )
+        events = [
+            (clinic_id, pk, code, moment, "clinician")
+            for code, moment in zip(codes, moments, strict=True)
+        ]
+        return episode, events
+
+
+def episodes_per_clinic(total: int, clinics: int, rng: random.Random) -> list[int]:
+    """``total`` episodes over ``clinics``: clinics differ in size (×0.3 to ×1.7)."""
+    weights = [rng.uniform(0.3, 1.7) for _ in range(clinics)]
+    scale = total / sum(weights)
+    counts = [int(w * scale) for w in weights]
+    for i in range(total - sum(counts)):
+        counts[i % clinics] += 1
+    return counts
+
+
+def remove_data(clinic_ids: Sequence[int]) -> dict[str, int]:
+    """Delete what the bench clinics collected and their clinic cells."""
+    removed: dict[str, int] = {}
+    if not clinic_ids:
+        return removed
+    marks = ", ".join(["%s"] * len(clinic_ids))
+    where, params = f"clinic_id IN ({marks})", list(clinic_ids)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for label, model in (
+            ("diagnosis events", DiagnosisEvent),
+            ("episodes", Episode),
+            ("data flows", DataFlow),
+            ("clinic cells", ReportCell),
+        ):
+            cursor.execute(
+                f"DELETE FROM {_q(model._meta.db_table)} WHERE {where}",  # noqa: S608
+                params,
+            )
+            removed[label] = cursor.rowcount
+    return removed
+
+
+def generate(setup: Setup, *, events: int, today: dt.date, progress: Progress) -> Dataset:
+    """Write ≈ ``events`` diagnosis events on ≈ events / 1.5 episodes for the bench clinics,
+    in chunks of ``CHUNK_EPISODES`` (one transaction each), straight into the tables."""
+    remove_data(setup.clinic_ids)  # a fresh dataset every run
+    maker = CourseMaker(SEED, today)
+    total = max(len(setup.clinics), round(events / EVENTS_PER_EPISODE))
+    counts = episodes_per_clinic(total, len(setup.clinics), maker.rng)
+    common = (setup.project.pk, setup.vendor.pk)
+    data = Dataset()
+    started = time.perf_counter()
+    episode_rows: list[tuple[Any, ...]] = []
+    event_rows: list[tuple[Any, ...]] = []
+    ids: Iterator[int] = iter(())
+
+    def flush() -> None:
+        with transaction.atomic():
+            rows.insert_rows(Episode, EPISODE_COLUMNS, episode_rows)
+            rows.insert_rows(DiagnosisEvent, EVENT_COLUMNS, event_rows)
+        episode_rows.clear()
+        event_rows.clear()
+        progress(
+            f"  {data.episodes}/{total} episodes, {data.events} diagnosis events, "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+
+    remaining = total
+    for bench_clinic, count in zip(setup.clinics, counts, strict=True):
+        clinic = bench_clinic.clinic
+        data.by_region[clinic.region_code] += 1
+        for i in range(count):
+            if not episode_rows and not event_rows:
+                with transaction.atomic():
+                    ids = iter(rows.reserve_ids(Episode, min(CHUNK_EPISODES, remaining)))
+            episode, course_events = maker.course(
+                pk=next(ids),
+                clinic_id=clinic.pk,
+                source_id=f"RB{bench_clinic.number:04d}-{i:07d}",
+                collect_from=bench_clinic.collect_from,
+                common=common,
+            )
+            episode_rows.append(episode)
+            event_rows.extend(course_events)
+            remaining -= 1
+            data.episodes += 1
+            data.events += len(course_events)
+            data.uncoded += not course_events
+            data.structured += bool(episode[11])
+            month = episode[12].replace(day=1)
+            data.first_month = min(data.first_month or month, month)
+            if len(episode_rows) >= CHUNK_EPISODES:
+                flush()
+    if episode_rows:
+        flush()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (Episode, DiagnosisEvent):
+                cursor.execute(f"ANALYZE {_q(model._meta.db_table)}")
+    data.seconds = time.perf_counter() - started
+    days = max(1, (today - min(c.collect_from for c in setup.clinics)).days)
+    data.per_clinic_day = total / days / len(setup.clinics)
+    return data
+
+
+def add_day(
+    setup: Setup, *, day: int, per_clinic: float, today: dt.date
+) -> tuple[int, set[dt.date]]:
+    """One day's new data, as the pipeline stores it: new courses (starting in the last two
+    weeks) for the bench clinics, and their clinic cells moved with ``apply_changes`` in the
+    same transaction. Returns the number of courses and the months they fall in."""
+    maker = CourseMaker(SEED + day, today)
+    common = (setup.project.pk, setup.vendor.pk)
+    since = today - dt.timedelta(days=13)
+    episode_rows: list[tuple[Any, ...]] = []
+    event_rows: list[tuple[Any, ...]] = []
+    changes: dict[int, Counter[aggregates.CellKey]] = {}
+    whole, part = int(per_clinic), per_clinic - int(per_clinic)
+    wanted = [whole + (maker.rng.random() < part) for _ in setup.clinics]
+    with transaction.atomic():
+        ids = iter(rows.reserve_ids(Episode, sum(wanted)))
+        for bench_clinic, count in zip(setup.clinics, wanted, strict=True):
+            pk = bench_clinic.clinic.pk
+            for i in range(count):
+                episode, course_events = maker.course(
+                    pk=next(ids),
+                    clinic_id=pk,
+                    source_id=f"RB{bench_clinic.number:04d}-D{day:03d}-{i:05d}",
+                    collect_from=max(since, bench_clinic.collect_from),
+                    common=common,
+                )
+                episode_rows.append(episode)
+                event_rows.extend(course_events)
+                key = aggregates.cell_key(episode[12], episode[10], episode[11], episode[16])
+                changes.setdefault(pk, Counter())[key] += 1
+        rows.insert_rows(Episode, EPISODE_COLUMNS, episode_rows)
+        rows.insert_rows(DiagnosisEvent, EVENT_COLUMNS, event_rows)
+        for clinic_id, deltas in changes.items():
+            aggregates.apply_changes(
+                clinic_id=clinic_id, project_id=setup.project.pk, changes=deltas
+            )
+    return len(episode_rows), {key[0] for deltas in changes.values() for key in deltas}
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+# --- the product's refresh and rebuild --------------------------------------------------
+
+
+def analyze_cells() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {_q(ReportCell._meta.db_table)}")
+
+
+def timed_rebuild(progress: Progress) -> tuple[int, float]:
+    started = time.perf_counter()
+    cells = aggregates.rebuild(progress=progress)
+    seconds = time.perf_counter() - started
+    analyze_cells()
+    return cells, seconds
+
+
+def refresh_into_empty(project: Project) -> aggregates.BenchmarkResult:
+    """The refresh when the benchmark is empty (it writes every cell): the worst case."""
+    BenchmarkCell.objects.filter(project=project).delete()
+    BenchmarkContributor.objects.filter(project=project).delete()
+    return aggregates.refresh_benchmark()
+
+
+@dataclass
+class SteadyState:
+    """Refreshes after a day's new data: of everything, and of only the months it touched."""
+
+    full: list[aggregates.BenchmarkResult] = field(default_factory=list)
+    months: list[aggregates.BenchmarkResult] = field(default_factory=list)
+    episodes: int = 0
+    touched: int = 0  # months touched by a day's data (the most of any day)
+    consistent: bool = True  # a full refresh after a month refresh found nothing to write
+    final: aggregates.BenchmarkResult | None = None  # that full refresh
+
+
+def refreshes_after_days(
+    setup: Setup, *, repeat: int, per_clinic: float, today: dt.date
+) -> SteadyState:
+    """The steady state, ``repeat`` times: a day's new data, then a full refresh (timed); a
+    day's new data, then a refresh of the months it touched (timed), checked by a full one."""
+    state = SteadyState()
+    for day in range(1, repeat + 1):
+        added, _months = add_day(setup, day=2 * day - 1, per_clinic=per_clinic, today=today)
+        state.episodes += added
+        state.full.append(aggregates.refresh_benchmark())
+        added, months = add_day(setup, day=2 * day, per_clinic=per_clinic, today=today)
+        state.episodes += added
+        state.touched = max(state.touched, len(months))
+        state.months.append(aggregates.refresh_benchmark(months=sorted(months)))
+        state.final = aggregates.refresh_benchmark()
+        state.consistent &= state.final.written == 0
+    return state
+
+
+# --- DuckDB over Parquet ----------------------------------------------------------------
+
+
+@dataclass
+class DuckResult:
+    seconds: list[float]
+    cells: int
+    contributors: int
+    episodes_by_scope: dict[str, int]
+    export_seconds: float
+    parquet_bytes: int
+    threads: int
+
+
+EXPORT_EPISODES = (
+    "SELECT clinic_id, project_id, start_date, speciale, course_type, current_code FROM {table}"
+)
+# Our own file names in a fresh temporary folder; "" where the database has an empty string.
+TO_PARQUET_EPISODES = """
+COPY (SELECT clinic_id, project_id, start_date, coalesce(speciale, '') AS speciale,
+             coalesce(course_type, '') AS course_type, coalesce(current_code, '') AS current_code
+      FROM read_csv('{csv}', header = true, columns = {{
+        'clinic_id': 'BIGINT', 'project_id': 'BIGINT', 'start_date': 'DATE',
+        'speciale': 'VARCHAR', 'course_type': 'VARCHAR', 'current_code': 'VARCHAR'}}))
+TO '{parquet}' (FORMAT parquet)
+"""
+TO_PARQUET_CLINICS = """
+COPY (SELECT id, coalesce(region_code, '') AS region_code
+      FROM read_csv('{csv}', header = true, columns = {{'id': 'BIGINT', 'region_code': 'VARCHAR'}}))
+TO '{parquet}' (FORMAT parquet)
+"""
+DUCK_CELLS = """
+CREATE OR REPLACE TEMP TABLE bench_cells AS
+SELECT e.project_id,
+       CASE WHEN GROUPING(c.region_code) = 1 THEN '{nation}' ELSE c.region_code END AS scope,
+       date_trunc('month', e.start_date) AS month, e.speciale, e.course_type,
+       e.current_code AS code, count(*) AS episodes
+FROM read_parquet('{episodes}') e JOIN read_parquet('{clinics}') c ON c.id = e.clinic_id
+GROUP BY GROUPING SETS (
+  (e.project_id, date_trunc('month', e.start_date), e.speciale, e.course_type, e.current_code),
+  (e.project_id, c.region_code, date_trunc('month', e.start_date), e.speciale, e.course_type,
+   e.current_code))
+HAVING GROUPING(c.region_code) = 1 OR c.region_code <> ''
+"""
+DUCK_CONTRIBUTORS = """
+CREATE OR REPLACE TEMP TABLE bench_contributors AS
+SELECT DISTINCT e.project_id, date_trunc('month', e.start_date) AS month, c.region_code,
+       e.clinic_id
+FROM read_parquet('{episodes}') e JOIN read_parquet('{clinics}') c ON c.id = e.clinic_id
+"""
+
+
+def _export_csv(query: str, path: Path) -> None:
+    """Write the rows of ``query`` to ``path`` as CSV with a header (streamed)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, path.open("wb") as out:
+            raw = cursor.cursor
+            with raw.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+                for block in copy:
+                    out.write(block)
+        return
+    with connection.cursor() as cursor, path.open("w", newline="") as out:
+        cursor.execute(query)
+        writer = csv.writer(out)
+        writer.writerow([column[0] for column in cursor.description])
+        while batch := cursor.fetchmany(50_000):
+            writer.writerows(batch)
+
+
+def duckdb_aggregate(workdir: Path, repeat: int) -> DuckResult:
+    """Export every episode (the columns the aggregate reads) and the clinics' regions to
+    Parquet, then time DuckDB computing the national and regional cells and contributors."""
+    import duckdb
+
+    started = time.perf_counter()
+    episodes_csv, clinics_csv = workdir / "episodes.csv", workdir / "clinics.csv"
+    episodes_parquet, clinics_parquet = workdir / "episodes.parquet", workdir / "clinics.parquet"
+    _export_csv(EXPORT_EPISODES.format(table=_q(Episode._meta.db_table)), episodes_csv)
+    clinics_query = f"SELECT id, region_code FROM {_q(Clinic._meta.db_table)}"  # noqa: S608
+    _export_csv(clinics_query, clinics_csv)
+    duck = duckdb.connect()
+    try:
+        duck.execute(TO_PARQUET_EPISODES.format(csv=episodes_csv, parquet=episodes_parquet))
+        duck.execute(TO_PARQUET_CLINICS.format(csv=clinics_csv, parquet=clinics_parquet))
+        export_seconds = time.perf_counter() - started
+        names = {"episodes": episodes_parquet, "clinics": clinics_parquet, "nation": NATION}
+        cells_sql, contributors_sql = DUCK_CELLS.format(**names), DUCK_CONTRIBUTORS.format(**names)
+        seconds = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            duck.execute(cells_sql)
+            duck.execute(contributors_sql)
+            seconds.append(time.perf_counter() - started)
+        cells = _one(duck.execute("SELECT count(*) FROM bench_cells").fetchone())
+        contributors = _one(duck.execute("SELECT count(*) FROM bench_contributors").fetchone())
+        by_scope = dict(
+            duck.execute("SELECT scope, sum(episodes) FROM bench_cells GROUP BY scope").fetchall()
+        )
+        threads = _one(duck.execute("SELECT current_setting('threads')").fetchone())
+    finally:
+        duck.close()
+    return DuckResult(
+        seconds=seconds,
+        cells=cells,
+        contributors=contributors,
+        episodes_by_scope={str(k): int(v) for k, v in by_scope.items()},
+        export_seconds=export_seconds,
+        parquet_bytes=episodes_parquet.stat().st_size + clinics_parquet.stat().st_size,
+        threads=int(threads),
+    )
+
+
+def _one(row: tuple[Any, ...] | None) -> Any:
+    assert row is not None  # noqa: S101 - an aggregate always returns a row
+    return row[0]
+
+
+def sentinel_episodes_by_scope() -> dict[str, int]:
+    return {
+        row["scope"]: int(row["n"])
+        for row in BenchmarkCell.objects.values("scope").annotate(n=Sum("episodes"))
+    }
+
+
+def work_dir() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="sentinel-bench-reports-")
+
+
+# --- rendering one clinic's tab ---------------------------------------------------------
+
+
+def typical_clinic(setup: Setup) -> tuple[Clinic, int]:
+    """The bench clinic with the median number of episodes in the largest region, and that
+    number."""
+    region = max(REGION_SHARES, key=lambda r: REGION_SHARES[r])
+    sizes = {
+        row["clinic_id"]: int(row["n"])
+        for row in ReportCell.objects.filter(
+            clinic_id__in=setup.clinic_ids, clinic__region_code=region
+        )
+        .values("clinic_id")
+        .annotate(n=Sum("episodes"))
+    }
+    if not sizes:
+        return setup.clinics[0].clinic, 0
+    ranked = sorted(sizes, key=lambda pk: (sizes[pk], pk))
+    chosen = ranked[len(ranked) // 2]
+    return Clinic.objects.get(pk=chosen), sizes[chosen]
+
+
+def tab_renderer(clinic: Clinic, project: Project, today: dt.date) -> tuple[str, Callable[[], Any]]:
+    """What renders one clinic's report tab: the page's HTML if the pages module has it, else
+    the report object the page is rendered from."""
+    from sentinel.reports.engine import Period, build_report
+
+    period = Period.since_enrolment()
+    try:
+        pages = import_module("sentinel.reports.pages")
+    except ModuleNotFoundError as exc:
+        if exc.name != "sentinel.reports.pages":
+            raise
+        pages = None
+    render_tab_html = getattr(pages, "render_tab_html", None)
+    if render_tab_html is not None:
+        return (
+            "sentinel.reports.pages.render_tab_html (the tab's HTML, with the worklist; "
+            "each view audited)",
+            lambda: render_tab_html(clinic, project, period, worklist_by=BENCH, today=today),
+        )
+    return (
+        "sentinel.reports.engine.build_report (the report object; no HTML)",
+        lambda: build_report(clinic, project, period, today),
+    )
+
+
+def time_renders(render: Callable[[], Any], count: int, warmup: int = 5) -> list[float]:
+    for _ in range(warmup):
+        render()
+    seconds = []
+    for _ in range(count):
+        started = time.perf_counter()
+        render()
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """The nearest-rank percentile (``share`` in 0..1)."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(share * len(ordered))))
+    return ordered[rank - 1]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+# --- the run ----------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    database: str
+    clinics: int
+    dataset: Dataset
+    cells: int
+    rebuild_seconds: float
+    refresh_empty: aggregates.BenchmarkResult
+    steady: SteadyState
+    duck: DuckResult
+    agree: bool
+    renderer: str
+    render_clinic: str
+    render_seconds: list[float]
+
+    @property
+    def refreshes(self) -> list[aggregates.BenchmarkResult]:
+        return self.steady.full
+
+    @property
+    def refresh_seconds(self) -> float:
+        return median([r.seconds for r in self.steady.full])
+
+    @property
+    def months_seconds(self) -> float:
+        return median([r.seconds for r in self.steady.months])
+
+    @property
+    def duck_seconds(self) -> float:
+        return median(self.duck.seconds)
+
+    @property
+    def ratio(self) -> float:
+        return self.refresh_seconds / self.duck_seconds if self.duck_seconds else math.inf
+
+    @property
+    def ratio_months(self) -> float:
+        return self.months_seconds / self.duck_seconds if self.duck_seconds else math.inf
+
+    @property
+    def ratio_empty(self) -> float:
+        return self.refresh_empty.seconds / self.duck_seconds if self.duck_seconds else math.inf
+
+    @property
+    def p50_ms(self) -> float:
+        return 1000 * percentile(self.render_seconds, 0.50)
+
+    @property
+    def p95_ms(self) -> float:
+        return 1000 * percentile(self.render_seconds, 0.95)
+
+
+def measure(
+    *, clinics: int, events: int, renders: int, repeat: int, today: dt.date, progress: Progress
+) -> tuple[Setup, Figures]:
+    """Set up, generate, and take every figure; the data stays (see ``clean_up``)."""
+    from sentinel.collection.bench import describe_database
+
+    database = describe_database()
+    progress(f"Database: {database}")
+    progress(
+        f"Setting up the report bench vendor and {clinics} clinics (from {YDERNUMMER_FIRST}) …"
+    )
+    setup = set_up(clinics, today, progress)
+    progress(f"Generating ≈ {events} diagnosis events on the bench clinics …")
+    dataset = generate(setup, events=events, today=today, progress=progress)
+    progress("Rebuilding the clinic cells from the raw episodes (timed) …")
+    cells, rebuild_seconds = timed_rebuild(progress)
+    progress("Refreshing the national and regional benchmark into an empty one (timed) …")
+    refresh_empty = refresh_into_empty(setup.project)
+    progress(f"{repeat} × two days' new data (pipeline-style), each followed by a refresh …")
+    steady = refreshes_after_days(
+        setup, repeat=repeat, per_clinic=dataset.per_clinic_day, today=today
+    )
+    with work_dir() as folder:
+        progress("Exporting the episodes to Parquet; DuckDB computes the same aggregate (timed) …")
+        duck = duckdb_aggregate(Path(folder), repeat)
+    agree = duck.episodes_by_scope == sentinel_episodes_by_scope() and duck.cells == (
+        BenchmarkCell.objects.count()
+    )
+    clinic, size = typical_clinic(setup)
+    renderer, render = tab_renderer(clinic, setup.project, today)
+    progress(f"Rendering the report tab of clinic {clinic.ydernummer} {renders} × (timed) …")
+    render_seconds = time_renders(render, renders)
+    return setup, Figures(
+        database=database,
+        clinics=len(setup.clinics),
+        dataset=dataset,
+        cells=cells,
+        rebuild_seconds=rebuild_seconds,
+        refresh_empty=refresh_empty,
+        steady=steady,
+        duck=duck,
+        agree=agree,
+        renderer=renderer,
+        render_clinic=f"{clinic.ydernummer} ({clinic.region_code}, {size} episodes)",
+        render_seconds=render_seconds,
+    )
+
+
+def clean_up(setup: Setup, *, keep: bool) -> list[str]:
+    clinics = f"{setup.clinics[0].clinic.ydernummer}-{setup.clinics[-1].clinic.ydernummer}"
+    if keep:
+        return [
+            f"cleanup: skipped (--keep): the data and clinic cells of clinics {clinics} stay, "
+            "and the benchmark includes them"
+        ]
+    removed = remove_data(setup.clinic_ids)
+    aggregates.refresh_benchmark()
+    summary = ", ".join(f"{n} {label}" for label, n in removed.items())
+    return [
+        f"cleanup: removed {summary}; refreshed the benchmark without them",
+        f"cleanup: kept the bench vendor, its clinics ({clinics}), their onboarding and the "
+        "audit rows (the audit log is append-only)",
+    ]
+
+
+def report(figures: Figures) -> list[str]:
+    """The figures as a readable table, with the goals of DESIGN.md §6."""
+    data, steady = figures.dataset, figures.steady
+    regions = ", ".join(f"{r} {n}" for r, n in sorted(data.by_region.items()))
+    months = f"{data.first_month:%Y-%m} on" if data.first_month else "none"
+    duck, empty = figures.duck, figures.refresh_empty
+    refresh = steady.final or steady.full[-1]
+    load = "COPY" if figures.database.startswith("PostgreSQL") else "executemany"
+    goal_ratio = f"≤ {GOAL_RATIO:g} ×"
+
+    def ratio(value: float) -> tuple[str, str, str, str]:
+        return ("  ratio to DuckDB", f"{value:.1f} ×", goal_ratio, _met(value <= GOAL_RATIO))
+
+    rows_ = [
+        ("rebuild clinic cells from raw", f"{figures.rebuild_seconds:.2f} s", "", ""),
+        ("same aggregate in DuckDB (Parquet)", f"{figures.duck_seconds:.3f} s", "", ""),
+        ("benchmark refresh after a day's data", f"{figures.refresh_seconds:.3f} s", "", ""),
+        ratio(figures.ratio),
+        ("benchmark refresh into an empty one", f"{empty.seconds:.3f} s", "", ""),
+        ratio(figures.ratio_empty),
+        ("refresh of the day's months only", f"{figures.months_seconds:.3f} s", "", "(*)"),
+        ratio(figures.ratio_months),
+        ("report tab p50", f"{figures.p50_ms:.1f} ms", "", ""),
+        (
+            "report tab p95",
+            f"{figures.p95_ms:.1f} ms",
+            f"< {GOAL_P95_MS:g} ms",
+            _met(figures.p95_ms < GOAL_P95_MS),
+        ),
+    ]
+    width = max(len(r[0]) for r in rows_)
+    table = [
+        f"{'figure':{width}}  {'measured':>10}  {'goal':8}  verdict",
+        f"{'-' * width}  {'-' * 10}  {'-' * 8}  -------",
+        *(f"{n:{width}}  {m:>10}  {g:8}  {v}".rstrip() for n, m, g, v in rows_),
+    ]
+    seconds = ", ".join(f"{r.seconds:.3f}" for r in steady.full)
+    month_seconds = ", ".join(f"{r.seconds:.3f}" for r in steady.months)
+    return [
+        "",
+        "sentinel bench reports",
+        f"database: {figures.database}",
+        f"clinics: {figures.clinics} ({regions})",
+        f"episodes: {data.episodes} ({data.structured} structured, {data.uncoded} uncoded; "
+        f"start months {months}), then {steady.episodes} more over "
+        f"{2 * len(steady.full)} days of new data",
+        f"diagnosis events: {data.events} ({data.events / max(data.episodes, 1):.2f} per episode)",
+        f"load: {data.seconds:.1f} s ({load}; not a goal)",
+        f"clinic cells: {figures.cells}",
+        f"benchmark: {refresh.cells} cells, {refresh.contributors} contributors; into an empty "
+        f"one {empty.written} rows written; after a day's data "
+        f"{', '.join(str(r.written) for r in steady.full)} rows written in {seconds} s; "
+        f"the day's {steady.touched} month(s) only: {month_seconds} s (medians count)",
+        f"duckdb: {duck.cells} cells, {duck.contributors} contributors, {duck.threads} threads, "
+        f"Parquet {duck.parquet_bytes / 1e6:.1f} MB written in {duck.export_seconds:.1f} s "
+        f"(runs: {', '.join(f'{s:.3f}' for s in duck.seconds)} s; median counts)",
+        f"same result: {'yes' if figures.agree else 'NO'} (cells and episodes per scope); "
+        f"month refreshes left nothing for a full one: {'yes' if steady.consistent else 'NO'}",
+        f"report tab: {figures.renderer}; clinic {figures.render_clinic}; "
+        f"{len(figures.render_seconds)} renders",
+        "",
+        *table,
+        "",
+        "goals: DESIGN.md §6, at national scale (1,500 clinics, 3 million diagnosis events). "
+        "The first two refreshes recompute the whole national and regional aggregate from the "
+        "clinic cells (what 'sentinel serve' runs); they differ in how much they write.",
+        "(*) refresh_benchmark(months=…) recomputes only the months a day's data touched; "
+        "nothing records those months yet, so the product does not run it on its own.",
+    ]
+
+
+def _met(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+# --- the command (``sentinel bench reports``) -------------------------------------------
+
+
+def _check(name: str, value: int, lower: int, upper: int) -> None:
+    if not lower <= value <= upper:
+        raise CommandError(f"--{name} must be between {lower} and {upper}, got {value}")
+
+
+def run_command(command: Any, options: dict[str, Any]) -> None:
+    """``sentinel bench reports`` on the configured database: progress on the command's
+    standard error, the report on its standard output."""
+    clinics, events = options["clinics"], options["events"]
+    renders, repeat = options["renders"], options["repeat"]
+    _check("clinics", clinics, 1, 99_999)  # ydernumre 600001-699999
+    _check("events", events, clinics, 100_000_000)
+    _check("renders", renders, 1, 100_000)
+    _check("repeat", repeat, 1, 100)
+    today = timezone.localdate()
+    setup, lines = None, []
+    try:
+        setup, figures = measure(
+            clinics=clinics,
+            events=events,
+            renders=renders,
+            repeat=repeat,
+            today=today,
+            progress=command.stderr.write,
+        )
+        lines = report(figures)
+    finally:
+        if setup is None:
+            setup = _setup_if_any(clinics, today)
+        if setup is not None:
+            lines += clean_up(setup, keep=options["keep"])
+    command.stdout.write("\n".join(lines))
+
+
+def _setup_if_any(clinics: int, today: dt.date) -> Setup | None:
+    """The bench clinics that exist (to clean up after a failed run), or None."""
+    project = Project.objects.filter(code="diagnosekodning").first()
+    vendor = Vendor.objects.filter(slug=VENDOR_SLUG).first()
+    numbers = [str(YDERNUMMER_FIRST + i) for i in range(clinics)]
+    found = list(
+        Clinic.objects.filter(ydernummer__in=numbers, name__startswith=CLINIC_NAME).order_by(
+            "ydernummer"
+        )
+    )
+    if project is None or vendor is None or not found:
+        return None
+    return Setup(
+        vendor,
+        project,
+        [BenchClinic(c, int(c.ydernummer) - YDERNUMMER_FIRST + 1, today) for c in found],
+    )
+
+
+def run_elsewhere(command: Any, options: dict[str, Any]) -> None:
+    """``sentinel bench reports --database-url URL``: migrate that database and run the
+    benchmark there in a subprocess, with this process's settings otherwise. Keys it needs
+    and does not have are generated for the run (bench data only)."""
+    if options.get("benchmark") != "reports":
+        raise CommandError("--database-url is only for 'bench reports'")
+    env = dict(os.environ)
+    env["DATABASE_URL"] = options["database_url"]
+    env["SENTINEL_VAR_DIR"] = str(settings.VAR_DIR)
+    env["DJANGO_SETTINGS_MODULE"] = "sentinel.settings"
+    env.setdefault("SENTINEL_SECRET_KEY", new_key_text())
+    env.setdefault("SENTINEL_PSEUDONYM_KEY", new_key_text())
+    if not env.get("SENTINEL_CPR_KEYS"):
+        env["SENTINEL_CPR_KEYS"] = f"bench:{new_key_text()}"
+        env.pop("SENTINEL_CPR_KEY_ID", None)
+    cli = [sys.executable, "-m", "sentinel.cli"]
+    command.stderr.write("Migrating the bench database …")
+    migrate = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        [*cli, "migrate", "--no-input"], env=env, capture_output=True, text=True, check=False
+    )
+    if migrate.returncode != 0:
+        last = (migrate.stderr.strip().splitlines() or ["no output"])[-1]
+        raise CommandError(f"migrating the bench database failed: {last}")
+    arguments = [
+        *cli,
+        "bench",
+        "reports",
+        f"--clinics={options['clinics']}",
+        f"--events={options['events']}",
+        f"--renders={options['renders']}",
+        f"--repeat={options['repeat']}",
+        *(["--keep"] if options["keep"] else []),
+    ]
+    # Progress streams straight to this process's standard error; the report is passed on.
+    run = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        arguments, env=env, stdout=subprocess.PIPE, text=True, check=False
+    )
+    if run.stdout:
+        command.stdout.write(run.stdout.rstrip("\n"))
+    if run.returncode != 0:
+        raise CommandError("the benchmark run on that database failed", returncode=run.returncode)

@@ -1,0 +1,611 @@
+"""Report aggregates: incremental clinic cells, rebuild from raw, the benchmark and its refresh.
+
+Expected tables are written out by hand. "Rebuilt equals incremental" is checked for a
+sequence of changes applied the way the pipeline does, and through the pipeline itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import time
+
+import pytest
+from django.utils import timezone
+
+from sentinel.collection.models import Episode
+from sentinel.collection.pipeline import ingest
+from sentinel.projects.models import Project
+from sentinel.reports import aggregates
+from sentinel.reports.aggregates import cell_key, net_changes
+from sentinel.reports.models import (
+    NATION,
+    BenchmarkCell,
+    BenchmarkContributor,
+    BenchmarkState,
+    ReportCell,
+)
+from tests.api.conftest import synthetic_cpr
+from tests.factories import ClinicFactory, VendorFactory
+from tests.reports.conftest import onboard_for_reports, store_episode
+
+D = dt.date
+JAN, FEB, MAR, APR = D(2026, 1, 1), D(2026, 2, 1), D(2026, 3, 1), D(2026, 4, 1)
+
+
+def cells(**filters) -> dict[tuple, int]:
+    """The clinic cells as {(clinic, project, month, speciale, course_type, code): episodes}."""
+    return {
+        (c.clinic_id, c.project_id, c.month, c.speciale, c.course_type, c.code): c.episodes
+        for c in ReportCell.objects.filter(**filters)
+    }
+
+
+def benchmark(project) -> dict[tuple, int]:
+    return {
+        (b.scope, b.month, b.speciale, b.course_type, b.code): b.episodes
+        for b in BenchmarkCell.objects.filter(project=project)
+    }
+
+
+def contributors(project) -> set[tuple]:
+    return {
+        (c.month, c.region_code, c.clinic_id)
+        for c in BenchmarkContributor.objects.filter(project=project)
+    }
+
+
+def rebuilt_equals_incremental() -> None:
+    incremental = cells()
+    aggregates.rebuild()
+    assert cells() == incremental
+
+
+def other_project() -> Project:
+    return Project.objects.create(
+        code="andet",
+        name="Andet projekt",
+        summary_da="Et andet projekt til test.",
+        description_da="Et andet projekt til test.",
+        reports_open_from=D(2025, 1, 1),
+        is_published=True,
+    )
+
+
+def key_of(episode: Episode) -> tuple:
+    return cell_key(episode.start_date, episode.speciale, episode.course_type, episode.current_code)
+
+
+# --- cell keys and net changes -----------------------------------------------------------
+
+
+def test_cell_key_is_the_first_of_the_start_month_and_blank_for_missing_values():
+    assert cell_key(D(2026, 3, 31), "51", None, None) == (MAR, "51", "", "")
+    assert cell_key(D(2026, 3, 1), None, "low_back_pain", "L03") == (
+        MAR,
+        "",
+        "low_back_pain",
+        "L03",
+    )
+
+
+def test_net_changes_cancels_moves_out_and_back():
+    a, b = (JAN, "51", "", "L03"), (JAN, "51", "", "L02")
+    assert net_changes(added=[a, b, a], removed=[a, b]) == {a: 1}
+    assert net_changes(added=[a], removed=[a]) == {}
+    assert net_changes(removed=[b]) == {b: -1}
+
+
+# --- apply_changes -----------------------------------------------------------------------
+
+
+def test_apply_changes_adds_and_increments_cells(clinic, project):
+    l03, l90 = (JAN, "51", "", "L03"), (FEB, "51", "knee_osteoarthritis", "L90")
+    aggregates.apply_changes(clinic_id=clinic.pk, project_id=project.pk, changes={l03: 2, l90: 1})
+    aggregates.apply_changes(clinic_id=clinic.pk, project_id=project.pk, changes={l03: 3})
+    assert cells() == {
+        (clinic.pk, project.pk, JAN, "51", "", "L03"): 5,
+        (clinic.pk, project.pk, FEB, "51", "knee_osteoarthritis", "L90"): 1,
+    }
+
+
+def test_apply_changes_decrements_and_removes_cells_that_reach_zero(clinic, project):
+    l03, l02 = (JAN, "51", "", "L03"), (JAN, "51", "", "L02")
+    aggregates.apply_changes(clinic_id=clinic.pk, project_id=project.pk, changes={l03: 2, l02: 1})
+    # One episode moves from L02 to L03, another leaves L03 for an uncoded cell.
+    aggregates.apply_changes(
+        clinic_id=clinic.pk,
+        project_id=project.pk,
+        changes={l02: -1, l03: 0, (JAN, "51", "", ""): 1},
+    )
+    aggregates.apply_changes(clinic_id=clinic.pk, project_id=project.pk, changes={l03: -2})
+    assert cells() == {(clinic.pk, project.pk, JAN, "51", "", ""): 1}
+
+
+def test_apply_changes_normalises_the_month_and_adds_up_keys_of_one_cell(clinic, project):
+    aggregates.apply_changes(
+        clinic_id=clinic.pk,
+        project_id=project.pk,
+        changes={(D(2026, 1, 5), "51", "", "L03"): 1, (D(2026, 1, 31), "51", "", "L03"): 1},
+    )
+    assert cells() == {(clinic.pk, project.pk, JAN, "51", "", "L03"): 2}
+
+
+def test_apply_changes_never_leaves_a_cell_for_a_decrement_of_nothing(clinic, project):
+    aggregates.apply_changes(
+        clinic_id=clinic.pk, project_id=project.pk, changes={(JAN, "51", "", "L03"): -1}
+    )
+    assert cells() == {}
+
+
+def test_apply_changes_touches_only_its_clinic_and_project(clinic, project):
+    other_clinic, second = ClinicFactory(), other_project()
+    key = (JAN, "51", "", "L03")
+    for c, p in ((clinic, project), (other_clinic, project), (clinic, second)):
+        aggregates.apply_changes(clinic_id=c.pk, project_id=p.pk, changes={key: 1})
+    aggregates.apply_changes(clinic_id=clinic.pk, project_id=project.pk, changes={key: -1})
+    assert cells() == {
+        (other_clinic.pk, project.pk, JAN, "51", "", "L03"): 1,
+        (clinic.pk, second.pk, JAN, "51", "", "L03"): 1,
+    }
+
+
+def test_apply_changes_marks_the_benchmark_changed_once(clinic, project):
+    key = (JAN, "51", "", "L03")
+    aggregates.apply_changes(clinic_id=clinic.pk, project_id=project.pk, changes={key: 1})
+    first = BenchmarkState.objects.get(project=project).changed_since
+    assert first is not None
+    aggregates.apply_changes(clinic_id=clinic.pk, project_id=project.pk, changes={key: 1})
+    assert BenchmarkState.objects.get(project=project).changed_since == first
+
+
+def test_apply_changes_with_nothing_to_change_writes_nothing(clinic, project):
+    aggregates.apply_changes(clinic_id=clinic.pk, project_id=project.pk, changes={})
+    aggregates.apply_changes(
+        clinic_id=clinic.pk, project_id=project.pk, changes={(JAN, "51", "", "L03"): 0}
+    )
+    assert cells() == {}
+    assert not BenchmarkState.objects.exists()
+
+
+# --- rebuild -----------------------------------------------------------------------------
+
+
+def test_rebuild_counts_the_episodes_per_cell(clinic, project, vendor):
+    store_episode(clinic, project, vendor, "a", D(2026, 1, 3), "L03")
+    store_episode(clinic, project, vendor, "b", D(2026, 1, 31), "L03")
+    store_episode(clinic, project, vendor, "c", D(2026, 1, 9), "L90", "knee_osteoarthritis")
+    store_episode(clinic, project, vendor, "d", D(2026, 2, 1), "", "low_back_pain")
+    store_episode(clinic, project, vendor, "e", D(2026, 2, 14), "N01", speciale="57")
+    written = aggregates.rebuild()
+    assert written == 4
+    assert cells() == {
+        (clinic.pk, project.pk, JAN, "51", "", "L03"): 2,
+        (clinic.pk, project.pk, JAN, "51", "knee_osteoarthritis", "L90"): 1,
+        (clinic.pk, project.pk, FEB, "51", "low_back_pain", ""): 1,
+        (clinic.pk, project.pk, FEB, "57", "", "N01"): 1,
+    }
+    assert BenchmarkState.objects.get(project=project).changed_since is not None
+
+
+def test_rebuild_replaces_wrong_cells_only_in_its_scope(clinic, project, vendor):
+    other_clinic = ClinicFactory()
+    store_episode(clinic, project, vendor, "a", D(2026, 1, 3), "L03")
+    store_episode(other_clinic, project, vendor, "a", D(2026, 1, 3), "L03")
+    for c in (clinic, other_clinic):  # both wrong: a count too many, a cell with no episode
+        aggregates.apply_changes(
+            clinic_id=c.pk,
+            project_id=project.pk,
+            changes={(JAN, "51", "", "L03"): 2, (MAR, "51", "", "L99"): 1},
+        )
+    aggregates.rebuild(clinic_ids=[clinic.pk])
+    assert cells(clinic=clinic) == {(clinic.pk, project.pk, JAN, "51", "", "L03"): 1}
+    assert cells(clinic=other_clinic) == {
+        (other_clinic.pk, project.pk, JAN, "51", "", "L03"): 2,
+        (other_clinic.pk, project.pk, MAR, "51", "", "L99"): 1,
+    }
+
+
+def test_rebuild_of_one_project_leaves_the_others(clinic, project, vendor):
+    second = other_project()
+    store_episode(clinic, project, vendor, "a", D(2026, 1, 3), "L03")
+    aggregates.apply_changes(
+        clinic_id=clinic.pk, project_id=second.pk, changes={(JAN, "51", "", "L02"): 7}
+    )
+    aggregates.rebuild(project_ids=[project.pk])
+    assert cells() == {
+        (clinic.pk, project.pk, JAN, "51", "", "L03"): 1,
+        (clinic.pk, second.pk, JAN, "51", "", "L02"): 7,
+    }
+
+
+def test_rebuild_reports_progress_per_chunk_of_clinics(clinic, project, vendor):
+    lines: list[str] = []
+    aggregates.rebuild(progress=lines.append)
+    assert lines and lines[-1].startswith("  clinics 1/1: 0 cells")
+
+
+def test_rebuild_equals_incremental_after_a_sequence_of_changes(project):
+    """Episodes created, recoded, moved to another month or course type and deleted at
+    random, each change applied as the pipeline applies it (net deltas per clinic)."""
+    rng = random.Random(20_261_126)
+    vendor = VendorFactory()
+    clinics = [ClinicFactory(region_code=r) for r in ("DK-81", "DK-84", "DK-84")]
+    second = other_project()
+    codes = ["L03", "L02", "L90", "L86", "N01", ""]
+    types = ["", "", "knee_osteoarthritis", "low_back_pain"]
+    stored: list[Episode] = []
+    for step in range(150):
+        clinic, target = rng.choice(clinics), rng.choice([project, project, second])
+        mine = [e for e in stored if e.clinic_id == clinic.pk and e.project_id == target.pk]
+        action = rng.choice(["new", "new", "recode", "move", "delete"]) if mine else "new"
+        changes = {}
+        if action == "new":
+            episode = store_episode(
+                clinic,
+                target,
+                vendor,
+                f"S{step}",
+                D(2026, 1, 1) + dt.timedelta(days=rng.randrange(120)),
+                rng.choice(codes),
+                rng.choice(types),
+            )
+            stored.append(episode)
+            changes = net_changes(added=[key_of(episode)])
+        else:
+            episode = rng.choice(mine)
+            before = key_of(episode)
+            if action == "delete":
+                episode.delete()
+                stored.remove(episode)
+                changes = net_changes(removed=[before])
+            else:
+                if action == "recode":
+                    episode.current_code = rng.choice(codes)
+                else:
+                    episode.start_date = D(2026, 1, 1) + dt.timedelta(days=rng.randrange(120))
+                    episode.course_type = rng.choice(types)
+                episode.save()
+                changes = net_changes(added=[key_of(episode)], removed=[before])
+        aggregates.apply_changes(clinic_id=clinic.pk, project_id=target.pk, changes=changes)
+    incremental = cells()
+    assert sum(incremental.values()) == len(stored)
+    aggregates.rebuild()
+    assert cells() == incremental
+
+
+# --- refresh_benchmark -------------------------------------------------------------------
+
+
+@pytest.fixture
+def regions(project):
+    """Clinic cells of speciale 51 (episodes):
+
+    ======  =======  ==============  ==============  ===============  ==============
+    clinic  region   Jan L03         Jan L90 (knee)  Jan uncoded      Feb L03
+    ======  =======  ==============  ==============  ===============  ==============
+    h1      DK-84    3               1                                1
+    h2      DK-84    2
+    n1      DK-81    1                               2
+    x       (none)   4
+    ======  =======  ==============  ==============  ===============  ==============
+    """
+    h1, h2 = ClinicFactory(region_code="DK-84"), ClinicFactory(region_code="DK-84")
+    n1 = ClinicFactory(region_code="DK-81", municipality_code="0851")
+    x = ClinicFactory(region_code="", municipality_code="")
+    knee = (JAN, "51", "knee_osteoarthritis", "L90")
+    for clinic, changes in (
+        (h1, {(JAN, "51", "", "L03"): 3, knee: 1, (FEB, "51", "", "L03"): 1}),
+        (h2, {(JAN, "51", "", "L03"): 2}),
+        (n1, {(JAN, "51", "", "L03"): 1, (JAN, "51", "", ""): 2}),
+        (x, {(JAN, "51", "", "L03"): 4}),
+    ):
+        aggregates.apply_changes(clinic_id=clinic.pk, project_id=project.pk, changes=changes)
+    return {"h1": h1, "h2": h2, "n1": n1, "x": x}
+
+
+def test_refresh_benchmark_sums_by_nation_and_region(project, regions):
+    result = aggregates.refresh_benchmark()
+    assert benchmark(project) == {
+        (NATION, JAN, "51", "", "L03"): 10,  # 3 + 2 + 1 + 4
+        (NATION, JAN, "51", "knee_osteoarthritis", "L90"): 1,
+        (NATION, JAN, "51", "", ""): 2,
+        (NATION, FEB, "51", "", "L03"): 1,
+        ("DK-84", JAN, "51", "", "L03"): 5,  # 3 + 2
+        ("DK-84", JAN, "51", "knee_osteoarthritis", "L90"): 1,
+        ("DK-84", FEB, "51", "", "L03"): 1,
+        ("DK-81", JAN, "51", "", "L03"): 1,
+        ("DK-81", JAN, "51", "", ""): 2,
+    }
+    assert (result.cells, result.contributors, result.written) == (9, 5, 14)
+
+
+def test_refresh_benchmark_counts_contributors_per_month(project, regions):
+    aggregates.refresh_benchmark()
+    h1, h2, n1, x = (regions[k].pk for k in ("h1", "h2", "n1", "x"))
+    assert contributors(project) == {
+        (JAN, "DK-84", h1),
+        (JAN, "DK-84", h2),
+        (JAN, "DK-81", n1),
+        (JAN, "", x),  # counts for the nation only
+        (FEB, "DK-84", h1),
+    }
+
+
+def test_refresh_benchmark_writes_only_what_changed(project, regions):
+    aggregates.refresh_benchmark()
+    unchanged = aggregates.refresh_benchmark()
+    assert unchanged.written == 0
+    # h2's January L03 goes away, n1 codes one course in March.
+    aggregates.apply_changes(
+        clinic_id=regions["h2"].pk, project_id=project.pk, changes={(JAN, "51", "", "L03"): -2}
+    )
+    aggregates.apply_changes(
+        clinic_id=regions["n1"].pk, project_id=project.pk, changes={(MAR, "51", "", "L02"): 1}
+    )
+    result = aggregates.refresh_benchmark()
+    table = benchmark(project)
+    assert table[(NATION, JAN, "51", "", "L03")] == 8
+    assert table[("DK-84", JAN, "51", "", "L03")] == 3
+    assert table[(NATION, MAR, "51", "", "L02")] == table[("DK-81", MAR, "51", "", "L02")] == 1
+    assert (JAN, "DK-84", regions["h2"].pk) not in contributors(project)
+    assert (MAR, "DK-81", regions["n1"].pk) in contributors(project)
+    # Cells: DK + DK-84 updated, DK + DK-81 inserted; contributors: one out, one in.
+    assert result.written == 6
+
+
+def test_refresh_benchmark_of_some_months_touches_only_those(project, regions):
+    aggregates.refresh_benchmark()
+    state = BenchmarkState.objects.get(project=project)
+    h2, n1 = regions["h2"].pk, regions["n1"].pk
+    aggregates.apply_changes(
+        clinic_id=h2, project_id=project.pk, changes={(JAN, "51", "", "L03"): -2}
+    )
+    aggregates.apply_changes(
+        clinic_id=n1, project_id=project.pk, changes={(MAR, "51", "", "L02"): 1}
+    )
+    result = aggregates.refresh_benchmark(months=[D(2026, 3, 15)])
+    table = benchmark(project)
+    assert table[(NATION, JAN, "51", "", "L03")] == 10  # January was not asked for
+    assert table[("DK-81", MAR, "51", "", "L02")] == 1
+    assert (MAR, "DK-81", n1) in contributors(project)
+    assert (JAN, "DK-84", h2) in contributors(project)
+    assert result.written == 3
+    after = BenchmarkState.objects.get(project=project)
+    assert after.refreshed_at == state.refreshed_at
+    assert after.changed_since is not None  # a partial refresh does not clear the mark
+    assert aggregates.refresh_benchmark(months=[]).written == 0
+    assert aggregates.refresh_benchmark().written == 3  # January: DK, DK-84, a contributor
+
+
+def test_refresh_benchmark_removes_cells_no_clinic_has_any_more(project, regions):
+    aggregates.refresh_benchmark()
+    ReportCell.objects.filter(month=FEB).delete()
+    aggregates.refresh_benchmark()
+    assert not BenchmarkCell.objects.filter(month=FEB).exists()
+    assert not BenchmarkContributor.objects.filter(month=FEB).exists()
+
+
+def test_refresh_benchmark_follows_a_clinic_that_changed_region(project, regions):
+    aggregates.refresh_benchmark()
+    regions["n1"].region_code = "DK-82"
+    regions["n1"].save()
+    aggregates.refresh_benchmark()
+    assert (JAN, "DK-82", regions["n1"].pk) in contributors(project)
+    table = benchmark(project)
+    assert ("DK-81", JAN, "51", "", "L03") not in table
+    assert table[("DK-82", JAN, "51", "", "")] == 2
+
+
+def test_refresh_benchmark_of_one_project_leaves_the_others(project, regions):
+    second = other_project()
+    aggregates.apply_changes(
+        clinic_id=regions["h1"].pk, project_id=second.pk, changes={(JAN, "51", "", "L02"): 6}
+    )
+    aggregates.refresh_benchmark(project_ids=[second.pk])
+    assert benchmark(project) == {}
+    assert benchmark(second) == {
+        (NATION, JAN, "51", "", "L02"): 6,
+        ("DK-84", JAN, "51", "", "L02"): 6,
+    }
+    aggregates.refresh_benchmark(project_ids=[project.pk])
+    assert benchmark(second) == {
+        (NATION, JAN, "51", "", "L02"): 6,
+        ("DK-84", JAN, "51", "", "L02"): 6,
+    }
+    assert benchmark(project)[(NATION, JAN, "51", "", "L03")] == 10
+
+
+def test_refresh_benchmark_with_no_clinic_data_empties_the_benchmark(project):
+    BenchmarkCell.objects.create(
+        project=project, scope=NATION, month=JAN, speciale="51", code="L03", episodes=9
+    )
+    result = aggregates.refresh_benchmark()
+    assert benchmark(project) == {}
+    assert (result.cells, result.contributors, result.written) == (0, 0, 1)
+
+
+def test_refresh_benchmark_sets_refreshed_at_and_clears_the_mark(project, regions):
+    assert BenchmarkState.objects.get(project=project).changed_since is not None
+    result = aggregates.refresh_benchmark()
+    state = BenchmarkState.objects.get(project=project)
+    assert state.refreshed_at == result.refreshed_at
+    assert state.changed_since is None
+
+
+def test_refresh_benchmark_keeps_a_mark_set_after_it_began(project, regions):
+    later = timezone.now() + dt.timedelta(minutes=5)  # a batch that stored during the refresh
+    BenchmarkState.objects.filter(project=project).update(changed_since=later)
+    aggregates.refresh_benchmark()
+    assert BenchmarkState.objects.get(project=project).changed_since == later
+
+
+# --- when the benchmark is due, and the background refresh --------------------------------
+
+
+def test_benchmark_due_only_after_a_change_and_the_interval(project):
+    now = timezone.now()
+    assert not aggregates.benchmark_due(project, now=now, interval=600)  # no state yet
+    aggregates.mark_changed([project.pk], at=now)
+    assert aggregates.benchmark_due(project, now=now, interval=600)  # never refreshed
+    BenchmarkState.objects.filter(project=project).update(
+        refreshed_at=now - dt.timedelta(seconds=599)
+    )
+    assert not aggregates.benchmark_due(project, now=now, interval=600)
+    assert aggregates.benchmark_due(project.pk, now=now + dt.timedelta(seconds=1), interval=600)
+    BenchmarkState.objects.filter(project=project).update(changed_since=None)
+    assert not aggregates.benchmark_due(project, now=now + dt.timedelta(days=1), interval=600)
+
+
+def test_benchmark_due_reads_the_interval_from_the_setting(project, settings):
+    settings.SENTINEL_BENCHMARK_REFRESH_SECONDS = 3600
+    now = timezone.now()
+    aggregates.mark_changed([project.pk], at=now)
+    BenchmarkState.objects.filter(project=project).update(
+        refreshed_at=now - dt.timedelta(minutes=30)
+    )
+    assert not aggregates.benchmark_due(project, now=now)
+    settings.SENTINEL_BENCHMARK_REFRESH_SECONDS = 1200
+    assert aggregates.benchmark_due(project, now=now)
+
+
+def test_refresh_due_benchmarks_refreshes_and_logs_one_line(project, regions, caplog):
+    with caplog.at_level(logging.INFO, logger="sentinel.reports"):
+        done = aggregates.refresh_due_benchmarks(interval=600)
+    assert [code for code, _ in done] == ["diagnosekodning"]
+    assert benchmark(project)[(NATION, JAN, "51", "", "L03")] == 10
+    lines = [r.getMessage() for r in caplog.records if r.name == "sentinel.reports"]
+    assert len(lines) == 1
+    assert lines[0].startswith("benchmark refreshed: diagnosekodning, 9 cells, 5 contributors, ")
+    # Nothing changed since: nothing is due.
+    assert aggregates.refresh_due_benchmarks(interval=0) == []
+
+
+def test_refresh_due_benchmarks_waits_for_the_interval(project, regions):
+    aggregates.refresh_benchmark()
+    aggregates.mark_changed([project.pk])
+    assert aggregates.refresh_due_benchmarks(interval=600) == []
+    assert BenchmarkState.objects.get(project=project).changed_since is not None
+
+
+def test_start_scheduler_is_off_when_the_setting_is_zero(settings):
+    settings.SENTINEL_BENCHMARK_REFRESH_SECONDS = 0
+    assert aggregates.start_scheduler() is None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_background_scheduler_refreshes_a_changed_benchmark(caplog):
+    project = Project.objects.get(code="diagnosekodning")
+    clinic = ClinicFactory(region_code="DK-83", municipality_code="0461")
+    aggregates.apply_changes(
+        clinic_id=clinic.pk, project_id=project.pk, changes={(JAN, "51", "", "L03"): 3}
+    )
+    with caplog.at_level(logging.INFO, logger="sentinel.reports"):
+        scheduler = aggregates.start_scheduler(interval=1, check_seconds=0.05)
+        assert scheduler is not None
+        try:
+            deadline = time.monotonic() + 20
+            while not scheduler.refreshed and time.monotonic() < deadline:
+                time.sleep(0.05)  # its database work is its own; this thread only waits
+        finally:
+            scheduler.stop(timeout=20)
+    assert not scheduler.is_alive()
+    assert [code for code, _ in scheduler.refreshed] == ["diagnosekodning"]
+    state = BenchmarkState.objects.get(project=project)
+    assert state.refreshed_at is not None and state.changed_since is None
+    assert benchmark(project) == {
+        (NATION, JAN, "51", "", "L03"): 3,
+        ("DK-83", JAN, "51", "", "L03"): 3,
+    }
+    assert any("benchmark refreshed: diagnosekodning" in r.getMessage() for r in caplog.records)
+
+
+# --- through the ingest pipeline -----------------------------------------------------------
+
+
+def record(source_id: str, cpr: str, start: str, diagnoses, *, version=1, course_type=None):
+    return {
+        "type": "episode",
+        "source_id": source_id,
+        "version": version,
+        "patient_cpr": cpr,
+        "speciale": "51",
+        "course_type": course_type,
+        "start_date": start,
+        "end_date": None,
+        "patient_opt_out": False,
+        "diagnoses": [{"code": c, "recorded_at": at} for c, at in diagnoses],
+    }
+
+
+def test_ingest_keeps_the_cells_equal_to_a_rebuild(project):
+    vendor = VendorFactory()
+    clinic, neighbour = ClinicFactory(), ClinicFactory()
+    for c in (clinic, neighbour):
+        onboard_for_reports(c, project, vendor=vendor)
+    patient, other = synthetic_cpr(D(1970, 4, 2)), synthetic_cpr(D(1981, 9, 30))
+    knee = [("L90", "2026-02-02T09:30:00+01:00")]
+    back = [("L03", "2026-03-05T10:00:00+01:00")]
+
+    first = [
+        record("E-1", other, "2026-02-02", knee, course_type="knee_osteoarthritis"),
+        record("E-2", other, "2026-03-05", back),
+        record("E-3", other, "2026-03-20", [], course_type="low_back_pain"),
+        record("E-4", patient, "2026-04-01", [("L02", "2026-04-01T08:00:00+02:00")]),
+    ]
+    outcome = ingest(vendor=vendor, clinic=clinic, records=first)
+    assert outcome.accepted == 4, outcome.as_dict()
+    ingest(vendor=vendor, clinic=neighbour, records=first[:2])
+    c, p = clinic.pk, project.pk
+    assert cells(clinic=clinic) == {
+        (c, p, FEB, "51", "knee_osteoarthritis", "L90"): 1,
+        (c, p, MAR, "51", "", "L03"): 1,
+        (c, p, MAR, "51", "low_back_pain", ""): 1,
+        (c, p, APR, "51", "", "L02"): 1,
+    }
+    rebuilt_equals_incremental()
+
+    # Version bumps: a new code (E-1), a new start month (E-2), a first code (E-3); a new one.
+    second = [
+        record(
+            "E-1",
+            other,
+            "2026-02-02",
+            [*knee, ("L86", "2026-03-01T09:00:00+01:00")],
+            version=2,
+            course_type="knee_osteoarthritis",
+        ),
+        record("E-2", other, "2026-04-10", back, version=2),
+        record(
+            "E-3",
+            other,
+            "2026-03-20",
+            [("L03", "2026-03-21T09:00:00+01:00")],
+            version=2,
+            course_type="low_back_pain",
+        ),
+        record("E-5", other, "2026-04-11", [("L92", "2026-04-11T09:00:00+02:00")]),
+    ]
+    outcome = ingest(vendor=vendor, clinic=clinic, records=second)
+    assert outcome.accepted == 4, outcome.as_dict()
+    assert cells(clinic=clinic) == {
+        (c, p, FEB, "51", "knee_osteoarthritis", "L86"): 1,
+        (c, p, MAR, "51", "low_back_pain", "L03"): 1,
+        (c, p, APR, "51", "", "L02"): 1,
+        (c, p, APR, "51", "", "L03"): 1,
+        (c, p, APR, "51", "", "L92"): 1,
+    }
+    rebuilt_equals_incremental()
+
+    # A replay stores nothing; the patient of E-4 opts out: E-4 and its cell go.
+    third = [
+        second[3],
+        {**record("E-4", patient, "2026-04-01", []), "patient_opt_out": True},
+    ]
+    ingest(vendor=vendor, clinic=clinic, records=third)
+    assert not Episode.objects.filter(clinic=clinic, source_id="E-4").exists()
+    assert (c, p, APR, "51", "", "L02") not in cells(clinic=clinic)
+    assert sum(cells(clinic=clinic).values()) == Episode.objects.filter(clinic=clinic).count()
+    assert sum(cells(clinic=neighbour).values()) == 2
+    rebuilt_equals_incremental()

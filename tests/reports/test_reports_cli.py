@@ -1,0 +1,285 @@
+"""``sentinel reports refresh`` and ``sentinel bench reports``.
+
+The refresh command is called in-process (``call_command``) against the test database, and
+once as the console script on a fresh embedded database. The benchmark runs tiny, as the
+console script on its own temporary SQLite file (like tests/integration/test_bench.py), so it
+never touches the test database or PostgreSQL; its timings are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from sentinel.collection.bench import free_port
+from sentinel.reports import aggregates
+from sentinel.reports.models import NATION, BenchmarkCell, BenchmarkState, ReportCell
+from tests.factories import ClinicFactory, valid_cvr
+from tests.reports.conftest import store_episode
+
+JAN = dt.date(2026, 1, 1)
+TIMEOUT = 300
+
+
+def refresh(*args: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("reports", "refresh", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def wrong_cells(project):
+    """Two clinics with cells that no stored episode backs (as after a lost update)."""
+    clinics = [ClinicFactory(region_code="DK-84"), ClinicFactory(region_code="DK-82")]
+    for clinic in clinics:
+        aggregates.apply_changes(
+            clinic_id=clinic.pk, project_id=project.pk, changes={(JAN, "51", "", "L03"): 2}
+        )
+    return clinics
+
+
+# --- sentinel reports refresh (in-process) ------------------------------------------------
+
+
+def test_reports_refresh_rebuilds_the_cells_then_the_benchmark(project, vendor, wrong_cells):
+    store_episode(wrong_cells[0], project, vendor, "a", dt.date(2026, 1, 20), "L02")
+    out, err = refresh()
+    assert out.startswith("rebuilt 1 cells for 1 clinics; benchmark: 2 cells, 1 contributors (")
+    assert "Rebuilding the clinic cells" in err and "clinics 2/2" in err
+    assert list(ReportCell.objects.values_list("code", "episodes")) == [("L02", 1)]
+    assert set(BenchmarkCell.objects.values_list("scope", "code", "episodes")) == {
+        (NATION, "L02", 1),
+        ("DK-84", "L02", 1),
+    }
+    state = BenchmarkState.objects.get(project=project)
+    assert state.refreshed_at is not None and state.changed_since is None
+
+
+def test_reports_refresh_benchmark_only_keeps_the_clinic_cells(project, wrong_cells):
+    out, err = refresh("--benchmark-only")
+    assert out.startswith("benchmark: 3 cells, 2 contributors (")
+    assert "Rebuilding" not in err
+    assert ReportCell.objects.count() == 2
+    assert set(BenchmarkCell.objects.values_list("scope", "episodes")) == {
+        (NATION, 4),
+        ("DK-84", 2),
+        ("DK-82", 2),
+    }
+
+
+def test_reports_refresh_of_one_project(project, wrong_cells):
+    out, _err = refresh("--project", "diagnosekodning")
+    assert out.startswith("rebuilt 0 cells for 0 clinics; benchmark: 0 cells, 0 contributors")
+    assert "(1 project," in out
+
+
+def test_reports_refresh_refuses_an_unknown_project(project, wrong_cells):
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("reports", "refresh", "--project", "nope", stdout=io.StringIO(), stderr=err)
+    assert exit_info.value.code == 1
+    assert "sentinel reports: no project with code 'nope' (known: diagnosekodning)" in (
+        err.getvalue()
+    )
+    assert ReportCell.objects.count() == 2  # nothing rebuilt
+
+
+# --- the console scripts -------------------------------------------------------------------
+
+
+def _sentinel() -> str:
+    beside_python = Path(sys.executable).with_name("sentinel")
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("sentinel")
+    if found is None:
+        pytest.skip("the 'sentinel' console script is not installed")
+    return found
+
+
+def run(var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("SENTINEL_") and key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env["SENTINEL_VAR_DIR"] = str(var_dir)
+    return subprocess.run(  # noqa: S603 - our own console script, fixed arguments
+        [_sentinel(), *args],
+        env=env,
+        cwd=var_dir,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sentinel-reports")
+    migrate = run(path, "migrate")
+    assert migrate.returncode == 0, migrate.stderr
+    return path
+
+
+def figures(stdout: str) -> dict[str, str]:
+    """The report's table rows by figure name ("report tab p95" → "12.3 ms  < 50 ms  met")."""
+    found = {}
+    for line in stdout.splitlines():
+        match = re.match(r"^(\S.*?\S|  ratio to DuckDB)\s{2,}(\d[\d.]* (?:s|ms|×))\s*(.*)$", line)
+        if match:
+            name = match.group(1).strip()
+            if name == "ratio to DuckDB":
+                name = f"{list(found)[-1]} / DuckDB"
+            found[name] = f"{match.group(2)} {match.group(3)}".strip()
+    return found
+
+
+def test_cli_lists_and_runs_reports_refresh(var_dir: Path) -> None:
+    usage = run(var_dir, "--help")
+    assert "reports refresh [--project CODE] [--benchmark-only]" in usage.stdout
+    result = run(var_dir, "reports", "refresh")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "rebuilt 0 cells for 0 clinics; benchmark: 0 cells, 0 contributors (1 project, "
+        + result.stdout.strip().rsplit(", ", 1)[1]
+    )
+    refused = run(var_dir, "reports", "refresh", "--project", "nope")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("sentinel reports: no project with code 'nope'")
+
+
+@pytest.mark.slow
+def test_bench_reports_runs_tiny_and_cleans_up(var_dir: Path) -> None:
+    kept = run(var_dir, "bench", "reports", "--clinics", "12", "--events", "3000", "--keep")
+    assert kept.returncode == 0, kept.stderr
+    lines = kept.stdout
+    assert "database: SQLite" in lines
+    assert "clinics: 12 (DK-81 1, DK-82 3, DK-83 2, DK-84 4, DK-85 2)" in lines
+    assert re.search(r"^episodes: 2000 \(", lines, re.M)
+    assert "same result: yes" in lines
+    assert "month refreshes left nothing for a full one: yes" in lines
+    assert "report tab: sentinel.reports." in lines
+    table = figures(lines)
+    assert set(table) == {
+        "rebuild clinic cells from raw",
+        "same aggregate in DuckDB (Parquet)",
+        "benchmark refresh after a day's data",
+        "benchmark refresh after a day's data / DuckDB",
+        "benchmark refresh into an empty one",
+        "benchmark refresh into an empty one / DuckDB",
+        "refresh of the day's months only",
+        "refresh of the day's months only / DuckDB",
+        "report tab p50",
+        "report tab p95",
+    }
+    assert re.fullmatch(r"[\d.]+ ms < 50 ms +(met|NOT met)", table["report tab p95"])
+    assert "cleanup: skipped (--keep)" in lines
+
+    # The kept data is there for the product's own refresh.
+    refreshed = run(var_dir, "reports", "refresh")
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert re.match(r"rebuilt \d+ cells for 12 clinics; benchmark: \d+ cells", refreshed.stdout)
+
+    again = run(var_dir, "bench", "reports", "--clinics", "12", "--events", "3000")
+    assert again.returncode == 0, again.stderr
+    assert "  12/12 clinics" in again.stderr  # the same clinics, reused
+    assert "same result: yes" in again.stdout
+    assert re.search(r"cleanup: removed \d+ diagnosis events, 20\d\d episodes", again.stdout)
+    after = run(var_dir, "reports", "refresh")
+    assert after.stdout.startswith("rebuilt 0 cells for 0 clinics; benchmark: 0 cells, 0 ")
+
+
+@pytest.mark.slow
+def test_bench_reports_on_another_database(var_dir: Path, tmp_path: Path) -> None:
+    other = tmp_path / "bench.sqlite3"
+    result = run(
+        var_dir,
+        "bench",
+        "reports",
+        "--clinics",
+        "5",
+        "--events",
+        "500",
+        "--renders",
+        "20",
+        "--repeat",
+        "1",
+        "--database-url",
+        f"sqlite:///{other}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"database: SQLite ({other})" in result.stdout
+    assert "Migrating the bench database" in result.stderr
+    assert "20 renders" in result.stdout
+    assert other.exists()
+
+
+def test_bench_reports_refuses_bad_sizes(var_dir: Path) -> None:
+    result = run(var_dir, "bench", "reports", "--clinics", "12", "--events", "5")
+    assert result.returncode == 1
+    assert "--events must be between 12 and" in result.stderr
+
+
+@pytest.mark.slow
+def test_serve_refreshes_a_changed_benchmark_in_the_background(tmp_path: Path) -> None:
+    """``sentinel serve`` starts the scheduler in its worker: a changed benchmark is
+    refreshed once the interval has passed, with one log line."""
+    assert run(tmp_path, "migrate").returncode == 0
+    change = (
+        "from sentinel.clinics.models import Clinic; "
+        "from sentinel.projects.models import Project; "
+        "from sentinel.reports import aggregates; import datetime as dt; "
+        f"c = Clinic.objects.create(ydernummer='812345', cvr='{valid_cvr(4242)}', "
+        "name='Baggrundsklinik', speciale='51', region_code='DK-83'); "
+        "p = Project.objects.get(code='diagnosekodning'); "
+        "aggregates.apply_changes(clinic_id=c.pk, project_id=p.pk, "
+        "changes={(dt.date(2026, 1, 1), '51', '', 'L03'): 4})"
+    )
+    assert run(tmp_path, "manage", "shell", "-c", change).returncode == 0
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("SENTINEL_") and key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(SENTINEL_VAR_DIR=str(tmp_path), SENTINEL_BENCHMARK_REFRESH_SECONDS="1")
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
+            [_sentinel(), "serve", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "benchmark refreshed" not in log.read_text() and time.monotonic() < deadline:
+            assert server.poll() is None, log.read_text()
+            time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    text = log.read_text()
+    assert "benchmark refreshed: diagnosekodning, 2 cells, 1 contributors" in text, text
+    check = run(
+        tmp_path,
+        "manage",
+        "shell",
+        "-c",
+        "from sentinel.reports.models import BenchmarkCell as B; "
+        "print(sorted(B.objects.values_list('scope', 'episodes')))",
+    )
+    assert check.stdout.strip().endswith("[('DK', 4), ('DK-83', 4)]"), check.stdout
