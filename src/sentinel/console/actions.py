@@ -1,0 +1,238 @@
+"""The console's writes that have no domain action yet, and the console's publishing rules.
+
+Projects are created, edited and published here (each audited in the same transaction).
+Publishing a data specification or a document version goes through the domain actions
+(``projects.actions.publish_specification``, ``agreements.actions.publish_document``) after the
+rules staff must follow: a new version takes effect today or later, never before the version it
+follows (it would rewrite what was in force in the past), and it must change something.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from sentinel.agreements.actions import publish_document
+from sentinel.agreements.models import Document, DocumentKind
+from sentinel.audit.actors import Actor
+from sentinel.audit.models import AuditEvent
+from sentinel.audit.services import record
+from sentinel.console import events
+from sentinel.lib import icpc2
+from sentinel.lib.dataspec import DataSpec, parse_spec
+from sentinel.lib.errors import DomainError
+from sentinel.projects.actions import publish_specification
+from sentinel.projects.models import DataSpecification, Project
+
+PROJECT_FIELDS = (
+    "name",
+    "summary_da",
+    "description_da",
+    "description_en",
+    "recipients_da",
+    "reports_open_from",
+    "first_report_delay_months",
+)
+# Short fields whose old and new values go into the audit row (texts only by name).
+_LOGGED_VALUES = {"name", "reports_open_from", "first_report_delay_months"}
+
+
+def _validated(project: Project) -> None:
+    try:
+        project.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(f"invalid_{field}", f"{field}: {messages[0]}") from None
+
+
+def _logged(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+@transaction.atomic
+def create_project(*, by: Actor, code: str, **fields: Any) -> Project:
+    """Create an unpublished project; clinics can enrol once it is published."""
+    unknown = set(fields) - set(PROJECT_FIELDS)
+    if unknown:
+        raise DomainError("invalid_field", f"unknown project fields: {', '.join(sorted(unknown))}")
+    project = Project(code=code, is_published=False, **fields)
+    _validated(project)
+    project.save()
+    record(
+        by=by,
+        action=AuditEvent.Action.PROJECT_CREATED,
+        obj=project,
+        details={"project": project.code, "name": project.name},
+    )
+    return project
+
+
+@transaction.atomic
+def update_project(*, by: Actor, project: Project, **changes: Any) -> Project:
+    """Change a project's descriptive fields. Its code never changes; its data specification
+    changes only by publishing a new version."""
+    unknown = set(changes) - set(PROJECT_FIELDS)
+    if unknown:
+        raise DomainError(
+            "invalid_field", f"these project fields cannot be changed: {', '.join(sorted(unknown))}"
+        )
+    current = Project.objects.select_for_update().get(pk=project.pk)
+    changed = {name: value for name, value in changes.items() if getattr(current, name) != value}
+    if not changed:
+        return current
+    values = {
+        name: {"from": _logged(getattr(current, name)), "to": _logged(value)}
+        for name, value in changed.items()
+        if name in _LOGGED_VALUES
+    }
+    for name, value in changed.items():
+        setattr(current, name, value)
+    _validated(current)
+    current.save(update_fields=list(changed))
+    record(
+        by=by,
+        action=events.PROJECT_UPDATED,
+        obj=current,
+        details={"project": current.code, "changed": sorted(changed), "values": values},
+    )
+    return current
+
+
+@transaction.atomic
+def publish_project(*, by: Actor, project: Project) -> Project:
+    """Publish a project: from now on clinics see it and can enrol. It needs a data
+    specification first (what would be collected is part of what a clinic agrees to)."""
+    current = Project.objects.select_for_update().get(pk=project.pk)
+    if current.is_published:
+        raise DomainError("already_published", f"project {current.code} is published already")
+    if not current.specifications.exists():
+        raise DomainError(
+            "no_specification",
+            f"project {current.code} has no data specification; publish one first",
+        )
+    current.is_published = True
+    current.save(update_fields=["is_published"])
+    record(by=by, action=events.PROJECT_PUBLISHED, obj=current, details={"project": current.code})
+    return current
+
+
+def _not_before(effective: dt.date, *, today: dt.date, previous: dt.date | None, what: str) -> None:
+    if effective < today:
+        raise DomainError(
+            "retroactive",
+            f"a new {what} takes effect today ({today}) or later, not on {effective}",
+        )
+    if previous is not None and effective < previous:
+        raise DomainError(
+            "before_previous_version",
+            f"a new {what} cannot take effect before the current latest version ({previous})",
+        )
+
+
+def unknown_icpc2_codes(codes: list[str]) -> list[str]:
+    known = icpc2.codes()
+    return [code for code in codes if code not in known]
+
+
+def _canonical(spec: DataSpec) -> tuple[Any, ...]:
+    return (
+        frozenset(spec.record_types),
+        frozenset(spec.fields),
+        frozenset(spec.specialities),
+        frozenset(spec.icpc2_chapters),
+        frozenset(spec.icpc2_codes),
+        spec.person_identifiable_worklist,
+    )
+
+
+def check_specification_version(
+    *,
+    project: Project,
+    spec: dict[str, Any],
+    effective_from: dt.date,
+    today: dt.date | None = None,
+) -> DataSpec:
+    """Refuse (``DomainError``) what may not be published as the project's next version:
+    an invalid specification, codes outside ICPC-2-DK, a retroactive date, no change."""
+    parsed = parse_spec(spec)
+    unknown = unknown_icpc2_codes(list(parsed.icpc2_codes))
+    if unknown:
+        raise DomainError("unknown_icpc2_code", f"codes not in ICPC-2-DK: {', '.join(unknown)}")
+    latest = project.specifications.order_by("-version").first()
+    _not_before(
+        effective_from,
+        today=today or timezone.localdate(),
+        previous=latest.effective_from if latest else None,
+        what="specification version",
+    )
+    if latest is not None and _canonical(latest.parsed) == _canonical(parsed):
+        raise DomainError("unchanged", f"the specification is the same as version {latest.version}")
+    return parsed
+
+
+@transaction.atomic
+def publish_specification_version(
+    *,
+    by: Actor,
+    project: Project,
+    spec: dict[str, Any],
+    effective_from: dt.date,
+    today: dt.date | None = None,
+) -> DataSpecification:
+    """Publish ``spec`` as the project's next specification version from ``effective_from``.
+
+    Records dated from that day on are collected under it; earlier ones stay under the
+    version that was in force on their date. Published versions are never edited.
+    """
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    parsed = check_specification_version(
+        project=project, spec=spec, effective_from=effective_from, today=today
+    )
+    return publish_specification(
+        by=by, project=project, spec=parsed.as_json(), effective_from=effective_from
+    )
+
+
+def _same_text(a: str, b: str) -> bool:
+    def normal(text: str) -> str:
+        return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+    return normal(a) == normal(b)
+
+
+@transaction.atomic
+def publish_document_version(
+    *,
+    by: Actor,
+    kind: str,
+    title: str,
+    text: str,
+    published_on: dt.date,
+    is_sample: bool = False,
+    today: dt.date | None = None,
+) -> Document:
+    """Publish the next DPA or consent version, in force from ``published_on``. From that day
+    clinics must sign or approve it again before collection continues."""
+    if kind not in DocumentKind.values:
+        raise DomainError("invalid_kind", f"unknown document kind {kind!r}")
+    latest = Document.objects.select_for_update().filter(kind=kind).order_by("-version").first()
+    _not_before(
+        published_on,
+        today=today or timezone.localdate(),
+        previous=latest.published_on if latest else None,
+        what="document version",
+    )
+    if latest is not None and _same_text(latest.text, text) and latest.title == title.strip():
+        raise DomainError("unchanged", f"the text is the same as version {latest.version}")
+    return publish_document(
+        by=by,
+        kind=kind,
+        title=title,
+        text=text,
+        published_on=published_on,
+        is_sample=is_sample,
+    )

@@ -1,0 +1,96 @@
+"""Staff roles: Django groups with explicit permissions.
+
+A staff user has exactly one role. The groups and their permissions are created by a data
+migration from a frozen table (``ROLE_PERMISSIONS_V1``); changing a role means adding a new
+table and a new migration that applies it, and pointing ``ROLE_PERMISSIONS`` at it (a test
+checks that the migrated groups equal ``ROLE_PERMISSIONS``).
+
+- support: reads everything in the console and runs clinics' status checks; changes nothing.
+- project_manager: support's rights, plus creating, editing and publishing projects,
+  publishing data specification versions, and data-sharing exports.
+- administrator: everything the console can do (vendors, credentials, documents, the audit
+  log export).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    SUPPORT = "support"
+    PROJECT_MANAGER = "project_manager"
+    ADMINISTRATOR = "administrator"
+
+    @property
+    def group_name(self) -> str:
+        return f"staff:{self.value}"
+
+
+_READ = (
+    "projects.view_project",
+    "projects.view_dataspecification",
+    "projects.view_enrolment",
+    "agreements.view_document",
+    "agreements.view_dpasignature",
+    "agreements.view_consentapproval",
+    "clinics.view_clinic",
+    "clinics.view_vendor",
+    "clinics.view_activation",
+    "clinics.view_vendorcredential",
+    "collection.view_dataflow",
+    "collection.view_submission",
+    "audit.view_auditevent",
+    "console.check_status",
+)
+_PROJECTS = (
+    "projects.add_project",
+    "projects.change_project",
+    "console.publish_specification",
+    "console.export_data",
+)
+_ADMINISTRATION = (
+    "clinics.add_vendor",
+    "console.manage_credentials",
+    "console.publish_document",
+    "console.export_audit_log",
+)
+
+ROLE_PERMISSIONS_V1: dict[str, tuple[str, ...]] = {
+    Role.SUPPORT.value: _READ,
+    Role.PROJECT_MANAGER.value: _READ + _PROJECTS,
+    Role.ADMINISTRATOR.value: _READ + _PROJECTS + _ADMINISTRATION,
+}
+ROLE_PERMISSIONS = ROLE_PERMISSIONS_V1
+
+
+def apply_role_table(apps: Any, table: dict[str, tuple[str, ...]]) -> None:
+    """Create the role groups and give each exactly the permissions ``table`` lists.
+
+    Works with a migration's historical ``apps``; permissions must exist (a migration creates
+    them first with ``create_permissions``). An unknown permission is an error, not skipped.
+    """
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, names in table.items():
+        group, _created = Group.objects.get_or_create(name=Role(role).group_name)
+        permissions = []
+        for name in names:
+            app_label, codename = name.split(".")
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is None:
+                raise LookupError(f"permission {name} does not exist")
+            permissions.append(permission)
+        group.permissions.set(permissions)
+
+
+def role_of(user: Any) -> Role | None:
+    """The staff role of ``user``, or None when they have none (or more than one)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    names = {role.group_name: role for role in Role}
+    roles = [names[n] for n in user.groups.values_list("name", flat=True) if n in names]
+    return roles[0] if len(roles) == 1 else None
