@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3.11
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 
-.PHONY: setup demo test lint serve clean
+.PHONY: setup system-packages demo test lint serve clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 ($(PYTHON)) is required"; exit 2; }
@@ -12,7 +12,31 @@ $(STAMP): pyproject.toml constraints.txt
 	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,demo]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
-setup: $(STAMP)
+# Debian packages the demo and the tests need: Chromium for the browser tests (never a browser
+# downloaded by the test tool), gettext's msgfmt for the translations, npm for axe-core.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ -f package.json ] && ! command -v npm >/dev/null; then missing="$$missing npm"; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q $$missing; \
+	fi
+
+# The portal's English catalogue: only the .po file is committed; the .mo file is built here.
+PO_FILES := $(wildcard src/sentinel/*/locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+%.mo: %.po | system-packages
+	msgfmt --check -o $@ $<
+
+# axe-core for the browser tests (package.json holds nothing else).
+NODE_STAMP := $(if $(wildcard package.json),node_modules/.package-lock.json)
+node_modules/.package-lock.json: package.json package-lock.json | system-packages
+	npm ci --no-audit --no-fund
+
+setup: $(STAMP) system-packages $(MO_FILES) $(NODE_STAMP)
 
 demo: setup
 	$(VENV)/bin/sentinel demo
@@ -27,4 +51,4 @@ serve: setup
 	$(VENV)/bin/sentinel serve
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache node_modules $(MO_FILES)

@@ -24,6 +24,12 @@ Commands:
   migrate                   create or update the database tables
   status YDERNUMMER [--json]
                             the status check of one clinic
+  reports refresh [--project CODE] [--benchmark-only]
+                            rebuild the report aggregates and the benchmark from the data
+  staff create USERNAME --role support|project_manager|administrator [--password-stdin]
+                            a console staff user; prints the TOTP URI once
+  staff [list] | staff reset-device|unlock|deactivate USERNAME
+                            list console staff users; manage second factor and lockouts
   manage COMMAND ...        any other Django management command
 
 Run 'sentinel COMMAND --help' for a command's options.

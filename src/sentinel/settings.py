@@ -86,6 +86,7 @@ ALLOWED_HOSTS = env_list(
 )
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -102,16 +103,22 @@ INSTALLED_APPS = [
     "sentinel.reports",
     "sentinel.portal",
     "sentinel.demo",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "sentinel.console",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sentinel.portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "sentinel.portal.middleware.DanishFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -252,4 +259,65 @@ if SENTINEL_CPR_KEY_ID not in SENTINEL_CPR_KEYS:
 
 # Domain settings.
 SENTINEL_DATA_FLOW_THRESHOLD_DAYS = env_int("SENTINEL_DATA_FLOW_THRESHOLD_DAYS", 14)
+# Least seconds between two background refreshes of a project's national/regional benchmark
+# by `sentinel serve` (only when clinic data changed); 0 turns the background refresh off.
+SENTINEL_BENCHMARK_REFRESH_SECONDS = env_int("SENTINEL_BENCHMARK_REFRESH_SECONDS", 600)
 SENTINEL_PUBLIC_URL = os.environ.get("SENTINEL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The clinic portal's login: OpenID Connect, authorization code + PKCE (mozilla-django-oidc).
+# Production is MitID Erhverv through a broker. Give the issuer (its discovery document is read
+# on first use) or the four endpoints. The demo runs a local provider (oidc-provider-mock) on
+# SENTINEL_DEMO_OIDC_PORT. README "The clinic portal" documents the claims.
+SENTINEL_DEMO_OIDC_PORT = env_int("SENTINEL_DEMO_OIDC_PORT", 9400)
+SENTINEL_OIDC_ISSUER = os.environ.get("SENTINEL_OIDC_ISSUER", "").strip().rstrip("/")
+if DEMO and not SENTINEL_OIDC_ISSUER:
+    SENTINEL_OIDC_ISSUER = f"http://127.0.0.1:{SENTINEL_DEMO_OIDC_PORT}"
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("SENTINEL_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("SENTINEL_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("SENTINEL_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("SENTINEL_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_CLIENT_ID = os.environ.get("SENTINEL_OIDC_CLIENT_ID", "sentinel")
+OIDC_RP_CLIENT_SECRET = os.environ.get("SENTINEL_OIDC_CLIENT_SECRET", "")
+if DEMO and not OIDC_RP_CLIENT_SECRET:
+    OIDC_RP_CLIENT_SECRET = "sentinel-demo"  # noqa: S105 - the demo's provider takes any
+OIDC_RP_SIGN_ALGO = os.environ.get("SENTINEL_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("SENTINEL_OIDC_SCOPES", "openid profile")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = env_int("SENTINEL_OIDC_TIMEOUT_SECONDS", 10)
+OIDC_VERIFY_SSL = env_bool("SENTINEL_OIDC_VERIFY_SSL", True)
+OIDC_AUTHENTICATION_CALLBACK_URL = "portal:oidc_callback"
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:clinics"
+LOGIN_REDIRECT_URL_FAILURE = "portal:login_failed"
+LOGOUT_REDIRECT_URL = "portal:front"
+# Claim names (defaults fit the local provider; a MitID Erhverv broker names them its own way).
+SENTINEL_OIDC_CLAIMS = {
+    "person_uuid": os.environ.get("SENTINEL_OIDC_CLAIM_PERSON_UUID", "sub"),
+    "name": os.environ.get("SENTINEL_OIDC_CLAIM_NAME", "name"),
+    "cvr": os.environ.get("SENTINEL_OIDC_CLAIM_CVR", "cvr"),
+    "may_sign": os.environ.get("SENTINEL_OIDC_CLAIM_MAY_SIGN", "may_sign"),
+    "assurance_level": os.environ.get("SENTINEL_OIDC_CLAIM_ASSURANCE_LEVEL", "acr"),
+}
+# Asked for when a user logs in to sign (acr_values), e.g. the broker's NSIS "substantial" URI.
+SENTINEL_OIDC_SIGNING_ACR_VALUES = os.environ.get("SENTINEL_OIDC_SIGNING_ACR_VALUES", "")
+# A signature needs a login at most this old (a fresh login, prompt=login).
+SENTINEL_OIDC_FRESH_SECONDS = env_int("SENTINEL_OIDC_FRESH_SECONDS", 5 * 60)
+# A portal session ends this long after login or launch, however active (idle: SESSION_COOKIE_AGE).
+SENTINEL_PORTAL_MAX_SESSION_SECONDS = env_int("SENTINEL_PORTAL_MAX_SESSION_SECONDS", 8 * 3600)
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "sentinel.portal.oidc.ClinicLoginBackend",
+]
+SESSION_SAVE_EVERY_REQUEST = True  # the session timeout counts from the last request
+LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
+# Paths whose pages bring their own scripts (the API's interactive docs); everything else gets
+# the strict Content-Security-Policy of sentinel.portal.middleware.
+SENTINEL_CSP_EXEMPT_PATHS = env_list("SENTINEL_CSP_EXEMPT_PATHS", ["/api/v1/docs"])
+
+# The operator console (/console/, staff only, password + TOTP; see console/__init__.py).
+SENTINEL_CONSOLE_IDLE_SECONDS = env_int("SENTINEL_CONSOLE_IDLE_SECONDS", 30 * 60)
+SENTINEL_CONSOLE_MAX_FAILURES = env_int("SENTINEL_CONSOLE_MAX_FAILURES", 5)
+SENTINEL_CONSOLE_LOCKOUT_SECONDS = env_int("SENTINEL_CONSOLE_LOCKOUT_SECONDS", 15 * 60)
+OTP_TOTP_ISSUER = "Sentinel"

@@ -1,12 +1,46 @@
-from django.urls import path
+from django.urls import include, path
 
-from sentinel.portal import views
+from sentinel.agreements.models import DocumentKind
+from sentinel.portal import clinic_views, oidc, views
 
 app_name = "portal"
+
+clinic_patterns = [
+    path("", clinic_views.clinic_home, name="clinic"),
+    path("databehandleraftale/", clinic_views.agreement, {"kind": DocumentKind.DPA}, name="dpa"),
+    path("samtykke/", clinic_views.agreement, {"kind": DocumentKind.CONSENT}, name="consent"),
+    path("kvittering/<slug:kind_slug>/<int:pk>/", clinic_views.receipt, name="receipt"),
+    path(
+        "kvittering/<slug:kind_slug>/<int:pk>/hent/",
+        clinic_views.receipt_download,
+        name="receipt_download",
+    ),
+    path("administrer/", clinic_views.administer, name="administer"),
+    path("administrer/<slug:code>/tilmeld/", clinic_views.enrol_confirm, name="enrol"),
+    path("administrer/<slug:code>/frameld/", clinic_views.unenrol_confirm, name="unenrol"),
+    path("status/", clinic_views.status, name="status"),
+    path("kom-godt-i-gang/", clinic_views.help_page, name="help"),
+    path("rapporter/", clinic_views.reports, name="reports"),
+    path("rapporter/<slug:project>/", clinic_views.report_tab, name="report_tab"),
+    path("rapporter/<slug:project>/print/", clinic_views.report_print, name="report_print"),
+    path(
+        "rapporter/<slug:project>/csv/<slug:table>/",
+        clinic_views.report_csv,
+        name="report_csv",
+    ),
+]
+
 urlpatterns = [
     path("", views.front_page, name="front"),
     path("healthz", views.healthz, name="healthz"),
+    path("login/", oidc.LoginView.as_view(), name="login"),
+    path("login/callback/", oidc.CallbackView.as_view(), name="oidc_callback"),
+    path("login/fejl/", views.login_failed, name="login_failed"),
+    path("logout/", views.logout, name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("launch/<str:token>", views.launch, name="launch"),
+    path("klinik/", views.clinics, name="clinics"),
+    path("klinik/<str:ydernummer>/", include(clinic_patterns)),
     path("demo/", views.demo_overview, name="demo_overview"),
     path("demo/klinik/<str:ydernummer>/status", views.demo_clinic_status, name="demo_status"),
 ]

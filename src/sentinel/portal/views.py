@@ -1,37 +1,53 @@
-"""Clinic-facing pages. For now: the front page and, in demo mode only, an overview of the
-synthetic nation with each clinic's status check (the real portal, with MitID login, comes
-with the portal issue)."""
+"""The portal's doors: the front page, login outcomes, the practice-system launch, the list of
+a user's clinics, logout, and (demo mode only) the synthetic nation's overview. The clinic's
+own pages are in ``clinic_views``."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from django.conf import settings
+from django.contrib import auth
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from sentinel.clinics.contacts import SENTINEL_SUPPORT, SUNDHED_DK_SUPPORT
 from sentinel.clinics.models import Clinic
 from sentinel.clinics.status import check_status
 from sentinel.lib import refdata
+from sentinel.portal import texts
+from sentinel.portal.access import login_url, portal_user, start_launch_session
+from sentinel.portal.clinic_views import menu_response
+from sentinel.portal.oidc import REFUSAL_KEY, login_configured
 from sentinel.portal.services import LaunchRefusal, use_launch_link
 
-_AGAIN = "Åbn Sentinel igen fra menuen i dit praksissystem."
-REFUSALS = {
-    LaunchRefusal.UNKNOWN: (404, f"Linket findes ikke. {_AGAIN}"),
-    LaunchRefusal.EXPIRED: (410, f"Linket er udløbet (det virker i 5 minutter). {_AGAIN}"),
-    LaunchRefusal.USED: (410, f"Linket er allerede brugt (det virker kun én gang). {_AGAIN}"),
-}
+
+def _refusal_message(refusal: LaunchRefusal) -> tuple[int, str]:
+    again = _("Åbn Sentinel igen fra menuen i dit praksissystem.")
+    if refusal is LaunchRefusal.EXPIRED:
+        return 410, _("Linket er udløbet (det virker i 5 minutter).") + " " + again
+    if refusal is LaunchRefusal.USED:
+        return 410, _("Linket er allerede brugt (det virker kun én gang).") + " " + again
+    return 404, _("Linket findes ikke.") + " " + again
 
 
 @require_GET
 def front_page(request: HttpRequest) -> HttpResponse:
+    user = portal_user(request)
     return render(
         request,
         "portal/front.html",
-        {"sentinel": SENTINEL_SUPPORT, "sundhed_dk": SUNDHED_DK_SUPPORT},
+        {
+            "sentinel": SENTINEL_SUPPORT,
+            "sundhed_dk": SUNDHED_DK_SUPPORT,
+            "portal_user": user,
+            "login_available": login_configured(),
+            "login_href": login_url(reverse("portal:clinics")),
+        },
     )
 
 
@@ -42,6 +58,70 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+@require_GET
+def login_failed(request: HttpRequest) -> HttpResponse:
+    code = request.session.pop(REFUSAL_KEY, "")
+    message = texts.label(texts.LOGIN_REFUSALS, code) if code else ""
+    return render(
+        request,
+        "portal/login_failed.html",
+        {"message": message, "login_href": login_url(reverse("portal:clinics"))},
+        status=403,
+    )
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    auth.logout(request)
+    return HttpResponseRedirect(reverse("portal:front"))
+
+
+@require_GET
+def clinics(request: HttpRequest) -> HttpResponse:
+    """The clinics the user reaches; straight to the clinic when there is only one."""
+    user = portal_user(request)
+    if user.is_anonymous:
+        return HttpResponseRedirect(login_url(request.get_full_path()))
+    reachable = list(user.clinics().order_by("name", "ydernummer"))
+    if len(reachable) == 1:
+        return HttpResponseRedirect(reverse("portal:clinic", args=[reachable[0].ydernummer]))
+    response = render(request, "portal/clinics.html", {"portal_user": user, "clinics": reachable})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def launch(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a practice system opens: the Sentinel menu for one clinic (single use).
+
+    The link starts a new portal session for the vendor's user at that clinic. Reloading the
+    page in the same session shows the menu again instead of "already used".
+    """
+    result = use_launch_link(token)
+    if result.refusal is not None:
+        current = portal_user(request).launch
+        if (
+            result.refusal is LaunchRefusal.USED
+            and result.link is not None
+            and current is not None
+            and current.link_id == result.link.pk
+        ):
+            return HttpResponseRedirect(
+                reverse("portal:clinic", args=[result.link.clinic.ydernummer])
+            )
+        status, message = _refusal_message(result.refusal)
+        return render(request, "portal/launch_refused.html", {"message": message}, status=status)
+    link = result.link
+    assert link is not None  # noqa: S101 - a link without refusal is always there
+    start_launch_session(request, link)
+    response = menu_response(request, link.clinic, portal_user(request))
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --- demo mode only ---------------------------------------------------------------------------
+
+
 def _require_demo() -> None:
     if not settings.DEMO:
         raise Http404("only in demo mode")
@@ -50,6 +130,8 @@ def _require_demo() -> None:
 @require_GET
 def demo_overview(request: HttpRequest) -> HttpResponse:
     _require_demo()
+    from sentinel.demo.oidc import demo_users
+
     clinics = list(Clinic.objects.order_by("region_code", "ydernummer"))
     region_names = {code: r.name for code, r in refdata.regions().items()}
     outcomes: Counter[str] = Counter()
@@ -71,6 +153,9 @@ def demo_overview(request: HttpRequest) -> HttpResponse:
             "outcomes": sorted(outcomes.items()),
             "region_names": region_names,
             "clinic_count": len(clinics),
+            "users": demo_users(),
+            "issuer": settings.SENTINEL_OIDC_ISSUER,
+            "login_href": login_url(reverse("portal:clinics")),
         },
     )
 
@@ -81,20 +166,3 @@ def demo_clinic_status(request: HttpRequest, ydernummer: str) -> HttpResponse:
     clinic = get_object_or_404(Clinic, ydernummer=ydernummer)
     report = check_status(clinic)
     return render(request, "portal/status.html", {"clinic": clinic, "report": report})
-
-
-@require_GET
-def launch(request: HttpRequest, token: str) -> HttpResponse:
-    """The page a practice system opens: the Sentinel menu for one clinic (single use)."""
-    result = use_launch_link(token)
-    if result.refusal is not None:
-        status, message = REFUSALS[result.refusal]
-        return render(request, "portal/launch_refused.html", {"message": message}, status=status)
-    link = result.link
-    report = check_status(link.clinic)
-    response = render(
-        request, "portal/launch_menu.html", {"clinic": link.clinic, "link": link, "report": report}
-    )
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
-    return response

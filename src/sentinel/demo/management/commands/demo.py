@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -17,6 +18,7 @@ from sentinel.clinics.models import Clinic
 from sentinel.core.command import SentinelCommand
 from sentinel.core.server import run_server
 from sentinel.demo.nation import build_nation
+from sentinel.demo.oidc import demo_users, start_provider_process
 from sentinel.demo.vendor import push_year
 
 
@@ -72,4 +74,34 @@ class Command(SentinelCommand):
                 f"On the command line: {_me()} status 900001\n"
             )
         )
-        run_server(host=options["host"], port=options["port"])
+        provider = self._start_login_provider()
+        try:
+            run_server(host=options["host"], port=options["port"])
+        finally:
+            if provider is not None:
+                provider.terminate()
+                provider.wait(timeout=10)
+
+    def _start_login_provider(self) -> subprocess.Popen[bytes] | None:
+        """The local OpenID Connect provider the demo logs in against, with the demo users
+        (unless SENTINEL_OIDC_ISSUER names another provider)."""
+        port = settings.SENTINEL_DEMO_OIDC_PORT
+        if f"http://127.0.0.1:{port}" != settings.SENTINEL_OIDC_ISSUER:
+            return None
+        users = demo_users()
+        try:
+            process = start_provider_process(users, port=port)
+        except (RuntimeError, OSError) as exc:
+            self.stderr.write(
+                f"Login is not available: {exc}. Set SENTINEL_DEMO_OIDC_PORT to a free port."
+            )
+            return None
+        self.stdout.write(
+            f"Login: a local OpenID Connect provider (oidc-provider-mock) runs on "
+            f"{settings.SENTINEL_OIDC_ISSUER}. Log in as one of these demo users (pick the id):"
+        )
+        for user in users:
+            self.stdout.write(
+                f"  {user.sub}  {user.name}, CVR {user.cvr} ({user.ydernummer}): {user.role}"
+            )
+        return process

@@ -1,0 +1,68 @@
+"""The receipt for a signature of the DPA or an approval of the consent.
+
+It names the document (kind, version, title, the SHA-256 of its text), who signed (name,
+person UUID, the CVR they acted for, the assurance level of their login), when, and through
+which channel; the download carries the document's text too, so anyone can recompute the hash
+(SHA-256 of the text between the markers, UTF-8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sentinel.agreements.models import DpaSignature, SignatureBase
+from sentinel.clinics.models import Clinic
+from sentinel.portal import texts
+
+TEXT_BEGINS = "----- BEGIN DOCUMENT TEXT -----"
+TEXT_ENDS = "----- END DOCUMENT TEXT -----"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    reference: str
+    lines: list[tuple[str, str]]
+    document_text: str
+    filename: str
+
+    def as_text(self) -> str:
+        width = max(len(label) for label, _value in self.lines)
+        body = "\n".join(f"{label.ljust(width)}  {value}" for label, value in self.lines)
+        heading = _("Kvittering – Sentinel Kvalitets Data")
+        return f"{heading}\n\n{body}\n\n{TEXT_BEGINS}\n{self.document_text}\n{TEXT_ENDS}\n"
+
+
+def build_receipt(clinic: Clinic, signature: SignatureBase) -> Receipt:
+    document = signature.document
+    kind_slug = "databehandleraftale" if isinstance(signature, DpaSignature) else "samtykke"
+    reference = f"{document.kind}-{signature.pk}"
+    signed_at = timezone.localtime(signature.signed_at)
+    lines = [
+        (_("Kvitteringsnummer"), reference),
+        (_("Dokument"), f"{texts.label(texts.DOCUMENTS, document.kind)}: {document.title}"),
+        (_("Version"), str(document.version)),
+        (_("Gældende fra"), document.published_on.strftime("%d.%m.%Y")),
+        (_("Dokumentets SHA-256"), document.sha256),
+        (_("Klinik"), f"{clinic.name}, ydernummer {clinic.ydernummer}"),
+        (_("Underskrevet af"), signature.signer_name),
+        (_("Person-UUID"), str(signature.signer_uuid)),
+        (_("For CVR"), signature.signer_cvr),
+        (
+            _("Sikringsniveau"),
+            texts.label(texts.ASSURANCE_LEVELS, signature.assurance_level),
+        ),
+        (
+            _("Tidspunkt"),
+            signed_at.strftime("%d.%m.%Y %H:%M:%S %Z") + f" ({signed_at.isoformat()})",
+        ),
+        (_("Kanal"), texts.label(texts.CHANNELS, signature.channel)),
+    ]
+    return Receipt(
+        reference=reference,
+        lines=lines,
+        document_text=document.text,
+        filename=f"sentinel-kvittering-{kind_slug}-v{document.version}-{clinic.ydernummer}.txt",
+    )

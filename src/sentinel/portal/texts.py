@@ -1,0 +1,82 @@
+"""The portal's words for codes that other parts of Sentinel keep as codes.
+
+Danish is the source language (the message ids are Danish); English comes from the portal's
+translation catalogue. Unknown codes show as themselves, so a new reason never breaks a page.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from sentinel.agreements.models import AssuranceLevel, Channel, DocumentKind
+
+# Why a login could not be used (portal.oidc.LoginRefused codes and callback outcomes).
+LOGIN_REFUSALS: dict[str, Promise] = {
+    "no_person_uuid": _("Login-tjenesten oplyste ikke dit person-id (UUID)."),
+    "no_cvr": _(
+        "Dit login er ikke knyttet til et CVR-nummer. Log ind med dit virksomheds-MitID "
+        "(MitID Erhverv) for den virksomhed, klinikken hører til."
+    ),
+    "invalid_cvr": _("Login-tjenesten oplyste et CVR-nummer, der ikke er gyldigt."),
+    "not_a_clinic_user": _("Denne konto kan ikke bruges i klinikportalen."),
+    "provider_error": _("Login-tjenesten svarede ikke som forventet. Prøv igen om lidt."),
+    "invalid_token": _("Svaret fra login-tjenesten kunne ikke godkendes. Prøv igen."),
+    "cancelled": _("Login blev afbrudt, så du er ikke logget ind."),
+}
+
+# Why the vendor API refused records (collection.reasons.Reason), in the clinic's words.
+REFUSAL_REASONS: dict[str, Promise] = {
+    "clinic_not_activated": _("Sentinel var ikke aktiveret i praksissystemet"),
+    "no_dpa": _("Databehandleraftalen var ikke underskrevet"),
+    "dpa_outdated": _("En ny version af databehandleraftalen var ikke underskrevet"),
+    "no_consent": _("Samtykkeerklæringen var ikke godkendt"),
+    "consent_outdated": _("En ny version af samtykkeerklæringen var ikke godkendt"),
+    "not_enrolled": _("Klinikken var ikke tilmeldt et projekt"),
+    "patient_opted_out": _("Patienten har frabedt sig deling af data"),
+    "before_enrolment": _("Forløbet ligger før tilmeldingen"),
+    "after_unenrolment": _("Forløbet ligger efter frameldingen"),
+    "invalid_cpr": _("Ugyldigt CPR-nummer"),
+    "unknown_icpc2_code": _("Ukendt ICPC-2-kode"),
+    "invalid_date": _("Ugyldig dato"),
+    "not_in_data_specification": _("Forløbet hører ikke under et tilmeldt projekt"),
+    "stale_version": _("En ældre version af et forløb, der allerede er modtaget"),
+    "diagnosis_history_rewritten": _("En tidligere diagnosekode manglede (koder må ikke slettes)"),
+}
+
+# The data a specification names (lib.dataspec.KNOWN_FIELDS has the Danish labels).
+FIELD_LABELS: dict[str, Promise] = {
+    "patient_cpr": _("Patientens CPR-nummer (gemmes kun pseudonymiseret eller krypteret)"),
+    "speciale": _("Speciale (fx 51 almen fysioterapi)"),
+    "course_type": _("Type af struktureret forløb"),
+    "start_date": _("Forløbets startdato"),
+    "end_date": _("Forløbets slutdato"),
+    "diagnoses": _("ICPC-2-diagnosekoder med tidspunkt for registrering"),
+    "practitioner_initials": _("Behandlerens initialer"),
+    "services": _("Ydelser (ydelseskode og dato)"),
+}
+
+SPECIALITIES: dict[str, Promise] = {
+    "51": _("51 almen fysioterapi"),
+    "57": _("57 ridefysioterapi"),
+}
+
+ASSURANCE_LEVELS: dict[str, Promise] = {
+    AssuranceLevel.LOW: _("lav"),
+    AssuranceLevel.SUBSTANTIAL: _("betydelig"),
+    AssuranceLevel.HIGH: _("høj"),
+}
+
+CHANNELS: dict[str, Promise] = {
+    Channel.SENTINEL: _("Direkte hos Sentinel (sentinel-data.dk)"),
+    Channel.SUNDHED_DK: _("Hos sundhed.dk via Sentinel-menuen i praksissystemet"),
+}
+
+DOCUMENTS: dict[str, Promise] = {
+    DocumentKind.DPA: _("Databehandleraftale"),
+    DocumentKind.CONSENT: _("Praksis samtykke"),
+}
+
+
+def label(table: dict[str, Promise], code: str) -> str:
+    return str(table[code]) if code in table else code

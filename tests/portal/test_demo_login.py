@@ -1,0 +1,84 @@
+"""The demo's login: demo users for telling clinics, listed on the demo page, served by the
+local provider as a separate process (``sentinel demo``) or in a thread (tests)."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+import pytest
+from django.utils import timezone
+
+from sentinel.demo.nation import build_nation
+from sentinel.demo.oidc import demo_users, start_provider_process
+from tests.portal.conftest import log_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def nation(db):
+    build_nation(today=timezone.localdate(), clinics_count=40)
+
+
+def test_demo_users_act_for_clinics_in_telling_states(nation) -> None:
+    users = demo_users()
+
+    roles = {u.role for u in users}
+    assert "Ansat uden ret til at underskrive" in roles
+    assert "Har ikke underskrevet databehandleraftalen" in roles
+    assert any(not u.may_sign for u in users)
+    assert any(u.assurance_level == "low" for u in users)
+    assert len({u.sub for u in users}) == len(users)
+    assert demo_users() == users  # the same ids every time
+
+
+def test_demo_page_lists_whom_to_log_in_as(client, settings, nation) -> None:
+    settings.DEMO = True
+
+    content = client.get("/demo/").content.decode()
+
+    for user in demo_users():
+        assert user.sub in content
+        assert user.cvr in content
+
+
+def test_a_demo_user_logs_in_and_reaches_only_their_clinic(client, provider, nation) -> None:
+    owner = demo_users()[0]
+
+    log_in(client, provider, owner)
+
+    assert client.get(f"/klinik/{owner.ydernummer}/").status_code == 200
+    other = next(u for u in demo_users() if u.cvr != owner.cvr)
+    assert client.get(f"/klinik/{other.ydernummer}/").status_code == 404
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_the_demo_provider_runs_as_its_own_process(nation) -> None:
+    users = demo_users()
+    port = _free_port()
+
+    process = start_provider_process(users, port=port)
+    try:
+        discovery = httpx.get(f"http://127.0.0.1:{port}/.well-known/openid-configuration")
+        assert discovery.json()["issuer"] == f"http://127.0.0.1:{port}"
+        page = httpx.get(
+            f"http://127.0.0.1:{port}/oauth2/authorize",
+            params={
+                "client_id": "sentinel",
+                "response_type": "code",
+                "scope": "openid profile",
+                "redirect_uri": "http://127.0.0.1:8000/login/callback/",
+            },
+        )
+        for user in users:
+            assert user.sub in page.text  # offered as a one-click user
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

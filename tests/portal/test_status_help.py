@@ -1,0 +1,88 @@
+"""Tjek status (the checklist with marks, what to do, whom to call, the vendor's menu text) and
+Kom godt i gang (the seed guide's steps against the clinic's state)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from sentinel.clinics.status import check_status
+from sentinel.collection.pipeline import ingest
+from tests.factories import ClinicFactory, VendorFactory
+from tests.portal.conftest import activated, course, log_in, onboard, person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def vendor(db):
+    return VendorFactory(menu_help_da="Sentinel ligger under Funktioner → Kvalitet.")
+
+
+@pytest.fixture
+def clinic(vendor):
+    return activated(ClinicFactory(), vendor)
+
+
+@pytest.fixture
+def logged_in(client, provider, clinic):
+    log_in(client, provider, person(clinic))
+
+
+def test_status_of_a_new_clinic_says_what_to_do_and_whom_to_call(client, clinic, logged_in) -> None:
+    response = client.get(f"/klinik/{clinic.ydernummer}/status/")
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Tjek om opsamling af data fungerer" in content
+    assert "✓</span> I orden" in content  # activation: a mark and a word, not colour only
+    assert "✗</span> Kræver handling" in content
+    assert "Du har ikke underskrevet databehandleraftalen" in content
+    assert "<strong>Kontakt:</strong> sundhed.dk support, tlf. 4422 2080" in content
+    assert f'href="/klinik/{clinic.ydernummer}/databehandleraftale/"' in content
+    assert f'href="/klinik/{clinic.ydernummer}/administrer/"' in content
+    assert "Sentinel ligger under Funktioner → Kvalitet." in content
+
+
+def test_status_is_green_once_data_arrives(client, clinic, vendor, logged_in) -> None:
+    onboard(clinic)
+    ingest(vendor=vendor, clinic=clinic, records=[course("E-1", timezone.localdate())])
+    report = check_status(clinic)
+    assert [c.state for c in report.checks if c.check != "report"] == ["ok"] * 5
+
+    content = client.get(f"/klinik/{clinic.ydernummer}/status/").content.decode()
+
+    assert "Kræver handling" not in content
+    assert "Vi modtager data til Diagnosekodning" in content
+    assert "Den første rapport åbner" in content
+
+
+def test_help_page_walks_the_seed_guides_steps_against_the_clinic(
+    client, clinic, logged_in
+) -> None:
+    response = client.get(f"/klinik/{clinic.ydernummer}/kom-godt-i-gang/")
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    for title in (
+        "Dit systemhus aktiverer Sentinel",
+        "Underskriv databehandleraftalen",
+        "Godkend samtykkeerklæringen (Praksis samtykke)",
+        "Tilmeld dig projekter under Administrer",
+        "Dit praksissystem sender data",
+        "Se dine rapporter",
+    ):
+        assert title in content
+    assert "Jeg har ingen rapporter" in content
+    assert '<li class="step ok">' in content  # step 1: activated
+    assert '<li class="step action_needed">' in content  # step 2: DPA missing
+    assert "Sentinel ligger under Funktioner → Kvalitet." in content
+    assert "8844 3131" in content
+
+
+def test_menu_summarises_the_status(client, clinic, logged_in) -> None:
+    content = client.get(f"/klinik/{clinic.ydernummer}/").content.decode()
+
+    assert "punkter kræver handling" in content
+    assert "Kræver din godkendelse" in content
+    assert "Kræver din underskrift" in content
