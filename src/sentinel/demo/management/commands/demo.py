@@ -20,6 +20,7 @@ from sentinel.core.server import run_server
 from sentinel.demo.nation import build_nation
 from sentinel.demo.oidc import demo_users, start_provider_process
 from sentinel.demo.vendor import push_year
+from sentinel.reports.aggregates import refresh_benchmark
 
 
 def _me() -> str:
@@ -60,6 +61,12 @@ class Command(SentinelCommand):
             rejected = ", ".join(f"{k} {v}" for k, v in sorted(sent.items()) if k != "accepted")
             self.stdout.write(
                 f"Accepted {sent['accepted']} records; rejected: {rejected or 'none'}."
+            )
+            self.stdout.write("Computing the regional and national benchmark …")
+            result = refresh_benchmark()
+            self.stdout.write(
+                f"Benchmark: {result.cells} cells from {result.contributors} clinic-months "
+                f"in {result.seconds:.1f} s."
             )
         else:
             self.stdout.write("The demo data was already there; nothing added.")
