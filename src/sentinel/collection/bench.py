@@ -349,6 +349,8 @@ def server_environment() -> dict[str, str]:
     hosts = list(settings.ALLOWED_HOSTS)
     if "127.0.0.1" not in hosts and "*" not in hosts:
         env["SENTINEL_ALLOWED_HOSTS"] = ",".join([*hosts, "127.0.0.1"])
+    # Measure ingestion alone: no background benchmark refresh in the bench's servers.
+    env["SENTINEL_BENCHMARK_REFRESH_SECONDS"] = "0"
     return env
 
 
