@@ -30,6 +30,9 @@ Commands:
                             a console staff user; prints the TOTP URI once
   staff [list] | staff reset-device|unlock|deactivate USERNAME
                             list console staff users; manage second factor and lockouts
+  export PROJECT --recipient R --kind aggregated|record-level --from DATE --to DATE
+                            a data-sharing export (Parquet + CSV + manifest.json)
+  retention run [--apply]   delete data past the projects' retention (dry run by default)
   manage COMMAND ...        any other Django management command
 
 Run 'sentinel COMMAND --help' for a command's options.

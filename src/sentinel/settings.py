@@ -263,6 +263,9 @@ SENTINEL_DATA_FLOW_THRESHOLD_DAYS = env_int("SENTINEL_DATA_FLOW_THRESHOLD_DAYS",
 # by `sentinel serve` (only when clinic data changed); 0 turns the background refresh off.
 SENTINEL_BENCHMARK_REFRESH_SECONDS = env_int("SENTINEL_BENCHMARK_REFRESH_SECONDS", 600)
 SENTINEL_PUBLIC_URL = os.environ.get("SENTINEL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where the operator's data-sharing exports are written (one directory per export, with a
+# manifest.json); keep it on encrypted storage readable by the operator only.
+SENTINEL_EXPORT_DIR = Path(os.environ.get("SENTINEL_EXPORT_DIR") or VAR_DIR / "exports").resolve()
 
 # The clinic portal's login: OpenID Connect, authorization code + PKCE (mozilla-django-oidc).
 # Production is MitID Erhverv through a broker. Give the issuer (its discovery document is read

@@ -60,11 +60,12 @@ from sentinel.console.auditlog import (
 )
 from sentinel.console.dataflow import clinic_flow, vendor_clinics
 from sentinel.console.forms import DocumentForm, RotateForm, SpecificationForm
+from sentinel.console.sharing_views import sharing_urls
 from sentinel.console.sites import console_site
-from sentinel.console.specdiff import diff_specs
 from sentinel.console.staff import staff_actor
 from sentinel.lib.dataspec import parse_spec
 from sentinel.lib.errors import DomainError
+from sentinel.lib.specdiff import diff_specs
 from sentinel.projects.models import DataSpecification, Enrolment, Project
 
 
@@ -208,6 +209,7 @@ class ProjectAdmin(ConsoleModelAdmin):
                 name=f"{info}_specification",
             ),
             path("<path:object_id>/publish/", self.wrap(self.publish_view), name=f"{info}_publish"),
+            *sharing_urls(self),
             *super().get_urls(),
         ]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -44,6 +45,19 @@ class Project(models.Model):
     first_report_delay_months = models.PositiveSmallIntegerField(default=2)
     is_published = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    retention_months = models.PositiveSmallIntegerField(
+        "retention (months)",
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text="Collected data is kept this many months from its start date, then deleted.",
+    )
+    unenrolment_grace_days = models.PositiveSmallIntegerField(
+        "grace period after unenrolment (days)",
+        default=90,
+        validators=[MaxValueValidator(3650)],
+        help_text="A clinic's data is deleted this many days after it unenrolled "
+        "(unless it enrolled again).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -79,6 +93,37 @@ class DataSpecification(models.Model):
     def parsed(self) -> DataSpec:
         """The parsed specification; parsed once per instance (a published version is fixed)."""
         return parse_spec(self.spec)
+
+
+class Recipient(models.Model):
+    """Someone a project's data may be shared with (a quality network, a research group),
+    as the project's description names them (``Project.recipients_da`` says it in words).
+
+    The operator's data-sharing exports go to one recipient at a time. The ``code`` never
+    changes once created: the recipient's pseudonyms are derived from it. Only a recipient
+    marked ``record_level`` may receive pseudonymised record-level data; everyone else gets
+    aggregated tables only.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="recipients")
+    code = models.SlugField(max_length=50, help_text="Stable machine name, e.g. ekm-netvaerk.")
+    name = models.CharField(max_length=200)
+    description_da = models.TextField("description (Danish)", blank=True)
+    record_level = models.BooleanField(
+        "may receive pseudonymised record-level data",
+        default=False,
+        help_text="Only when the project description says so; otherwise aggregated tables only.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["project", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "code"], name="one_recipient_per_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
 
 
 class EnrolmentQuerySet(models.QuerySet["Enrolment"]):
