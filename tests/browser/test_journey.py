@@ -1,7 +1,24 @@
-"""The seed's journey in a real browser: the vendor activates Sentinel through the API, the user
-opens the launch link in the practice system's (narrow) window, signs the DPA and approves the
-consent with a fresh login, enrols in Diagnosekodning, data arrives through the API, and the
-status check turns green. Every page: a screenshot and an axe-core check."""
+"""The seed's journey in a real browser, from the vendor's activation to the open report.
+
+The vendor activates Sentinel through the API; the user opens the launch link in the practice
+system's (narrow) window, signs the DPA and approves the consent with a fresh login, enrols in
+Diagnosekodning; data arrives through the API; the status check turns green; and after the
+opening date the report shows the clinic's numbers, beside the benchmark, with a working CSV
+download and print view. Every page: a screenshot and an axe-core check.
+
+How time passes. The first report opens two months after the latest of DPA, consent and
+enrolment. A signature made in the browser is stamped with the moment it is made, and the
+product has no clock to move: a test-only "as of" switch would be a door into Sentinel that
+only tests use. So the journey walks every step for Karen's clinic *today* and checks that its
+report tab names the exact opening day (today + 2 months). The report after its opening day is
+then read at Karen's other clinic (same CVR, same systemhus), whose activation, DPA signature,
+consent approval and enrolment were recorded three months ago through the same domain actions
+the API and the portal call, with their explicit effective dates (``activate(at=)``,
+``sign_dpa(at=)``, ``approve_consent(at=)``, ``enrol(on=)``) — exactly what those rows would
+hold had she clicked through the portal then. Its data arrives through the vendor API like any
+other, and Karen reads it in the same browser session: her login reaches every clinic of her
+CVR. Nothing is written to the database behind the product's back.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +31,16 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from sentinel.agreements.models import ConsentApproval, Document, DpaSignature
+from sentinel.agreements.actions import Signer, approve_consent, sign_dpa
+from sentinel.agreements.models import AssuranceLevel, ConsentApproval, Document, DpaSignature
 from sentinel.audit.actors import Actor
+from sentinel.audit.models import AuditEvent
+from sentinel.clinics.actions import activate, register_clinic
 from sentinel.clinics.credentials import issue_credential
 from sentinel.demo.oidc import DemoUser
-from sentinel.projects.models import Enrolment
+from sentinel.lib.dates import add_months
+from sentinel.projects.actions import enrol
+from sentinel.projects.models import Enrolment, Project
 from tests.api.conftest import synthetic_cpr
 from tests.browser.conftest import check_page, fits_without_horizontal_scroll, log_in_at_provider
 from tests.factories import VendorFactory, valid_cvr
@@ -26,16 +48,17 @@ from tests.factories import VendorFactory, valid_cvr
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 YDERNUMMER = "845678"
+OTHER_YDERNUMMER = "845680"
 
 
-def _record(source_id: str, day: dt.date, code: str) -> dict:
+def _record(source_id: str, day: dt.date, code: str, course_type: str = "knee_osteoarthritis"):
     return {
         "type": "episode",
         "source_id": source_id,
         "version": 1,
         "patient_cpr": synthetic_cpr(),
         "speciale": "51",
-        "course_type": "knee_osteoarthritis",
+        "course_type": course_type,
         "start_date": day.isoformat(),
         "end_date": None,
         "patient_opt_out": False,
@@ -44,11 +67,15 @@ def _record(source_id: str, day: dt.date, code: str) -> dict:
 
 
 @pytest.fixture
-def vendor_api(live_server):
-    vendor = VendorFactory(
+def vendor(db):
+    return VendorFactory(
         name="Fysiodata Test A/S",
         menu_help_da="I Fysiodata finder du Sentinel under Funktioner → Kvalitet → Sentinel.",
     )
+
+
+@pytest.fixture
+def vendor_api(live_server, vendor):
     _credential, token = issue_credential(by=Actor.system("tests"), vendor=vendor)
     with httpx.Client(
         base_url=f"{live_server.url}/api/v1",
@@ -58,8 +85,36 @@ def vendor_api(live_server):
         yield http
 
 
-def test_the_seed_journey_from_activation_to_a_green_status_check(
-    live_server, provider, vendor_api, new_page
+def onboarded_three_months_ago(vendor, owner: DemoUser):
+    """Karen's other clinic: activated by the same systemhus, DPA signed, consent approved and
+    enrolled in Diagnosekodning three months ago, through the actions with their dates."""
+    day = add_months(timezone.localdate(), -3)
+    at = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+    clinic = register_clinic(
+        by=Actor.vendor(vendor),
+        ydernummer=OTHER_YDERNUMMER,
+        cvr=owner.cvr,
+        name="Fysioterapi Journeyby Syd",
+        speciale="51",
+        municipality_code="0101",
+    )
+    activate(by=Actor.vendor(vendor), vendor=vendor, clinic=clinic, at=at)
+    signer = Signer(
+        uuid.UUID(owner.sub), owner.name, owner.cvr, AssuranceLevel.SUBSTANTIAL, may_sign=True
+    )
+    sign_dpa(clinic=clinic, signer=signer, channel="sentinel", at=at)
+    approve_consent(clinic=clinic, signer=signer, channel="sentinel", at=at)
+    enrol(
+        by=signer.actor,
+        clinic=clinic,
+        project=Project.objects.get(code="diagnosekodning"),
+        on=day,
+    )
+    return clinic, day
+
+
+def test_the_seed_journey_from_activation_to_the_open_report(
+    live_server, provider, vendor, vendor_api, new_page
 ) -> None:
     cvr = valid_cvr(845678)
     owner = provider.add(
@@ -71,6 +126,7 @@ def test_the_seed_journey_from_activation_to_a_green_status_check(
             assurance_level="substantial",
         )
     )
+    other_clinic, other_enrolled_on = onboarded_three_months_ago(vendor, owner)
 
     # The vendor activates Sentinel for the clinic through the API.
     activation = vendor_api.put(
@@ -167,20 +223,93 @@ def test_the_seed_journey_from_activation_to_a_green_status_check(
     assert page.get_by_text("Vi modtager data til Diagnosekodning").first.is_visible()
     check_page(page, "12-administer-data-arrived")
 
-    # Rapporter: the tab says when the report opens.
+    # Rapporter: the tab names the day the report opens (two months after today's steps).
     page.get_by_role("link", name="Rapporter", exact=True).first.click()
-    check_page(page, "13-reports")
+    page.wait_for_url(re.compile(rf".*/klinik/{YDERNUMMER}/rapporter/diagnosekodning/$"))
+    opens_on = add_months(timezone.localdate(), 2).strftime("%d.%m.%Y")
+    assert page.get_by_role("heading", name=f"Rapporten åbner {opens_on}").is_visible()
+    check_page(page, "13-report-not-open-yet")
 
     # Kom godt i gang: the guide's steps against the clinic's state.
     page.get_by_role("link", name="Kom godt i gang", exact=True).first.click()
     assert page.locator(".steps > li").count() == 6
     check_page(page, "14-help")
 
+    # After the opening day: Karen's other clinic, onboarded three months ago. Its practice
+    # system sends its courses through the API, dated from its enrolment on.
+    first = other_enrolled_on + dt.timedelta(days=3)
+    courses = [
+        *(_record(f"S-{i}", first + dt.timedelta(days=i), "L90") for i in range(5)),
+        *(
+            _record(f"S-{i}", first + dt.timedelta(days=i), "L03", "low_back_pain")
+            for i in range(5, 8)
+        ),
+        _record("S-8", first, "L86", "lumbar_radiculopathy"),
+        # A knee osteoarthritis course coded L03: it belongs on the worklist.
+        _record("S-MANGLER", first + dt.timedelta(days=9), "L03"),
+    ]
+    sent = vendor_api.post(f"/clinics/{OTHER_YDERNUMMER}/submissions", json={"records": courses})
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["accepted"] == len(courses)
+
+    # Karen's login reaches both clinics of her CVR.
+    page.goto(f"{live_server.url}/klinik/")
+    assert page.get_by_role("link", name=re.compile("Fysioterapi Journeyby Syd")).is_visible()
+    check_page(page, "15-clinics-of-the-cvr")
+    page.get_by_role("link", name=re.compile("Fysioterapi Journeyby Syd")).click()
+    page.wait_for_url(re.compile(rf".*/klinik/{OTHER_YDERNUMMER}/$"))
+    check_page(page, "16-other-clinic-menu")
+    page.get_by_role("link", name="Rapporter", exact=True).first.click()
+    page.wait_for_url(re.compile(rf".*/klinik/{OTHER_YDERNUMMER}/rapporter/diagnosekodning/$"))
+
+    # The report is open and shows the clinic's own numbers: 5 of 10 coded courses are L90.
+    top = page.locator("#tabel-top_codes")
+    l90 = top.locator("tr", has=page.locator("th", has_text=re.compile(r"^L90$")))
+    assert l90.locator("td").nth(1).inner_text() == "5"
+    assert l90.locator("td").nth(2).inner_text() == "50,00"
+    l03 = top.locator("tr", has=page.locator("th", has_text=re.compile(r"^L03$")))
+    assert l03.locator("td").nth(1).inner_text() == "4"
+    data_from = other_enrolled_on.strftime("%d.%m.%Y")
+    assert page.get_by_text(f"Data fra {data_from}", exact=False).first.is_visible()
+    # The benchmark: with fewer than 5 contributing clinics there is no comparison, and the
+    # page says so instead of showing figures.
+    benchmark = page.locator("#sektion-benchmark")
+    assert benchmark.get_by_text("færre end 5 klinikker", exact=False).first.is_visible()
+    # The worklist names the mis-coded course (shown to the clinic user, and audited).
+    assert page.locator("#tabel-worklist").get_by_text("S-MANGLER").is_visible()
+    viewed = AuditEvent.objects.filter(action="report.worklist_viewed", clinic=other_clinic)
+    assert viewed.filter(actor_kind="clinic_user", actor_id=owner.sub).exists()
+    check_page(page, "17-report-open")
+
+    # The CSV download: UTF-8 with a byte-order mark, semicolons, the clinic's numbers.
+    top_codes_csv = f"/klinik/{OTHER_YDERNUMMER}/rapporter/diagnosekodning/csv/top_codes/"
+    with page.expect_download() as download_info:
+        page.locator(f"a[href='{top_codes_csv}']").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    raw = download.path().read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("Kode;Diagnose;")
+    assert any(line.startswith("L90;") and line.endswith(";5;50,00") for line in text.splitlines())
+
+    # The print view: the same report without navigation.
+    page.get_by_role("link", name="Udskriftsvenlig version").click()
+    page.wait_for_url(re.compile(r".*/rapporter/diagnosekodning/print/$"))
+    assert page.locator("nav").count() == 0
+    printed_l90 = page.locator("#tabel-top_codes tr", has=page.locator("th", has_text="L90"))
+    assert printed_l90.locator("td").nth(1).inner_text() == "5"
+    # Checked as it is printed (the print stylesheet lets wide tables run onto the paper
+    # instead of scrolling them).
+    page.emulate_media(media="print")
+    check_page(page, "18-report-print")
+    page.emulate_media(media="screen")
+
     # English is one click away.
-    page.get_by_role("link", name="Menu", exact=True).first.click()
+    page.goto(f"{live_server.url}/klinik/{YDERNUMMER}/")
     page.get_by_role("button", name="English").click()
     assert page.get_by_role("link", name="Manage", exact=True).first.is_visible()
-    check_page(page, "15-menu-english")
+    check_page(page, "19-menu-english")
 
 
 def test_direct_login_from_the_front_page(live_server, provider, new_page) -> None:
@@ -246,3 +375,38 @@ def test_csp_holds_in_the_browser(live_server, provider, new_page) -> None:
     assert colour == "rgb(11, 79, 138)"  # the stylesheet loaded
     assert problems == []
     assert hashlib.sha256(page.content().encode()).hexdigest()  # the page rendered
+
+
+def test_administer_tells_an_enrolled_clinic_what_a_new_specification_changed(
+    live_server, provider, vendor, new_page
+) -> None:
+    """A new data specification version, published while the clinic is enrolled, is spelled
+    out on Administrer (screenshot and axe for that state of the page)."""
+    from urllib.parse import urlsplit
+
+    from sentinel.portal.services import create_launch_link
+    from sentinel.projects.actions import publish_specification
+
+    owner = DemoUser(str(uuid.uuid4()), "Karen Klinikejer", valid_cvr(845681), True, "high")
+    clinic, _enrolled_on = onboarded_three_months_ago(vendor, owner)
+    project = Project.objects.get(code="diagnosekodning")
+    v1 = project.specification().parsed
+    effective = timezone.localdate() + dt.timedelta(days=30)
+    publish_specification(
+        by=Actor.system("tests"),
+        project=project,
+        spec=v1.as_json() | {"fields": [*v1.fields, "practitioner_initials"]},
+        effective_from=effective,
+    )
+    url, _expires = create_launch_link(
+        vendor=vendor, clinic=clinic, user_id="u-1", user_name="Ida Hansen"
+    )
+
+    page = new_page()
+    page.goto(f"{live_server.url}{urlsplit(url).path}")
+    page.get_by_role("link", name="Administrer", exact=True).first.click()
+
+    assert page.get_by_role("heading", name="Ændringer i, hvilke data der opsamles").is_visible()
+    assert page.get_by_text(f"Version 2 gælder fra {effective:%d.%m.%Y}:").is_visible()
+    assert page.get_by_text("Opsamles nu også: Behandlerens initialer").is_visible()
+    check_page(page, "24-administer-specification-changed")

@@ -1,12 +1,19 @@
-"""No clinic ever sees another clinic's pages: every clinic URL of clinic B answers 404 to a user
-of clinic A (another CVR), whether they logged in or came from the practice system."""
+"""No clinic ever sees another clinic's pages: every clinic URL of clinic B — its pages,
+receipts, report tabs, print views, CSV files and worklist — answers 404 to a user of clinic A
+(another CVR), whether they logged in or came from the practice system, exactly as an unknown
+clinic does; the demo's report pages and the vendor API do not open to a portal session."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 
 from sentinel.agreements.models import ConsentApproval, DpaSignature
+from sentinel.lib.dates import add_months
 from sentinel.portal.urls import clinic_patterns
 from tests.factories import ClinicFactory, VendorFactory
 from tests.portal.conftest import activated, launch_path, log_in, onboard, person
@@ -159,3 +166,115 @@ def test_clinic_pages_are_not_cached(client, provider, two_clinics) -> None:
 @pytest.fixture
 def vendor(db):
     return VendorFactory()
+
+
+# --- open reports: the tab, its print view and every CSV, worklist included -------------------
+
+
+@pytest.fixture
+def two_open_reports(vendor):
+    """Two clinics of different CVRs, onboarded four months ago, with courses of their own
+    (one on each clinic's worklist), so every report URL of both answers with data."""
+    from sentinel.collection.pipeline import ingest
+    from tests.portal.conftest import course
+
+    start = add_months(timezone.localdate(), -4)
+    clinics = []
+    for name in ("MIN", "DERES"):
+        clinic = activated(ClinicFactory(), vendor)
+        onboard(clinic, on=start)
+        day = start + dt.timedelta(days=5)
+        outcome = ingest(
+            vendor=vendor,
+            clinic=clinic,
+            records=[
+                course(f"{name}-1", day, "L90"),
+                course(f"{name}-2", day, "L03", course_type="low_back_pain"),
+                course(f"{name}-MANGLER", day, "L03"),  # knee course without L90: worklist
+            ],
+        )
+        assert outcome.accepted == 3
+        clinics.append(clinic)
+    return clinics[0], clinics[1]
+
+
+def _report_urls(client, clinic) -> list[str]:
+    """The tab, the print view and every CSV link the tab offers (as the page shows them)."""
+    base = f"/klinik/{clinic.ydernummer}/rapporter/diagnosekodning/"
+    tab = client.get(base)
+    assert tab.status_code == 200
+    csv_links = sorted(set(re.findall(r'href="([^"]*/csv/[^"]*)"', tab.content.decode())))
+    return [f"/klinik/{clinic.ydernummer}/rapporter/", base, f"{base}print/", *csv_links]
+
+
+def test_a_user_reaches_every_report_url_of_their_own_clinic(
+    client, provider, two_open_reports
+) -> None:
+    mine, _theirs = two_open_reports
+    log_in(client, provider, person(mine))
+
+    urls = _report_urls(client, mine)
+
+    assert any(u.endswith("/csv/worklist/") for u in urls)
+    assert any(u.endswith("/csv/top_codes/") for u in urls)
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code in {200, 302}, (url, response.status_code)
+        assert "DERES-" not in response.content.decode("utf-8-sig"), url
+    worklist = client.get(f"/klinik/{mine.ydernummer}/rapporter/diagnosekodning/csv/worklist/")
+    assert "MIN-MANGLER" in worklist.content.decode("utf-8-sig")
+
+
+def test_no_report_url_of_another_clinic_answers_a_logged_in_user(
+    client, provider, two_open_reports
+) -> None:
+    mine, theirs = two_open_reports
+    log_in(client, provider, person(mine))
+    own_urls = _report_urls(client, mine)
+
+    for url in own_urls:
+        other = url.replace(f"/klinik/{mine.ydernummer}/", f"/klinik/{theirs.ydernummer}/")
+        response = client.get(other)
+        assert response.status_code == 404, other
+        assert "DERES-" not in response.content.decode(), other
+
+
+def test_no_report_url_of_another_clinic_answers_a_launch_session(
+    client, vendor, two_open_reports
+) -> None:
+    mine, theirs = two_open_reports
+    client.get(launch_path(mine, vendor))
+    own_urls = _report_urls(client, mine)
+
+    for url in own_urls:
+        other = url.replace(f"/klinik/{mine.ydernummer}/", f"/klinik/{theirs.ydernummer}/")
+        assert client.get(other).status_code == 404, other
+
+
+def test_another_clinics_data_is_not_reachable_through_the_demo_or_the_api(
+    client, provider, two_open_reports
+) -> None:
+    """The demo's report pages exist only in demo mode, and the API answers vendors' tokens,
+    never a portal session."""
+    mine, theirs = two_open_reports
+    log_in(client, provider, person(mine))
+
+    for url in (
+        f"/demo/klinik/{theirs.ydernummer}/rapporter/",
+        f"/demo/klinik/{theirs.ydernummer}/rapporter/diagnosekodning/",
+        f"/demo/klinik/{theirs.ydernummer}/rapporter/diagnosekodning/print/",
+        f"/demo/klinik/{theirs.ydernummer}/rapporter/diagnosekodning/csv/worklist/",
+        f"/demo/klinik/{theirs.ydernummer}/status",
+        "/demo/",
+    ):
+        assert client.get(url).status_code == 404, url
+    api = client.get(f"/api/v1/clinics/{theirs.ydernummer}/reports/diagnosekodning")
+    assert api.status_code == 401
+
+
+def test_report_urls_take_no_writes(client, provider, two_open_reports) -> None:
+    mine, _theirs = two_open_reports
+    log_in(client, provider, person(mine))
+
+    for url in _report_urls(client, mine):
+        assert client.post(url).status_code == 405, url

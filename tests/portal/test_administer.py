@@ -3,11 +3,15 @@ unenrolment with a confirmation, and the overview of the data exchanged with Sen
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
+from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
 from sentinel.collection.pipeline import ingest
+from sentinel.projects.actions import publish_specification
 from sentinel.projects.models import Enrolment, Project
 from tests.factories import ClinicFactory, VendorFactory
 from tests.portal.conftest import activated, course, launch_path, log_in, onboard, person
@@ -185,3 +189,79 @@ def test_exchange_overview_says_when_nothing_has_arrived(client, clinic, logged_
     content = client.get(admin_url(clinic)).content.decode()
 
     assert "Sentinel har endnu ikke modtaget data fra dit praksissystem." in content
+
+
+# --- what changed between data specification versions ------------------------------------------
+
+
+def _publish_v2(*, effective_from, **changes):
+    project = Project.objects.get(code="diagnosekodning")
+    current = project.specifications.order_by("-version").first()
+    spec = current.parsed.as_json() | changes
+    return publish_specification(
+        by=Actor.system("tests"), project=project, spec=spec, effective_from=effective_from
+    )
+
+
+def test_enrolled_clinic_is_told_what_a_new_specification_version_changed(
+    client, clinic, logged_in
+) -> None:
+    onboard(clinic, on=timezone.localdate() - dt.timedelta(days=30))
+    v1 = Project.objects.get(code="diagnosekodning").specification().parsed
+    effective = timezone.localdate() - dt.timedelta(days=3)
+    _publish_v2(
+        effective_from=effective,
+        fields=[*v1.fields, "practitioner_initials"],
+        specialities=["51"],
+        icpc2_filter={"chapters": ["L"], "codes": []},
+    )
+
+    content = client.get(admin_url(clinic)).content.decode()
+
+    assert "Ændringer i, hvilke data der opsamles" in content
+    assert f"Version 2 har gældet fra {effective:%d.%m.%Y}:" in content
+    assert "Opsamles nu også: Behandlerens initialer" in content
+    assert "Ikke længere forløb under speciale 57 ridefysioterapi" in content
+    assert "Nye ICPC-2-kapitler: L" in content
+    assert "Der opsamles nu kun de valgte ICPC-2-koder." in content
+
+
+def test_an_announced_version_is_shown_before_it_takes_effect(client, clinic, logged_in) -> None:
+    onboard(clinic)
+    effective = timezone.localdate() + dt.timedelta(days=14)
+    _publish_v2(effective_from=effective, person_identifiable_worklist=False)
+
+    content = client.get(admin_url(clinic)).content.decode()
+
+    assert f"Version 2 gælder fra {effective:%d.%m.%Y}:" in content
+    assert "Arbejdslisten udgår; CPR-nummeret gemmes ikke længere krypteret." in content
+
+
+def test_changes_are_in_english_too(client, clinic, logged_in) -> None:
+    onboard(clinic, on=timezone.localdate() - dt.timedelta(days=30))
+    v1 = Project.objects.get(code="diagnosekodning").specification().parsed
+    _publish_v2(effective_from=timezone.localdate(), fields=[*v1.fields, "practitioner_initials"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    content = client.get(admin_url(clinic)).content.decode()
+
+    assert "Changes to which data is collected" in content
+    assert "Now also collected: The practitioner&#x27;s initials" in content
+
+
+def test_versions_before_the_enrolment_and_clinics_not_enrolled_show_no_changes(
+    client, clinic, logged_in
+) -> None:
+    v1 = Project.objects.get(code="diagnosekodning").specification().parsed
+    _publish_v2(
+        effective_from=timezone.localdate() - dt.timedelta(days=10),
+        fields=[*v1.fields, "practitioner_initials"],
+    )
+
+    not_enrolled = client.get(admin_url(clinic)).content.decode()
+    onboard(clinic)  # enrolled today, after version 2 took effect
+    enrolled_after = client.get(admin_url(clinic)).content.decode()
+
+    assert "Ændringer i, hvilke data der opsamles" not in not_enrolled
+    assert "Ændringer i, hvilke data der opsamles" not in enrolled_after
+    assert "Behandlerens initialer" in enrolled_after  # what is collected today

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from sentinel.demo.nation import build_nation
 from sentinel.demo.oidc import demo_users, start_provider_process
+from sentinel.demo.vendor import push_year
+from sentinel.reports.aggregates import refresh_benchmark
 from tests.portal.conftest import log_in
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +53,27 @@ def test_a_demo_user_logs_in_and_reaches_only_their_clinic(client, provider, nat
     assert client.get(f"/klinik/{owner.ydernummer}/").status_code == 200
     other = next(u for u in demo_users() if u.cvr != owner.cvr)
     assert client.get(f"/klinik/{other.ydernummer}/").status_code == 404
+
+
+def test_the_first_demo_user_reaches_a_clinic_with_an_open_report(client, provider, db) -> None:
+    """As `sentinel demo` builds it: the nation, its year of data through the API and the
+    benchmark; the demo's first login ("Alt i orden") opens a report with figures."""
+    created = build_nation(today=timezone.localdate(), clinics_count=40)
+    push_year(stories=created, today=timezone.localdate())
+    refresh_benchmark()
+    owner = demo_users()[0]
+    assert owner.role.startswith("Alt i orden")
+
+    log_in(client, provider, owner)
+    reports = client.get(f"/klinik/{owner.ydernummer}/rapporter/")
+    tab = client.get(reports["Location"])
+
+    assert reports.status_code == 302
+    content = tab.content.decode()
+    assert tab.status_code == 200
+    assert 'id="tabel-top_codes"' in content
+    assert "Rapporten åbner" not in content
+    assert "Arbejdsliste" in content
 
 
 def _free_port() -> int:

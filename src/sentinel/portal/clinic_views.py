@@ -9,11 +9,9 @@ The views load, check, call the domain's actions and answer; the rules live in t
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import inspect
+import itertools
 import uuid
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 from django.conf import settings
@@ -32,7 +30,9 @@ from sentinel.agreements.services import SIGNATURE_MODEL, AgreementState, Standi
 from sentinel.clinics.contacts import SENTINEL_SUPPORT, SUNDHED_DK_SUPPORT
 from sentinel.clinics.models import Clinic
 from sentinel.clinics.status import Check, StatusReport, check_status, reports_open_on
+from sentinel.lib.dataspec import DataSpec
 from sentinel.lib.errors import DomainError
+from sentinel.lib.specdiff import Change, diff_specs
 from sentinel.portal import texts
 from sentinel.portal.access import PortalUser, clinic_page, login_url, set_identity
 from sentinel.portal.exchange import exchange_overview
@@ -40,6 +40,15 @@ from sentinel.portal.receipts import build_receipt
 from sentinel.portal.templatetags.portal import english
 from sentinel.projects.actions import enrol, unenrol
 from sentinel.projects.models import Enrolment, Project
+from sentinel.reports.engine import tabs_for
+from sentinel.reports.pages import (
+    ReportLinks,
+    csv_response,
+    parse_period,
+    render_tab_html,
+    tab_for_project,
+    tab_response,
+)
 
 KIND_SLUGS: dict[str, str] = {
     DocumentKind.DPA: "databehandleraftale",
@@ -249,6 +258,108 @@ def receipt_download(
 
 
 @dataclass(frozen=True)
+class SpecificationChange:
+    """A version of a project's data specification that took (or takes) effect while the
+    clinic is enrolled, with what it changed, in the clinic's words."""
+
+    version: int
+    effective_from: dt.date
+    upcoming: bool
+    lines: list[str]
+
+
+def _labels(table: dict[str, Any], values: tuple[str, ...]) -> str:
+    return ", ".join(texts.label(table, v) for v in values)
+
+
+def _change_lines(change: Change, new: DataSpec) -> list[str]:
+    """One ``lib.specdiff.Change`` as sentences a clinic owner understands."""
+    tables: dict[str, dict[str, Any]] = {
+        "record_types": texts.RECORD_TYPES,
+        "fields": texts.FIELD_LABELS,
+        "specialities": texts.SPECIALITIES,
+    }
+    table = tables.get(change.part, {})
+    added, removed = _labels(table, change.added), _labels(table, change.removed)
+    lines: list[str] = []
+    if change.part == "record_types":
+        if added:
+            lines.append(_("Nye slags data opsamles: %(items)s") % {"items": added})
+        if removed:
+            lines.append(
+                _("Disse slags data opsamles ikke længere: %(items)s") % {"items": removed}
+            )
+    elif change.part == "fields":
+        if added:
+            lines.append(_("Opsamles nu også: %(items)s") % {"items": added})
+        if removed:
+            lines.append(_("Opsamles ikke længere: %(items)s") % {"items": removed})
+    elif change.part == "specialities":
+        if added:
+            lines.append(_("Nu også forløb under speciale %(items)s") % {"items": added})
+        if removed:
+            lines.append(_("Ikke længere forløb under speciale %(items)s") % {"items": removed})
+    elif change.part in {"icpc2_chapters", "icpc2_codes"}:
+        chapters = change.part == "icpc2_chapters"
+        if added:
+            text = (
+                _("Nye ICPC-2-kapitler: %(items)s")
+                if chapters
+                else _("Nye ICPC-2-koder: %(items)s")
+            )
+            lines.append(text % {"items": added})
+        if removed:
+            text = (
+                _("ICPC-2-kapitler, der ikke længere opsamles: %(items)s")
+                if chapters
+                else _("ICPC-2-koder, der ikke længere opsamles: %(items)s")
+            )
+            lines.append(text % {"items": removed})
+    elif change.part == "icpc2_filter":
+        lines.append(
+            _("Der opsamles nu kun de valgte ICPC-2-koder.")
+            if new.icpc2_chapters or new.icpc2_codes
+            else _("Der opsamles nu alle ICPC-2-koder.")
+        )
+    elif change.part == "person_identifiable_worklist":
+        lines.append(
+            _("Arbejdslisten med egne forløb (CPR-nummeret gemmes krypteret) kommer til.")
+            if new.person_identifiable_worklist
+            else _("Arbejdslisten udgår; CPR-nummeret gemmes ikke længere krypteret.")
+        )
+    return lines
+
+
+def _specification_changes(
+    project: Project, current: Enrolment | None, today: dt.date
+) -> list[SpecificationChange]:
+    """The specification versions in effect after the clinic enrolled, each against the
+    version before it, newest first (an announced future version too)."""
+    if current is None:
+        return []
+    versions = list(project.specifications.order_by("version"))
+    changes = []
+    for previous, version in itertools.pairwise(versions):
+        if version.effective_from <= current.enrolled_on:
+            continue
+        lines = [
+            line
+            for c in diff_specs(previous.parsed, version.parsed)
+            for line in _change_lines(c, version.parsed)
+        ]
+        if lines:
+            changes.append(
+                SpecificationChange(
+                    version=version.version,
+                    effective_from=version.effective_from,
+                    upcoming=version.effective_from > today,
+                    lines=lines,
+                )
+            )
+    return list(reversed(changes))
+
+
+@dataclass(frozen=True)
 class ProjectView:
     project: Project
     description: str
@@ -260,6 +371,7 @@ class ProjectView:
     recipients: str
     current: Enrolment | None
     last: Enrolment | None
+    changes: list[SpecificationChange]
 
 
 def _codes_text(chapters: tuple[str, ...], codes: tuple[str, ...]) -> str:
@@ -292,6 +404,7 @@ def _project_view(clinic: Clinic, project: Project, today: dt.date) -> ProjectVi
         recipients=project.recipients_da,
         current=current,
         last=periods[0] if periods else None,
+        changes=_specification_changes(project, current, today),
     )
 
 
@@ -583,42 +696,21 @@ def help_page(request: HttpRequest, clinic: Clinic, user: PortalUser) -> HttpRes
 
 
 # --- Rapporter: the report engine's tabs behind the portal's login ----------------------------
+#
+# The reports app renders; the portal loads the clinic (``clinic_page``), passes its own links
+# and the person as ``worklist_by``, so every worklist shown or downloaded here is audited as
+# that clinic user (``report.worklist_viewed``).
 
 
-def _report_pages() -> ModuleType | None:
-    """The reports app's page module, if it is there (the portal only mounts it)."""
-    try:
-        return importlib.import_module("sentinel.reports.pages")
-    except ImportError:
-        return None
-
-
-def _report_links(pages: ModuleType, clinic: Clinic) -> Any:
-    links = getattr(pages, "ReportLinks", None)
-    if links is None:
-        return None
-    return links(reverse("portal:reports", args=[clinic.ydernummer]))
-
-
-def _accepted(function: Any, candidates: dict[str, Any]) -> dict[str, Any]:
-    parameters = inspect.signature(function).parameters
-    return {k: v for k, v in candidates.items() if k in parameters and v is not None}
-
-
-def _report_tabs(clinic: Clinic) -> list[Any]:
-    try:
-        engine = importlib.import_module("sentinel.reports.engine")
-    except ImportError:
-        return []
-    tabs_for = getattr(engine, "tabs_for", None)
-    return list(tabs_for(clinic)) if tabs_for else []
+def _report_links(clinic: Clinic) -> ReportLinks:
+    return ReportLinks(reverse("portal:reports", args=[clinic.ydernummer]))
 
 
 @require_GET
 @clinic_page
 def reports(request: HttpRequest, clinic: Clinic, user: PortalUser) -> HttpResponse:
     """The clinic's report tabs: the first one, or why there are none yet."""
-    tabs = _report_tabs(clinic)
+    tabs = tabs_for(clinic)
     if tabs:
         return HttpResponseRedirect(
             reverse("portal:report_tab", args=[clinic.ydernummer, tabs[0].project_code])
@@ -632,33 +724,18 @@ def report_tab(
     request: HttpRequest, clinic: Clinic, user: PortalUser, project: str
 ) -> HttpResponse:
     """One project's report tab, rendered by the reports app, inside the portal's page."""
-    pages = _report_pages()
-    render_tab_html = getattr(pages, "render_tab_html", None) if pages else None
-    if pages is None or render_tab_html is None:
-        raise Http404("reports are not available")
-    tabs = _report_tabs(clinic)
-    if project not in {t.project_code for t in tabs}:
-        raise Http404("no report tab for this project")
-    chosen = Project.objects.get(code=project)
-    parse_period = getattr(pages, "parse_period", None)
-    period, error_da = parse_period(request) if parse_period else (None, "")
+    chosen, tabs = tab_for_project(clinic, project)
+    period, error_da = parse_period(request)
     html = render_tab_html(
         clinic,
         chosen,
         period,
-        **_accepted(
-            render_tab_html,
-            {
-                "request": request,
-                "worklist_by": user.actor(clinic),
-                "links": _report_links(pages, clinic),
-                "tabs": tabs,
-                "error_da": error_da,
-            },
-        ),
+        request=request,
+        worklist_by=user.actor(clinic),
+        links=_report_links(clinic),
+        tabs=tabs,
+        error_da=error_da,
     )
-    if isinstance(html, HttpResponse):
-        return html
     return render(
         request,
         "portal/reports.html",
@@ -672,19 +749,15 @@ def report_tab(
 def report_print(
     request: HttpRequest, clinic: Clinic, user: PortalUser, project: str
 ) -> HttpResponse:
-    pages = _report_pages()
-    tab_response = getattr(pages, "tab_response", None) if pages else None
-    if pages is None or tab_response is None:
-        raise Http404("reports are not available")
-    response: HttpResponse = tab_response(
+    """The print view of one tab (the reports app's page, without navigation or forms)."""
+    return tab_response(
         request,
         clinic,
         project,
-        links=_report_links(pages, clinic),
+        links=_report_links(clinic),
         worklist_by=user.actor(clinic),
         print_view=True,
     )
-    return response
 
 
 @require_GET
@@ -692,11 +765,5 @@ def report_print(
 def report_csv(
     request: HttpRequest, clinic: Clinic, user: PortalUser, project: str, table: str
 ) -> HttpResponse:
-    pages = _report_pages()
-    csv_response = getattr(pages, "csv_response", None) if pages else None
-    if pages is None or csv_response is None:
-        raise Http404("reports are not available")
-    response: HttpResponse = csv_response(
-        request, clinic, project, table, worklist_by=user.actor(clinic)
-    )
-    return response
+    """One table of one tab as a CSV download (the worklist audited as this user's)."""
+    return csv_response(request, clinic, project, table, worklist_by=user.actor(clinic))

@@ -49,6 +49,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from sentinel.agreements.models import AssuranceLevel
 from sentinel.lib.identifiers import InvalidIdentifier, validate_cvr
+from sentinel.portal.services import note_login
 
 log = logging.getLogger(__name__)
 
@@ -385,6 +386,8 @@ class CallbackView(OIDCAuthenticationCallbackView):
         return response
 
     def login_success(self) -> HttpResponse:
+        """Log the user in (keeping a practice-system launch), keep the login's identity in
+        the session and audit the login (``portal.login``)."""
         request = self.request
         session = request.session
         next_url = session.get("oidc_login_next") or reverse("portal:clinics")
@@ -396,6 +399,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
         # Only a login asked for to sign (prompt=login) may sign; any other is spent at once.
         session[IDENTITY_KEY] = (identity if self.step_up else identity.spent()).as_session()
         session.pop(REFUSAL_KEY, None)
+        note_login(identity=identity, to_sign=self.step_up)
         return HttpResponseRedirect(next_url)
 
     def login_failure(self) -> HttpResponse:

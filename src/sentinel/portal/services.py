@@ -1,4 +1,5 @@
-"""Launch links: created through the vendor API, opened in the practice system's window."""
+"""Launch links (created through the vendor API, opened in the practice system's window) and
+the audit rows of the portal's own doors: login and logout."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -19,7 +21,15 @@ from sentinel.audit.services import record
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.portal.models import LaunchLink
 
+if TYPE_CHECKING:
+    from sentinel.portal.access import PortalUser
+    from sentinel.portal.oidc import Identity
+
 LAUNCH_LIFETIME = dt.timedelta(minutes=5)
+
+# The portal's own audit actions (plain strings, like the domain's ``AuditEvent.Action``).
+PORTAL_LOGIN = "portal.login"
+PORTAL_LOGOUT = "portal.logout"
 
 
 def _sha256(token: str) -> str:
@@ -91,3 +101,44 @@ def use_launch_link(token: str) -> LaunchResult:
         details={"vendor": link.vendor.slug},
     )
     return LaunchResult(link, None)
+
+
+# --- login and logout -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def note_login(*, identity: Identity, to_sign: bool) -> None:
+    """Audit a portal login: who, for which CVR, how strongly, and whether it was a login
+    started in order to sign. A login reaches every clinic of its CVR, so the row names the
+    CVR rather than one clinic."""
+    record(
+        by=Actor.clinic_user(identity.person_uuid, identity.name),
+        action=PORTAL_LOGIN,
+        details={
+            "cvr": identity.cvr,
+            "assurance_level": identity.assurance_level,
+            "may_sign": identity.may_sign,
+            "to_sign": to_sign,
+        },
+    )
+
+
+@transaction.atomic
+def note_logout(*, user: PortalUser) -> None:
+    """Audit a portal logout, by the person who was logged in or else by the practice-system
+    user of the launch (then with its clinic). An anonymous session leaves no row."""
+    details: dict[str, str] = {}
+    clinic: Clinic | None = None
+    if user.launch is not None:
+        clinic = Clinic.objects.filter(pk=user.launch.clinic_id).first()
+        details["launch_vendor"] = user.launch.vendor_slug
+    if user.identity is not None:
+        by = Actor.clinic_user(user.identity.person_uuid, user.identity.name)
+        details["cvr"] = user.identity.cvr
+    elif user.launch is not None:
+        by = Actor.clinic_user(
+            f"{user.launch.vendor_slug}:{user.launch.user_id}", user.launch.user_name
+        )
+    else:
+        return
+    record(by=by, action=PORTAL_LOGOUT, clinic=clinic, details=details)

@@ -56,6 +56,10 @@ FIELD_LABELS: dict[str, Promise] = {
     "services": _("Ydelser (ydelseskode og dato)"),
 }
 
+RECORD_TYPES: dict[str, Promise] = {
+    "episode": _("Forløb med diagnosekoder"),
+}
+
 SPECIALITIES: dict[str, Promise] = {
     "51": _("51 almen fysioterapi"),
     "57": _("57 ridefysioterapi"),

@@ -23,7 +23,7 @@ from sentinel.portal import texts
 from sentinel.portal.access import login_url, portal_user, start_launch_session
 from sentinel.portal.clinic_views import menu_response
 from sentinel.portal.oidc import REFUSAL_KEY, login_configured
-from sentinel.portal.services import LaunchRefusal, use_launch_link
+from sentinel.portal.services import LaunchRefusal, note_logout, use_launch_link
 
 
 def _refusal_message(refusal: LaunchRefusal) -> tuple[int, str]:
@@ -72,6 +72,8 @@ def login_failed(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
+    """End the portal session, login and launch alike; audited as ``portal.logout``."""
+    note_logout(user=portal_user(request))
     auth.logout(request)
     return HttpResponseRedirect(reverse("portal:front"))
 

@@ -1,0 +1,73 @@
+"""What changed between two data specification versions, field by field.
+
+Pure: takes parsed specifications (``lib.dataspec.DataSpec``) and returns one entry per part
+that differs, with what was added and removed (lists) or the value before and after. The
+operator console shows it when a new version is previewed and in a project's history; the
+portal's Administrer page words the same entries for an enrolled clinic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sentinel.lib.dataspec import DataSpec
+
+PARTS: tuple[tuple[str, str], ...] = (
+    ("record_types", "Posttyper"),
+    ("fields", "Felter"),
+    ("specialities", "Specialer"),
+    ("icpc2_chapters", "ICPC-2-kapitler"),
+    ("icpc2_codes", "ICPC-2-koder"),
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    part: str
+    label: str
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    before: str = ""
+    after: str = ""
+
+
+def _yes_no(value: bool) -> str:
+    return "ja" if value else "nej"
+
+
+def diff_specs(old: DataSpec | None, new: DataSpec) -> list[Change]:
+    """The changes from ``old`` to ``new`` (everything is added when there is no ``old``).
+
+    An empty ICPC-2 filter means every code; the entries say so rather than listing nothing.
+    """
+    changes = []
+    for part, label in PARTS:
+        before: tuple[str, ...] = getattr(old, part) if old is not None else ()
+        after: tuple[str, ...] = getattr(new, part)
+        added = tuple(v for v in after if v not in before)
+        removed = tuple(v for v in before if v not in after)
+        if added or removed:
+            changes.append(Change(part, label, added=added, removed=removed))
+    if old is not None:
+        had_filter = bool(old.icpc2_chapters or old.icpc2_codes)
+        has_filter = bool(new.icpc2_chapters or new.icpc2_codes)
+        if had_filter != has_filter:
+            changes.append(
+                Change(
+                    "icpc2_filter",
+                    "ICPC-2-filter",
+                    before="kun de valgte koder" if had_filter else "alle koder",
+                    after="kun de valgte koder" if has_filter else "alle koder",
+                )
+            )
+    worklist_before = old.person_identifiable_worklist if old is not None else False
+    if old is None or worklist_before != new.person_identifiable_worklist:
+        changes.append(
+            Change(
+                "person_identifiable_worklist",
+                "Personhenførbar arbejdsliste (krypteret CPR)",
+                before=_yes_no(worklist_before) if old is not None else "",
+                after=_yes_no(new.person_identifiable_worklist),
+            )
+        )
+    return changes
