@@ -12,6 +12,7 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
@@ -21,7 +22,8 @@ from sentinel.lib.errors import DomainError
 from sentinel.projects.actions import publish_specification
 from sentinel.reports import aggregates
 from sentinel.reports.diagnosekodning import worklist
-from sentinel.reports.engine import SUPPRESSED, Period, build_report
+from sentinel.reports.engine import SUPPRESSED, Period, build_report, prepare
+from sentinel.reports.models import BenchmarkState
 from tests.conftest import SYSTEM, at
 from tests.factories import ClinicFactory, VendorFactory
 from tests.reports.conftest import (
@@ -339,6 +341,42 @@ def test_benchmark_of_a_clinic_without_region(project):
     assert section.note_da.startswith("Klinikken har ingen region registreret")
 
 
+@pytest.mark.parametrize(
+    "period", ["since_enrolment", "2026-02..2026-02", "2026-03..2026-04", "2026"]
+)
+def test_benchmark_after_a_refresh_reads_the_same_as_before_one(benchmarked, project, period):
+    """Before the first refresh the figures are read from the tables; after one they come from
+    the per-refresh snapshot. Same figures, whatever the months, region or moving clinic."""
+    region = add_contributors(project, FEB, "DK-84", 5, including=[benchmarked])
+    add_contributors(project, MAR, "DK-84", 4, including=region[1:3])
+    add_contributors(project, MAR, "DK-81", 2, including=region[3:4])  # moved region in March
+    add_contributors(project, D(2025, 12, 1), "DK-84", 3)  # before the enrolment
+    add_cells(benchmarked, project, MAR, {"L90": 5, "K86": 1})
+    add_benchmark(project, "DK-84", MAR, {"L90": 50, "K86": 3, "L03": 7})
+    add_benchmark(project, "DK-81", MAR, {"L90": 9, "R96": 40})
+    add_benchmark(project, "DK", MAR, {"L90": 59, "K86": 3, "L03": 7, "R96": 40})
+    add_benchmark(project, "DK", D(2025, 12, 1), {"L03": 99})  # before the enrolment
+    nowhere = ClinicFactory(region_code="", municipality_code="")
+    onboard_for_reports(nowhere, project)
+    add_cells(nowhere, project, MAR, {"R96": 2, "L90": 1})
+    chosen = Period.parse(period)
+
+    def benchmarks():
+        return [
+            report(clinic, project, chosen).section("benchmark")
+            for clinic in (benchmarked, nowhere)
+        ]
+
+    before = benchmarks()
+    refreshed = timezone.now()  # a new refresh time: the caches are keyed by it
+    BenchmarkState.objects.update_or_create(project=project, defaults={"refreshed_at": refreshed})
+    after = benchmarks()
+
+    assert report(benchmarked, project).benchmark_refreshed_at == refreshed
+    assert after == before
+    assert benchmarks() == before  # and again, from the cache
+
+
 # --- Worklist ------------------------------------------------------------------------------
 
 _serial = itertools.count(1000)
@@ -468,6 +506,21 @@ def test_worklist_before_the_report_opens_is_refused_and_not_audited(vendor_clin
     assert caught.value.code == "report_not_open"
     assert "åbner 12.03.2026" in caught.value.message_da
     assert not AuditEvent.objects.filter(action="report.worklist_viewed").exists()
+
+
+def test_worklist_refuses_a_preparation_for_another_period_or_clinic(vendor_clinics, project):
+    _vendor, a, b, _cpr = vendor_clinics
+    user = Actor.clinic_user("00000000-0000-4000-8000-00000000000e", "Klinikbruger")
+    prepared = prepare(a, project, Period.since_enrolment(), today=TODAY)
+
+    with pytest.raises(ValueError, match="prepared for clinic"):
+        worklist(a, project, Period.last_12_months(), by=user, today=TODAY, prepared=prepared)
+    with pytest.raises(ValueError, match="prepared for clinic"):
+        worklist(b, project, Period.since_enrolment(), by=user, today=TODAY, prepared=prepared)
+
+    assert not AuditEvent.objects.filter(action="report.worklist_viewed").exists()
+    table = worklist(a, project, Period.since_enrolment(), by=user, prepared=prepared)
+    assert [r[1] for r in table.rows] == ["A-2", "A-3"]
 
 
 # --- End to end: ingest → aggregates → report ----------------------------------------------

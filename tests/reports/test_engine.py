@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sentinel.agreements.actions import sign_dpa
-from sentinel.agreements.models import Channel
+from sentinel.agreements.actions import approve_consent, sign_dpa
+from sentinel.agreements.models import Channel, DocumentKind
+from sentinel.agreements.services import agreement_state
 from sentinel.clinics.actions import activate
 from sentinel.clinics.status import check_status
 from sentinel.lib.errors import DomainError
@@ -286,6 +288,44 @@ def test_report_and_status_check_agree_on_the_opening_day(enrolled_clinic, proje
     assert status.projects[0].reports_open_on == report.opens_on
     report_check = next(c for c in status.checks if c.check == "report")
     assert report_check.ok == report.is_open
+
+
+def test_first_signatures_are_the_agreement_states_first_days_in_danish_time(clinic, project):
+    signer = clinic_signer(clinic)
+    just_after_midnight = at(ENROLLED, hour=0) + dt.timedelta(minutes=30)  # 23:30 UTC before
+    sign_dpa(clinic=clinic, signer=signer, channel=Channel.SENTINEL, at=just_after_midnight)
+    approve_consent(
+        clinic=clinic, signer=signer, channel=Channel.SENTINEL, at=at(ENROLLED + dt.timedelta(1))
+    )
+
+    for day in (ENROLLED - dt.timedelta(1), ENROLLED, ENROLLED + dt.timedelta(1)):
+        expected = tuple(
+            timezone.localdate(first) if first else None
+            for first in (
+                agreement_state(clinic, DocumentKind.DPA, day).first_signed_at,
+                agreement_state(clinic, DocumentKind.CONSENT, day).first_signed_at,
+            )
+        )
+        assert engine.first_signatures(clinic, day) == expected
+    assert engine.first_signatures(clinic, ENROLLED) == (ENROLLED, None)
+    assert engine.first_signatures(ClinicFactory(), ENROLLED) == (None, None)
+
+
+def test_one_standing_serves_the_tabs_the_report_and_its_preparation(enrolled_clinic, project):
+    day = D(2026, 11, 24)
+    standing = engine.Standing.read(enrolled_clinic, day)
+    prepared = engine.prepare(enrolled_clinic, project, Period.since_enrolment(), today=day,
+                              standing=standing)  # fmt: skip
+
+    assert engine.tabs_for(enrolled_clinic, standing=standing) == tabs_for(enrolled_clinic, day)
+    assert build_report(enrolled_clinic, project, prepared=prepared) == build_report(
+        enrolled_clinic, project, today=day
+    )
+    with pytest.raises(ValueError, match="asked for clinic"):
+        engine.prepare(ClinicFactory(), project, Period.since_enrolment(), today=day,
+                       standing=standing)  # fmt: skip
+    with pytest.raises(ValueError, match="prepared for clinic"):
+        build_report(enrolled_clinic, project, Period.last_12_months(), prepared=prepared)
 
 
 # --- Registry and tabs -----------------------------------------------------------------------

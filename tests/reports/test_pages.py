@@ -9,6 +9,8 @@ import io
 import itertools
 import re
 import uuid
+from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -27,8 +29,8 @@ from sentinel.lib.errors import DomainError
 from sentinel.projects.actions import enrol
 from sentinel.projects.models import Project
 from sentinel.reports import aggregates
-from sentinel.reports.engine import Period
-from sentinel.reports.pages import DEMO_VIEWER, ReportLinks, render_tab_html
+from sentinel.reports.engine import SUPPRESSED, Column, Period, Table
+from sentinel.reports.pages import DEMO_VIEWER, ReportLinks, render_tab_html, table_view
 from tests.conftest import SYSTEM, at
 from tests.factories import ClinicFactory, VendorFactory
 
@@ -312,6 +314,71 @@ def test_render_queries_do_not_grow_with_the_data(clinic_with_data, project, ven
     )
 
     assert queries() == before
+
+
+TAB_QUERIES = 9
+"""A tab with its worklist: the clinic's enrolments and first signatures (2), the benchmark's
+refresh time, the clinic's cells, the data specification, the worklist's episodes and its
+audit row (5), and the worklist's savepoint (2, inside the test's transaction)."""
+
+
+def test_tab_queries_are_few_and_do_not_grow_with_clinics_or_months(
+    clinic_with_data, project, vendor
+):
+    def queries(period: Period) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            render_tab_html(clinic_with_data, project, period, worklist_by=DEMO_VIEWER)
+        return [q["sql"] for q in captured]
+
+    one_month = Period.months(LATER, LATER)
+    queries(one_month)  # warm the benchmark cache of this refresh
+    first = queries(one_month)
+    queries(Period.since_enrolment())
+    months = queries(Period.since_enrolment())  # about seven months
+    for n in range(6):
+        other = ClinicFactory()
+        onboard(other, project, vendor)
+        ingest(
+            vendor=vendor,
+            clinic=other,
+            records=[record(f"N{n}-{i}", "low_back_pain", ["L03"], LATER) for i in range(4)],
+        )
+    aggregates.refresh_benchmark()
+    cold = queries(Period.since_enrolment())  # the first render after the refresh
+    clinics = queries(Period.since_enrolment())
+
+    assert len(first) <= TAB_QUERIES, "\n".join(first)
+    assert len(months) == len(first)
+    assert len(clinics) == len(first)
+    assert len(cold) <= len(first) + 2  # the region's and the nation's benchmark, once
+    assert sum("projects_enrolment" in q for q in clinics) == 1
+    assert sum("agreements_" in q for q in clinics) == 1
+
+
+def test_tab_tables_escape_their_cells_and_mark_totals_suppressed_and_empty_cells():
+    table = Table(
+        key="t",
+        title_da="Titel",
+        title_en="Title",
+        columns=(Column("label", "Kode", "Code"), Column("n", "Antal", "Count", "count"),
+                 Column("share", "Andel", "Share", "percent"), Column("note", "Note", "Note")),
+        rows=(
+            ("<b>L03</b>", 1234, Decimal("33.333"), 'a "quoted" & <i>'),
+            ("I alt", SUPPRESSED, None, ""),
+        ),
+    )  # fmt: skip
+
+    body = str(table_view(table, csv_url="").body)
+    empty = str(table_view(replace(table, rows=()), csv_url="").body)
+
+    assert "<b>" not in body and "<i>" not in body
+    assert '<th scope="row">&lt;b&gt;L03&lt;/b&gt;</th>' in body
+    assert '<td class="num">1234</td><td class="num">33,33</td>' in body
+    assert "<td>a &quot;quoted&quot; &amp; &lt;i&gt;</td>" in body
+    assert '<tr class="total">' in body and body.count("<tr") == 2
+    assert '<td class="num"><abbr title="færre end 5">&lt;5</abbr></td>' in body
+    assert body.count('<span class="sr-only">ingen værdi</span>') == 2
+    assert '<td colspan="4">Ingen forløb i perioden.</td>' in empty
 
 
 def test_render_for_a_project_the_clinic_never_joined_is_refused(project):

@@ -26,6 +26,7 @@ The worklist (``worklist``) is separate: it is person-identifiable, reads the cl
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -55,6 +56,7 @@ from sentinel.reports.engine import (
     ChartValue,
     Column,
     Period,
+    Prepared,
     ReportContext,
     ReportDefinition,
     Section,
@@ -395,11 +397,87 @@ def _query_figures(
     )
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """A region's and the nation's benchmark of a project as one refresh left it, month by
+    month: per scope a row of coded courses per code for every month, and the contributing
+    clinics per month (all, and the region's). Their figures over any months are summed from
+    it without a query."""
+
+    region: str
+    months: tuple[dt.date, ...]
+    codes: tuple[str, ...]
+    cells: dict[str, tuple[tuple[int, ...], ...]]
+    clinics: tuple[frozenset[int], ...]
+    regional: tuple[frozenset[int], ...]
+
+    @classmethod
+    def read(cls, project_id: int, region: str) -> _Snapshot:
+        sums = (
+            BenchmarkCell.objects.filter(
+                project_id=project_id, scope__in=[NATION, *([region] if region else [])]
+            )
+            .exclude(code="")
+            .values_list("month", "scope", "code")
+            .annotate(n=Sum("episodes"))
+            .order_by()
+        )
+        counted = [(month, scope, code, int(n or 0)) for month, scope, code, n in sums]
+        contributors = list(
+            BenchmarkContributor.objects.filter(project_id=project_id).values_list(
+                "month", "clinic_id", "region_code"
+            )
+        )
+        months = tuple(sorted({row[0] for row in counted} | {row[0] for row in contributors}))
+        codes = tuple(sorted({row[2] for row in counted}))
+        month_at = {month: i for i, month in enumerate(months)}
+        code_at = {code: i for i, code in enumerate(codes)}
+        grid: dict[str, list[list[int]]] = {}
+        for month, scope, code, n in counted:
+            if scope not in grid:
+                grid[scope] = [[0] * len(codes) for _ in months]
+            grid[scope][month_at[month]][code_at[code]] = n
+        everyone: list[set[int]] = [set() for _ in months]
+        regional: list[set[int]] = [set() for _ in months]
+        for month, clinic_id, where in contributors:
+            everyone[month_at[month]].add(clinic_id)
+            if region and where == region:
+                regional[month_at[month]].add(clinic_id)
+        return cls(
+            region=region,
+            months=months,
+            codes=codes,
+            cells={scope: tuple(map(tuple, rows)) for scope, rows in grid.items()},
+            clinics=tuple(map(frozenset, everyone)),
+            regional=tuple(map(frozenset, regional)),
+        )
+
+    def figures(self, first_month: dt.date, last_month: dt.date) -> _Figures:
+        """The figures ``_query_figures`` reads for this region, for the months
+        ``first_month`` to ``last_month`` (codes without courses left out)."""
+        start = bisect_left(self.months, first_month)
+        end = bisect_right(self.months, last_month)
+        rows: list[tuple[str, str, int]] = []
+        for scope, per_month in self.cells.items():
+            totals = map(sum, zip(*per_month[start:end], strict=True))
+            rows += [(scope, code, n) for code, n in zip(self.codes, totals, strict=False) if n]
+        return (
+            len(frozenset().union(*self.clinics[start:end])),
+            len(frozenset().union(*self.regional[start:end])),
+            tuple(rows),
+        )
+
+
+@lru_cache(maxsize=8)
+def _snapshot(project_id: int, region: str, refreshed_at: object) -> _Snapshot:
+    return _Snapshot.read(project_id, region)
+
+
 @lru_cache(maxsize=1024)
 def _cached_figures(
     project_id: int, region: str, first_month: dt.date, last_month: dt.date, refreshed_at: object
 ) -> _Figures:
-    return _query_figures(project_id, region, first_month, last_month)
+    return _snapshot(project_id, region, refreshed_at).figures(first_month, last_month)
 
 
 def _scopes(ctx: ReportContext, refreshed_at: dt.datetime | None) -> list[_Scope]:
@@ -407,9 +485,11 @@ def _scopes(ctx: ReportContext, refreshed_at: dt.datetime | None) -> list[_Scope
     code over the report's months. A clinic without a region gets a region scope with no
     clinics (so no comparison).
 
-    The benchmark changes only when it is refreshed, and every clinic of a region reading the
-    same months reads the same figures, so they are cached per (project, region, months,
-    refresh time); a refresh changes the key. Never cached before the first refresh."""
+    The benchmark changes only when it is refreshed, so after a refresh a region's and the
+    nation's benchmark is read once (two queries) and kept per (project, region, refresh
+    time); the figures for any months are summed from it in memory and cached per (project,
+    region, months, refresh time). A refresh changes the key. Before the first refresh
+    nothing is cached and the figures are read with two queries."""
     region = ctx.clinic.region_code
     key = (ctx.project.pk, region, ctx.first_month, ctx.last_month)
     nation_clinics, region_clinics, rows = (
@@ -585,7 +665,7 @@ class DiagnosekodningReport(ReportDefinition):
             diagnoses,
             _completeness(cells, ctx.months),
             _trend(cells, ctx.months),
-            _benchmark(ctx, coded, top_codes, self.benchmark_refreshed_at(ctx)),
+            _benchmark(ctx, coded, top_codes, ctx.benchmark_refreshed_at),
         ]
 
     def benchmark_refreshed_at(self, ctx: ReportContext) -> dt.datetime | None:
@@ -606,7 +686,13 @@ def _format_cpr(cpr: str) -> str:
 
 
 def worklist(
-    clinic: Clinic, project: Project, period: Period, *, by: Actor, today: dt.date | None = None
+    clinic: Clinic,
+    project: Project,
+    period: Period,
+    *,
+    by: Actor,
+    today: dt.date | None = None,
+    prepared: Prepared | None = None,
 ) -> Table:
     """The clinic's own structured courses (speciale 51, with a course type) that started in
     the report's period and whose current code is not one their type requires.
@@ -618,14 +704,22 @@ def worklist(
     project's data specification in force allows a person-identifiable worklist, and only for
     courses whose CPR was stored (encrypted); everyone else — a vendor, staff — sees the
     practice system's source id only.
+
+    ``prepared`` (``engine.prepare`` for the same clinic, project, period and day, as the
+    report's page has it) spares reading the enrolment and opening again.
     """
-    day = today or timezone.localdate()
-    _enrolment, state, ctx = prepare(clinic, project, period, today=day)
+    if prepared is None:
+        day = today or timezone.localdate()
+        prepared = prepare(clinic, project, period, today=day)
+    else:
+        day = today or prepared.today
+        prepared.check(clinic, project, period, day)
+    ctx = prepared.context
     if ctx is None:
         raise DomainError(
             "report_not_open",
-            "the report is not open yet; " + state.reason_en,
-            state.reason_da,
+            "the report is not open yet; " + prepared.opening.reason_en,
+            prepared.opening.reason_da,
         )
     specification = project.specification(day)
     show_cpr = (

@@ -19,6 +19,11 @@ The rules the engine owns for every report:
   — ``clinics.status.reports_open_on``, the same function the status check uses, so the check
   and the tab never disagree. Before that day the report has no sections and says when it
   opens and why.
+- **Once per render.** What the rule needs about a clinic (its enrolments, its first DPA
+  signature and consent approval) is read once as a ``Standing`` (two queries, however many
+  projects); ``prepare`` turns it into a ``Prepared`` report (enrolment, opening, context) that
+  the tabs, ``build_report`` and a report's worklist all take, so a tab evaluates the rule
+  once.
 - **Which enrolment.** The period in force today, or else the most recent one (an unenrolled
   clinic still sees the report of the time it took part).
 """
@@ -27,16 +32,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from importlib import import_module
 from typing import Any, ClassVar, Literal
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from sentinel.agreements.models import DocumentKind
-from sentinel.agreements.services import agreement_state
+from sentinel.agreements.models import ConsentApproval, DpaSignature
 from sentinel.clinics.models import Clinic
 from sentinel.clinics.status import reports_open_on
 from sentinel.lib.dates import add_months, format_da
@@ -509,6 +514,9 @@ class ReportContext:
     data_from: dt.date
     data_to: dt.date
     months: tuple[dt.date, ...] = field(default_factory=tuple)
+    benchmark_refreshed_at: dt.datetime | None = None
+    """When the benchmark was last refreshed (``ReportDefinition.benchmark_refreshed_at``),
+    set by the engine before it asks for the sections."""
 
     @property
     def first_month(self) -> dt.date:
@@ -534,20 +542,106 @@ class Opening:
     reason_en: str = ""
 
 
+@dataclass(frozen=True)
+class Standing:
+    """What the opening rule needs to know about a clinic on a day, read once and shared by
+    every tab, the report and the worklist of one render: the clinic's enrolment periods that
+    have started (with their projects, by project name) and the days of its first DPA
+    signature and first consent approval made by that day."""
+
+    clinic: Clinic
+    today: dt.date
+    enrolments: tuple[Enrolment, ...]
+    dpa_first: dt.date | None
+    consent_first: dt.date | None
+
+    @classmethod
+    def read(cls, clinic: Clinic, today: dt.date) -> Standing:
+        """The clinic's standing on ``today``: two queries, however many projects."""
+        enrolments = (
+            Enrolment.objects.filter(clinic=clinic, enrolled_on__lte=today)
+            .select_related("project")
+            .order_by("project__name", "-enrolled_on", "-id")
+        )
+        dpa_first, consent_first = first_signatures(clinic, today)
+        return cls(clinic, today, tuple(enrolments), dpa_first, consent_first)
+
+    def enrolment(self, project: Project) -> Enrolment | None:
+        """The enrolment period a report of ``project`` shows (``report_enrolment``)."""
+        started = [e for e in self.enrolments if e.project_id == project.pk]
+        current = [e for e in started if e.unenrolled_on is None or e.unenrolled_on > self.today]
+        return max(current or started, key=lambda e: (e.enrolled_on, e.pk), default=None)
+
+    def opening(self, project: Project, enrolment: Enrolment) -> Opening:
+        """The opening rule for this enrolment of ``project``, as of the day read."""
+        return _opening(project, enrolment, self.dpa_first, self.consent_first, self.today)
+
+    def tabs(self, projects: Collection[str]) -> list[Tab]:
+        """One tab per project in ``projects`` (codes) that the clinic is or was enrolled
+        in, by project name."""
+        tabs: list[Tab] = []
+        seen: set[int] = set()
+        for enrolment in self.enrolments:
+            project = enrolment.project
+            if project.code not in projects or project.pk in seen:
+                continue
+            seen.add(project.pk)
+            chosen = self.enrolment(project) or enrolment
+            state = self.opening(project, chosen)
+            tabs.append(
+                Tab(
+                    project_code=project.code,
+                    project_name=project.name,
+                    enrolled_on=chosen.enrolled_on,
+                    unenrolled_on=chosen.unenrolled_on,
+                    is_open=state.is_open,
+                    opens_on=state.opens_on,
+                )
+            )
+        return tabs
+
+
+def first_signatures(clinic: Clinic, on: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The days (local time) of the clinic's first DPA signature and first consent approval
+    made by ``on`` — ``agreements.services.agreement_state(...).first_signed_at`` of both
+    kinds, read in one query."""
+
+    def first(model: type[DpaSignature] | type[ConsentApproval]) -> Subquery:
+        signed = model.objects.filter(clinic=OuterRef("pk"), signed_at__date__lte=on)
+        return Subquery(signed.order_by("signed_at", "id").values("signed_at")[:1])
+
+    row = (
+        Clinic.objects.filter(pk=clinic.pk)
+        .annotate(dpa=first(DpaSignature), consent=first(ConsentApproval))
+        .values_list("dpa", "consent")
+        .first()
+    )
+    dpa, consent = row or (None, None)
+    return (
+        timezone.localdate(dpa) if dpa else None,
+        timezone.localdate(consent) if consent else None,
+    )
+
+
 def report_enrolment(clinic: Clinic, project: Project, today: dt.date) -> Enrolment | None:
     """The enrolment period a report shows: the one in force today, else the latest one that
     has started (None if the clinic never took part)."""
-    periods = Enrolment.objects.filter(clinic=clinic, project=project, enrolled_on__lte=today)
-    current = periods.covering(today).order_by("-enrolled_on", "-id").first()
-    return current or periods.order_by("-enrolled_on", "-id").first()
+    return Standing.read(clinic, today).enrolment(project)
 
 
 def opening(clinic: Clinic, project: Project, enrolment: Enrolment, today: dt.date) -> Opening:
     """The opening rule (``clinics.status.reports_open_on``) for this enrolment, as of today."""
-    dpa = agreement_state(clinic, DocumentKind.DPA, today)
-    consent = agreement_state(clinic, DocumentKind.CONSENT, today)
-    dpa_first = timezone.localdate(dpa.first_signed_at) if dpa.first_signed_at else None
-    consent_first = timezone.localdate(consent.first_signed_at) if consent.first_signed_at else None
+    dpa_first, consent_first = first_signatures(clinic, today)
+    return _opening(project, enrolment, dpa_first, consent_first, today)
+
+
+def _opening(
+    project: Project,
+    enrolment: Enrolment,
+    dpa_first: dt.date | None,
+    consent_first: dt.date | None,
+    today: dt.date,
+) -> Opening:
     opens = reports_open_on(
         reports_open_from=project.reports_open_from,
         delay_months=project.first_report_delay_months,
@@ -692,8 +786,22 @@ class ReportDefinition:
     def benchmark_refreshed_at(self, ctx: ReportContext) -> dt.datetime | None:
         return None
 
-    def build(self, clinic: Clinic, project: Project, period: Period, *, today: dt.date) -> Report:
-        enrolment, state, ctx = prepare(clinic, project, period, today=today)
+    def build(
+        self,
+        clinic: Clinic,
+        project: Project,
+        period: Period,
+        *,
+        today: dt.date,
+        prepared: Prepared | None = None,
+    ) -> Report:
+        """The report; with ``prepared`` (from ``prepare`` for the same clinic, project,
+        period and day) nothing about enrolment and opening is read again."""
+        if prepared is None:
+            prepared = prepare(clinic, project, period, today=today)
+        else:
+            prepared.check(clinic, project, period, today)
+        state, enrolment, ctx = prepared.opening, prepared.enrolment, prepared.context
         closed = Report(
             project_code=project.code,
             project_name=project.name,
@@ -711,85 +819,127 @@ class ReportDefinition:
         )
         if ctx is None:
             return closed
+        refreshed_at = self.benchmark_refreshed_at(ctx)
+        ctx = replace(ctx, benchmark_refreshed_at=refreshed_at)
         return replace(
             closed,
             data_from=ctx.data_from,
             data_to=ctx.data_to,
             is_open=True,
             sections=tuple(self.sections(ctx)),
-            benchmark_refreshed_at=self.benchmark_refreshed_at(ctx),
+            benchmark_refreshed_at=refreshed_at,
         )
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What one render works out once about a clinic's report of a project over a period, as
+    of a day: the clinic's standing, the enrolment shown, the opening and (when open) the
+    context a definition reads. ``prepare`` makes it; the tabs, ``build_report`` and the
+    worklist all take it, so a render reads enrolments and agreements once."""
+
+    standing: Standing
+    project: Project
+    period: Period
+    enrolment: Enrolment
+    opening: Opening
+    context: ReportContext | None
+
+    @property
+    def clinic(self) -> Clinic:
+        return self.standing.clinic
+
+    @property
+    def today(self) -> dt.date:
+        return self.standing.today
+
+    def check(self, clinic: Clinic, project: Project, period: Period, today: dt.date) -> None:
+        """Refuse (a programming error) to serve another clinic, project, period or day."""
+        if (clinic.pk, project.pk, period, today) != (
+            self.clinic.pk,
+            self.project.pk,
+            self.period,
+            self.today,
+        ):
+            raise ValueError(
+                f"prepared for clinic {self.clinic.pk}, project {self.project.code}, "
+                f"{self.period} on {self.today}; asked for clinic {clinic.pk}, project "
+                f"{project.code}, {period} on {today}"
+            )
+
+
 def prepare(
-    clinic: Clinic, project: Project, period: Period, *, today: dt.date
-) -> tuple[Enrolment, Opening, ReportContext | None]:
+    clinic: Clinic,
+    project: Project,
+    period: Period,
+    *,
+    today: dt.date,
+    standing: Standing | None = None,
+) -> Prepared:
     """The enrolment a report shows, whether it is open, and (if open) what it reads.
+    ``standing`` may be passed when the caller has read it already (same clinic and day).
 
     Raises ``DomainError("not_enrolled")`` for a clinic that never took part in the project
     and ``DomainError("empty_period")`` for a period with no day in the enrolment."""
-    enrolment = report_enrolment(clinic, project, today)
+    if standing is None:
+        standing = Standing.read(clinic, today)
+    elif (standing.clinic.pk, standing.today) != (clinic.pk, today):
+        raise ValueError(
+            f"standing of clinic {standing.clinic.pk} on {standing.today}, "
+            f"asked for clinic {clinic.pk} on {today}"
+        )
+    enrolment = standing.enrolment(project)
     if enrolment is None:
         raise DomainError(
             "not_enrolled",
             f"clinic {clinic.ydernummer} has never been enrolled in {project.code}",
             f"Klinikken har ikke været tilmeldt {project.name}, så der er ingen rapport.",
         )
-    state = opening(clinic, project, enrolment, today)
-    if not state.is_open:
-        return enrolment, state, None
-    data_from, data_to = data_range(period, enrolment, today)
-    ctx = ReportContext(
-        clinic=clinic,
-        project=project,
-        enrolment=enrolment,
-        period=period,
-        today=today,
-        data_from=data_from,
-        data_to=data_to,
-        months=tuple(months_between(data_from, data_to)),
-    )
-    return enrolment, state, ctx
+    state = standing.opening(project, enrolment)
+    ctx: ReportContext | None = None
+    if state.is_open:
+        data_from, data_to = data_range(period, enrolment, today)
+        ctx = ReportContext(
+            clinic=clinic,
+            project=project,
+            enrolment=enrolment,
+            period=period,
+            today=today,
+            data_from=data_from,
+            data_to=data_to,
+            months=tuple(months_between(data_from, data_to)),
+        )
+    return Prepared(standing, project, period, enrolment, state, ctx)
 
 
 def build_report(
-    clinic: Clinic, project: Project, period: Period | None = None, today: dt.date | None = None
+    clinic: Clinic,
+    project: Project,
+    period: Period | None = None,
+    today: dt.date | None = None,
+    *,
+    prepared: Prepared | None = None,
 ) -> Report:
     """The report of ``project`` for ``clinic`` over ``period`` (since enrolment by default),
     as of ``today``. Raises ``DomainError`` for a project without a report or a clinic that
-    never took part, and for a period with no days in the enrolment."""
+    never took part, and for a period with no days in the enrolment. With ``prepared`` (from
+    ``prepare``) the period and day default to its own."""
     definition = definition_for(project.code)
+    if prepared is not None:
+        period, today = period or prepared.period, today or prepared.today
     return definition.build(
-        clinic, project, period or Period.since_enrolment(), today=today or timezone.localdate()
+        clinic,
+        project,
+        period or Period.since_enrolment(),
+        today=today or timezone.localdate(),
+        prepared=prepared,
     )
 
 
-def tabs_for(clinic: Clinic, today: dt.date | None = None) -> list[Tab]:
-    """One tab per project with a report that the clinic is or was enrolled in (by name)."""
-    day = today or timezone.localdate()
-    registered = definitions()
-    seen: set[int] = set()
-    tabs: list[Tab] = []
-    enrolments = (
-        Enrolment.objects.filter(clinic=clinic, enrolled_on__lte=day)
-        .select_related("project")
-        .order_by("project__name", "-enrolled_on", "-id")
-    )
-    candidates = [e for e in enrolments if e.project.code in registered]
-    for enrolment in candidates:
-        if enrolment.project_id in seen:
-            continue
-        seen.add(enrolment.project_id)
-        chosen = report_enrolment(clinic, enrolment.project, day) or enrolment
-        state = opening(clinic, enrolment.project, chosen, day)
-        tabs.append(
-            Tab(
-                project_code=enrolment.project.code,
-                project_name=enrolment.project.name,
-                enrolled_on=chosen.enrolled_on,
-                unenrolled_on=chosen.unenrolled_on,
-                is_open=state.is_open,
-                opens_on=state.opens_on,
-            )
-        )
-    return tabs
+def tabs_for(
+    clinic: Clinic, today: dt.date | None = None, *, standing: Standing | None = None
+) -> list[Tab]:
+    """One tab per project with a report that the clinic is or was enrolled in (by name).
+    ``standing`` may be passed when the caller has read it already (same clinic and day)."""
+    day = standing.today if standing is not None else today or timezone.localdate()
+    return (standing or Standing.read(clinic, day)).tabs(definitions())

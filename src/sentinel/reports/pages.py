@@ -13,6 +13,10 @@ tables with a CSV link per table, the benchmark note, and a print link. Before t
 opens it shows the day it opens and why. The worklist (person-identifiable) is shown only when
 a viewer is given (``worklist_by``); building it writes an audit row, and so does every CSV
 download of it. Every response is ``Cache-Control: no-store``.
+
+A tab is rendered from one ``Prepared`` report (the clinic's standing read once), and the
+templates do no per-row work: a table's rows are written as HTML here (``rows_html``, every
+text escaped), so a tab costs a handful of queries whatever the data (DESIGN.md §6).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
@@ -44,13 +49,17 @@ from sentinel.reports.engine import (
     CellValue,
     Chart,
     Period,
+    Prepared,
     Report,
     Section,
+    Standing,
     Suppressed,
     Tab,
     Table,
     build_report,
+    definition_for,
     definitions,
+    prepare,
     tabs_for,
 )
 from sentinel.reports.exports import CONTENT_TYPE, csv_filename, number_da, table_csv
@@ -132,6 +141,8 @@ class TableView:
     footnote: str
     csv_url: str
     charts: tuple[ChartView, ...] = ()
+    body: SafeString = field(default_factory=SafeString)
+    """The rows as HTML (``rows_html``): the template places it, it does no per-row work."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +191,34 @@ def cell_view(value: CellValue, kind: str) -> CellView:
     return CellView(str(value), numeric=False)
 
 
+def _cell_html(cell: CellView) -> str:
+    text: str = escape(cell.text)
+    if cell.suppressed:
+        text = f'<abbr title="færre end 5">{text}</abbr>'
+    elif cell.empty:
+        text = f'<span aria-hidden="true">{text}</span><span class="sr-only">ingen værdi</span>'
+    return f'<td class="num">{text}</td>' if cell.numeric else f"<td>{text}</td>"
+
+
+def rows_html(rows: Sequence[RowView], column_count: int) -> SafeString:
+    """A table's body rows as HTML, every text escaped: the row's label as its row header,
+    "<5" as an abbreviation, an empty cell as a dash with "ingen værdi" for screen readers,
+    and "Ingen forløb i perioden." for a table without rows."""
+    if not rows:
+        return mark_safe(  # noqa: S308 - fixed text and a number
+            f'\n    <tr><td colspan="{column_count}">Ingen forløb i perioden.</td></tr>\n  '
+        )
+    parts = []
+    for row in rows:
+        opening = '<tr class="total">' if row.total else "<tr>"
+        header = escape(row.header.text)
+        cells = "".join(map(_cell_html, row.cells))
+        parts.append(
+            f'\n    {opening}\n      <th scope="row">{header}</th>\n      {cells}\n    </tr>\n  '
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every text escaped above
+
+
 def table_view(
     table: Table, *, csv_url: str, charts: Sequence[ChartView] = (), title: str | None = None
 ) -> TableView:
@@ -202,6 +241,7 @@ def table_view(
         footnote=table.footnote_da,
         csv_url=csv_url,
         charts=tuple(charts),
+        body=rows_html(rows, len(table.columns)),
     )
 
 
@@ -324,38 +364,46 @@ def render_tab_html(
     today: dt.date | None = None,
     print_view: bool = False,
     error_da: str = "",
+    standing: Standing | None = None,
 ) -> str:
     """One project's report tab for ``clinic`` as an HTML fragment to place in a page (the
     tabs row, the project's heading at level 2, the report); with ``print_view`` the whole
     print page instead (same content, no navigation, no forms or download links).
 
     ``period`` defaults to since enrolment. ``links`` says where the clinic's report pages are
-    (the demo's by default); ``tabs`` may be passed when the caller has them already. With
-    ``worklist_by`` the page includes the worklist of courses lacking a required code, built
-    for (and audited as viewed by) that actor. Raises ``DomainError("not_enrolled")`` for a
-    project the clinic never took part in.
+    (the demo's by default); ``tabs`` and the clinic's ``standing`` (``Standing.read``) may be
+    passed when the caller has them already. With ``worklist_by`` the page includes the
+    worklist of courses lacking a required code, built for (and audited as viewed by) that
+    actor. Raises ``DomainError("not_enrolled")`` for a project the clinic never took part in.
+
+    The clinic's enrolments and agreements are read once and the opening rule evaluated once
+    (``engine.prepare``); the tabs, the report and the worklist all use that.
     """
-    day = today or timezone.localdate()
+    day = standing.today if standing is not None else today or timezone.localdate()
+    standing = standing or Standing.read(clinic, day)
     period = period or Period.since_enrolment()
     links = links or demo_links(clinic)
-    all_tabs = list(tabs) if tabs is not None else tabs_for(clinic, day)
+    all_tabs = list(tabs) if tabs is not None else tabs_for(clinic, standing=standing)
     current_tab = next((t for t in all_tabs if t.project_code == project.code), None)
     report: Report | None = None
+    prepared: Prepared | None = None
     try:
-        report = build_report(clinic, project, period, today=day)
+        definition_for(project.code)
+        prepared = prepare(clinic, project, period, today=day, standing=standing)
+        report = build_report(clinic, project, period, day, prepared=prepared)
     except DomainError as exc:
         if exc.code != "empty_period":
             raise
         error_da = error_da or exc.message_da
     sections: list[SectionView] = []
-    if report is not None and report.is_open:
+    if report is not None and prepared is not None and report.is_open:
         sections = [
             section_view(s, report=report, links=links, print_view=print_view)
             for s in report.sections
         ]
         if worklist_by is not None:
             listed = _worklist_section(
-                clinic, project, report, by=worklist_by, links=links, print_view=print_view
+                prepared, report, by=worklist_by, links=links, print_view=print_view
             )
             if listed is not None:
                 sections.append(listed)
@@ -398,8 +446,8 @@ WorklistFunction = Callable[..., Table]
 
 
 def worklist_function(project_code: str) -> WorklistFunction | None:
-    """The ``worklist(clinic, project, period, *, by, today)`` of a project's report module,
-    if its report has one (Diagnosekodning does)."""
+    """The ``worklist(clinic, project, period, *, by, today, prepared)`` of a project's report
+    module, if its report has one (Diagnosekodning does)."""
     definition = definitions().get(project_code)
     if definition is None:
         return None
@@ -408,18 +456,24 @@ def worklist_function(project_code: str) -> WorklistFunction | None:
 
 
 def _worklist_section(
-    clinic: Clinic,
-    project: Project,
+    prepared: Prepared,
     report: Report,
     *,
     by: Actor,
     links: ReportLinks,
     print_view: bool,
 ) -> SectionView | None:
-    worklist = worklist_function(project.code)
+    worklist = worklist_function(prepared.project.code)
     if worklist is None:
         return None
-    table = worklist(clinic, project, report.period, by=by, today=report.generated_on)
+    table = worklist(
+        prepared.clinic,
+        prepared.project,
+        prepared.period,
+        by=by,
+        today=prepared.today,
+        prepared=prepared,
+    )
     view = table_view(
         table,
         csv_url="" if print_view else links.csv(report.project_code, table.key, report.period),
@@ -449,9 +503,12 @@ def parse_period(request: HttpRequest) -> tuple[Period, str]:
         return Period.since_enrolment(), exc.message_da
 
 
-def tab_for_project(clinic: Clinic, project_code: str) -> tuple[Project, list[Tab]]:
-    """The project of a tab the clinic has, and all its tabs; 404 for any other project."""
-    tabs = tabs_for(clinic)
+def tab_for_project(
+    clinic: Clinic, project_code: str, *, standing: Standing | None = None
+) -> tuple[Project, list[Tab]]:
+    """The project of a tab the clinic has, and all its tabs; 404 for any other project.
+    ``standing`` may be passed when the caller has read it already."""
+    tabs = tabs_for(clinic, standing=standing)
     if project_code not in {t.project_code for t in tabs}:
         raise Http404("the clinic has no report tab for this project")
     return Project.objects.get(code=project_code), tabs
@@ -474,7 +531,8 @@ def tab_response(
 ) -> HttpResponse:
     """The tab inside ``page_template`` (given ``clinic``, ``project`` and ``tab_html``), or
     the print view; 400 with the page and the reason for a bad period."""
-    project, tabs = tab_for_project(clinic, project_code)
+    standing = Standing.read(clinic, timezone.localdate())
+    project, tabs = tab_for_project(clinic, project_code, standing=standing)
     period, error_da = parse_period(request)
     html = render_tab_html(
         clinic,
@@ -486,6 +544,7 @@ def tab_response(
         tabs=tabs,
         print_view=print_view,
         error_da=error_da,
+        standing=standing,
     )
     status = 400 if error_da else 200
     if print_view:
@@ -508,12 +567,14 @@ def csv_response(
 ) -> HttpResponse:
     """One table of the report as a CSV download. 404 for a table the report does not have
     (the worklist only with a viewer), for a report that is not open and for a bad period."""
-    project, _tabs = tab_for_project(clinic, project_code)
+    standing = Standing.read(clinic, timezone.localdate())
+    project, _tabs = tab_for_project(clinic, project_code, standing=standing)
     period, error_da = parse_period(request)
     if error_da:
         raise Http404("invalid period")
     try:
-        report = build_report(clinic, project, period)
+        prepared = prepare(clinic, project, period, today=standing.today, standing=standing)
+        report = build_report(clinic, project, prepared=prepared)
     except DomainError:
         raise Http404("no report for this period") from None
     if not report.is_open:
@@ -521,7 +582,9 @@ def csv_response(
     table = _find_table(report, table_key)
     worklist = worklist_function(project.code) if worklist_by is not None else None
     if table is None and table_key == WORKLIST_KEY and worklist is not None:
-        table = worklist(clinic, project, period, by=worklist_by, today=report.generated_on)
+        table = worklist(
+            clinic, project, period, by=worklist_by, today=standing.today, prepared=prepared
+        )
     if table is None:
         raise Http404("the report has no such table")
     response = HttpResponse(table_csv(table), content_type=CONTENT_TYPE)
