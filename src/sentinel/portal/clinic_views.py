@@ -40,6 +40,7 @@ from sentinel.portal.receipts import build_receipt
 from sentinel.portal.templatetags.portal import english
 from sentinel.projects.actions import enrol, unenrol
 from sentinel.projects.models import Enrolment, Project
+from sentinel.reports.engine import Standing as ReportStanding
 from sentinel.reports.engine import tabs_for
 from sentinel.reports.pages import (
     ReportLinks,
@@ -724,7 +725,8 @@ def report_tab(
     request: HttpRequest, clinic: Clinic, user: PortalUser, project: str
 ) -> HttpResponse:
     """One project's report tab, rendered by the reports app, inside the portal's page."""
-    chosen, tabs = tab_for_project(clinic, project)
+    standing = ReportStanding.read(clinic, timezone.localdate())  # read once for both
+    chosen, tabs = tab_for_project(clinic, project, standing=standing)
     period, error_da = parse_period(request)
     html = render_tab_html(
         clinic,
@@ -735,6 +737,7 @@ def report_tab(
         links=_report_links(clinic),
         tabs=tabs,
         error_da=error_da,
+        standing=standing,
     )
     return render(
         request,
