@@ -1,7 +1,9 @@
-"""Report aggregates: incremental clinic cells, rebuild from raw, the benchmark and its refresh.
+"""Report aggregates: incremental clinic cells, rebuild from raw, the journal, the benchmark
+and its incremental and full refresh.
 
-Expected tables are written out by hand. "Rebuilt equals incremental" is checked for a
-sequence of changes applied the way the pipeline does, and through the pipeline itself.
+Expected tables are written out by hand. "Rebuilt equals incremental" (clinic cells) and
+"incremental refresh equals full recompute" (benchmark) are checked for random sequences of
+changes applied the way the pipeline does, and through the pipeline itself.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import random
 import time
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
+from sentinel.clinics.models import Clinic
 from sentinel.collection.models import Episode
 from sentinel.collection.pipeline import ingest
 from sentinel.projects.models import Project
@@ -24,6 +28,7 @@ from sentinel.reports.models import (
     BenchmarkCell,
     BenchmarkContributor,
     BenchmarkState,
+    CellChange,
     ReportCell,
 )
 from tests.api.conftest import synthetic_cpr
@@ -56,10 +61,32 @@ def contributors(project) -> set[tuple]:
     }
 
 
+def journal() -> list[tuple]:
+    """The journal in order: (clinic, project, month, speciale, course_type, code, delta)."""
+    return [
+        (c.clinic_id, c.project_id, c.month, c.speciale, c.course_type, c.code, c.delta)
+        for c in CellChange.objects.order_by("id")
+    ]
+
+
 def rebuilt_equals_incremental() -> None:
-    incremental = cells()
-    aggregates.rebuild()
+    """A rebuild of every clinic (by name, so it journals its difference) changes nothing."""
+    incremental, journalled = cells(), journal()
+    aggregates.rebuild(clinic_ids=list(Clinic.objects.values_list("pk", flat=True)))
     assert cells() == incremental
+    assert journal() == journalled
+
+
+def incremental_equals_full(*projects) -> None:
+    """Refresh incrementally, then recompute in full: the full recompute finds nothing to
+    write, and the journal is empty after each."""
+    result = aggregates.refresh_benchmark()
+    assert result.recomputed == 0, result
+    assert not CellChange.objects.exists()
+    tables = {p.pk: (benchmark(p), contributors(p)) for p in projects}
+    full = aggregates.refresh_benchmark(full=True)
+    assert full.written == 0, "the incremental refresh left work for a full one"
+    assert {p.pk: (benchmark(p), contributors(p)) for p in projects} == tables
 
 
 def other_project() -> Project:
@@ -151,13 +178,34 @@ def test_apply_changes_touches_only_its_clinic_and_project(clinic, project):
     }
 
 
-def test_apply_changes_marks_the_benchmark_changed_once(clinic, project):
-    key = (JAN, "51", "", "L03")
-    aggregates.apply_changes(clinic_id=clinic.pk, project_id=project.pk, changes={key: 1})
-    first = BenchmarkState.objects.get(project=project).changed_since
-    assert first is not None
-    aggregates.apply_changes(clinic_id=clinic.pk, project_id=project.pk, changes={key: 1})
-    assert BenchmarkState.objects.get(project=project).changed_since == first
+def test_apply_changes_journals_every_change_it_makes(clinic, project):
+    l03, l02 = (JAN, "51", "", "L03"), (FEB, "51", "", "L02")
+    aggregates.apply_changes(clinic_id=clinic.pk, project_id=project.pk, changes={l03: 2, l02: 1})
+    aggregates.apply_changes(
+        clinic_id=clinic.pk,
+        project_id=project.pk,
+        changes={(D(2026, 1, 9), "51", "", "L03"): -1, l02: 0},
+    )
+    c, p = clinic.pk, project.pk
+    assert journal() == [
+        (c, p, JAN, "51", "", "L03", 2),
+        (c, p, FEB, "51", "", "L02", 1),
+        (c, p, JAN, "51", "", "L03", -1),  # the month normalised, the zero left out
+    ]
+    assert not BenchmarkState.objects.exists()  # a batch writes no shared row
+
+
+def test_apply_changes_journals_what_a_cell_moved_not_below_zero(clinic, project):
+    """A decrement of more than a cell holds removes the cell; the journal holds what the
+    cell really lost, so the benchmark stays the sum of the cells."""
+    l03, l02 = (JAN, "51", "", "L03"), (JAN, "51", "", "L02")
+    aggregates.apply_changes(clinic_id=clinic.pk, project_id=project.pk, changes={l03: 2})
+    aggregates.apply_changes(clinic_id=clinic.pk, project_id=project.pk, changes={l03: -5, l02: -1})
+    assert cells() == {}
+    assert journal() == [
+        (clinic.pk, project.pk, JAN, "51", "", "L03", 2),
+        (clinic.pk, project.pk, JAN, "51", "", "L03", -2),
+    ]
 
 
 def test_apply_changes_with_nothing_to_change_writes_nothing(clinic, project):
@@ -166,7 +214,18 @@ def test_apply_changes_with_nothing_to_change_writes_nothing(clinic, project):
         clinic_id=clinic.pk, project_id=project.pk, changes={(JAN, "51", "", "L03"): 0}
     )
     assert cells() == {}
+    assert journal() == []
     assert not BenchmarkState.objects.exists()
+
+
+def test_apply_changes_writes_nothing_when_the_transaction_rolls_back(clinic, project):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        aggregates.apply_changes(
+            clinic_id=clinic.pk, project_id=project.pk, changes={(JAN, "51", "", "L03"): 1}
+        )
+        raise RuntimeError("the batch failed after its cells moved")
+    assert cells() == {}
+    assert journal() == []
 
 
 # --- rebuild -----------------------------------------------------------------------------
@@ -186,7 +245,10 @@ def test_rebuild_counts_the_episodes_per_cell(clinic, project, vendor):
         (clinic.pk, project.pk, FEB, "51", "low_back_pain", ""): 1,
         (clinic.pk, project.pk, FEB, "57", "", "N01"): 1,
     }
-    assert BenchmarkState.objects.get(project=project).changed_since is not None
+    # Every clinic recounted: no journal, the next refresh recomputes in full.
+    assert journal() == []
+    assert BenchmarkState.objects.get(project=project).full_needed_since is not None
+    assert aggregates.benchmark_due(project, interval=0)
 
 
 def test_rebuild_replaces_wrong_cells_only_in_its_scope(clinic, project, vendor):
@@ -205,6 +267,33 @@ def test_rebuild_replaces_wrong_cells_only_in_its_scope(clinic, project, vendor)
         (other_clinic.pk, project.pk, JAN, "51", "", "L03"): 2,
         (other_clinic.pk, project.pk, MAR, "51", "", "L99"): 1,
     }
+
+
+def test_rebuild_of_some_clinics_journals_the_difference(clinic, project, vendor):
+    other_clinic = ClinicFactory()
+    store_episode(clinic, project, vendor, "a", D(2026, 1, 3), "L03")
+    store_episode(clinic, project, vendor, "b", D(2026, 2, 3), "L02")
+    aggregates.apply_changes(
+        clinic_id=clinic.pk,
+        project_id=project.pk,
+        changes={(JAN, "51", "", "L03"): 2, (MAR, "51", "", "L99"): 1},
+    )
+    aggregates.apply_changes(
+        clinic_id=other_clinic.pk, project_id=project.pk, changes={(JAN, "51", "", "L03"): 4}
+    )
+    CellChange.objects.all().delete()
+    aggregates.rebuild(clinic_ids=[clinic.pk, other_clinic.pk])
+    c, o, p = clinic.pk, other_clinic.pk, project.pk
+    assert sorted(journal()) == [
+        (c, p, JAN, "51", "", "L03", -1),
+        (c, p, FEB, "51", "", "L02", 1),
+        (c, p, MAR, "51", "", "L99", -1),
+        (o, p, JAN, "51", "", "L03", -4),
+    ]
+    assert not BenchmarkState.objects.filter(full_needed_since__isnull=False).exists()
+    CellChange.objects.all().delete()
+    aggregates.rebuild(clinic_ids=[clinic.pk])  # nothing to correct: nothing journalled
+    assert journal() == []
 
 
 def test_rebuild_of_one_project_leaves_the_others(clinic, project, vendor):
@@ -333,10 +422,10 @@ def test_refresh_benchmark_counts_contributors_per_month(project, regions):
     }
 
 
-def test_refresh_benchmark_writes_only_what_changed(project, regions):
+def test_refresh_benchmark_full_writes_only_what_changed(project, regions):
     aggregates.refresh_benchmark()
-    unchanged = aggregates.refresh_benchmark()
-    assert unchanged.written == 0
+    unchanged = aggregates.refresh_benchmark(full=True)
+    assert (unchanged.written, unchanged.recomputed) == (0, 1)
     # h2's January L03 goes away, n1 codes one course in March.
     aggregates.apply_changes(
         clinic_id=regions["h2"].pk, project_id=project.pk, changes={(JAN, "51", "", "L03"): -2}
@@ -344,7 +433,8 @@ def test_refresh_benchmark_writes_only_what_changed(project, regions):
     aggregates.apply_changes(
         clinic_id=regions["n1"].pk, project_id=project.pk, changes={(MAR, "51", "", "L02"): 1}
     )
-    result = aggregates.refresh_benchmark()
+    result = aggregates.refresh_benchmark(full=True)
+    assert journal() == []
     table = benchmark(project)
     assert table[(NATION, JAN, "51", "", "L03")] == 8
     assert table[("DK-84", JAN, "51", "", "L03")] == 3
@@ -355,47 +445,193 @@ def test_refresh_benchmark_writes_only_what_changed(project, regions):
     assert result.written == 6
 
 
-def test_refresh_benchmark_of_some_months_touches_only_those(project, regions):
-    aggregates.refresh_benchmark()
-    state = BenchmarkState.objects.get(project=project)
+def test_refresh_benchmark_first_recomputes_then_adds_the_journal(project, regions):
+    first = aggregates.refresh_benchmark()
+    assert (first.recomputed, first.changes, first.how) == (1, 0, "full recompute")
+    assert journal() == []  # the recompute took the journal it covered
     h2, n1 = regions["h2"].pk, regions["n1"].pk
     aggregates.apply_changes(
-        clinic_id=h2, project_id=project.pk, changes={(JAN, "51", "", "L03"): -2}
+        clinic_id=h2, project_id=project.pk, changes={(JAN, "51", "", "L03"): -1}
+    )
+    aggregates.apply_changes(
+        clinic_id=n1, project_id=project.pk, changes={(JAN, "51", "", "L03"): 1}
     )
     aggregates.apply_changes(
         clinic_id=n1, project_id=project.pk, changes={(MAR, "51", "", "L02"): 1}
     )
-    result = aggregates.refresh_benchmark(months=[D(2026, 3, 15)])
+    result = aggregates.refresh_benchmark()
+    assert (result.recomputed, result.changes) == (0, 3)
+    assert result.how == "incremental, 3 journal changes"
     table = benchmark(project)
-    assert table[(NATION, JAN, "51", "", "L03")] == 10  # January was not asked for
-    assert table[("DK-81", MAR, "51", "", "L02")] == 1
+    assert table[(NATION, JAN, "51", "", "L03")] == 10  # -1 and +1 in two regions
+    assert table[("DK-84", JAN, "51", "", "L03")] == 4
+    assert table[("DK-81", JAN, "51", "", "L03")] == 2
+    assert table[(NATION, MAR, "51", "", "L02")] == table[("DK-81", MAR, "51", "", "L02")] == 1
     assert (MAR, "DK-81", n1) in contributors(project)
-    assert (JAN, "DK-84", h2) in contributors(project)
-    assert result.written == 3
-    after = BenchmarkState.objects.get(project=project)
-    assert after.refreshed_at == state.refreshed_at
-    assert after.changed_since is not None  # a partial refresh does not clear the mark
-    assert aggregates.refresh_benchmark(months=[]).written == 0
-    assert aggregates.refresh_benchmark().written == 3  # January: DK, DK-84, a contributor
+    # Cells: DK-84 and DK-81 January updated (DK nets to 0: untouched), DK and DK-81 March
+    # inserted; contributors: n1 in March.
+    assert result.written == 5
+    assert journal() == []
+    assert (result.cells, result.contributors) == (11, 6)
+    incremental_equals_full(project)
+
+
+def test_refresh_benchmark_incremental_with_an_empty_journal_writes_nothing(project, regions):
+    aggregates.refresh_benchmark()
+    result = aggregates.refresh_benchmark()
+    assert (result.recomputed, result.changes, result.written) == (0, 0, 0)
+    assert (result.cells, result.contributors) == (9, 5)
 
 
 def test_refresh_benchmark_removes_cells_no_clinic_has_any_more(project, regions):
     aggregates.refresh_benchmark()
-    ReportCell.objects.filter(month=FEB).delete()
+    aggregates.apply_changes(
+        clinic_id=regions["h1"].pk, project_id=project.pk, changes={(FEB, "51", "", "L03"): -1}
+    )
     aggregates.refresh_benchmark()
+    assert not BenchmarkCell.objects.filter(month=FEB).exists()
+    assert not BenchmarkContributor.objects.filter(month=FEB).exists()
+    incremental_equals_full(project)
+
+
+def test_refresh_benchmark_contributors_follow_a_clinics_first_and_last_episode(project, regions):
+    aggregates.refresh_benchmark()
+    h2 = regions["h2"]
+    assert (FEB, "DK-84", h2.pk) not in contributors(project)
+    aggregates.apply_changes(
+        clinic_id=h2.pk, project_id=project.pk, changes={(FEB, "51", "", "L02"): 1}
+    )
+    aggregates.refresh_benchmark()
+    assert (FEB, "DK-84", h2.pk) in contributors(project)
+    # A second episode in the month, then the first leaves: still contributing.
+    aggregates.apply_changes(
+        clinic_id=h2.pk, project_id=project.pk, changes={(FEB, "51", "low_back_pain", ""): 1}
+    )
+    aggregates.apply_changes(
+        clinic_id=h2.pk, project_id=project.pk, changes={(FEB, "51", "", "L02"): -1}
+    )
+    aggregates.refresh_benchmark()
+    assert (FEB, "DK-84", h2.pk) in contributors(project)
+    assert ("DK-84", FEB, "51", "", "L02") not in benchmark(project)  # reached zero: removed
+    # The last one leaves; an episode of another month arrives in the same refresh.
+    aggregates.apply_changes(
+        clinic_id=h2.pk,
+        project_id=project.pk,
+        changes={(FEB, "51", "low_back_pain", ""): -1, (MAR, "51", "", "L03"): 1},
+    )
+    aggregates.refresh_benchmark()
+    assert (FEB, "DK-84", h2.pk) not in contributors(project)
+    assert (MAR, "DK-84", h2.pk) in contributors(project)
+    assert (JAN, "DK-84", h2.pk) in contributors(project)  # other months untouched
+    incremental_equals_full(project)
+
+
+def test_refresh_benchmark_incremental_equals_full_after_random_changes(project):
+    """apply_changes and rebuilds of one clinic (as after an opt-out) at random, in two
+    projects and five clinics (one without a region), refreshed incrementally at random
+    moments: after each refresh a full recompute finds nothing to write."""
+    second = other_project()
+    vendor = VendorFactory()
+    clinics = [
+        ClinicFactory(region_code=r, municipality_code="")
+        for r in ("DK-81", "DK-84", "DK-84", "DK-85", "")
+    ]
+    codes, types = ["L03", "L02", "L90", ""], ["", "knee_osteoarthritis"]
+    months = [JAN, FEB, MAR]
+    aggregates.refresh_benchmark()  # the first refresh (full) of an empty benchmark
+    for seed in range(4):
+        rng = random.Random(seed)
+        for step in range(40):
+            clinic, target = rng.choice(clinics), rng.choice([project, second])
+            if rng.random() < 0.1:  # the clinic's episodes decide (its cells were off)
+                store_episode(
+                    clinic,
+                    target,
+                    vendor,
+                    f"R{seed}-{step}",
+                    rng.choice(months) + dt.timedelta(days=rng.randrange(28)),
+                    rng.choice(codes),
+                )
+                aggregates.rebuild(clinic_ids=[clinic.pk])
+            else:
+                changes = {
+                    (rng.choice(months), "51", rng.choice(types), rng.choice(codes)): rng.choice(
+                        [-2, -1, 1, 1, 2, 3]
+                    )
+                    for _ in range(rng.randrange(1, 4))
+                }
+                aggregates.apply_changes(clinic_id=clinic.pk, project_id=target.pk, changes=changes)
+            if rng.random() < 0.25:
+                incremental_equals_full(project, second)
+        incremental_equals_full(project, second)
+    assert benchmark(project) and benchmark(second)
+
+
+def test_refresh_benchmark_recomputes_after_a_full_rebuild(project, regions, vendor):
+    aggregates.refresh_benchmark()
+    store_episode(regions["h1"], project, vendor, "a", D(2026, 4, 2), "L92")
+    aggregates.rebuild()  # every clinic: h1 keeps one April episode, the rest have none
+    result = aggregates.refresh_benchmark()
+    assert result.recomputed == 1
+    assert benchmark(project) == {
+        (NATION, APR, "51", "", "L92"): 1,
+        ("DK-84", APR, "51", "", "L92"): 1,
+    }
+    assert contributors(project) == {(APR, "DK-84", regions["h1"].pk)}
+    assert BenchmarkState.objects.get(project=project).full_needed_since is None
+    assert aggregates.refresh_benchmark().recomputed == 0
+
+
+def test_refresh_benchmark_full_repairs_cells_changed_behind_the_journal(project, regions):
+    aggregates.refresh_benchmark()
+    ReportCell.objects.filter(month=FEB).delete()  # by hand: nothing journalled
+    assert aggregates.refresh_benchmark().written == 0  # the incremental refresh cannot see it
+    result = aggregates.refresh_benchmark(full=True)
+    assert result.written == 3  # DK and DK-84 February, h1's February contribution
     assert not BenchmarkCell.objects.filter(month=FEB).exists()
     assert not BenchmarkContributor.objects.filter(month=FEB).exists()
 
 
 def test_refresh_benchmark_follows_a_clinic_that_changed_region(project, regions):
+    """New data in a month the clinic contributed to from its old region: the incremental
+    refresh is rolled back and the project recomputed in full."""
     aggregates.refresh_benchmark()
-    regions["n1"].region_code = "DK-82"
-    regions["n1"].save()
-    aggregates.refresh_benchmark()
-    assert (JAN, "DK-82", regions["n1"].pk) in contributors(project)
+    n1 = regions["n1"]
+    n1.region_code = "DK-82"
+    n1.save()
+    aggregates.apply_changes(
+        clinic_id=n1.pk, project_id=project.pk, changes={(JAN, "51", "", "L02"): 1}
+    )
+    result = aggregates.refresh_benchmark()
+    assert (result.recomputed, result.how) == (1, "full recompute")
+    assert (JAN, "DK-82", n1.pk) in contributors(project)
     table = benchmark(project)
     assert ("DK-81", JAN, "51", "", "L03") not in table
     assert table[("DK-82", JAN, "51", "", "")] == 2
+    assert table[("DK-82", JAN, "51", "", "L02")] == 1
+    assert journal() == []
+    incremental_equals_full(project)
+
+
+def test_refresh_benchmark_counts_a_moved_clinic_in_its_new_region_from_new_months(
+    project, regions
+):
+    """Data in a month the clinic has not contributed to yet counts in its new region; the
+    months before the move stay where they were counted until a full refresh."""
+    aggregates.refresh_benchmark()
+    n1 = regions["n1"]
+    n1.region_code = "DK-82"
+    n1.save()
+    aggregates.apply_changes(
+        clinic_id=n1.pk, project_id=project.pk, changes={(MAR, "51", "", "L02"): 1}
+    )
+    assert aggregates.refresh_benchmark().recomputed == 0
+    assert {(MAR, "DK-82", n1.pk), (JAN, "DK-81", n1.pk)} <= contributors(project)
+    assert benchmark(project)[("DK-82", MAR, "51", "", "L02")] == 1
+    assert benchmark(project)[("DK-81", JAN, "51", "", "")] == 2
+    aggregates.refresh_benchmark(full=True)  # sentinel reports refresh
+    assert (JAN, "DK-82", n1.pk) in contributors(project)
+    assert ("DK-81", JAN, "51", "", "") not in benchmark(project)
 
 
 def test_refresh_benchmark_of_one_project_leaves_the_others(project, regions):
@@ -426,42 +662,68 @@ def test_refresh_benchmark_with_no_clinic_data_empties_the_benchmark(project):
     assert (result.cells, result.contributors, result.written) == (0, 0, 1)
 
 
-def test_refresh_benchmark_sets_refreshed_at_and_clears_the_mark(project, regions):
-    assert BenchmarkState.objects.get(project=project).changed_since is not None
+def test_refresh_benchmark_sets_refreshed_at_and_clears_the_full_mark(project, regions):
+    aggregates.refresh_benchmark()
+    aggregates.mark_full_refresh_needed([project.pk])
     result = aggregates.refresh_benchmark()
+    assert result.recomputed == 1
     state = BenchmarkState.objects.get(project=project)
     assert state.refreshed_at == result.refreshed_at
-    assert state.changed_since is None
+    assert state.full_needed_since is None
 
 
-def test_refresh_benchmark_keeps_a_mark_set_after_it_began(project, regions):
-    later = timezone.now() + dt.timedelta(minutes=5)  # a batch that stored during the refresh
-    BenchmarkState.objects.filter(project=project).update(changed_since=later)
-    aggregates.refresh_benchmark()
-    assert BenchmarkState.objects.get(project=project).changed_since == later
+def test_refresh_benchmark_of_several_projects_recomputes_only_those_that_need_it(project, regions):
+    second = other_project()
+    aggregates.refresh_benchmark()  # both projects: their first refresh
+    aggregates.apply_changes(
+        clinic_id=regions["h1"].pk, project_id=second.pk, changes={(JAN, "51", "", "L02"): 6}
+    )
+    aggregates.apply_changes(
+        clinic_id=regions["h1"].pk, project_id=project.pk, changes={(JAN, "51", "", "L02"): 1}
+    )
+    aggregates.mark_full_refresh_needed([second.pk])
+    result = aggregates.refresh_benchmark()
+    assert (result.projects, result.recomputed, result.changes) == (2, 1, 1)
+    assert result.how == "1 project(s) in full, 1 journal changes"
+    assert benchmark(second) == {
+        (NATION, JAN, "51", "", "L02"): 6,
+        ("DK-84", JAN, "51", "", "L02"): 6,
+    }
+    assert benchmark(project)[("DK-84", JAN, "51", "", "L02")] == 1
+    assert journal() == []
+    incremental_equals_full(project, second)
 
 
 # --- when the benchmark is due, and the background refresh --------------------------------
 
 
-def test_benchmark_due_only_after_a_change_and_the_interval(project):
+def test_benchmark_due_only_after_a_change_and_the_interval(clinic, project):
     now = timezone.now()
-    assert not aggregates.benchmark_due(project, now=now, interval=600)  # no state yet
-    aggregates.mark_changed([project.pk], at=now)
+    assert not aggregates.benchmark_due(project, now=now, interval=600)  # nothing yet
+    aggregates.apply_changes(
+        clinic_id=clinic.pk, project_id=project.pk, changes={(JAN, "51", "", "L03"): 1}
+    )
     assert aggregates.benchmark_due(project, now=now, interval=600)  # never refreshed
+    aggregates.refresh_benchmark()
+    assert not aggregates.benchmark_due(project, now=now, interval=0)  # journal consumed
     BenchmarkState.objects.filter(project=project).update(
         refreshed_at=now - dt.timedelta(seconds=599)
     )
+    aggregates.apply_changes(
+        clinic_id=clinic.pk, project_id=project.pk, changes={(JAN, "51", "", "L03"): 1}
+    )
     assert not aggregates.benchmark_due(project, now=now, interval=600)
     assert aggregates.benchmark_due(project.pk, now=now + dt.timedelta(seconds=1), interval=600)
-    BenchmarkState.objects.filter(project=project).update(changed_since=None)
+    CellChange.objects.all().delete()
     assert not aggregates.benchmark_due(project, now=now + dt.timedelta(days=1), interval=600)
+    aggregates.mark_full_refresh_needed([project.pk])  # no journal, but a full mark
+    assert aggregates.benchmark_due(project, now=now + dt.timedelta(days=1), interval=600)
 
 
-def test_benchmark_due_reads_the_interval_from_the_setting(project, settings):
+def test_benchmark_due_reads_the_interval_from_the_setting(clinic, project, settings):
     settings.SENTINEL_BENCHMARK_REFRESH_SECONDS = 3600
     now = timezone.now()
-    aggregates.mark_changed([project.pk], at=now)
+    aggregates.mark_full_refresh_needed([project.pk], at=now)
     BenchmarkState.objects.filter(project=project).update(
         refreshed_at=now - dt.timedelta(minutes=30)
     )
@@ -478,15 +740,27 @@ def test_refresh_due_benchmarks_refreshes_and_logs_one_line(project, regions, ca
     lines = [r.getMessage() for r in caplog.records if r.name == "sentinel.reports"]
     assert len(lines) == 1
     assert lines[0].startswith("benchmark refreshed: diagnosekodning, 9 cells, 5 contributors, ")
+    assert lines[0].endswith(" s (full recompute)")
     # Nothing changed since: nothing is due.
     assert aggregates.refresh_due_benchmarks(interval=0) == []
+    aggregates.apply_changes(
+        clinic_id=regions["x"].pk, project_id=project.pk, changes={(JAN, "51", "", "L03"): 1}
+    )
+    with caplog.at_level(logging.INFO, logger="sentinel.reports"):
+        assert [code for code, _ in aggregates.refresh_due_benchmarks(interval=0)] == [
+            "diagnosekodning"
+        ]
+    assert caplog.records[-1].getMessage().endswith(" s (incremental, 1 journal changes)")
+    assert benchmark(project)[(NATION, JAN, "51", "", "L03")] == 11
 
 
 def test_refresh_due_benchmarks_waits_for_the_interval(project, regions):
     aggregates.refresh_benchmark()
-    aggregates.mark_changed([project.pk])
+    aggregates.apply_changes(
+        clinic_id=regions["x"].pk, project_id=project.pk, changes={(JAN, "51", "", "L03"): 1}
+    )
     assert aggregates.refresh_due_benchmarks(interval=600) == []
-    assert BenchmarkState.objects.get(project=project).changed_since is not None
+    assert len(journal()) == 1  # still waiting
 
 
 def test_start_scheduler_is_off_when_the_setting_is_zero(settings):
@@ -513,7 +787,8 @@ def test_the_background_scheduler_refreshes_a_changed_benchmark(caplog):
     assert not scheduler.is_alive()
     assert [code for code, _ in scheduler.refreshed] == ["diagnosekodning"]
     state = BenchmarkState.objects.get(project=project)
-    assert state.refreshed_at is not None and state.changed_since is None
+    assert state.refreshed_at is not None and state.full_needed_since is None
+    assert journal() == []
     assert benchmark(project) == {
         (NATION, JAN, "51", "", "L03"): 3,
         ("DK-83", JAN, "51", "", "L03"): 3,
@@ -539,11 +814,15 @@ def record(source_id: str, cpr: str, start: str, diagnoses, *, version=1, course
     }
 
 
-def test_ingest_keeps_the_cells_equal_to_a_rebuild(project):
+def test_ingest_keeps_the_cells_equal_to_a_rebuild_and_the_benchmark_to_a_recompute(project):
+    """After every batch: the clinic cells equal a rebuild from the episodes, and the
+    incremental benchmark refresh equals a full recompute (opt-out included)."""
     vendor = VendorFactory()
-    clinic, neighbour = ClinicFactory(), ClinicFactory()
+    clinic = ClinicFactory(region_code="DK-84")
+    neighbour = ClinicFactory(region_code="DK-81", municipality_code="0851")
     for c in (clinic, neighbour):
         onboard_for_reports(c, project, vendor=vendor)
+    aggregates.refresh_benchmark()  # the first (full) refresh, before any data
     patient, other = synthetic_cpr(D(1970, 4, 2)), synthetic_cpr(D(1981, 9, 30))
     knee = [("L90", "2026-02-02T09:30:00+01:00")]
     back = [("L03", "2026-03-05T10:00:00+01:00")]
@@ -565,6 +844,9 @@ def test_ingest_keeps_the_cells_equal_to_a_rebuild(project):
         (c, p, APR, "51", "", "L02"): 1,
     }
     rebuilt_equals_incremental()
+    incremental_equals_full(project)
+    assert benchmark(project)[(NATION, MAR, "51", "", "L03")] == 2
+    assert benchmark(project)[("DK-84", MAR, "51", "", "L03")] == 1
 
     # Version bumps: a new code (E-1), a new start month (E-2), a first code (E-3); a new one.
     second = [
@@ -597,6 +879,7 @@ def test_ingest_keeps_the_cells_equal_to_a_rebuild(project):
         (c, p, APR, "51", "", "L92"): 1,
     }
     rebuilt_equals_incremental()
+    incremental_equals_full(project)
 
     # A replay stores nothing; the patient of E-4 opts out: E-4 and its cell go.
     third = [
@@ -608,4 +891,7 @@ def test_ingest_keeps_the_cells_equal_to_a_rebuild(project):
     assert (c, p, APR, "51", "", "L02") not in cells(clinic=clinic)
     assert sum(cells(clinic=clinic).values()) == Episode.objects.filter(clinic=clinic).count()
     assert sum(cells(clinic=neighbour).values()) == 2
+    assert journal()  # the opt-out's recount of the clinic journalled its difference
+    incremental_equals_full(project)
+    assert ("DK-84", APR, "51", "", "L02") not in benchmark(project)
     rebuilt_equals_incremental()

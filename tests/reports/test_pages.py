@@ -141,7 +141,7 @@ def test_tab_shows_data_range_tabs_sections_charts_and_tables(client, demo_on, c
     assert content.count('role="img"') == 3  # benchmark bars, completeness and trend lines
     assert '<th scope="col">Kode</th>' in content
     assert '<th scope="row">L03</th>' in content
-    assert "<caption>De 10 mest brugte diagnoser</caption>" in content
+    assert '<caption id="tabel-top_codes-caption">De 10 mest brugte diagnoser</caption>' in content
     assert "Region Hovedstaden: 5 klinikker har bidraget." in content
     assert tab_url(clinic_with_data, "csv/top_codes/") in content
     assert tab_url(clinic_with_data, "print/") in content
@@ -406,7 +406,7 @@ def test_print_view_has_the_content_without_navigation(client, demo_on, clinic_w
 
     assert '<html lang="da">' in content
     assert f"Data fra {format_da(ENROLLED)} til {format_da(TODAY)}" in content
-    assert "<caption>De 10 mest brugte diagnoser</caption>" in content
+    assert '<caption id="tabel-top_codes-caption">De 10 mest brugte diagnoser</caption>' in content
     assert content.count('role="img"') == 3
     assert "report-tabs" not in content
     assert "<form" not in content

@@ -5,12 +5,19 @@ PostgreSQL, ``executemany`` on SQLite; the pipeline is measured by ``sentinel be
 counts the clinic cells from it with the product's ``rebuild``, and then measures:
 
 - the full ``rebuild`` of the clinic cells from the raw episodes;
-- the national and regional benchmark refresh (``refresh_benchmark``, from the clinic cells):
-  once into an empty benchmark (it writes every row), and in the steady state — a day's new
-  data stored as the pipeline stores it (rows plus ``apply_changes``), then a refresh, a few
-  times over; both recompute the whole aggregate, they differ in what they write;
-- DuckDB computing the same national and regional aggregate (cells and contributors) over the
-  same episode rows exported to Parquet — only the aggregate query is timed — and the ratio;
+- the national and regional benchmark, in the steady state, a few times over: a day's data
+  (1/365 of the dataset: new courses, and recodes of recent ones) stored as the pipeline
+  stores it (rows, then ``apply_changes`` per batch, which journals the cell changes), then
+  (a) the product's refresh, ``refresh_benchmark()``, which adds the journal to the benchmark;
+  and after another day (b) the full recompute, ``refresh_benchmark(full=True)`` (what
+  ``sentinel reports refresh`` runs); and once (b) into an empty benchmark (it writes every
+  row);
+- (c) DuckDB computing the same national and regional aggregate (cells and contributors) over
+  the same episode rows exported to Parquet — only the aggregate query is timed — and the
+  ratio of (a) to it, which DESIGN.md §6 holds to 2×;
+- that the results are the same: DuckDB's cells and contributors, row for row, equal the
+  benchmark right after an incremental refresh, and a full recompute after each incremental
+  refresh finds nothing to write;
 - p50/p95 of rendering one clinic's report tab.
 
 The benchmark has its own vendor and clinics, set up with the real actions: ydernumre from
@@ -65,7 +72,13 @@ from sentinel.lib.pseudonym import CprCipher, new_key_text, pseudonym
 from sentinel.projects.actions import enrol
 from sentinel.projects.models import DataSpecification, Enrolment, Project
 from sentinel.reports import aggregates
-from sentinel.reports.models import NATION, BenchmarkCell, BenchmarkContributor, ReportCell
+from sentinel.reports.models import (
+    NATION,
+    BenchmarkCell,
+    BenchmarkContributor,
+    CellChange,
+    ReportCell,
+)
 
 Progress = Callable[[str], None]
 
@@ -79,6 +92,8 @@ SEED = 40_000
 SIGNER_NAMESPACE = uuid.UUID("5e7e1b0c-8e0c-4d1f-9b3a-00000000be75")
 EVENTS_PER_EPISODE = 1.5
 CHUNK_EPISODES = 20_000
+DAYS_PER_DATASET = 365  # a day's new courses: the dataset / 365
+RECODED_SHARE = 0.2  # recodes of recent courses per new course, in a day's data
 
 # Clinics per region, roughly as the population (Hovedstaden the largest, Nordjylland smallest).
 REGION_SHARES = {"DK-84": 32, "DK-82": 23, "DK-83": 21, "DK-85": 14, "DK-81": 10}
@@ -270,7 +285,7 @@ class Dataset:
     structured: int = 0
     seconds: float = 0.0
     first_month: dt.date | None = None
-    per_clinic_day: float = 0.0  # new episodes per clinic per day, on average
+    per_clinic_day: float = 0.0  # new courses per clinic in a day's data (dataset / 365)
     by_region: Counter[str] = field(default_factory=Counter)  # clinics
 
 
@@ -368,7 +383,8 @@ def episodes_per_clinic(total: int, clinics: int, rng: random.Random) -> list[in
 
 
 def remove_data(clinic_ids: Sequence[int]) -> dict[str, int]:
-    """Delete what the bench clinics collected and their clinic cells."""
+    """Delete what the bench clinics collected, their clinic cells and journal rows (the
+    benchmark then needs a full recompute)."""
     removed: dict[str, int] = {}
     if not clinic_ids:
         return removed
@@ -380,6 +396,7 @@ def remove_data(clinic_ids: Sequence[int]) -> dict[str, int]:
             ("episodes", Episode),
             ("data flows", DataFlow),
             ("clinic cells", ReportCell),
+            ("journal rows", CellChange),
         ):
             cursor.execute(
                 f"DELETE FROM {_q(model._meta.db_table)} WHERE {where}",  # noqa: S608
@@ -447,25 +464,33 @@ def generate(setup: Setup, *, events: int, today: dt.date, progress: Progress) -
             for model in (Episode, DiagnosisEvent):
                 cursor.execute(f"ANALYZE {_q(model._meta.db_table)}")
     data.seconds = time.perf_counter() - started
-    days = max(1, (today - min(c.collect_from for c in setup.clinics)).days)
-    data.per_clinic_day = total / days / len(setup.clinics)
+    data.per_clinic_day = total / DAYS_PER_DATASET / len(setup.clinics)
     return data
 
 
-def add_day(
-    setup: Setup, *, day: int, per_clinic: float, today: dt.date
-) -> tuple[int, set[dt.date]]:
-    """One day's new data, as the pipeline stores it: new courses (starting in the last two
-    weeks) for the bench clinics, and their clinic cells moved with ``apply_changes`` in the
-    same transaction. Returns the number of courses and the months they fall in."""
+@dataclass(frozen=True)
+class Day:
+    """What a day's data brought: new courses, recoded courses, and the months they touched."""
+
+    new: int
+    recoded: int
+    months: frozenset[dt.date]
+
+
+def add_day(setup: Setup, *, day: int, per_clinic: float, today: dt.date) -> Day:
+    """One day's data, as the pipeline stores it: new courses (starting in the last two weeks)
+    for the bench clinics, and a new latest code on some courses of the last 60 days; the
+    rows, then ``apply_changes`` per course in the same transaction — every course its own
+    batch, so the journal gets one row per cell change (the most a day can bring)."""
     maker = CourseMaker(SEED + day, today)
     common = (setup.project.pk, setup.vendor.pk)
     since = today - dt.timedelta(days=13)
     episode_rows: list[tuple[Any, ...]] = []
     event_rows: list[tuple[Any, ...]] = []
-    changes: dict[int, Counter[aggregates.CellKey]] = {}
+    batches: list[tuple[int, Counter[aggregates.CellKey]]] = []
     whole, part = int(per_clinic), per_clinic - int(per_clinic)
     wanted = [whole + (maker.rng.random() < part) for _ in setup.clinics]
+    moment = timezone.now()
     with transaction.atomic():
         ids = iter(rows.reserve_ids(Episode, sum(wanted)))
         for bench_clinic, count in zip(setup.clinics, wanted, strict=True):
@@ -481,14 +506,54 @@ def add_day(
                 episode_rows.append(episode)
                 event_rows.extend(course_events)
                 key = aggregates.cell_key(episode[12], episode[10], episode[11], episode[16])
-                changes.setdefault(pk, Counter())[key] += 1
+                batches.append((pk, Counter({key: 1})))
+        recoded = _recodes(setup, maker, round(RECODED_SHARE * len(episode_rows)), today)
+        for episode_id, clinic_id, old, new_code in recoded:
+            event_rows.append((clinic_id, episode_id, new_code, moment, "clinician"))
+            new = (*old[:3], new_code)
+            batches.append((clinic_id, aggregates.net_changes(added=[new], removed=[old])))
         rows.insert_rows(Episode, EPISODE_COLUMNS, episode_rows)
         rows.insert_rows(DiagnosisEvent, EVENT_COLUMNS, event_rows)
-        for clinic_id, deltas in changes.items():
+        Episode.objects.bulk_update(
+            [
+                Episode(pk=episode_id, current_code=new_code, updated_at=moment)
+                for episode_id, _clinic, _old, new_code in recoded
+            ],
+            ["current_code", "updated_at"],
+            batch_size=500,
+        )
+        for clinic_id, deltas in batches:
             aggregates.apply_changes(
                 clinic_id=clinic_id, project_id=setup.project.pk, changes=deltas
             )
-    return len(episode_rows), {key[0] for deltas in changes.values() for key in deltas}
+    months = frozenset(key[0] for _clinic, deltas in batches for key in deltas)
+    return Day(new=len(episode_rows), recoded=len(recoded), months=months)
+
+
+def _recodes(
+    setup: Setup, maker: CourseMaker, count: int, today: dt.date
+) -> list[tuple[int, int, aggregates.CellKey, str]]:
+    """``count`` bench courses of the last 60 days with a new latest code: (episode id,
+    clinic id, old cell, new code)."""
+    recent = list(
+        Episode.objects.filter(
+            vendor=setup.vendor,
+            project=setup.project,
+            start_date__gte=today - dt.timedelta(days=60),
+        ).values_list("pk", flat=True)
+    )
+    chosen = maker.rng.sample(recent, min(count, len(recent)))
+    found = []
+    for pk, clinic_id, start, speciale, course_type, code in Episode.objects.filter(
+        pk__in=chosen
+    ).values_list("pk", "clinic_id", "start_date", "speciale", "course_type", "current_code"):
+        new_code = code
+        while new_code == code:
+            new_code = maker.rng.choice(list(COMMON_CODES))
+        found.append(
+            (pk, clinic_id, aggregates.cell_key(start, speciale, course_type, code), new_code)
+        )
+    return found
 
 
 def _q(name: str) -> str:
@@ -513,40 +578,52 @@ def timed_rebuild(progress: Progress) -> tuple[int, float]:
 
 
 def refresh_into_empty(project: Project) -> aggregates.BenchmarkResult:
-    """The refresh when the benchmark is empty (it writes every cell): the worst case."""
+    """The full recompute when the benchmark is empty (it writes every cell): the worst case."""
     BenchmarkCell.objects.filter(project=project).delete()
     BenchmarkContributor.objects.filter(project=project).delete()
-    return aggregates.refresh_benchmark()
+    return aggregates.refresh_benchmark(full=True)
 
 
 @dataclass
 class SteadyState:
-    """Refreshes after a day's new data: of everything, and of only the months it touched."""
+    """Refreshes after a day's data: (a) the product's incremental one, (b) the full
+    recompute; and whether a full recompute after each incremental refresh found nothing."""
 
+    incremental: list[aggregates.BenchmarkResult] = field(default_factory=list)
     full: list[aggregates.BenchmarkResult] = field(default_factory=list)
-    months: list[aggregates.BenchmarkResult] = field(default_factory=list)
-    episodes: int = 0
-    touched: int = 0  # months touched by a day's data (the most of any day)
-    consistent: bool = True  # a full refresh after a month refresh found nothing to write
-    final: aggregates.BenchmarkResult | None = None  # that full refresh
+    days: list[Day] = field(default_factory=list)
+    consistent: bool = True  # a full recompute after an incremental refresh wrote nothing
+
+    @property
+    def episodes(self) -> int:
+        return sum(day.new for day in self.days)
+
+    @property
+    def recoded(self) -> int:
+        return sum(day.recoded for day in self.days)
+
+    def check(self) -> None:
+        """A full recompute now must find nothing to write."""
+        self.consistent &= aggregates.refresh_benchmark(full=True).written == 0
 
 
 def refreshes_after_days(
     setup: Setup, *, repeat: int, per_clinic: float, today: dt.date
 ) -> SteadyState:
-    """The steady state, ``repeat`` times: a day's new data, then a full refresh (timed); a
-    day's new data, then a refresh of the months it touched (timed), checked by a full one."""
+    """The steady state, ``repeat`` times: a day's data, then the full recompute (timed); a
+    day's data, then the product's incremental refresh (timed). Each incremental refresh but
+    the last is checked by a full recompute at once; the last after DuckDB has compared."""
     state = SteadyState()
     for day in range(1, repeat + 1):
-        added, _months = add_day(setup, day=2 * day - 1, per_clinic=per_clinic, today=today)
-        state.episodes += added
-        state.full.append(aggregates.refresh_benchmark())
-        added, months = add_day(setup, day=2 * day, per_clinic=per_clinic, today=today)
-        state.episodes += added
-        state.touched = max(state.touched, len(months))
-        state.months.append(aggregates.refresh_benchmark(months=sorted(months)))
-        state.final = aggregates.refresh_benchmark()
-        state.consistent &= state.final.written == 0
+        state.days.append(add_day(setup, day=2 * day - 1, per_clinic=per_clinic, today=today))
+        state.full.append(aggregates.refresh_benchmark(full=True))
+        state.days.append(add_day(setup, day=2 * day, per_clinic=per_clinic, today=today))
+        result = aggregates.refresh_benchmark()
+        if result.recomputed:
+            raise CommandError(f"the refresh after a day's data was not incremental: {result}")
+        state.incremental.append(result)
+        if day < repeat:
+            state.check()
     return state
 
 
@@ -562,6 +639,8 @@ class DuckResult:
     export_seconds: float
     parquet_bytes: int
     threads: int
+    cell_rows: set[tuple[Any, ...]] = field(default_factory=set)  # as benchmark_rows()
+    contributor_rows: set[tuple[Any, ...]] = field(default_factory=set)
 
 
 EXPORT_EPISODES = (
@@ -649,6 +728,16 @@ def duckdb_aggregate(workdir: Path, repeat: int) -> DuckResult:
             duck.execute("SELECT scope, sum(episodes) FROM bench_cells GROUP BY scope").fetchall()
         )
         threads = _one(duck.execute("SELECT current_setting('threads')").fetchone())
+        cell_rows = {
+            (int(p), str(scope), _day(month), *keys, int(n))
+            for p, scope, month, *keys, n in duck.execute("SELECT * FROM bench_cells").fetchall()
+        }
+        contributor_rows = {
+            (int(p), _day(month), str(region), int(clinic))
+            for p, month, region, clinic in duck.execute(
+                "SELECT * FROM bench_contributors"
+            ).fetchall()
+        }
     finally:
         duck.close()
     return DuckResult(
@@ -659,6 +748,37 @@ def duckdb_aggregate(workdir: Path, repeat: int) -> DuckResult:
         export_seconds=export_seconds,
         parquet_bytes=episodes_parquet.stat().st_size + clinics_parquet.stat().st_size,
         threads=int(threads),
+        cell_rows=cell_rows,
+        contributor_rows=contributor_rows,
+    )
+
+
+def _day(value: Any) -> dt.date:
+    """DuckDB's month as a date (``date_trunc`` may answer with a timestamp)."""
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def benchmark_rows() -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """Sentinel's benchmark cells (project, scope, month, speciale, course type, code,
+    episodes) and contributors (project, month, region, clinic), to compare with DuckDB's."""
+    cells = set(
+        BenchmarkCell.objects.values_list(
+            "project_id", "scope", "month", "speciale", "course_type", "code", "episodes"
+        )
+    )
+    contributors = set(
+        BenchmarkContributor.objects.values_list("project_id", "month", "region_code", "clinic_id")
+    )
+    return cells, contributors
+
+
+def same_as_duckdb(duck: DuckResult) -> bool:
+    """Whether Sentinel's benchmark equals DuckDB's aggregate, row for row."""
+    cells, contributors = benchmark_rows()
+    return (
+        cells == duck.cell_rows
+        and contributors == duck.contributor_rows
+        and duck.episodes_by_scope == sentinel_episodes_by_scope()
     )
 
 
@@ -760,38 +880,40 @@ class Figures:
     refresh_empty: aggregates.BenchmarkResult
     steady: SteadyState
     duck: DuckResult
-    agree: bool
+    agree: bool  # DuckDB's aggregate equals the benchmark after an incremental refresh
     renderer: str
     render_clinic: str
     render_seconds: list[float]
 
     @property
-    def refreshes(self) -> list[aggregates.BenchmarkResult]:
-        return self.steady.full
+    def refresh_seconds(self) -> float:
+        """(a) the product's refresh after a day's data: incremental."""
+        return median([r.seconds for r in self.steady.incremental])
 
     @property
-    def refresh_seconds(self) -> float:
+    def full_seconds(self) -> float:
+        """(b) the full recompute after a day's data."""
         return median([r.seconds for r in self.steady.full])
 
     @property
-    def months_seconds(self) -> float:
-        return median([r.seconds for r in self.steady.months])
-
-    @property
     def duck_seconds(self) -> float:
+        """(c) DuckDB over Parquet."""
         return median(self.duck.seconds)
+
+    def _to_duck(self, seconds: float) -> float:
+        return seconds / self.duck_seconds if self.duck_seconds else math.inf
 
     @property
     def ratio(self) -> float:
-        return self.refresh_seconds / self.duck_seconds if self.duck_seconds else math.inf
+        return self._to_duck(self.refresh_seconds)
 
     @property
-    def ratio_months(self) -> float:
-        return self.months_seconds / self.duck_seconds if self.duck_seconds else math.inf
+    def ratio_full(self) -> float:
+        return self._to_duck(self.full_seconds)
 
     @property
     def ratio_empty(self) -> float:
-        return self.refresh_empty.seconds / self.duck_seconds if self.duck_seconds else math.inf
+        return self._to_duck(self.refresh_empty.seconds)
 
     @property
     def p50_ms(self) -> float:
@@ -818,18 +940,20 @@ def measure(
     dataset = generate(setup, events=events, today=today, progress=progress)
     progress("Rebuilding the clinic cells from the raw episodes (timed) …")
     cells, rebuild_seconds = timed_rebuild(progress)
-    progress("Refreshing the national and regional benchmark into an empty one (timed) …")
+    progress("Recomputing the national and regional benchmark into an empty one (timed) …")
     refresh_empty = refresh_into_empty(setup.project)
-    progress(f"{repeat} × two days' new data (pipeline-style), each followed by a refresh …")
+    progress(
+        f"{repeat} × a day's data then the full recompute (timed), a day's data then the "
+        "product's incremental refresh (timed) …"
+    )
     steady = refreshes_after_days(
         setup, repeat=repeat, per_clinic=dataset.per_clinic_day, today=today
     )
     with work_dir() as folder:
         progress("Exporting the episodes to Parquet; DuckDB computes the same aggregate (timed) …")
         duck = duckdb_aggregate(Path(folder), repeat)
-    agree = duck.episodes_by_scope == sentinel_episodes_by_scope() and duck.cells == (
-        BenchmarkCell.objects.count()
-    )
+    agree = same_as_duckdb(duck)  # the benchmark as the last incremental refresh left it
+    steady.check()
     clinic, size = typical_clinic(setup)
     renderer, render = tab_renderer(clinic, setup.project, today)
     progress(f"Rendering the report tab of clinic {clinic.ydernummer} {renders} × (timed) …")
@@ -858,10 +982,10 @@ def clean_up(setup: Setup, *, keep: bool) -> list[str]:
             "and the benchmark includes them"
         ]
     removed = remove_data(setup.clinic_ids)
-    aggregates.refresh_benchmark()
+    aggregates.refresh_benchmark(full=True)  # the cells went without the journal
     summary = ", ".join(f"{n} {label}" for label, n in removed.items())
     return [
-        f"cleanup: removed {summary}; refreshed the benchmark without them",
+        f"cleanup: removed {summary}; recomputed the benchmark without them",
         f"cleanup: kept the bench vendor, its clinics ({clinics}), their onboarding and the "
         "audit rows (the audit log is append-only)",
     ]
@@ -873,22 +997,24 @@ def report(figures: Figures) -> list[str]:
     regions = ", ".join(f"{r} {n}" for r, n in sorted(data.by_region.items()))
     months = f"{data.first_month:%Y-%m} on" if data.first_month else "none"
     duck, empty = figures.duck, figures.refresh_empty
-    refresh = steady.final or steady.full[-1]
+    last = steady.incremental[-1]
     load = "COPY" if figures.database.startswith("PostgreSQL") else "executemany"
     goal_ratio = f"≤ {GOAL_RATIO:g} ×"
 
-    def ratio(value: float) -> tuple[str, str, str, str]:
-        return ("  ratio to DuckDB", f"{value:.1f} ×", goal_ratio, _met(value <= GOAL_RATIO))
+    def ratio(value: float, goal: bool = False) -> tuple[str, str, str, str]:
+        if goal:
+            return ("  ratio to DuckDB", f"{value:.1f} ×", goal_ratio, _met(value <= GOAL_RATIO))
+        return ("  ratio to DuckDB", f"{value:.1f} ×", "", "(no goal)")
 
     rows_ = [
         ("rebuild clinic cells from raw", f"{figures.rebuild_seconds:.2f} s", "", ""),
-        ("same aggregate in DuckDB (Parquet)", f"{figures.duck_seconds:.3f} s", "", ""),
-        ("benchmark refresh after a day's data", f"{figures.refresh_seconds:.3f} s", "", ""),
-        ratio(figures.ratio),
-        ("benchmark refresh into an empty one", f"{empty.seconds:.3f} s", "", ""),
+        ("(c) same aggregate in DuckDB", f"{figures.duck_seconds:.3f} s", "", ""),
+        ("(a) product refresh after a day's data", f"{figures.refresh_seconds:.3f} s", "", ""),
+        ratio(figures.ratio, goal=True),
+        ("(b) full recompute after a day's data", f"{figures.full_seconds:.3f} s", "", ""),
+        ratio(figures.ratio_full),
+        ("full recompute into an empty benchmark", f"{empty.seconds:.3f} s", "", ""),
         ratio(figures.ratio_empty),
-        ("refresh of the day's months only", f"{figures.months_seconds:.3f} s", "", "(*)"),
-        ratio(figures.ratio_months),
         ("report tab p50", f"{figures.p50_ms:.1f} ms", "", ""),
         (
             "report tab p95",
@@ -903,38 +1029,52 @@ def report(figures: Figures) -> list[str]:
         f"{'-' * width}  {'-' * 10}  {'-' * 8}  -------",
         *(f"{n:{width}}  {m:>10}  {g:8}  {v}".rstrip() for n, m, g, v in rows_),
     ]
-    seconds = ", ".join(f"{r.seconds:.3f}" for r in steady.full)
-    month_seconds = ", ".join(f"{r.seconds:.3f}" for r in steady.months)
+
+    def runs(results: list[aggregates.BenchmarkResult]) -> str:
+        return ", ".join(f"{r.seconds:.3f}" for r in results)
+
+    changes = ", ".join(str(r.changes) for r in steady.incremental)
     return [
         "",
         "sentinel bench reports",
         f"database: {figures.database}",
         f"clinics: {figures.clinics} ({regions})",
         f"episodes: {data.episodes} ({data.structured} structured, {data.uncoded} uncoded; "
-        f"start months {months}), then {steady.episodes} more over "
-        f"{2 * len(steady.full)} days of new data",
+        f"start months {months}), then {len(steady.days)} days of data: {steady.episodes} "
+        f"new courses and {steady.recoded} recoded (a day = 1/{DAYS_PER_DATASET} of the "
+        "dataset, every course its own batch)",
         f"diagnosis events: {data.events} ({data.events / max(data.episodes, 1):.2f} per episode)",
         f"load: {data.seconds:.1f} s ({load}; not a goal)",
         f"clinic cells: {figures.cells}",
-        f"benchmark: {refresh.cells} cells, {refresh.contributors} contributors; into an empty "
-        f"one {empty.written} rows written; after a day's data "
-        f"{', '.join(str(r.written) for r in steady.full)} rows written in {seconds} s; "
-        f"the day's {steady.touched} month(s) only: {month_seconds} s (medians count)",
-        f"duckdb: {duck.cells} cells, {duck.contributors} contributors, {duck.threads} threads, "
-        f"Parquet {duck.parquet_bytes / 1e6:.1f} MB written in {duck.export_seconds:.1f} s "
-        f"(runs: {', '.join(f'{s:.3f}' for s in duck.seconds)} s; median counts)",
-        f"same result: {'yes' if figures.agree else 'NO'} (cells and episodes per scope); "
-        f"month refreshes left nothing for a full one: {'yes' if steady.consistent else 'NO'}",
+        f"benchmark: {last.cells} cells, {last.contributors} contributors; into an empty one "
+        f"{empty.written} rows written",
+        f"(a) incremental refreshes: {changes} journal rows consumed, "
+        f"{', '.join(str(r.written) for r in steady.incremental)} rows written, in "
+        f"{runs(steady.incremental)} s (median counts)",
+        f"(b) full recomputes: {', '.join(str(r.written) for r in steady.full)} rows written, "
+        f"in {runs(steady.full)} s (median counts)",
+        f"(c) duckdb: {duck.cells} cells, {duck.contributors} contributors, {duck.threads} "
+        f"threads, Parquet {duck.parquet_bytes / 1e6:.1f} MB written in "
+        f"{duck.export_seconds:.1f} s (runs: {', '.join(f'{s:.3f}' for s in duck.seconds)} s; "
+        "median counts)",
+        f"same result: {'yes' if figures.agree else 'NO'} (DuckDB's cells and contributors "
+        "equal the benchmark after the incremental refresh, row for row); "
+        f"incremental refreshes left nothing for a full recompute: "
+        f"{'yes' if steady.consistent else 'NO'}",
         f"report tab: {figures.renderer}; clinic {figures.render_clinic}; "
         f"{len(figures.render_seconds)} renders",
         "",
         *table,
         "",
-        "goals: DESIGN.md §6, at national scale (1,500 clinics, 3 million diagnosis events). "
-        "The first two refreshes recompute the whole national and regional aggregate from the "
-        "clinic cells (what 'sentinel serve' runs); they differ in how much they write.",
-        "(*) refresh_benchmark(months=…) recomputes only the months a day's data touched; "
-        "nothing records those months yet, so the product does not run it on its own.",
+        "(a) refresh_benchmark(): what 'sentinel serve' runs in the background. It consumes the "
+        "day's change journal and adds it to the national and regional cells, and re-decides "
+        "the contributors of the clinic-months it names.",
+        "(b) refresh_benchmark(full=True): what 'sentinel reports refresh' runs. It recomputes "
+        "the whole aggregate from the clinic cells and writes only the differences.",
+        "(c) DuckDB computing the same national and regional cells and contributors from the "
+        "raw episode rows in Parquet (only the query is timed).",
+        "goals: DESIGN.md §6, at national scale (1,500 clinics, 3 million diagnosis events); "
+        "the benchmark refresh goal (within 2× of DuckDB) is judged on (a) against (c).",
     ]
 
 

@@ -5,10 +5,14 @@ structured course type and current ICPC-2 code (``""`` = not coded). It is kept 
 the storing transaction of every batch (``reports.aggregates``), carries the clinic and has it
 in its unique key, like every table of collected data (distribution by clinic on Citus).
 
-``BenchmarkCell`` and ``BenchmarkContributor`` are the national and regional comparison,
-rebuilt from the clinic cells by ``refresh_benchmark`` (a reference-sized table: one row per
-project, scope, month and cell, no clinic). ``BenchmarkState`` says when that last happened
-and whether clinic cells changed since.
+``CellChange`` is the journal of those changes: every change to a clinic cell is written there
+too, in the same transaction, until a benchmark refresh consumes it.
+
+``BenchmarkCell`` and ``BenchmarkContributor`` are the national and regional comparison, kept
+from the clinic cells by ``refresh_benchmark`` (a reference-sized table: one row per project,
+scope, month and cell, no clinic): the journal's changes are added to them, or everything is
+recomputed. ``BenchmarkState`` says when that last happened and whether the next refresh must
+recompute everything.
 """
 
 from __future__ import annotations
@@ -19,7 +23,11 @@ NATION = "DK"
 
 
 class ReportCell(models.Model):
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique key starts with the clinic (and a planner that finds
+    # a clinic-only index probes it instead of the key, reading every cell of the clinic).
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="The first day of the episodes' start month.")
     speciale = models.CharField(max_length=2, blank=True)
@@ -37,6 +45,32 @@ class ReportCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clinic_id}/{self.project_id} {self.month:%Y-%m} {self.code}: {self.episodes}"
+
+
+class CellChange(models.Model):
+    """A change to one clinic cell (``delta`` episodes), waiting for the benchmark refresh.
+
+    Appended in the transaction that changes the cell, removed by the refresh that adds it to
+    the benchmark; nothing else reads it. No index but (project, id): a batch writes a few
+    hundred rows, and the refresh takes a project's rows all at once."""
+
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField(help_text="The first day of the episodes' start month.")
+    speciale = models.CharField(max_length=2, blank=True)
+    course_type = models.CharField(max_length=40, blank=True)
+    code = models.CharField(max_length=3, blank=True, help_text="Current code; blank = none.")
+    delta = models.IntegerField(help_text="Episodes that entered (+) or left (-) the cell.")
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "id"], name="cell_change_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id}/{self.project_id} {self.month:%Y-%m} {self.code}: {self.delta:+d}"
 
 
 class BenchmarkCell(models.Model):
@@ -86,8 +120,13 @@ class BenchmarkState(models.Model):
         "projects.Project", on_delete=models.CASCADE, related_name="+", primary_key=True
     )
     refreshed_at = models.DateTimeField(null=True, blank=True)
-    changed_since = models.DateTimeField(
-        null=True, blank=True, help_text="Set when clinic cells change; cleared by a refresh."
+    full_needed_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=(
+            "Set when clinic cells changed without a journal entry (a full rebuild); the next "
+            "refresh recomputes everything and clears it."
+        ),
     )
 
     def __str__(self) -> str:

@@ -3,9 +3,15 @@
     sentinel reports refresh [--project CODE] [--benchmark-only]
 
 Recounts every clinic's report cells from the stored episodes (``reports.aggregates.rebuild``)
-and then the national and regional benchmark from those cells (``refresh_benchmark``). With
+and then recomputes the national and regional benchmark from those cells in full
+(``refresh_benchmark(full=True)``), which also empties the change journal it covers. With
 ``--benchmark-only`` the clinic cells are left as they are. Progress goes to standard error,
 the summary to standard output.
+
+The background refresh of ``sentinel serve`` is incremental (it adds the journalled changes).
+Run this command after clinics moved to another region (their earlier months stay in the old
+one until then) and after cells changed behind the journal (edited by hand, restored from a
+backup); see docs/adr/0004-incremental-benchmark.md.
 """
 
 from __future__ import annotations
@@ -31,15 +37,16 @@ class Command(SentinelCommand):
             help="rebuild the clinic cells from the collected data, then the benchmark",
             description=(
                 "Recounts the report cells of every clinic from the stored episodes and then "
-                "recomputes the national and regional benchmark from them. Safe to run at any "
-                "time; best when ingestion is quiet."
+                "recomputes the national and regional benchmark from them in full (the "
+                "background refresh only adds the changes since the last one). Safe to run at "
+                "any time; best when ingestion is quiet."
             ),
         )
         refresh.add_argument("--project", metavar="CODE", help="only this project (its code)")
         refresh.add_argument(
             "--benchmark-only",
             action="store_true",
-            help="keep the clinic cells; only recompute the benchmark from them",
+            help="keep the clinic cells; only recompute the benchmark from them (in full)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -66,7 +73,7 @@ class Command(SentinelCommand):
             clinics = scope.values("clinic_id").distinct().count()
             parts.append(f"rebuilt {cells} cells for {clinics} clinics")
         self.stderr.write("Refreshing the national and regional benchmark …")
-        result = aggregates.refresh_benchmark(project_ids=project_ids)
+        result = aggregates.refresh_benchmark(project_ids=project_ids, full=True)
         parts.append(
             f"benchmark: {result.cells} cells, {result.contributors} contributors "
             f"({result.projects} project{'s' if result.projects != 1 else ''}, "
