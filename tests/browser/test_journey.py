@@ -30,6 +30,7 @@ import uuid
 import httpx
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from sentinel.agreements.actions import Signer, approve_consent, sign_dpa
 from sentinel.agreements.models import AssuranceLevel, ConsentApproval, Document, DpaSignature
@@ -148,24 +149,24 @@ def test_the_seed_journey_from_activation_to_the_open_report(
     page = new_page()
     page.goto(launch.json()["url"])
     for entry in ("Administrer", "Praksis samtykke", "Underskriv ny databehandleraftale"):
-        assert page.get_by_role("link", name=entry, exact=True).first.is_visible()
-    assert page.get_by_text("Åbnet fra Fysiodata Test A/S for Ida Hansen").is_visible()
+        expect(page.get_by_role("link", name=entry, exact=True).first).to_be_visible()
+    expect(page.get_by_text("Åbnet fra Fysiodata Test A/S for Ida Hansen")).to_be_visible()
     assert fits_without_horizontal_scroll(page)
     check_page(page, "01-launch-menu")
 
     # Underskriv ny databehandleraftale: read, log in again with signing rights, sign.
     page.get_by_role("link", name="Underskriv ny databehandleraftale", exact=True).first.click()
-    assert page.get_by_text("Kræver din underskrift").is_visible()
+    expect(page.get_by_text("Kræver din underskrift")).to_be_visible()
     check_page(page, "02-dpa")
     page.get_by_role("link", name="Log ind med MitID Erhverv for at underskrive").click()
     log_in_at_provider(page, owner.sub)
     page.wait_for_url(re.compile(rf".*/klinik/{YDERNUMMER}/databehandleraftale/$"))
-    assert page.get_by_text("Karen Klinikejer", exact=False).first.is_visible()
+    expect(page.get_by_text("Karen Klinikejer", exact=False).first).to_be_visible()
     assert fits_without_horizontal_scroll(page)
     check_page(page, "03-dpa-ready-to-sign")
     page.get_by_role("button", name=re.compile("Underskriv databehandleraftalen")).click()
     page.wait_for_url(re.compile(r".*/kvittering/databehandleraftale/\d+/$"))
-    assert page.get_by_text("Databehandleraftalen er underskrevet.").is_visible()
+    expect(page.get_by_text("Databehandleraftalen er underskrevet.")).to_be_visible()
     check_page(page, "04-dpa-receipt")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Hent kvitteringen (tekstfil)").click()
@@ -179,7 +180,7 @@ def test_the_seed_journey_from_activation_to_the_open_report(
 
     # Praksis samtykke: the same with its own fresh login.
     page.get_by_role("link", name="Praksis samtykke", exact=True).first.click()
-    assert page.get_by_text("Kræver din godkendelse").is_visible()
+    expect(page.get_by_text("Kræver din godkendelse")).to_be_visible()
     check_page(page, "05-consent")
     page.get_by_role("link", name="Log ind med MitID Erhverv for at godkende").click()
     log_in_at_provider(page, owner.sub)
@@ -195,10 +196,10 @@ def test_the_seed_journey_from_activation_to_the_open_report(
     check_page(page, "08-administer")
     page.get_by_role("link", name="Tilmeld Diagnosekodning").click()
     today = timezone.localdate().strftime("%d.%m.%Y")
-    assert page.get_by_text(f"fra i dag, {today}", exact=False).is_visible()
+    expect(page.get_by_text(f"fra i dag, {today}", exact=False)).to_be_visible()
     check_page(page, "09-enrol-confirm")
     page.get_by_role("button", name=f"Ja, tilmeld Diagnosekodning fra {today}").click()
-    assert page.get_by_text(f"Du er tilmeldt Diagnosekodning fra {today}.").is_visible()
+    expect(page.get_by_text(f"Du er tilmeldt Diagnosekodning fra {today}.")).to_be_visible()
     check_page(page, "10-administer-enrolled")
     assert Enrolment.objects.get(clinic__ydernummer=YDERNUMMER).enrolled_on == timezone.localdate()
 
@@ -215,19 +216,19 @@ def test_the_seed_journey_from_activation_to_the_open_report(
     page.get_by_role("link", name="Tjek status", exact=True).first.click()
     assert page.locator(".checks li.action_needed").count() == 0
     assert page.locator(".checks li.ok").count() == 5
-    assert page.get_by_text("Vi modtager data til Diagnosekodning").is_visible()
+    expect(page.get_by_text("Vi modtager data til Diagnosekodning")).to_be_visible()
     check_page(page, "11-status-green")
 
     # The data exchange overview shows what arrived.
     page.get_by_role("link", name="Administrer", exact=True).first.click()
-    assert page.get_by_text("Vi modtager data til Diagnosekodning").first.is_visible()
+    expect(page.get_by_text("Vi modtager data til Diagnosekodning").first).to_be_visible()
     check_page(page, "12-administer-data-arrived")
 
     # Rapporter: the tab names the day the report opens (two months after today's steps).
     page.get_by_role("link", name="Rapporter", exact=True).first.click()
     page.wait_for_url(re.compile(rf".*/klinik/{YDERNUMMER}/rapporter/diagnosekodning/$"))
     opens_on = add_months(timezone.localdate(), 2).strftime("%d.%m.%Y")
-    assert page.get_by_role("heading", name=f"Rapporten åbner {opens_on}").is_visible()
+    expect(page.get_by_role("heading", name=f"Rapporten åbner {opens_on}")).to_be_visible()
     check_page(page, "13-report-not-open-yet")
 
     # Kom godt i gang: the guide's steps against the clinic's state.
@@ -254,7 +255,7 @@ def test_the_seed_journey_from_activation_to_the_open_report(
 
     # Karen's login reaches both clinics of her CVR.
     page.goto(f"{live_server.url}/klinik/")
-    assert page.get_by_role("link", name=re.compile("Fysioterapi Journeyby Syd")).is_visible()
+    expect(page.get_by_role("link", name=re.compile("Fysioterapi Journeyby Syd"))).to_be_visible()
     check_page(page, "15-clinics-of-the-cvr")
     page.get_by_role("link", name=re.compile("Fysioterapi Journeyby Syd")).click()
     page.wait_for_url(re.compile(rf".*/klinik/{OTHER_YDERNUMMER}/$"))
@@ -270,13 +271,13 @@ def test_the_seed_journey_from_activation_to_the_open_report(
     l03 = top.locator("tr", has=page.locator("th", has_text=re.compile(r"^L03$")))
     assert l03.locator("td").nth(1).inner_text() == "4"
     data_from = other_enrolled_on.strftime("%d.%m.%Y")
-    assert page.get_by_text(f"Data fra {data_from}", exact=False).first.is_visible()
+    expect(page.get_by_text(f"Data fra {data_from}", exact=False).first).to_be_visible()
     # The benchmark: with fewer than 5 contributing clinics there is no comparison, and the
     # page says so instead of showing figures.
     benchmark = page.locator("#sektion-benchmark")
-    assert benchmark.get_by_text("færre end 5 klinikker", exact=False).first.is_visible()
+    expect(benchmark.get_by_text("færre end 5 klinikker", exact=False).first).to_be_visible()
     # The worklist names the mis-coded course (shown to the clinic user, and audited).
-    assert page.locator("#tabel-worklist").get_by_text("S-MANGLER").is_visible()
+    expect(page.locator("#tabel-worklist").get_by_text("S-MANGLER")).to_be_visible()
     viewed = AuditEvent.objects.filter(action="report.worklist_viewed", clinic=other_clinic)
     assert viewed.filter(actor_kind="clinic_user", actor_id=owner.sub).exists()
     check_page(page, "17-report-open")
@@ -309,7 +310,7 @@ def test_the_seed_journey_from_activation_to_the_open_report(
     # English is one click away.
     page.goto(f"{live_server.url}/klinik/{YDERNUMMER}/")
     page.get_by_role("button", name="English").click()
-    assert page.get_by_role("link", name="Manage", exact=True).first.is_visible()
+    expect(page.get_by_role("link", name="Manage", exact=True).first).to_be_visible()
     check_page(page, "19-menu-english")
 
 
@@ -341,7 +342,7 @@ def test_direct_login_from_the_front_page(live_server, provider, new_page) -> No
     log_in_at_provider(page, user.sub)
 
     page.wait_for_url(re.compile(r".*/klinik/845679/$"))
-    assert page.get_by_text("Logget ind som Jens Ejer").is_visible()
+    expect(page.get_by_text("Logget ind som Jens Ejer")).to_be_visible()
     check_page(page, "21-direct-login-menu")
 
 
@@ -352,11 +353,11 @@ def test_refused_login_and_used_launch_link_explain_themselves(
     page.goto(f"{live_server.url}/login/?next=/klinik/")
     log_in_at_provider(page, "not-a-person-uuid")
     page.wait_for_url(re.compile(r".*/login/fejl/$"))
-    assert page.get_by_role("heading", name="Login lykkedes ikke").is_visible()
+    expect(page.get_by_role("heading", name="Login lykkedes ikke")).to_be_visible()
     check_page(page, "22-login-refused")
 
     page.goto(f"{live_server.url}/launch/no-such-token")
-    assert page.get_by_role("heading", name="Linket virker ikke").is_visible()
+    expect(page.get_by_role("heading", name="Linket virker ikke")).to_be_visible()
     check_page(page, "23-launch-refused")
 
 
@@ -406,8 +407,12 @@ def test_administer_tells_an_enrolled_clinic_what_a_new_specification_changed(
     page = new_page()
     page.goto(f"{live_server.url}{urlsplit(url).path}")
     page.get_by_role("link", name="Administrer", exact=True).first.click()
+    page.wait_for_url(re.compile(r".*/administrer/$"))
+    page.wait_for_load_state("load")
 
-    assert page.get_by_role("heading", name="Ændringer i, hvilke data der opsamles").is_visible()
-    assert page.get_by_text(f"Version 2 gælder fra {effective:%d.%m.%Y}:").is_visible()
-    assert page.get_by_text("Opsamles nu også: Behandlerens initialer").is_visible()
+    expect(
+        page.get_by_role("heading", name="Ændringer i, hvilke data der opsamles")
+    ).to_be_visible()
+    expect(page.get_by_text(f"Version 2 gælder fra {effective:%d.%m.%Y}:")).to_be_visible()
+    expect(page.get_by_text("Opsamles nu også: Behandlerens initialer")).to_be_visible()
     check_page(page, "24-administer-specification-changed")
