@@ -174,8 +174,10 @@ def _clinic(number: int, vendor: Vendor, project: Project, enrol_on: dt.date) ->
     return BenchClinic(clinic, enrolment.enrolled_on)
 
 
-def set_up(clinic_count: int, today: dt.date) -> Setup:
-    """The bench vendor, a fresh credential and ``clinic_count`` onboarded clinics."""
+def bench_project(today: dt.date, *, enrolled_days_ago: int) -> tuple[Project, dt.date, dt.date]:
+    """Diagnosekodning, the day its first data specification took effect, and the day bench
+    clinics enrol on: ``enrolled_days_ago`` days ago, but not before that specification
+    (refused when it is missing or not yet in force)."""
     project = Project.objects.filter(code="diagnosekodning").first()
     if project is None:
         raise CommandError("the Diagnosekodning project is missing; run 'sentinel migrate'")
@@ -184,7 +186,12 @@ def set_up(clinic_count: int, today: dt.date) -> Setup:
     )["day"]
     if first_spec is None or first_spec > today:
         raise CommandError("Diagnosekodning has no data specification in force")
-    enrol_on = max(today - dt.timedelta(days=ENROLLED_DAYS_AGO), first_spec)
+    return project, first_spec, max(today - dt.timedelta(days=enrolled_days_ago), first_spec)
+
+
+def set_up(clinic_count: int, today: dt.date) -> Setup:
+    """The bench vendor, a fresh credential and ``clinic_count`` onboarded clinics."""
+    project, first_spec, enrol_on = bench_project(today, enrolled_days_ago=ENROLLED_DAYS_AGO)
     try:
         with transaction.atomic():
             vendor = _vendor()

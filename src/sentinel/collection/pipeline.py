@@ -49,8 +49,9 @@ from sentinel.reports.aggregates import CellKey, cell_key
 
 EPISODE_FIELDS = tuple(KNOWN_FIELDS["episode"])
 
-# The columns of an Episode that the pipeline reads and writes (all but the keys).
-_EPISODE_STATE = (
+# The columns of an Episode that the pipeline reads and writes (all but the keys), and of a
+# DiagnosisEvent as it inserts them (shared with the bench that loads synthetic data).
+EPISODE_STATE = (
     "source_id",
     "version",
     "specification_version",
@@ -67,6 +68,7 @@ _EPISODE_STATE = (
     "received_at",
     "updated_at",
 )
+EVENT_COLUMNS = ("clinic_id", "episode_id", "code", "recorded_at", "source")
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ class _Valid:
 class _Stored:
     """One episode (project, source id) as stored, or as it will be stored by this batch.
 
-    ``row`` holds the column values by field name (``_EPISODE_STATE``); ``pk`` is None for
+    ``row`` holds the column values by field name (``EPISODE_STATE``); ``pk`` is None for
     an episode this batch creates until ids are reserved. ``loaded_cell`` is the report cell
     the episode counted in when it was read from the database (None for a new one)."""
 
@@ -347,10 +349,10 @@ class _Writer:
             vendor=self.vendor,
             project_id__in=project_ids,
             source_id__any_of=sorted(set(source_ids)),
-        ).values_list("id", "project_id", *_EPISODE_STATE)
+        ).values_list("id", "project_id", *EPISODE_STATE)
         by_id: dict[int, _Stored] = {}
         for values in episodes:
-            row = dict(zip(_EPISODE_STATE, values[2:], strict=True))
+            row = dict(zip(EPISODE_STATE, values[2:], strict=True))
             stored = _Stored(values[0], row, set())
             stored.loaded_cell = stored.cell()
             self.stored[(values[1], row["source_id"])] = stored
@@ -461,14 +463,14 @@ class _Writer:
         common = {"clinic_id": self.clinic.pk, "vendor_id": self.vendor.pk}
         rows.insert_rows(
             Episode,
-            ("id", "clinic_id", "vendor_id", "project_id", *_EPISODE_STATE),
+            ("id", "clinic_id", "vendor_id", "project_id", *EPISODE_STATE),
             [
                 (
                     s.pk,
                     common["clinic_id"],
                     common["vendor_id"],
                     project_id,
-                    *(s.row[name] for name in _EPISODE_STATE),
+                    *(s.row[name] for name in EPISODE_STATE),
                 )
                 for project_id, s in new
             ],
@@ -477,12 +479,12 @@ class _Writer:
         if updated:
             Episode.objects.bulk_update(
                 [Episode(pk=s.pk, **s.row) for s in updated],
-                [name for name in _EPISODE_STATE if name not in {"source_id", "received_at"}],
+                [name for name in EPISODE_STATE if name not in {"source_id", "received_at"}],
                 batch_size=500,
             )
         rows.insert_rows(
             DiagnosisEvent,
-            ("clinic_id", "episode_id", "code", "recorded_at", "source"),
+            EVENT_COLUMNS,
             [
                 (common["clinic_id"], stored.pk, d.code, d.recorded_at, d.source)
                 for stored, d in self.new_events

@@ -55,7 +55,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.db.models import Min, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from sentinel.agreements.actions import Signer, approve_consent, sign_dpa
@@ -64,13 +64,14 @@ from sentinel.audit.actors import Actor
 from sentinel.clinics.actions import activate, create_vendor, register_clinic
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection import rows
-from sentinel.collection.bench import bench_cvr
+from sentinel.collection.bench import bench_cvr, bench_project
 from sentinel.collection.models import DataFlow, DiagnosisEvent, Episode
+from sentinel.collection.pipeline import EPISODE_STATE, EVENT_COLUMNS
 from sentinel.lib import icpc2, refdata
 from sentinel.lib.errors import DomainError
 from sentinel.lib.pseudonym import CprCipher, new_key_text, pseudonym
 from sentinel.projects.actions import enrol
-from sentinel.projects.models import DataSpecification, Enrolment, Project
+from sentinel.projects.models import Enrolment, Project
 from sentinel.reports import aggregates
 from sentinel.reports.models import (
     NATION,
@@ -219,15 +220,7 @@ def _clinic(
 
 def set_up(clinic_count: int, today: dt.date, progress: Progress) -> Setup:
     """The bench vendor and ``clinic_count`` onboarded clinics over the five regions."""
-    project = Project.objects.filter(code="diagnosekodning").first()
-    if project is None:
-        raise CommandError("the Diagnosekodning project is missing; run 'sentinel migrate'")
-    first_spec = DataSpecification.objects.filter(project=project).aggregate(
-        day=Min("effective_from")
-    )["day"]
-    if first_spec is None or first_spec > today:
-        raise CommandError("Diagnosekodning has no data specification in force")
-    enrol_on = max(today - dt.timedelta(days=ENROLLED_DAYS_AGO), first_spec)
+    project, first_spec, enrol_on = bench_project(today, enrolled_days_ago=ENROLLED_DAYS_AGO)
     regions = regions_for(clinic_count)
     clinics: list[BenchClinic] = []
     started = time.perf_counter()
@@ -253,28 +246,7 @@ def set_up(clinic_count: int, today: dt.date, progress: Progress) -> Setup:
 # --- the synthetic dataset --------------------------------------------------------------
 
 
-EPISODE_COLUMNS = (
-    "id",
-    "clinic_id",
-    "project_id",
-    "vendor_id",
-    "source_id",
-    "version",
-    "specification_version",
-    "patient_pseudonym",
-    "patient_cpr_encrypted",
-    "cpr_key_id",
-    "speciale",
-    "course_type",
-    "start_date",
-    "end_date",
-    "practitioner_initials",
-    "services",
-    "current_code",
-    "received_at",
-    "updated_at",
-)
-EVENT_COLUMNS = ("clinic_id", "episode_id", "code", "recorded_at", "source")
+EPISODE_COLUMNS = ("id", "clinic_id", "project_id", "vendor_id", *EPISODE_STATE)
 
 
 @dataclass
