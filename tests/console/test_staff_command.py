@@ -4,10 +4,7 @@ and managing their second factor and lockouts."""
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -20,6 +17,7 @@ from django.urls import reverse
 from sentinel.audit.models import AuditEvent
 from sentinel.console import events, staff
 from sentinel.console.roles import Role, role_of
+from tests.cli import run_sentinel
 from tests.console.conftest import PASSWORD, code_for, log_in
 
 pytestmark = pytest.mark.django_db
@@ -150,34 +148,10 @@ def test_unlock_and_deactivate(make_staff, settings) -> None:
 # --- the real command line -------------------------------------------------------------
 
 
-def _sentinel() -> str:
-    beside_python = Path(sys.executable).with_name("sentinel")
-    found = str(beside_python) if beside_python.exists() else shutil.which("sentinel")
-    if found is None:
-        pytest.skip("the 'sentinel' console script is not installed")
-    return found
-
-
 @pytest.mark.slow
 def test_sentinel_staff_create_on_the_command_line(tmp_path: Path) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("SENTINEL_") and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env["SENTINEL_VAR_DIR"] = str(tmp_path)
-
     def sentinel(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(  # noqa: S603 - our own console script, fixed arguments
-            [_sentinel(), *args],
-            input=stdin,
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return run_sentinel(tmp_path, *args, timeout=120, stdin=stdin)
 
     assert sentinel("migrate").returncode == 0
     created = sentinel(

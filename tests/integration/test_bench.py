@@ -8,14 +8,13 @@ are not checked against the goals: timed tests are not how we hold ourselves to 
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli import run_sentinel
 
 pytestmark = pytest.mark.slow
 
@@ -23,32 +22,8 @@ TIMEOUT = 180
 FIGURES = ("seconds", "episodes/s", "events/s", "raw events/s", "api/raw")
 
 
-def _sentinel() -> str:
-    beside_python = Path(sys.executable).with_name("sentinel")
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("sentinel")
-    if found is None:
-        pytest.skip("the 'sentinel' console script is not installed")
-    return found
-
-
 def run(var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("SENTINEL_") and key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env["SENTINEL_VAR_DIR"] = str(var_dir)
-    return subprocess.run(  # noqa: S603 - our own console script, fixed arguments
-        [_sentinel(), *args],
-        env=env,
-        cwd=var_dir,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    return run_sentinel(var_dir, *args, timeout=TIMEOUT)
 
 
 @pytest.fixture(scope="module")

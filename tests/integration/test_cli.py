@@ -13,17 +13,18 @@ import contextlib
 import datetime as dt
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.cli import clean_env, sentinel_executable
+from tests.cli import run_sentinel as run
 
 pytestmark = pytest.mark.slow
 
@@ -43,38 +44,8 @@ LABELS_DA = (
 )
 
 
-def _sentinel_executable() -> str:
-    beside_python = Path(sys.executable).with_name("sentinel")
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("sentinel")
-    if found is None:
-        pytest.skip("the 'sentinel' console script is not installed")
-    return found
-
-
-def _env(var_dir: Path, **extra: str) -> dict[str, str]:
-    """The caller's environment without any Sentinel or Django settings, plus ``extra``."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("SENTINEL_") and key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env["SENTINEL_VAR_DIR"] = str(var_dir)
-    env.update(extra)
-    return env
-
-
 def run_sentinel(var_dir: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own console script, fixed arguments
-        [_sentinel_executable(), *args],
-        env=_env(var_dir, **extra_env),
-        cwd=var_dir,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-        check=False,
-    )
+    return run(var_dir, *args, timeout=COMMAND_TIMEOUT, **extra_env)
 
 
 def _stderr_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -313,8 +284,8 @@ def test_cli_serve_answers_pages_over_http(demo_var_dir: Path) -> None:
     log_path = demo_var_dir / f"serve-{port}.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [_sentinel_executable(), "serve", "--port", str(port)],
-            env=_env(demo_var_dir, SENTINEL_DEMO="true"),
+            [sentinel_executable(), "serve", "--port", str(port)],
+            env=clean_env(demo_var_dir, SENTINEL_DEMO="true"),
             cwd=demo_var_dir,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -30,6 +27,7 @@ from sentinel.reports.models import (
     CellChange,
     ReportCell,
 )
+from tests.cli import clean_env, run_sentinel, sentinel_executable
 from tests.factories import ClinicFactory, valid_cvr
 from tests.reports.conftest import store_episode
 
@@ -127,32 +125,8 @@ def test_reports_refresh_refuses_an_unknown_project(project, wrong_cells):
 # --- the console scripts -------------------------------------------------------------------
 
 
-def _sentinel() -> str:
-    beside_python = Path(sys.executable).with_name("sentinel")
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("sentinel")
-    if found is None:
-        pytest.skip("the 'sentinel' console script is not installed")
-    return found
-
-
 def run(var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("SENTINEL_") and key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env["SENTINEL_VAR_DIR"] = str(var_dir)
-    return subprocess.run(  # noqa: S603 - our own console script, fixed arguments
-        [_sentinel(), *args],
-        env=env,
-        cwd=var_dir,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    return run_sentinel(var_dir, *args, timeout=TIMEOUT)
 
 
 @pytest.fixture(scope="module")
@@ -289,16 +263,11 @@ def test_serve_refreshes_a_changed_benchmark_in_the_background(tmp_path: Path) -
     )
     assert run(tmp_path, "manage", "shell", "-c", change).returncode == 0
     port = free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("SENTINEL_") and key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env.update(SENTINEL_VAR_DIR=str(tmp_path), SENTINEL_BENCHMARK_REFRESH_SECONDS="1")
+    env = clean_env(tmp_path, SENTINEL_BENCHMARK_REFRESH_SECONDS="1")
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         server = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [_sentinel(), "serve", "--port", str(port)],
+            [sentinel_executable(), "serve", "--port", str(port)],
             env=env,
             cwd=tmp_path,
             stdout=out,
