@@ -101,7 +101,10 @@ INSTALLED_APPS = [
     "sentinel.projects",
     "sentinel.collection",
     "sentinel.reports",
+    "sentinel.sharing",
     "sentinel.portal",
+    "sentinel.cli",
+    "sentinel.bench",
     "sentinel.demo",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -157,7 +160,7 @@ if EMBEDDED:
     }
 else:
     try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+        DATABASES = {"default": dict(dj_database_url.parse(DATABASE_URL, conn_max_age=60))}
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not usable: {exc}") from None
 

@@ -1,11 +1,14 @@
+from django.conf import settings
 from django.urls import include, path
 
-from sentinel.collection.api import api
+from sentinel.api.app import api
 from sentinel.console.sites import console_site
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("console/", console_site.urls),
     path("", include("sentinel.portal.urls")),
-    path("", include("sentinel.reports.urls")),
 ]
+if "sentinel.demo" in settings.INSTALLED_APPS:
+    # The demo's pages (404 unless SENTINEL_DEMO): a tool, mounted by name, never imported.
+    urlpatterns.append(path("demo/", include("sentinel.demo.urls")))

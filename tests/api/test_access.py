@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from sentinel.audit.models import AuditEvent
 from sentinel.clinics.credentials import revoke_credential, rotate_credential
+from sentinel.clinics.launch import LaunchLink
 from sentinel.clinics.models import Activation, Clinic, VendorCredential
-from sentinel.portal.models import LaunchLink
 from tests.api.conftest import OPERATOR, episode, onboard
 from tests.factories import valid_cvr
 

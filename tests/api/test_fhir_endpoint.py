@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sentinel.collection.fhir import REASON_SYSTEM, records_to_bundle
+from sentinel.api.fhir import REASON_SYSTEM, records_to_bundle
 from sentinel.collection.models import DiagnosisEvent, Episode, Submission
 from tests.api.conftest import episode
 

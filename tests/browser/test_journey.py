@@ -386,7 +386,7 @@ def test_administer_tells_an_enrolled_clinic_what_a_new_specification_changed(
     out on Administrer (screenshot and axe for that state of the page)."""
     from urllib.parse import urlsplit
 
-    from sentinel.portal.services import create_launch_link
+    from sentinel.clinics.launch import create_launch_link
     from sentinel.projects.actions import publish_specification
 
     owner = DemoUser(str(uuid.uuid4()), "Karen Klinikejer", valid_cvr(845681), True, "high")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sentinel.audit.models import AuditEvent
-from sentinel.console import events, staff
+from sentinel.console import staff
 from sentinel.console.sites import LAST_SEEN
 from sentinel.lib.errors import DomainError
 from tests.console.conftest import (
@@ -80,7 +80,7 @@ def test_staff_user_with_password_and_code_enters_and_the_login_is_audited(make_
 
     assert response.status_code == 302
     assert client.get(reverse("console:index")).status_code == 200
-    [row] = staff_rows(person, events.STAFF_LOGIN)
+    [row] = staff_rows(person, AuditEvent.Action.STAFF_LOGIN)
     assert row.actor_name == "Test Medarbejder"
 
 
@@ -107,9 +107,9 @@ def test_login_is_refused_without_both_factors(make_staff, password, code, reaso
 
     assert response.status_code == 200
     assert client.get(reverse("console:index")).status_code == 302
-    [row] = staff_rows(person, events.STAFF_LOGIN_FAILED)
+    [row] = staff_rows(person, AuditEvent.Action.STAFF_LOGIN_FAILED)
     assert row.details == {"reason": reason}
-    assert not staff_rows(person, events.STAFF_LOGIN)
+    assert not staff_rows(person, AuditEvent.Action.STAFF_LOGIN)
 
 
 def test_a_code_is_accepted_only_once(make_staff) -> None:
@@ -148,7 +148,7 @@ def test_users_who_are_not_staff_cannot_log_in_even_with_a_device(db) -> None:
 
         assert response.status_code == 200
         assert client.get(reverse("console:index")).status_code == 302
-    reasons = AuditEvent.objects.filter(action=events.STAFF_LOGIN_FAILED).values_list(
+    reasons = AuditEvent.objects.filter(action=AuditEvent.Action.STAFF_LOGIN_FAILED).values_list(
         "details__reason", flat=True
     )
     assert sorted(reasons) == ["invalid_login", "no_role"]
@@ -205,8 +205,8 @@ def test_enrolment_shows_the_qr_code_after_the_password_and_confirms_the_first_c
     assert client.get(reverse("console:index")).status_code == 200
     person.device.refresh_from_db()
     assert person.device.confirmed
-    assert staff_rows(person, events.STAFF_DEVICE_CONFIRMED)
-    assert staff_rows(person, events.STAFF_LOGIN)
+    assert staff_rows(person, AuditEvent.Action.STAFF_DEVICE_CONFIRMED)
+    assert staff_rows(person, AuditEvent.Action.STAFF_LOGIN)
     # Confirmed: the QR code is never shown again.
     again = Client().post(
         ENROL, {"step": "password", "username": person.username, "password": PASSWORD}
@@ -229,7 +229,7 @@ def test_enrolment_needs_the_password(make_staff) -> None:
     person.device.refresh_from_db()
     assert not person.device.confirmed
     assert client.get(reverse("console:index")).status_code == 302
-    assert staff_rows(person, events.STAFF_LOGIN_FAILED)
+    assert staff_rows(person, AuditEvent.Action.STAFF_LOGIN_FAILED)
 
 
 def test_enrolment_without_a_device_says_to_ask_an_administrator(make_staff) -> None:
@@ -258,9 +258,9 @@ def test_repeated_failures_lock_the_username_out_and_are_audited(make_staff, set
     assert response.status_code == 200
     assert "For mange mislykkede forsøg" in response.content.decode()
     assert client.get(reverse("console:index")).status_code == 302
-    assert len(staff_rows(person, events.STAFF_LOGIN_FAILED)) == 3
-    assert len(staff_rows(person, events.STAFF_LOCKED_OUT)) == 1
-    assert len(staff_rows(person, events.STAFF_LOGIN_WHILE_LOCKED)) == 1
+    assert len(staff_rows(person, AuditEvent.Action.STAFF_LOGIN_FAILED)) == 3
+    assert len(staff_rows(person, AuditEvent.Action.STAFF_LOCKED_OUT)) == 1
+    assert len(staff_rows(person, AuditEvent.Action.STAFF_LOGIN_WHILE_LOCKED)) == 1
     later = timezone.now() + dt.timedelta(seconds=settings.SENTINEL_CONSOLE_LOCKOUT_SECONDS + 1)
     assert staff.is_locked_out(person.username)
     assert not staff.is_locked_out(person.username, later)
@@ -286,7 +286,7 @@ def test_unknown_usernames_are_audited_and_locked_out_too(db, settings) -> None:
 
     assert staff.is_locked_out("mallory")
     assert AuditEvent.objects.filter(
-        actor_kind="staff", actor_id="mallory", action=events.STAFF_LOCKED_OUT
+        actor_kind="staff", actor_id="mallory", action=AuditEvent.Action.STAFF_LOCKED_OUT
     ).exists()
 
 
@@ -300,7 +300,7 @@ def test_an_idle_session_ends_and_is_audited(administrator, settings) -> None:
 
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
-    assert staff_rows(person, events.STAFF_SESSION_EXPIRED)
+    assert staff_rows(person, AuditEvent.Action.STAFF_SESSION_EXPIRED)
     assert client.get(reverse("console:index")).status_code == 302
 
 
@@ -318,7 +318,7 @@ def test_logout_is_audited_and_closes_the_console(administrator) -> None:
 
     assert response.status_code == 302
     assert response["Location"] == LOGIN
-    assert staff_rows(person, events.STAFF_LOGOUT)
+    assert staff_rows(person, AuditEvent.Action.STAFF_LOGOUT)
     assert client.get(reverse("console:index")).status_code == 302
 
 

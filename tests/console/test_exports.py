@@ -27,11 +27,11 @@ from sentinel.audit.models import AuditEvent
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection.models import Episode
 from sentinel.collection.pipeline import ingest
-from sentinel.console import events, exports
-from sentinel.console.sharing import add_recipient
 from sentinel.lib.errors import DomainError
 from sentinel.projects.actions import publish_specification
 from sentinel.projects.models import Project, Recipient
+from sentinel.sharing import exports
+from sentinel.sharing.recipients import add_recipient
 from tests.api.conftest import synthetic_cpr
 from tests.console.conftest import staff_rows
 from tests.factories import ClinicFactory
@@ -271,7 +271,7 @@ def test_record_level_is_refused_for_a_recipient_named_for_aggregates_only(
     assert not Path(settings.SENTINEL_EXPORT_DIR).exists() or not any(
         Path(settings.SENTINEL_EXPORT_DIR).rglob("*.csv")
     )
-    assert not AuditEvent.objects.filter(action=events.EXPORT_CREATED).exists()
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_CREATED).exists()
 
 
 def test_a_recipient_of_another_project_and_a_backwards_period_are_refused(
@@ -408,7 +408,7 @@ def test_an_export_is_audited_with_the_manifest_summary_and_no_data(
 
     result = export(project, network, exports.AGGREGATED, dt.date(2026, 1, 1), dt.date(2026, 6, 30))
 
-    [row] = AuditEvent.objects.filter(action=events.EXPORT_CREATED)
+    [row] = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_CREATED)
     assert row == result.audit_event
     assert (row.actor_kind, row.actor_id) == ("system", "tests")
     assert row.object_type == "projects.project"
@@ -469,7 +469,7 @@ def test_support_cannot_export_over_http_nor_through_the_service(support, projec
             start=dt.date(2026, 1, 1),
             end=dt.date(2026, 6, 30),
         )
-    assert not AuditEvent.objects.filter(action=events.EXPORT_CREATED).exists()
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_CREATED).exists()
     assert not Path(settings.SENTINEL_EXPORT_DIR).exists()
     page = client.get(reverse("console:projects_project_change", args=[project.pk]))
     assert "Dataudtræk" not in page.content.decode()
@@ -502,7 +502,7 @@ def test_a_project_manager_exports_from_the_console_and_is_the_audited_actor(
 
     assert page.status_code == 200
     assert response.status_code == 302, response.content.decode()[:3000]
-    [row] = staff_rows(person, events.EXPORT_CREATED)
+    [row] = staff_rows(person, AuditEvent.Action.EXPORT_CREATED)
     directory = Path(settings.SENTINEL_EXPORT_DIR) / row.details["directory"]
     assert len(read_csv(directory / "episodes.csv")) == 1
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
@@ -527,7 +527,7 @@ def test_the_console_shows_the_services_refusal(project_manager, project, networ
 
     assert response.status_code == 200
     assert "må kun modtage aggregerede tabeller" in response.content.decode()
-    assert not staff_rows(person, events.EXPORT_CREATED)
+    assert not staff_rows(person, AuditEvent.Action.EXPORT_CREATED)
 
 
 # --- the command -------------------------------------------------------------------------
@@ -559,7 +559,7 @@ def test_the_export_command_writes_the_export_and_audits_the_named_operator(
 
     directory = Path(out.getvalue().strip())
     assert (directory / "manifest.json").exists()
-    [row] = AuditEvent.objects.filter(action=events.EXPORT_CREATED)
+    [row] = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_CREATED)
     assert (row.actor_kind, row.actor_id) == ("system", "ops-jens")
     assert "courses_by_month_region_code.csv" in err.getvalue()
     person = make_staff("support")
@@ -583,7 +583,7 @@ def test_the_export_command_writes_the_export_and_audits_the_named_operator(
         )
     assert exit_code.value.code == 1
     assert "console.export_data" in refused.getvalue()
-    assert AuditEvent.objects.filter(action=events.EXPORT_CREATED).count() == 1
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_CREATED).count() == 1
 
 
 # --- the sharing page --------------------------------------------------------------------
@@ -624,11 +624,11 @@ def test_project_managers_name_recipients_and_set_retention_audited(
     assert (recipient.name, recipient.record_level) == ("EKM-netværket (region)", True)
     project.refresh_from_db()
     assert (project.retention_months, project.unenrolment_grace_days) == (36, 30)
-    [created] = staff_rows(person, events.RECIPIENT_CREATED)
+    [created] = staff_rows(person, AuditEvent.Action.RECIPIENT_CREATED)
     assert created.details["recipient"] == "ekm-netvaerk"
-    [updated] = staff_rows(person, events.RECIPIENT_UPDATED)
+    [updated] = staff_rows(person, AuditEvent.Action.RECIPIENT_UPDATED)
     assert updated.details["changed"] == ["description_da", "name", "record_level"]
-    [changed] = staff_rows(person, events.PROJECT_UPDATED)
+    [changed] = staff_rows(person, AuditEvent.Action.PROJECT_UPDATED)
     assert changed.details["values"] == {
         "retention_months": {"from": 60, "to": 36},
         "unenrolment_grace_days": {"from": 90, "to": 30},
@@ -670,8 +670,8 @@ def test_bad_retention_values_and_duplicate_recipient_codes_are_refused(
     assert zero.status_code == duplicate.status_code == 200
     assert "errornote" in duplicate.content.decode()
     assert project.recipients.count() == 1
-    assert not staff_rows(person, events.RECIPIENT_CREATED)
-    assert not staff_rows(person, events.PROJECT_UPDATED)
+    assert not staff_rows(person, AuditEvent.Action.RECIPIENT_CREATED)
+    assert not staff_rows(person, AuditEvent.Action.PROJECT_UPDATED)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -689,4 +689,4 @@ def test_an_export_in_its_own_transaction_reads_one_snapshot(project, vendor) ->
     )
 
     assert [f["rows"] for f in result.manifest["files"]] == [2, 2, 2, 2]
-    assert AuditEvent.objects.filter(action=events.EXPORT_CREATED).count() == 1
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_CREATED).count() == 1

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sentinel.audit.models import AuditEvent
-from sentinel.console import events
 from sentinel.projects.models import DataSpecification, Project
 from tests.console.conftest import staff_rows
 
@@ -89,7 +88,7 @@ def test_editing_a_project_is_audited_with_what_changed(project_manager, diagnos
     diagnosekodning.refresh_from_db()
     assert diagnosekodning.name == "Diagnosekodning (ICPC-2)"
     assert diagnosekodning.code == "diagnosekodning"  # the code never changes
-    [row] = staff_rows(person, events.PROJECT_UPDATED)
+    [row] = staff_rows(person, AuditEvent.Action.PROJECT_UPDATED)
     assert row.details["changed"] == [
         "description_en",
         "name",
@@ -119,7 +118,7 @@ def test_a_project_is_published_only_with_a_specification(project_manager) -> No
     project.refresh_from_db()
     assert project.is_published
     assert project.specifications.get().version == 1
-    assert staff_rows(person, events.PROJECT_PUBLISHED)
+    assert staff_rows(person, AuditEvent.Action.PROJECT_PUBLISHED)
 
 
 def test_the_specification_form_starts_from_the_version_in_force(

@@ -20,11 +20,11 @@ from django.utils import timezone
 from sentinel.audit.models import AuditEvent
 from sentinel.clinics.models import Clinic
 from sentinel.collection.models import DiagnosisEvent, Episode
-from sentinel.console import events, retention
-from sentinel.console.sharing import set_retention
 from sentinel.projects.actions import enrol, unenrol
 from sentinel.projects.models import Project
 from sentinel.reports.models import ReportCell
+from sentinel.sharing import retention
+from sentinel.sharing.recipients import set_retention
 from tests.conftest import SYSTEM
 from tests.console.test_exports import course, send
 from tests.factories import ClinicFactory
@@ -131,7 +131,7 @@ def test_a_dry_run_counts_what_would_go_and_deletes_nothing(nation, project) -> 
     )
     assert "would delete 2 courses" in plan.summary()
     assert (Episode.objects.count(), DiagnosisEvent.objects.count(), cells()) == before
-    assert not AuditEvent.objects.filter(action=events.RETENTION_DELETED).exists()
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.RETENTION_DELETED).exists()
 
 
 def test_retention_deletes_exactly_what_it_should_on_the_boundary_days(nation, project) -> None:
@@ -180,7 +180,7 @@ def test_report_aggregates_match_the_remaining_data(nation, project) -> None:
 def test_each_project_gets_one_audit_row_with_counts_only(nation, project) -> None:
     retention.run(apply=True, on=RUN_ON)
 
-    [row] = AuditEvent.objects.filter(action=events.RETENTION_DELETED)
+    [row] = AuditEvent.objects.filter(action=AuditEvent.Action.RETENTION_DELETED)
     assert (row.actor_kind, row.actor_id) == ("system", "retention")
     assert (row.object_type, row.object_id, row.clinic_id) == (
         "projects.project",
@@ -207,7 +207,7 @@ def test_running_again_deletes_nothing_more_and_writes_no_audit_row(nation, proj
 
     assert (again.episodes, again.diagnoses, again.unenrolled_clinics) == (0, 0, 0)
     assert (Episode.objects.count(), DiagnosisEvent.objects.count(), cells()) == remaining
-    assert AuditEvent.objects.filter(action=events.RETENTION_DELETED).count() == 1
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.RETENTION_DELETED).count() == 1
 
 
 def test_other_projects_keep_their_data(nation, project, vendor) -> None:
@@ -225,7 +225,8 @@ def test_other_projects_keep_their_data(nation, project, vendor) -> None:
     assert results["andet"].episodes == 0
     assert results["diagnosekodning"].episodes == 5
     assert [
-        r.details["project"] for r in AuditEvent.objects.filter(action=events.RETENTION_DELETED)
+        r.details["project"]
+        for r in AuditEvent.objects.filter(action=AuditEvent.Action.RETENTION_DELETED)
     ] == ["diagnosekodning"]
     assert other.pk
 
@@ -255,12 +256,12 @@ def test_the_command_is_a_dry_run_unless_told_to_apply(project, vendor) -> None:
     out, _err = run_command("--apply", "--by", "cron")
     assert "diagnosekodning: deleted 1 courses" in out
     assert kept(clinic) == ["RECENT"]
-    [row] = AuditEvent.objects.filter(action=events.RETENTION_DELETED)
+    [row] = AuditEvent.objects.filter(action=AuditEvent.Action.RETENTION_DELETED)
     assert row.actor_id == "cron"
 
     again, _err = run_command("--apply")
     assert "diagnosekodning: deleted 0 courses" in again
-    assert AuditEvent.objects.filter(action=events.RETENTION_DELETED).count() == 1
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.RETENTION_DELETED).count() == 1
 
 
 def test_the_command_refuses_an_unknown_project(db) -> None:

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sentinel.audit.models import AuditEvent
-from sentinel.console import events, staff
+from sentinel.console import staff
 from sentinel.console.roles import Role, role_of
 from tests.cli import run_sentinel
 from tests.console.conftest import PASSWORD, code_for, log_in
@@ -55,7 +55,7 @@ def test_staff_create_prints_only_the_provisioning_uri_once() -> None:
     device = staff.pending_device(user)
     assert device is not None and staff.confirmed_device(user) is None
     secret = parse_qs(parsed.query)["secret"][0]
-    [row] = AuditEvent.objects.filter(action=events.STAFF_CREATED)
+    [row] = AuditEvent.objects.filter(action=AuditEvent.Action.STAFF_CREATED)
     assert row.details == {"username": "bente", "role": "support"}
     assert secret not in str(row.details)
     listing, _ = run("list")
@@ -127,7 +127,7 @@ def test_reset_device_replaces_the_second_factor(make_staff) -> None:
     assert new is not None and new.config_url == out.strip() != person.device.config_url
     old_code = log_in(Client(), person, code=code_for(person.device, steps_ahead=1))
     assert old_code.status_code == 200  # refused: the old app no longer works
-    assert AuditEvent.objects.filter(action=events.STAFF_DEVICE_RESET).exists()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.STAFF_DEVICE_RESET).exists()
 
 
 def test_unlock_and_deactivate(make_staff, settings) -> None:

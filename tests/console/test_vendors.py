@@ -15,9 +15,8 @@ from django.utils.html import escape
 from sentinel.audit.models import AuditEvent
 from sentinel.clinics.credentials import authenticate, issue_credential
 from sentinel.clinics.models import Vendor, VendorCredential
-from sentinel.clinics.status import check_status
 from sentinel.collection.pipeline import ingest
-from sentinel.console import events
+from sentinel.collection.status import check_status
 from tests.api.conftest import episode
 from tests.console.conftest import ADMIN_CLI, at, staff_rows
 from tests.factories import ClinicFactory
@@ -187,7 +186,7 @@ def test_the_support_page_shows_the_status_check_as_the_clinic_sees_it(
         if not check.ok and check.action_da:
             assert escape(check.action_da) in content
     assert "Der er ikke modtaget data fra klinikken." in content
-    [row] = staff_rows(person, events.STATUS_CHECKED)
+    [row] = staff_rows(person, AuditEvent.Action.STATUS_CHECKED)
     assert row.clinic == collecting_clinic
     assert row.details["needs_action"] == [c.check for c in report.checks if not c.ok]
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from sentinel.agreements.models import ConsentApproval, DpaSignature
 from sentinel.audit.models import AuditEvent
 from sentinel.clinics.models import Activation, Clinic, RegionCode, Vendor
-from sentinel.clinics.status import Check, check_status
 from sentinel.collection.models import DataFlow
+from sentinel.collection.status import Check, check_status
 from sentinel.demo.nation import build_nation
 from sentinel.demo.vendor import push_year
 from sentinel.lib.identifiers import validate_cvr, validate_ydernummer

@@ -511,7 +511,7 @@ def test_no_plain_cpr_through_the_json_api(captured, http_vendor, client):
 
 
 def test_no_plain_cpr_through_the_fhir_api(captured, http_vendor, client):
-    from sentinel.collection.fhir import records_to_bundle
+    from sentinel.api.fhir import records_to_bundle
 
     caplog, queries = captured
     clinic, headers = http_vendor

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils.html import escape
 
-from sentinel.clinics.status import check_status
+from sentinel.collection.status import check_status
 from tests.factories import ClinicFactory
 
 pytestmark = pytest.mark.django_db

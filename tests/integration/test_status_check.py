@@ -10,8 +10,8 @@ from sentinel.agreements.actions import approve_consent, publish_document, sign_
 from sentinel.agreements.models import Channel, DocumentKind
 from sentinel.clinics.actions import activate, deactivate
 from sentinel.clinics.contacts import SENTINEL_SUPPORT, SUNDHED_DK_SUPPORT
-from sentinel.clinics.status import State, check_status, reports_open_on
 from sentinel.collection.services import record_received
+from sentinel.collection.status import State, check_status, reports_open_on
 from sentinel.projects.actions import enrol, unenrol
 from tests.conftest import SYSTEM, at
 

@@ -21,9 +21,9 @@ from sentinel.agreements.actions import Signer, approve_consent, sign_dpa
 from sentinel.agreements.models import AssuranceLevel
 from sentinel.audit.actors import Actor
 from sentinel.clinics.actions import activate
+from sentinel.clinics.launch import create_launch_link
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.demo.oidc import DemoUser, provider_in_thread
-from sentinel.portal.services import create_launch_link
 from sentinel.projects.actions import enrol
 from sentinel.projects.models import Project
 

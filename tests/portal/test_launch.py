@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from sentinel.audit.models import AuditEvent
-from sentinel.portal.models import LaunchLink
+from sentinel.clinics.launch import LaunchLink
 from sentinel.portal.oidc import IDENTITY_KEY, LAUNCH_KEY
 from tests.factories import ClinicFactory, VendorFactory
 from tests.portal.conftest import activated, launch_path, log_in, person

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from sentinel.clinics.status import check_status
 from sentinel.collection.pipeline import ingest
+from sentinel.collection.status import check_status
 from tests.factories import ClinicFactory, VendorFactory
 from tests.portal.conftest import activated, course, log_in, onboard, person
 

@@ -13,7 +13,7 @@ from sentinel.agreements.actions import approve_consent, sign_dpa
 from sentinel.agreements.models import Channel, DocumentKind
 from sentinel.agreements.services import agreement_state
 from sentinel.clinics.actions import activate
-from sentinel.clinics.status import check_status
+from sentinel.collection.status import check_status
 from sentinel.lib.errors import DomainError
 from sentinel.projects.actions import enrol, unenrol
 from sentinel.projects.models import Project

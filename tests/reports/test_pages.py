@@ -24,17 +24,20 @@ from sentinel.audit.models import AuditEvent
 from sentinel.clinics.actions import activate
 from sentinel.clinics.models import Clinic
 from sentinel.collection.pipeline import ingest
+from sentinel.demo.views import DEMO_VIEWER
 from sentinel.lib.dates import add_months, format_da
 from sentinel.lib.errors import DomainError
 from sentinel.projects.actions import enrol
 from sentinel.projects.models import Project
 from sentinel.reports import aggregates
 from sentinel.reports.engine import SUPPRESSED, Column, Period, Table
-from sentinel.reports.pages import DEMO_VIEWER, ReportLinks, render_tab_html, table_view
+from sentinel.reports.pages import ReportLinks, render_tab_html, table_view
 from tests.conftest import SYSTEM, at
 from tests.factories import ClinicFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
+
+LINKS = ReportLinks("/klinik/rapporter/")
 
 TODAY = timezone.localdate()
 ENROLLED = add_months(TODAY, -6).replace(day=12)
@@ -291,7 +294,7 @@ def test_render_without_a_viewer_has_no_worklist_and_writes_no_audit_row(clinic_
 
 def test_render_with_a_viewer_includes_the_worklist(clinic_with_data, project):
     html = render_tab_html(
-        clinic_with_data, project, Period.last_12_months(), worklist_by=DEMO_VIEWER
+        clinic_with_data, project, Period.last_12_months(), worklist_by=DEMO_VIEWER, links=LINKS
     )
 
     assert "Arbejdsliste" in html
@@ -301,7 +304,7 @@ def test_render_with_a_viewer_includes_the_worklist(clinic_with_data, project):
 def test_render_queries_do_not_grow_with_the_data(clinic_with_data, project, vendor):
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            render_tab_html(clinic_with_data, project, Period.since_enrolment())
+            render_tab_html(clinic_with_data, project, Period.since_enrolment(), links=LINKS)
         return len(captured)
 
     queries()  # warm the caches (code list, definitions)
@@ -327,7 +330,7 @@ def test_tab_queries_are_few_and_do_not_grow_with_clinics_or_months(
 ):
     def queries(period: Period) -> list[str]:
         with CaptureQueriesContext(connection) as captured:
-            render_tab_html(clinic_with_data, project, period, worklist_by=DEMO_VIEWER)
+            render_tab_html(clinic_with_data, project, period, worklist_by=DEMO_VIEWER, links=LINKS)
         return [q["sql"] for q in captured]
 
     one_month = Period.months(LATER, LATER)
@@ -383,7 +386,7 @@ def test_tab_tables_escape_their_cells_and_mark_totals_suppressed_and_empty_cell
 
 def test_render_for_a_project_the_clinic_never_joined_is_refused(project):
     with pytest.raises(DomainError) as caught:
-        render_tab_html(ClinicFactory(), project, Period.since_enrolment())
+        render_tab_html(ClinicFactory(), project, Period.since_enrolment(), links=LINKS)
 
     assert caught.value.code == "not_enrolled"
 

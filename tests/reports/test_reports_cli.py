@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from sentinel.collection.bench import free_port
+from sentinel.bench.ingest import free_port
 from sentinel.reports import aggregates
 from sentinel.reports.models import (
     NATION,

@@ -11,7 +11,7 @@ from fhir.resources.R4B.bundle import Bundle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sentinel.collection.fhir import (
+from sentinel.api.fhir import (
     CPR_SYSTEM,
     OPT_OUT_URL,
     REASON_SYSTEM,

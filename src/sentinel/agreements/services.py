@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -15,6 +16,9 @@ from sentinel.agreements.models import (
     DpaSignature,
     SignatureBase,
 )
+
+if TYPE_CHECKING:
+    from sentinel.clinics.models import Clinic
 
 
 class Standing(StrEnum):
@@ -42,7 +46,7 @@ class AgreementState:
         return self.standing is Standing.CURRENT
 
 
-def agreement_state(clinic: object, kind: str, on: dt.date | None = None) -> AgreementState:
+def agreement_state(clinic: Clinic, kind: str, on: dt.date | None = None) -> AgreementState:
     """Whether ``clinic`` has signed the version of ``kind`` in force on ``on``.
 
     Only signatures made by ``on`` count, so the answer for a past day is the answer that day.

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db.models import F
 from django.db.models.functions import Greatest
 
 from sentinel.collection.models import DataFlow
 
+if TYPE_CHECKING:
+    from sentinel.clinics.models import Clinic
+    from sentinel.projects.models import Project
 
-def record_received(*, clinic: object, project: object, at: dt.datetime, count: int) -> None:
+
+def record_received(*, clinic: Clinic, project: Project, at: dt.datetime, count: int) -> None:
     """Note that ``count`` records for ``project`` arrived from ``clinic`` at ``at``.
 
     Runs inside the storing transaction; concurrent batches cannot lose an update.
@@ -29,5 +34,5 @@ def record_received(*, clinic: object, project: object, at: dt.datetime, count: 
         )
 
 
-def last_received(clinic: object, project: object) -> DataFlow | None:
+def last_received(clinic: Clinic, project: Project) -> DataFlow | None:
     return DataFlow.objects.filter(clinic=clinic, project=project).first()

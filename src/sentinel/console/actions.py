@@ -21,7 +21,6 @@ from sentinel.agreements.models import Document, DocumentKind
 from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
-from sentinel.console import events
 from sentinel.lib import icpc2
 from sentinel.lib.dataspec import DataSpec, parse_spec
 from sentinel.lib.errors import DomainError
@@ -95,7 +94,7 @@ def update_project(*, by: Actor, project: Project, **changes: Any) -> Project:
     current.save(update_fields=list(changed))
     record(
         by=by,
-        action=events.PROJECT_UPDATED,
+        action=AuditEvent.Action.PROJECT_UPDATED,
         obj=current,
         details={"project": current.code, "changed": sorted(changed), "values": values},
     )
@@ -116,7 +115,12 @@ def publish_project(*, by: Actor, project: Project) -> Project:
         )
     current.is_published = True
     current.save(update_fields=["is_published"])
-    record(by=by, action=events.PROJECT_PUBLISHED, obj=current, details={"project": current.code})
+    record(
+        by=by,
+        action=AuditEvent.Action.PROJECT_PUBLISHED,
+        obj=current,
+        details={"project": current.code},
+    )
     return current
 
 

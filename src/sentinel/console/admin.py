@@ -39,8 +39,8 @@ from sentinel.audit.services import record
 from sentinel.clinics.actions import create_vendor
 from sentinel.clinics.credentials import issue_credential, revoke_credential, rotate_credential
 from sentinel.clinics.models import Activation, Clinic, Vendor, VendorCredential
-from sentinel.clinics.status import check_status
-from sentinel.console import events
+from sentinel.collection.dataflow import clinic_flow, vendor_clinics
+from sentinel.collection.status import check_status
 from sentinel.console.actions import (
     PROJECT_FIELDS,
     check_specification_version,
@@ -58,7 +58,6 @@ from sentinel.console.auditlog import (
     ToFilter,
     csv_lines,
 )
-from sentinel.console.dataflow import clinic_flow, vendor_clinics
 from sentinel.console.forms import DocumentForm, RotateForm, SpecificationForm
 from sentinel.console.sharing_views import sharing_urls
 from sentinel.console.sites import console_site
@@ -663,7 +662,7 @@ class ClinicAdmin(ConsoleModelAdmin):
         with transaction.atomic():
             record(
                 by=staff_actor(request.user),
-                action=events.STATUS_CHECKED,
+                action=AuditEvent.Action.STATUS_CHECKED,
                 clinic=clinic,
                 obj=clinic,
                 details={
@@ -759,7 +758,7 @@ class AuditEventAdmin(ConsoleModelAdmin):
             rows = events_.count()
             export = record(
                 by=staff_actor(request.user),
-                action=events.AUDIT_LOG_EXPORTED,
+                action=AuditEvent.Action.AUDIT_LOG_EXPORTED,
                 details={"filter": dict(sorted(changelist.params.items())), "rows": rows},
             )
         lines = csv_lines(events_.exclude(pk=export.pk).iterator(chunk_size=2000))

@@ -8,8 +8,8 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
-from sentinel.console.exports import KINDS
 from sentinel.projects.models import Project, Recipient
+from sentinel.sharing.exports import KINDS
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -17,12 +17,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import URLPattern, path
 
-from sentinel.console import exports
-from sentinel.console.sharing import add_recipient, set_retention, update_recipient
 from sentinel.console.sharing_forms import ExportForm, RecipientForm, RetentionForm
 from sentinel.console.staff import staff_actor
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import Project, Recipient
+from sentinel.sharing import exports
+from sentinel.sharing.recipients import add_recipient, set_retention, update_recipient
 
 
 def sharing_urls(model_admin: Any) -> list[URLPattern]:

@@ -29,7 +29,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
-from sentinel.console import events
 from sentinel.console.roles import Role, role_of
 from sentinel.lib.errors import DomainError
 
@@ -136,7 +135,7 @@ def create_staff(
     device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
     record(
         by=by,
-        action=events.STAFF_CREATED,
+        action=AuditEvent.Action.STAFF_CREATED,
         obj=user,
         details={"username": username, "role": the_role.value},
     )
@@ -148,7 +147,12 @@ def reset_device(*, by: Actor, user: Any) -> TOTPDevice:
     """Replace the user's second factor with a new, unconfirmed one (a lost phone)."""
     TOTPDevice.objects.filter(user=user).delete()
     device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
-    record(by=by, action=events.STAFF_DEVICE_RESET, obj=user, details={"username": user.username})
+    record(
+        by=by,
+        action=AuditEvent.Action.STAFF_DEVICE_RESET,
+        obj=user,
+        details={"username": user.username},
+    )
     return device
 
 
@@ -165,7 +169,7 @@ def confirm_device(*, user: Any, device: TOTPDevice, token: str) -> bool:
     locked.save(update_fields=["confirmed"])
     record(
         by=staff_actor(user),
-        action=events.STAFF_DEVICE_CONFIRMED,
+        action=AuditEvent.Action.STAFF_DEVICE_CONFIRMED,
         obj=user,
         details={"username": user.username},
     )
@@ -179,7 +183,10 @@ def deactivate(*, by: Actor, user: Any) -> Any:
         user.is_active = False
         user.save(update_fields=["is_active"])
         record(
-            by=by, action=events.STAFF_DEACTIVATED, obj=user, details={"username": user.username}
+            by=by,
+            action=AuditEvent.Action.STAFF_DEACTIVATED,
+            obj=user,
+            details={"username": user.username},
         )
     return user
 
@@ -187,7 +194,12 @@ def deactivate(*, by: Actor, user: Any) -> Any:
 @transaction.atomic
 def unlock(*, by: Actor, user: Any) -> None:
     """Lift a login lockout before its time is up."""
-    record(by=by, action=events.STAFF_UNLOCKED, obj=user, details={"username": user.username})
+    record(
+        by=by,
+        action=AuditEvent.Action.STAFF_UNLOCKED,
+        obj=user,
+        details={"username": user.username},
+    )
 
 
 # --- logins and the lockout -------------------------------------------------------------
@@ -205,13 +217,13 @@ def recent_failures(username: str, now: dt.datetime | None = None) -> int:
     last_login = AuditEvent.objects.filter(
         actor_kind=AuditEvent.ActorKind.STAFF,
         actor_id=claimed,
-        action__in=[events.STAFF_LOGIN, events.STAFF_DEVICE_CONFIRMED],
+        action__in=[AuditEvent.Action.STAFF_LOGIN, AuditEvent.Action.STAFF_DEVICE_CONFIRMED],
     ).aggregate(at=Max("at"))["at"]
     user = _user_model().objects.filter(username=claimed).first()
     last_unlock = None
     if user is not None:
         last_unlock = AuditEvent.objects.filter(
-            action=events.STAFF_UNLOCKED,
+            action=AuditEvent.Action.STAFF_UNLOCKED,
             object_type=user._meta.label_lower,
             object_id=str(user.pk),
         ).aggregate(at=Max("at"))["at"]
@@ -221,7 +233,7 @@ def recent_failures(username: str, now: dt.datetime | None = None) -> int:
     return AuditEvent.objects.filter(
         actor_kind=AuditEvent.ActorKind.STAFF,
         actor_id=claimed,
-        action=events.STAFF_LOGIN_FAILED,
+        action=AuditEvent.Action.STAFF_LOGIN_FAILED,
         at__gt=since,
         at__lte=moment,
     ).count()
@@ -236,12 +248,12 @@ def note_failed_login(username: str, reason: str) -> bool:
     """Audit a failed login of ``username``; True when this failure locks the username out."""
     claimed = _claimed(username)
     actor = Actor.staff(claimed)
-    record(by=actor, action=events.STAFF_LOGIN_FAILED, details={"reason": reason})
+    record(by=actor, action=AuditEvent.Action.STAFF_LOGIN_FAILED, details={"reason": reason})
     locked = recent_failures(claimed) == settings.SENTINEL_CONSOLE_MAX_FAILURES
     if locked:
         record(
             by=actor,
-            action=events.STAFF_LOCKED_OUT,
+            action=AuditEvent.Action.STAFF_LOCKED_OUT,
             details={
                 "failures": settings.SENTINEL_CONSOLE_MAX_FAILURES,
                 "seconds": settings.SENTINEL_CONSOLE_LOCKOUT_SECONDS,
@@ -252,17 +264,17 @@ def note_failed_login(username: str, reason: str) -> bool:
 
 @transaction.atomic
 def note_refused_while_locked(username: str) -> None:
-    record(by=Actor.staff(_claimed(username)), action=events.STAFF_LOGIN_WHILE_LOCKED)
+    record(by=Actor.staff(_claimed(username)), action=AuditEvent.Action.STAFF_LOGIN_WHILE_LOCKED)
 
 
 @transaction.atomic
 def note_login(user: Any) -> None:
-    record(by=staff_actor(user), action=events.STAFF_LOGIN, obj=user)
+    record(by=staff_actor(user), action=AuditEvent.Action.STAFF_LOGIN, obj=user)
 
 
 @transaction.atomic
 def note_logout(user: Any, *, expired: bool = False) -> None:
-    action = events.STAFF_SESSION_EXPIRED if expired else events.STAFF_LOGOUT
+    action = AuditEvent.Action.STAFF_SESSION_EXPIRED if expired else AuditEvent.Action.STAFF_LOGOUT
     record(by=staff_actor(user), action=action, obj=user)
 
 

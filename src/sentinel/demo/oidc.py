@@ -31,7 +31,7 @@ from django.db.models import Q
 
 from sentinel.agreements.models import ConsentApproval, Document, DocumentKind, DpaSignature
 from sentinel.clinics.models import Clinic
-from sentinel.clinics.status import check_status
+from sentinel.collection.status import check_status
 from sentinel.projects.models import Enrolment
 
 NAMESPACE = uuid.UUID("6f1c7f0e-2a53-4b8e-9d0c-5e3a1b7c9d24")

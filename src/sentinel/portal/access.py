@@ -30,8 +30,8 @@ from django.utils.http import urlencode
 
 from sentinel.agreements.models import Channel
 from sentinel.audit.actors import Actor
+from sentinel.clinics.launch import LaunchLink
 from sentinel.clinics.models import Clinic
-from sentinel.portal.models import LaunchLink
 from sentinel.portal.oidc import IDENTITY_KEY, LAUNCH_KEY, Identity
 
 P = ParamSpec("P")

@@ -1,31 +1,39 @@
 from django.urls import include, path
 
 from sentinel.agreements.models import DocumentKind
-from sentinel.portal import clinic_views, oidc, views
+from sentinel.portal import (
+    administer_views,
+    agreement_views,
+    clinic_pages,
+    oidc,
+    report_views,
+    status_views,
+    views,
+)
 
 app_name = "portal"
 
 clinic_patterns = [
-    path("", clinic_views.clinic_home, name="clinic"),
-    path("databehandleraftale/", clinic_views.agreement, {"kind": DocumentKind.DPA}, name="dpa"),
-    path("samtykke/", clinic_views.agreement, {"kind": DocumentKind.CONSENT}, name="consent"),
-    path("kvittering/<slug:kind_slug>/<int:pk>/", clinic_views.receipt, name="receipt"),
+    path("", clinic_pages.clinic_home, name="clinic"),
+    path("databehandleraftale/", agreement_views.agreement, {"kind": DocumentKind.DPA}, name="dpa"),
+    path("samtykke/", agreement_views.agreement, {"kind": DocumentKind.CONSENT}, name="consent"),
+    path("kvittering/<slug:kind_slug>/<int:pk>/", agreement_views.receipt, name="receipt"),
     path(
         "kvittering/<slug:kind_slug>/<int:pk>/hent/",
-        clinic_views.receipt_download,
+        agreement_views.receipt_download,
         name="receipt_download",
     ),
-    path("administrer/", clinic_views.administer, name="administer"),
-    path("administrer/<slug:code>/tilmeld/", clinic_views.enrol_confirm, name="enrol"),
-    path("administrer/<slug:code>/frameld/", clinic_views.unenrol_confirm, name="unenrol"),
-    path("status/", clinic_views.status, name="status"),
-    path("kom-godt-i-gang/", clinic_views.help_page, name="help"),
-    path("rapporter/", clinic_views.reports, name="reports"),
-    path("rapporter/<slug:project>/", clinic_views.report_tab, name="report_tab"),
-    path("rapporter/<slug:project>/print/", clinic_views.report_print, name="report_print"),
+    path("administrer/", administer_views.administer, name="administer"),
+    path("administrer/<slug:code>/tilmeld/", administer_views.enrol_confirm, name="enrol"),
+    path("administrer/<slug:code>/frameld/", administer_views.unenrol_confirm, name="unenrol"),
+    path("status/", status_views.status, name="status"),
+    path("kom-godt-i-gang/", status_views.help_page, name="help"),
+    path("rapporter/", report_views.reports, name="reports"),
+    path("rapporter/<slug:project>/", report_views.report_tab, name="report_tab"),
+    path("rapporter/<slug:project>/print/", report_views.report_print, name="report_print"),
     path(
         "rapporter/<slug:project>/csv/<slug:table>/",
-        clinic_views.report_csv,
+        report_views.report_csv,
         name="report_csv",
     ),
 ]
@@ -41,6 +49,4 @@ urlpatterns = [
     path("launch/<str:token>", views.launch, name="launch"),
     path("klinik/", views.clinics, name="clinics"),
     path("klinik/<str:ydernummer>/", include(clinic_patterns)),
-    path("demo/", views.demo_overview, name="demo_overview"),
-    path("demo/klinik/<str:ydernummer>/status", views.demo_clinic_status, name="demo_status"),
 ]

@@ -1,29 +1,24 @@
 """The portal's doors: the front page, login outcomes, the practice-system launch, the list of
-a user's clinics, logout, and (demo mode only) the synthetic nation's overview. The clinic's
-own pages are in ``clinic_views``."""
+a user's clinics, logout. The clinic's own pages are in
+``clinic_pages`` and the ``*_views`` modules; the demo's pages are in ``sentinel.demo``."""
 
 from __future__ import annotations
 
-from collections import Counter
-
-from django.conf import settings
 from django.contrib import auth
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sentinel.clinics.contacts import SENTINEL_SUPPORT, SUNDHED_DK_SUPPORT
-from sentinel.clinics.models import Clinic
-from sentinel.clinics.status import check_status
-from sentinel.lib import refdata
+from sentinel.clinics.launch import LaunchRefusal, use_launch_link
 from sentinel.portal import texts
 from sentinel.portal.access import login_url, portal_user, start_launch_session
-from sentinel.portal.clinic_views import menu_response
+from sentinel.portal.clinic_pages import menu_response
 from sentinel.portal.oidc import REFUSAL_KEY, login_configured
-from sentinel.portal.services import LaunchRefusal, note_logout, use_launch_link
+from sentinel.portal.services import note_logout
 
 
 def _refusal_message(refusal: LaunchRefusal) -> tuple[int, str]:
@@ -119,52 +114,3 @@ def launch(request: HttpRequest, token: str) -> HttpResponse:
     response = menu_response(request, link.clinic, portal_user(request))
     response["Referrer-Policy"] = "no-referrer"
     return response
-
-
-# --- demo mode only ---------------------------------------------------------------------------
-
-
-def _require_demo() -> None:
-    if not settings.DEMO:
-        raise Http404("only in demo mode")
-
-
-@require_GET
-def demo_overview(request: HttpRequest) -> HttpResponse:
-    _require_demo()
-    from sentinel.demo.oidc import demo_users
-
-    clinics = list(Clinic.objects.order_by("region_code", "ydernummer"))
-    region_names = {code: r.name for code, r in refdata.regions().items()}
-    outcomes: Counter[str] = Counter()
-    rows = []
-    for clinic in clinics:
-        report = check_status(clinic)
-        first_problem = next((c for c in report.checks if not c.ok), None)
-        if first_problem is None:
-            outcome = "ok"
-        else:
-            outcome = f"{first_problem.check}:{first_problem.state.value}"
-        outcomes[outcome] += 1
-        rows.append({"clinic": clinic, "report": report, "first_problem": first_problem})
-    return render(
-        request,
-        "portal/demo_overview.html",
-        {
-            "rows": rows,
-            "outcomes": sorted(outcomes.items()),
-            "region_names": region_names,
-            "clinic_count": len(clinics),
-            "users": demo_users(),
-            "issuer": settings.SENTINEL_OIDC_ISSUER,
-            "login_href": login_url(reverse("portal:clinics")),
-        },
-    )
-
-
-@require_GET
-def demo_clinic_status(request: HttpRequest, ydernummer: str) -> HttpResponse:
-    _require_demo()
-    clinic = get_object_or_404(Clinic, ydernummer=ydernummer)
-    report = check_status(clinic)
-    return render(request, "portal/status.html", {"clinic": clinic, "report": report})

@@ -781,7 +781,7 @@ def worklist(
             rows.append(tuple(cells))
         record(
             by=by,
-            action="report.worklist_viewed",
+            action=AuditEvent.Action.WORKLIST_VIEWED,
             clinic=clinic,
             details={
                 "project": project.code,

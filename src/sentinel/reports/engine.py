@@ -43,7 +43,7 @@ from django.utils import timezone
 
 from sentinel.agreements.models import ConsentApproval, DpaSignature
 from sentinel.clinics.models import Clinic
-from sentinel.clinics.status import reports_open_on
+from sentinel.collection.status import reports_open_on
 from sentinel.lib.dates import add_months, format_da
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import Enrolment, Project

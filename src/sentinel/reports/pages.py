@@ -1,7 +1,7 @@
 """A clinic's report pages as HTML: the project tab, its print view and the CSV downloads.
 
 Everything here renders a ``Report`` from the engine; nothing computes a figure. The same
-functions serve the demo pages (``reports.urls``, demo mode only) and the portal, which mounts
+functions serve the demo pages (``sentinel.demo``, demo mode only) and the portal, which mounts
 them behind its login: a portal view loads the clinic of the logged-in user, checks that the
 project is one of its tabs, and then either places ``render_tab_html`` (an HTML fragment) in
 its own page or answers with ``tab_response(..., print_view=True)`` / ``csv_response``, passing
@@ -29,15 +29,12 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET
 
 from sentinel.audit.actors import Actor
 from sentinel.clinics.models import Clinic
@@ -101,10 +98,6 @@ class ReportLinks:
 
     def print(self, project_code: str, period: Period | None = None) -> str:
         return f"{self.base}{project_code}/print/{self._query(period)}"
-
-
-def demo_links(clinic: Clinic) -> ReportLinks:
-    return ReportLinks(reverse("reports:demo_index", kwargs={"ydernummer": clinic.ydernummer}))
 
 
 # --- what the templates get -------------------------------------------------------------------
@@ -359,7 +352,7 @@ def render_tab_html(
     *,
     request: HttpRequest | None = None,
     worklist_by: Actor | None = None,
-    links: ReportLinks | None = None,
+    links: ReportLinks,
     tabs: Sequence[Tab] | None = None,
     today: dt.date | None = None,
     print_view: bool = False,
@@ -371,7 +364,7 @@ def render_tab_html(
     print page instead (same content, no navigation, no forms or download links).
 
     ``period`` defaults to since enrolment. ``links`` says where the clinic's report pages are
-    (the demo's by default); ``tabs`` and the clinic's ``standing`` (``Standing.read``) may be
+    ; ``tabs`` and the clinic's ``standing`` (``Standing.read``) may be
     passed when the caller has them already. With ``worklist_by`` the page includes the
     worklist of courses lacking a required code, built for (and audited as viewed by) that
     actor. Raises ``DomainError("not_enrolled")`` for a project the clinic never took part in.
@@ -382,7 +375,6 @@ def render_tab_html(
     day = standing.today if standing is not None else today or timezone.localdate()
     standing = standing or Standing.read(clinic, day)
     period = period or Period.since_enrolment()
-    links = links or demo_links(clinic)
     all_tabs = list(tabs) if tabs is not None else tabs_for(clinic, standing=standing)
     current_tab = next((t for t in all_tabs if t.project_code == project.code), None)
     report: Report | None = None
@@ -491,7 +483,7 @@ def _worklist_section(
     )
 
 
-# --- doors (the demo views and, later, the portal's) ------------------------------------------
+# --- doors (the portal's and the demo's views call these) -------------------------------
 
 
 def parse_period(request: HttpRequest) -> tuple[Period, str]:
@@ -598,51 +590,3 @@ def _find_table(report: Report, key: str) -> Table | None:
             if table.key == key:
                 return table
     return None
-
-
-# --- the demo's doors (demo mode only) ----------------------------------------------------------
-
-DEMO_VIEWER = Actor.system("demo")
-"""Who views the demo's worklists: Sentinel's demo, not a clinic user, so the demo shows the
-practice systems' source ids and never a CPR number (even synthetic ones)."""
-
-
-def _demo_clinic(ydernummer: str) -> Clinic:
-    if not settings.DEMO:
-        raise Http404("only in demo mode")
-    return get_object_or_404(Clinic, ydernummer=ydernummer)
-
-
-@require_GET
-def demo_index(request: HttpRequest, ydernummer: str) -> HttpResponse:
-    """The clinic's first report tab, or a page saying there are no reports and why."""
-    clinic = _demo_clinic(ydernummer)
-    tabs = tabs_for(clinic)
-    if tabs:
-        return redirect(demo_links(clinic).tab(tabs[0].project_code))
-    return render(request, "reports/no_reports.html", {"clinic": clinic})
-
-
-@require_GET
-def demo_tab(request: HttpRequest, ydernummer: str, project: str) -> HttpResponse:
-    clinic = _demo_clinic(ydernummer)
-    return tab_response(request, clinic, project, links=demo_links(clinic), worklist_by=DEMO_VIEWER)
-
-
-@require_GET
-def demo_print(request: HttpRequest, ydernummer: str, project: str) -> HttpResponse:
-    clinic = _demo_clinic(ydernummer)
-    return tab_response(
-        request,
-        clinic,
-        project,
-        links=demo_links(clinic),
-        worklist_by=DEMO_VIEWER,
-        print_view=True,
-    )
-
-
-@require_GET
-def demo_csv(request: HttpRequest, ydernummer: str, project: str, table: str) -> HttpResponse:
-    clinic = _demo_clinic(ydernummer)
-    return csv_response(request, clinic, project, table, worklist_by=DEMO_VIEWER)

@@ -18,12 +18,12 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from sentinel.audit.actors import Actor
-from sentinel.console import exports
 from sentinel.console.staff import staff_actor
 from sentinel.core.command import SentinelCommand
 from sentinel.core.database import require_migrated_database
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import Project
+from sentinel.sharing import exports
 
 KIND_NAMES = {
     "aggregated": exports.AGGREGATED,

@@ -15,10 +15,10 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from sentinel.audit.actors import Actor
-from sentinel.console import retention
 from sentinel.core.command import SentinelCommand
 from sentinel.core.database import require_migrated_database
 from sentinel.projects.models import Project
+from sentinel.sharing import retention
 
 
 class Command(SentinelCommand):

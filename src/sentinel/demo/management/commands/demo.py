@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from sentinel.cli.server import run_server
 from sentinel.clinics.models import Clinic
 from sentinel.core.command import SentinelCommand
-from sentinel.core.server import run_server
 from sentinel.demo.nation import build_nation
 from sentinel.demo.oidc import demo_users, start_provider_process
 from sentinel.demo.vendor import push_year

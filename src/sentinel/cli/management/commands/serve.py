@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from sentinel.cli.server import run_server
 from sentinel.core.command import SentinelCommand
 from sentinel.core.database import require_migrated_database
-from sentinel.core.server import run_server
 
 
 class Command(SentinelCommand):

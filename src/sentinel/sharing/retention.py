@@ -32,9 +32,9 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from sentinel.audit.actors import Actor
+from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
 from sentinel.collection.models import DiagnosisEvent, Episode
-from sentinel.console import events
 from sentinel.lib.dates import add_months
 from sentinel.projects.models import Enrolment, Project
 from sentinel.reports import aggregates
@@ -218,7 +218,7 @@ def run(
                 with transaction.atomic():
                     record(
                         by=by,
-                        action=events.RETENTION_DELETED,
+                        action=AuditEvent.Action.RETENTION_DELETED,
                         obj=project,
                         details=done.audit_details(),
                     )

@@ -5,7 +5,7 @@
 
 run on whatever database the settings point at (the embedded SQLite file, or PostgreSQL with
 ``DATABASE_URL``; ``bench reports --database-url`` picks another). Progress goes to standard
-error, the report to standard output. ``bench reports`` lives in ``sentinel.reports.bench``.
+error, the report to standard output. ``bench reports`` lives in ``sentinel.bench.reports``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.core.management.base import CommandError, CommandParser
 from django.db import connection
 from django.utils import timezone
 
-from sentinel.collection import bench
+from sentinel.bench import ingest as bench
 from sentinel.core.command import SentinelCommand
 from sentinel.core.database import require_migrated_database
 
@@ -122,7 +122,7 @@ class Command(SentinelCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options.get("database_url"):
-            from sentinel.reports.bench import run_elsewhere
+            from sentinel.bench.reports import run_elsewhere
 
             run_elsewhere(self, options)  # a subprocess on that database
             return
@@ -133,10 +133,10 @@ class Command(SentinelCommand):
     def _note(self, text: str) -> None:
         self.stderr.write(text)
 
-    # --- reports (sentinel.reports.bench) -------------------------------------------------
+    # --- reports (sentinel.bench.reports) -------------------------------------------------
 
     def _reports(self, options: dict[str, Any]) -> None:
-        from sentinel.reports.bench import run_command
+        from sentinel.bench.reports import run_command
 
         run_command(self, options)
 

@@ -61,7 +61,6 @@ from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
 from sentinel.collection.models import DiagnosisEvent, Episode
-from sentinel.console import events
 from sentinel.lib import icpc2
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import DataSpecification, Project, Recipient
@@ -651,7 +650,7 @@ def create_export(
             moved = True
             event = record(
                 by=by,
-                action=events.EXPORT_CREATED,
+                action=AuditEvent.Action.EXPORT_CREATED,
                 obj=project,
                 details={
                     "project": project.code,
@@ -729,7 +728,7 @@ def past_exports(project: Project, *, limit: int = 50) -> list[AuditEvent]:
     """The project's latest exports, as their audit rows say."""
     return list(
         AuditEvent.objects.filter(
-            action=events.EXPORT_CREATED,
+            action=AuditEvent.Action.EXPORT_CREATED,
             object_type=Project._meta.label_lower,
             object_id=str(project.pk),
         ).order_by("-at", "-id")[:limit]

@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from gunicorn.app.base import BaseApplication
 
 
-class _Application(BaseApplication):  # type: ignore[misc]
+class _Application(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from sentinel.clinics.models import Clinic
-from sentinel.clinics.status import State, StatusReport, check_status
+from sentinel.collection.status import State, StatusReport, check_status
 from sentinel.core.command import SentinelCommand
 from sentinel.core.database import require_migrated_database
 from sentinel.lib.dates import format_da

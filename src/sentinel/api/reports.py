@@ -20,8 +20,9 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from sentinel.api.access import reachable_clinic
+from sentinel.api.schemas import ErrorOut
 from sentinel.audit.actors import Actor
-from sentinel.collection.schemas import ErrorOut
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import Project
 from sentinel.reports.diagnosekodning import worklist as build_worklist
@@ -143,11 +144,8 @@ def clinic_report(
     to_month: str | None = Query(None, alias="to"),
     worklist: bool = True,
 ) -> Any:
-    # Imported here: collection.api mounts this router, and owns the vendor's clinic lookup.
-    from sentinel.collection.api import _clinic
-
     vendor = request.auth  # type: ignore[attr-defined]
-    clinic = _clinic(vendor, ydernummer)
+    clinic = reachable_clinic(vendor, ydernummer)
     found = Project.objects.filter(code=project).first()
     if found is None:
         raise HttpError(404, f"no project {project[:50]!r}")

@@ -48,7 +48,6 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +60,10 @@ from django.utils import timezone
 from sentinel.agreements.actions import Signer, approve_consent, sign_dpa
 from sentinel.agreements.models import AssuranceLevel, Channel
 from sentinel.audit.actors import Actor
+from sentinel.bench.ingest import bench_cvr, bench_project
 from sentinel.clinics.actions import activate, create_vendor, register_clinic
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection import rows
-from sentinel.collection.bench import bench_cvr, bench_project
 from sentinel.collection.models import DataFlow, DiagnosisEvent, Episode
 from sentinel.collection.pipeline import EPISODE_STATE, EVENT_COLUMNS
 from sentinel.lib import icpc2, refdata
@@ -73,6 +72,7 @@ from sentinel.lib.pseudonym import CprCipher, new_key_text, pseudonym
 from sentinel.projects.actions import enrol
 from sentinel.projects.models import Enrolment, Project
 from sentinel.reports import aggregates
+from sentinel.reports.engine import Period
 from sentinel.reports.models import (
     NATION,
     BenchmarkCell,
@@ -80,10 +80,12 @@ from sentinel.reports.models import (
     CellChange,
     ReportCell,
 )
+from sentinel.reports.pages import ReportLinks, render_tab_html
 
 Progress = Callable[[str], None]
 
 BENCH = Actor.system("bench-reports")
+LINKS = ReportLinks("/bench/rapporter/")
 VENDOR_SLUG = "sentinel-bench-reports"
 VENDOR_NAME = "Sentinel report bench (synthetic vendor)"
 CLINIC_NAME = "Sentinel rapportbench klinik"
@@ -793,27 +795,14 @@ def typical_clinic(setup: Setup) -> tuple[Clinic, int]:
 
 
 def tab_renderer(clinic: Clinic, project: Project, today: dt.date) -> tuple[str, Callable[[], Any]]:
-    """What renders one clinic's report tab: the page's HTML if the pages module has it, else
-    the report object the page is rendered from."""
-    from sentinel.reports.engine import Period, build_report
-
+    """What renders one clinic's report tab: the page's HTML with the worklist."""
     period = Period.since_enrolment()
-    try:
-        pages = import_module("sentinel.reports.pages")
-    except ModuleNotFoundError as exc:
-        if exc.name != "sentinel.reports.pages":
-            raise
-        pages = None
-    render_tab_html = getattr(pages, "render_tab_html", None)
-    if render_tab_html is not None:
-        return (
-            "sentinel.reports.pages.render_tab_html (the tab's HTML, with the worklist; "
-            "each view audited)",
-            lambda: render_tab_html(clinic, project, period, worklist_by=BENCH, today=today),
-        )
     return (
-        "sentinel.reports.engine.build_report (the report object; no HTML)",
-        lambda: build_report(clinic, project, period, today),
+        "sentinel.reports.pages.render_tab_html (the tab's HTML, with the worklist; "
+        "each view audited)",
+        lambda: render_tab_html(
+            clinic, project, period, worklist_by=BENCH, today=today, links=LINKS
+        ),
     )
 
 
@@ -900,7 +889,7 @@ def measure(
     *, clinics: int, events: int, renders: int, repeat: int, today: dt.date, progress: Progress
 ) -> tuple[Setup, Figures]:
     """Set up, generate, and take every figure; the data stays (see ``clean_up``)."""
-    from sentinel.collection.bench import describe_database
+    from sentinel.bench.ingest import describe_database
 
     database = describe_database()
     progress(f"Database: {database}")

@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sentinel.audit.actors import Actor
+from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
-from sentinel.console import events
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import Project, Recipient
 
@@ -57,7 +57,7 @@ def add_recipient(
     recipient.save()
     record(
         by=by,
-        action=events.RECIPIENT_CREATED,
+        action=AuditEvent.Action.RECIPIENT_CREATED,
         obj=recipient,
         details={
             "project": project.code,
@@ -95,7 +95,7 @@ def update_recipient(
     current.save(update_fields=list(changed))
     record(
         by=by,
-        action=events.RECIPIENT_UPDATED,
+        action=AuditEvent.Action.RECIPIENT_UPDATED,
         obj=current,
         details={
             "project": current.project.code,
@@ -129,7 +129,7 @@ def set_retention(
     current.save(update_fields=list(changed))
     record(
         by=by,
-        action=events.PROJECT_UPDATED,
+        action=AuditEvent.Action.PROJECT_UPDATED,
         obj=current,
         details={"project": current.code, "changed": sorted(changed), "values": values},
     )

@@ -1,0 +1,118 @@
+"""The transfer endpoints: a batch of records as JSON, or as a FHIR R4 Bundle."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpResponse
+from ninja import Header, Router
+from ninja.errors import HttpError
+
+from sentinel.api import fhir
+from sentinel.api.access import VendorRequest, reachable_clinic
+from sentinel.api.schemas import SubmissionIn, SubmissionOut
+from sentinel.collection.models import Submission
+from sentinel.collection.pipeline import ingest
+
+router = Router(tags=["submissions"])
+
+
+@router.post(
+    "/clinics/{ydernummer}/submissions",
+    response=SubmissionOut,
+    summary="Transfer a batch of records",
+)
+def submissions(
+    request: VendorRequest,
+    ydernummer: str,
+    body: SubmissionIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+) -> dict[str, Any]:
+    clinic = reachable_clinic(request.auth, ydernummer)
+    records = [r.model_dump() for r in body.records]
+    outcome = ingest(
+        vendor=request.auth, clinic=clinic, records=records, idempotency_key=idempotency_key
+    )
+    return outcome.as_dict()
+
+
+FHIR_JSON = "application/fhir+json"
+
+
+def _fhir_response(data: dict[str, Any], status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(data), status=status, content_type=FHIR_JSON)
+
+
+@router.post(
+    "/fhir",
+    summary="Transfer records as a FHIR R4 Bundle (batch or transaction)",
+    openapi_extra={
+        "requestBody": {"content": {FHIR_JSON: {"schema": {"type": "object"}}}, "required": True},
+        "responses": {
+            200: {"description": "a batch-response Bundle with an OperationOutcome per entry"}
+        },
+    },
+)
+def fhir_bundle(request: VendorRequest) -> HttpResponse:
+    try:
+        data = json.loads(request.body)
+        parsed = fhir.parse_bundle(data)
+    except (ValueError, fhir.FhirBundleError) as exc:
+        message = exc.message if isinstance(exc, fhir.FhirBundleError) else "the body is not JSON"
+        return _fhir_response(fhir.operation_outcome("error", "invalid", message), 422)
+    results: dict[int, fhir.EntryResult] = {}
+    for index, message in parsed.entry_errors.items():
+        results[index] = fhir.EntryResult("400 Bad Request", "error", "invalid", message)
+    by_clinic: dict[str, list[fhir.EpisodeItem]] = defaultdict(list)
+    for item in parsed.items:
+        by_clinic[item.ydernummer].append(item)
+    with transaction.atomic():
+        for ydernummer, items in by_clinic.items():
+            try:
+                clinic = reachable_clinic(request.auth, ydernummer)
+            except HttpError as exc:
+                for item in items:
+                    for index in item.entry_indexes:
+                        results[index] = fhir.EntryResult(
+                            "404 Not Found", "error", "not-found", str(exc)
+                        )
+                continue
+            outcome = ingest(
+                vendor=request.auth,
+                clinic=clinic,
+                records=[item.record for item in items],
+                channel=Submission.Channel.FHIR,
+            )
+            rejected = {r.index: r for r in outcome.rejected}
+            for position, item in enumerate(items):
+                rejection = rejected.get(position)
+                if rejection is None:
+                    dropped = (
+                        f"; dropped fields: {', '.join(outcome.dropped_fields)}"
+                        if outcome.dropped_fields
+                        else ""
+                    )
+                    result = fhir.EntryResult(
+                        "200 OK", "information", "informational", f"accepted{dropped}"
+                    )
+                else:
+                    result = fhir.EntryResult(
+                        "422 Unprocessable Entity",
+                        "error",
+                        "business-rule",
+                        rejection.message,
+                        rejection.reason.value,
+                    )
+                for index in item.entry_indexes:
+                    results[index] = result
+    for index in range(parsed.total_entries):
+        results.setdefault(
+            index,
+            fhir.EntryResult(
+                "400 Bad Request", "error", "invalid", "entry belongs to no EpisodeOfCare"
+            ),
+        )
+    return _fhir_response(fhir.response_bundle(parsed.total_entries, results))

@@ -1,0 +1,162 @@
+"""The DPA and the consent: reading, signing or approving, and the receipts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from sentinel.agreements.actions import Signer
+from sentinel.agreements.models import DocumentKind, SignatureBase
+from sentinel.agreements.services import SIGNATURE_MODEL, agreement_state
+from sentinel.clinics.models import Clinic
+from sentinel.lib.errors import DomainError
+from sentinel.portal import texts
+from sentinel.portal.access import PortalUser, clinic_page, login_url, set_identity
+from sentinel.portal.clinic_pages import KIND_SLUGS, SIGN, SLUG_KINDS, agreement_badge, page_context
+from sentinel.portal.receipts import build_receipt
+from sentinel.portal.templatetags.portal import english
+
+# --- the DPA and the consent ------------------------------------------------------------------
+
+
+def _signing_state(user: PortalUser, clinic: Clinic) -> dict[str, Any]:
+    identity = user.identity
+    return {
+        "identity": identity,
+        "fresh": identity is not None and identity.is_fresh(),
+        "assurance": texts.label(texts.ASSURANCE_LEVELS, identity.assurance_level)
+        if identity
+        else "",
+        "channel": texts.label(texts.CHANNELS, user.channel(clinic)),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@clinic_page
+def agreement(request: HttpRequest, clinic: Clinic, user: PortalUser, kind: str) -> HttpResponse:
+    """Read the document in force and sign (DPA) or approve (consent) it with a fresh login."""
+    state = agreement_state(clinic, kind)
+    document = state.current_document
+    error = ""
+    status = 200
+    if request.method == "POST":
+        identity = user.identity
+        if document is None:
+            raise Http404("no document published")
+        if identity is None or not identity.is_fresh():
+            error = _(
+                "Log ind med MitID Erhverv lige før du underskriver. Dit login er for gammelt "
+                "eller allerede brugt til en underskrift."
+            )
+            status = 403
+        elif request.POST.get("version") != str(document.version):
+            error = _(
+                "Der er kommet en ny version af dokumentet, mens du læste det. Læs den nye "
+                "version nedenfor, og underskriv igen."
+            )
+            status = 409
+        else:
+            signer = Signer(
+                person_uuid=uuid.UUID(identity.person_uuid),
+                name=identity.name,
+                cvr=identity.cvr,
+                assurance_level=identity.assurance_level,
+                may_sign=identity.may_sign,
+            )
+            try:
+                signature = SIGN[kind](clinic=clinic, signer=signer, channel=user.channel(clinic))
+            except DomainError as exc:
+                error = exc.message_en if english() else exc.message_da
+                status = 403
+            else:
+                set_identity(request, identity.spent())
+                done = _("Databehandleraftalen er underskrevet.")
+                if kind == DocumentKind.CONSENT:
+                    done = _("Samtykkeerklæringen er godkendt.")
+                messages.success(request, done)
+                return HttpResponseRedirect(
+                    reverse(
+                        "portal:receipt",
+                        args=[clinic.ydernummer, KIND_SLUGS[kind], signature.pk],
+                    )
+                )
+    signatures = list(
+        SIGNATURE_MODEL[kind]
+        .objects.filter(clinic=clinic)
+        .select_related("document")
+        .order_by("-signed_at", "-id")
+    )
+    signed_current = next(
+        (s for s in signatures if document is not None and s.document_id == document.pk), None
+    )
+    page = "dpa" if kind == DocumentKind.DPA else "consent"
+    return render(
+        request,
+        "portal/agreement.html",
+        page_context(
+            clinic,
+            user,
+            page,
+            kind=kind,
+            slug=KIND_SLUGS[kind],
+            is_dpa=kind == DocumentKind.DPA,
+            state=state,
+            badge=agreement_badge(state),
+            document=document,
+            signatures=signatures,
+            signed_current=signed_current,
+            error=error,
+            fresh_login_href=login_url(request.path, fresh=True),
+            **_signing_state(user, clinic),
+        ),
+        status=status,
+    )
+
+
+def _signature(clinic: Clinic, kind_slug: str, pk: int) -> SignatureBase:
+    kind = SLUG_KINDS.get(kind_slug)
+    if kind is None:
+        raise Http404("no such document kind")
+    model = SIGNATURE_MODEL[kind]
+    return get_object_or_404(model.objects.select_related("document"), pk=pk, clinic=clinic)
+
+
+@require_GET
+@clinic_page
+def receipt(
+    request: HttpRequest, clinic: Clinic, user: PortalUser, kind_slug: str, pk: int
+) -> HttpResponse:
+    signature = _signature(clinic, kind_slug, pk)
+    found = build_receipt(clinic, signature)
+    page = "dpa" if kind_slug == "databehandleraftale" else "consent"
+    return render(
+        request,
+        "portal/receipt.html",
+        page_context(
+            clinic,
+            user,
+            page,
+            receipt=found,
+            signature=signature,
+            kind_slug=kind_slug,
+            document_href=reverse(f"portal:{page}", args=[clinic.ydernummer]),
+        ),
+    )
+
+
+@require_GET
+@clinic_page
+def receipt_download(
+    request: HttpRequest, clinic: Clinic, user: PortalUser, kind_slug: str, pk: int
+) -> HttpResponse:
+    found = build_receipt(clinic, _signature(clinic, kind_slug, pk))
+    response = HttpResponse(found.as_text(), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    return response
