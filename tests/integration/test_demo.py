@@ -165,7 +165,7 @@ def test_build_nation_covers_every_status_outcome(nation) -> None:
 
 def test_demo_vendor_sends_data_that_arrives_and_every_rejection_reason(nation) -> None:
     from sentinel.collection.models import DiagnosisEvent, Episode, Submission
-    from sentinel.collection.reasons import Reason
+    from sentinel.lib.reasons import Reason
 
     reasons: Counter[str] = Counter()
     for submission in Submission.objects.all():

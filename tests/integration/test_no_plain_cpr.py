@@ -46,8 +46,8 @@ from sentinel.clinics.credentials import issue_credential
 from sentinel.clinics.models import Clinic
 from sentinel.collection.models import Episode
 from sentinel.collection.pipeline import ingest
-from sentinel.collection.reasons import Reason
 from sentinel.lib.pseudonym import CprCipher
+from sentinel.lib.reasons import Reason
 from sentinel.projects.actions import enrol, unenrol
 from sentinel.projects.models import Project
 from tests.conftest import SYSTEM, at

@@ -17,6 +17,7 @@ from sentinel.collection.status import check_status
 from sentinel.lib.errors import DomainError
 from sentinel.projects.actions import enrol, unenrol
 from sentinel.projects.models import Project
+from sentinel.projects.participation import Participation
 from sentinel.reports import engine
 from sentinel.reports.engine import (
     SUPPRESSED,
@@ -306,14 +307,21 @@ def test_first_signatures_are_the_agreement_states_first_days_in_danish_time(cli
                 agreement_state(clinic, DocumentKind.CONSENT, day).first_signed_at,
             )
         )
-        assert engine.first_signatures(clinic, day) == expected
-    assert engine.first_signatures(clinic, ENROLLED) == (ENROLLED, None)
-    assert engine.first_signatures(ClinicFactory(), ENROLLED) == (None, None)
+        standing = Participation.read(clinic, day)
+        firsts = (
+            standing.first_signed(DocumentKind.DPA, day),
+            standing.first_signed(DocumentKind.CONSENT, day),
+        )
+        assert firsts == expected
+    standing = Participation.read(clinic)
+    assert standing.first_signed(DocumentKind.DPA, ENROLLED) == ENROLLED
+    assert standing.first_signed(DocumentKind.CONSENT, ENROLLED) is None
+    assert Participation.read(ClinicFactory()).first_signed(DocumentKind.DPA, ENROLLED) is None
 
 
 def test_one_standing_serves_the_tabs_the_report_and_its_preparation(enrolled_clinic, project):
     day = D(2026, 11, 24)
-    standing = engine.Standing.read(enrolled_clinic, day)
+    standing = Participation.read(enrolled_clinic, day)
     prepared = engine.prepare(enrolled_clinic, project, Period.since_enrolment(), today=day,
                               standing=standing)  # fmt: skip
 

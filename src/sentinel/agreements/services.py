@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -52,14 +53,28 @@ def agreement_state(clinic: Clinic, kind: str, on: dt.date | None = None) -> Agr
     Only signatures made by ``on`` count, so the answer for a past day is the answer that day.
     """
     day = on or timezone.localdate()
-    current = Document.objects.current(kind, day)
-    signatures = (
-        SIGNATURE_MODEL[kind]
-        .objects.filter(clinic=clinic, signed_at__date__lte=day)
-        .select_related("document")
-        .order_by("signed_at", "id")
+    documents = list(Document.objects.filter(kind=kind))
+    signatures = list(
+        SIGNATURE_MODEL[kind].objects.filter(clinic=clinic).select_related("document")
     )
-    signed = list(signatures)
+    return state_from(kind, documents, signatures, day)
+
+
+def state_from(
+    kind: str,
+    documents: Sequence[Document],
+    signatures: Sequence[SignatureBase],
+    day: dt.date,
+) -> AgreementState:
+    """The rule of ``agreement_state`` over rows read already (every version of ``kind`` and
+    every signature of one clinic, with their documents): the version in force on ``day`` is
+    the highest one published by then; only signatures made by ``day`` (local time) count."""
+    in_force = [d for d in documents if d.kind == kind and d.published_on <= day]
+    current = max(in_force, key=lambda d: d.version, default=None)
+    signed = sorted(
+        (s for s in signatures if timezone.localdate(s.signed_at) <= day),
+        key=lambda s: (s.signed_at, s.pk),
+    )
     latest = max(signed, key=lambda s: (s.document.version, s.signed_at), default=None)
     if current is not None and any(s.document_id == current.pk for s in signed):
         standing = Standing.CURRENT

@@ -25,10 +25,11 @@ from sentinel.audit.actors import Actor
 from sentinel.clinics import actions as clinic_actions
 from sentinel.clinics.launch import create_launch_link
 from sentinel.clinics.models import Activation
-from sentinel.collection.pipeline import clinic_gate
 from sentinel.collection.status import check_status
 from sentinel.lib.errors import DomainError
-from sentinel.projects.models import DataSpecification, Enrolment, Project
+from sentinel.lib.reasons import GATE_MESSAGES, Reason
+from sentinel.projects.models import DataSpecification, Project
+from sentinel.projects.participation import Participation
 
 router = Router(tags=["clinics"])
 
@@ -125,38 +126,25 @@ def status(request: VendorRequest, ydernummer: str) -> dict[str, Any]:
 )
 def subscriptions(request: VendorRequest, ydernummer: str) -> SubscriptionsOut:
     clinic = reachable_clinic(request.auth, ydernummer)
-    reason, message = clinic_gate(clinic, request.auth)
-    today = timezone.localdate()
-    open_periods = (
-        Enrolment.objects.filter(clinic=clinic)
-        .select_related("project")
-        .order_by("project__name", "-enrolled_on")
-    )
-    seen: set[int] = set()
-    items = []
-    for enrolment in open_periods:
-        if enrolment.project_id in seen or (
-            enrolment.unenrolled_on and enrolment.unenrolled_on <= today
-        ):
-            continue
-        seen.add(enrolment.project_id)
-        items.append(
-            SubscriptionOut(
-                project=enrolment.project.code,
-                name=enrolment.project.name,
-                collect_from=enrolment.enrolled_on,
-                collect_until=enrolment.unenrolled_on,
-                specification=_spec_out(
-                    enrolment.project.specification(max(today, enrolment.enrolled_on))
-                ),
-            )
+    now = timezone.now()
+    standing = Participation.read(clinic, timezone.localdate(now))
+    reason = standing.clinic_reason(request.auth, now)
+    items = [
+        SubscriptionOut(
+            project=s.project.code,
+            name=s.project.name,
+            collect_from=s.collect_from,
+            collect_until=s.collect_until,
+            specification=_spec_out(s.specification),
         )
-    blocking = reason if reason and reason != "not_enrolled" else None
+        for s in standing.subscriptions()
+    ]
+    blocking = reason if reason and reason != Reason.NOT_ENROLLED else None
     return SubscriptionsOut(
         ydernummer=clinic.ydernummer,
         collecting=reason is None and bool(items),
         blocked_by=blocking.value if blocking else None,
-        blocked_message=message if blocking else None,
+        blocked_message=GATE_MESSAGES[blocking] if blocking else None,
         subscriptions=items,
     )
 

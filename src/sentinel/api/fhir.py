@@ -140,7 +140,7 @@ from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.reference import Reference
 from pydantic import BaseModel, ValidationError
 
-from sentinel.collection.reasons import Reason
+from sentinel.lib.reasons import Reason
 
 CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
 YDERNUMMER_SYSTEM = "urn:oid:1.2.208.176.1.4"

@@ -85,6 +85,30 @@ class PeriodOut(Schema):
     query: dict[str, str]
 
 
+class ContactOut(Schema):
+    kind: Literal["systemhus", "sentinel", "sundhed_dk"]
+    name: str
+    phone: str
+    email: str
+
+
+class NoticeOut(Schema):
+    """Why nothing is collected for the report now (the participation model's blocker), or
+    that the clinic has left the project; with what to do and whom to call."""
+
+    state: Literal["blocked", "unenrolled"]
+    check: Literal["activation", "dpa", "consent", "enrolment"]
+    reason: str
+    since: dt.date | None
+    heading_da: str
+    text_da: str
+    heading_en: str
+    text_en: str
+    action_da: str
+    action_en: str
+    contact: ContactOut | None
+
+
 class ReportOut(Schema):
     """A clinic's report for one project. Before it opens, ``is_open`` is false, ``opens_on``
     says when (null while the DPA or consent is missing), ``closed_reason_*`` says why, and
@@ -105,6 +129,9 @@ class ReportOut(Schema):
     generated_on: dt.date | None
     enrolled_on: dt.date | None
     benchmark_refreshed_at: dt.datetime | None
+    state: Literal["open", "not_yet_open", "blocked", "unenrolled"]
+    notice: NoticeOut | None
+    courses: int | None
     sections: list[SectionOut]
     worklist: TableOut | None
 

@@ -119,6 +119,12 @@ class ActivationQuerySet(models.QuerySet["Activation"]):
     def active(self) -> ActivationQuerySet:
         return self.filter(deactivated_at__isnull=True)
 
+    def in_force(self, at: dt.datetime) -> ActivationQuerySet:
+        """Activations in force at the moment ``at`` (``Activation.in_force_at``'s twin)."""
+        return self.filter(activated_at__lte=at).filter(
+            Q(deactivated_at__isnull=True) | Q(deactivated_at__gt=at)
+        )
+
 
 class Activation(models.Model):
     """One period in which a vendor had Sentinel activated for a clinic (history is kept)."""
@@ -151,6 +157,18 @@ class Activation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.deactivated_at is None
+
+    def in_force_at(self, at: dt.datetime) -> bool:
+        """Whether the vendor may transfer the clinic's data at the moment ``at``: from the
+        activation on, until (not including) its end."""
+        return self.activated_at <= at and (self.deactivated_at is None or at < self.deactivated_at)
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """Whether the activation is in force on ``day`` (Danish time), as the status check
+        reads it: activated on or before the day and not ended on or before it."""
+        started = timezone.localdate(self.activated_at) <= day
+        ended = self.deactivated_at is not None and timezone.localdate(self.deactivated_at) <= day
+        return started and not ended
 
 
 class VendorCredentialQuerySet(models.QuerySet["VendorCredential"]):

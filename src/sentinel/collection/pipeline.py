@@ -32,18 +32,17 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sentinel.agreements.models import DocumentKind
-from sentinel.agreements.services import Standing, agreement_state
-from sentinel.clinics.models import Activation, Clinic, Vendor
+from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection import rows
 from sentinel.collection.models import DiagnosisEvent, Episode, Submission
-from sentinel.collection.reasons import GATE_MESSAGES, Reason
 from sentinel.collection.services import record_received
 from sentinel.lib import icpc2
 from sentinel.lib.cpr import InvalidCpr, parse_cpr
-from sentinel.lib.dataspec import KNOWN_FIELDS, DataSpec
+from sentinel.lib.dataspec import KNOWN_FIELDS
 from sentinel.lib.pseudonym import CprCipher, pseudonym
-from sentinel.projects.models import DataSpecification, Enrolment, Project
+from sentinel.lib.reasons import GATE_MESSAGES, Reason
+from sentinel.projects.models import DataSpecification, Project
+from sentinel.projects.participation import Participation
 from sentinel.reports import aggregates
 from sentinel.reports.aggregates import CellKey, cell_key
 
@@ -213,109 +212,32 @@ def _validate(raw: dict[str, Any], today: dt.date) -> _Valid:
 
 @dataclass
 class _Gate:
-    """Everything the gate needs about one clinic, loaded once per batch."""
+    """The participation model's verdicts for one batch: the clinic's standing read once."""
 
+    standing: Participation
     clinic_reason: Reason | None
-    enrolments: dict[int, list[Enrolment]]
-    projects: dict[int, Project]
-    specifications: dict[int, list[DataSpecification]]
 
     @classmethod
     def load(cls, clinic: Clinic, vendor: Vendor, now: dt.datetime) -> _Gate:
-        today = timezone.localdate(now)
-        reason: Reason | None = None
-        active = Activation.objects.filter(clinic=clinic, vendor=vendor, activated_at__lte=now)
-        active = active.filter(Q(deactivated_at__isnull=True) | Q(deactivated_at__gt=now))
-        if not active.exists():
-            reason = Reason.CLINIC_NOT_ACTIVATED
-        else:
-            for kind, missing, outdated in (
-                (DocumentKind.DPA, Reason.NO_DPA, Reason.DPA_OUTDATED),
-                (DocumentKind.CONSENT, Reason.NO_CONSENT, Reason.CONSENT_OUTDATED),
-            ):
-                standing = agreement_state(clinic, kind, today).standing
-                if standing is not Standing.CURRENT:
-                    reason = missing if standing is Standing.MISSING else outdated
-                    break
-        enrolments: dict[int, list[Enrolment]] = defaultdict(list)
-        for enrolment in Enrolment.objects.filter(clinic=clinic).select_related("project"):
-            enrolments[enrolment.project_id].append(enrolment)
-        projects = {e[0].project_id: e[0].project for e in enrolments.values()}
-        specifications: dict[int, list[DataSpecification]] = defaultdict(list)
-        for specification in DataSpecification.objects.filter(project__in=projects).order_by(
-            "-version"
-        ):
-            specifications[specification.project_id].append(specification)
-        if reason is None and not enrolments:
-            reason = Reason.NOT_ENROLLED
-        return cls(reason, dict(enrolments), projects, dict(specifications))
+        standing = Participation.read(clinic, timezone.localdate(now))
+        return cls(standing, standing.clinic_reason(vendor, now))
 
-    def specification(self, project_id: int, day: dt.date) -> DataSpecification | None:
-        for specification in self.specifications.get(project_id, ()):
-            if specification.effective_from <= day:
-                return specification
-        return None
+    @property
+    def projects(self) -> dict[int, Project]:
+        """The projects the clinic ever enrolled in, by id (whose episodes a batch may touch)."""
+        return {e.project_id: e.project for e in self.standing.enrolments}
 
     def projects_for(self, record: _Valid) -> list[tuple[Project, DataSpecification]]:
         """The projects whose enrolment and specification cover ``record``, or a rejection."""
-        day = record.start
-        covering = [
-            project_id
-            for project_id, periods in self.enrolments.items()
-            if any(
-                p.enrolled_on <= day and (p.unenrolled_on is None or day < p.unenrolled_on)
-                for p in periods
-            )
-        ]
-        if not covering:
-            first = min(p.enrolled_on for periods in self.enrolments.values() for p in periods)
-            if day < first:
-                raise _Reject(
-                    Reason.BEFORE_ENROLMENT,
-                    f"start_date {day} is before the clinic's enrolment ({first}); "
-                    "only data from the enrolment date on is collected",
-                )
-            raise _Reject(
-                Reason.AFTER_UNENROLMENT,
-                f"start_date {day} falls after the clinic unenrolled; nothing is collected "
-                "for periods outside an enrolment",
-            )
-        speciale = record.raw.get("speciale")
-        selected = []
-        for project_id in covering:
-            specification = self.specification(project_id, day)
-            if specification is None:
-                continue
-            spec = specification.parsed
-            if "episode" not in spec.record_types or speciale not in spec.specialities:
-                continue
-            if _codes_outside_filter(spec, record.diagnoses):
-                continue
-            selected.append((self.projects[project_id], specification))
-        if not selected:
-            raise _Reject(
-                Reason.NOT_IN_DATA_SPECIFICATION,
-                f"no enrolled project's data specification covers an episode of speciale "
-                f"{speciale!r} with these codes; see GET /subscriptions",
-            )
-        return selected
-
-
-def clinic_gate(clinic: Clinic, vendor: Vendor) -> tuple[Reason | None, str | None]:
-    """Whether the clinic-wide conditions for collection hold now for ``vendor``'s data:
-    (None, None) when they do, else the reason code and its message."""
-    gate = _Gate.load(clinic, vendor, timezone.now())
-    if gate.clinic_reason is None:
-        return None, None
-    return gate.clinic_reason, GATE_MESSAGES[gate.clinic_reason]
-
-
-def _codes_outside_filter(spec: DataSpec, diagnoses: tuple[_Diagnosis, ...]) -> bool:
-    if not spec.icpc2_chapters and not spec.icpc2_codes:
-        return False
-    return any(
-        d.code[0] not in spec.icpc2_chapters and d.code not in spec.icpc2_codes for d in diagnoses
-    )
+        verdict = self.standing.projects_for(
+            day=record.start,
+            record_type="episode",
+            speciale=record.raw.get("speciale"),
+            codes=[d.code for d in record.diagnoses],
+        )
+        if isinstance(verdict, tuple):
+            raise _Reject(*verdict)
+        return verdict
 
 
 # --- storing ----------------------------------------------------------------------------

@@ -11,63 +11,30 @@ what to do, and whom to contact:
 5. ``data_flow``  – per project: is data arriving since enrolment?         → Sentinel support
 6. ``report``     – per project: has the report opened, and from when does it show data?
 
-A report opens at max(project's "reports open from", latest of first DPA signature, first
-consent approval and the current enrolment + the project's first-report delay). The first
-signature counts, not a re-signature of a newer version: an open report does not close again
-because a new DPA version was published (collection pauses, the status check says so).
+Lines 1–4 and every date come from the participation model (``projects.participation``), the
+one reading of a clinic's standing that the gate, the report tabs, the subscriptions and the
+portal share; this module adds what only collection knows (when data last arrived) and says
+it. The report line is never ok while collection is blocked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
-from sentinel.agreements.models import DocumentKind
-from sentinel.agreements.services import AgreementState, Standing, agreement_state
-from sentinel.clinics.contacts import SENTINEL_SUPPORT, SUNDHED_DK_SUPPORT, Contact, systemhus
-from sentinel.clinics.models import Activation, Clinic
+from sentinel.clinics.contacts import SENTINEL_SUPPORT
+from sentinel.clinics.models import Clinic
 from sentinel.collection.models import DataFlow
-from sentinel.lib.dates import add_months, format_da
+from sentinel.lib.dates import format_da
+from sentinel.projects.checks import Check, State
 from sentinel.projects.models import Enrolment
+from sentinel.projects.participation import Participation, ReportState
 
-
-class State(StrEnum):
-    OK = "ok"
-    WAITING = "waiting"
-    ACTION_NEEDED = "action_needed"
-
-
-@dataclass(frozen=True)
-class Check:
-    check: str
-    state: State
-    detail_da: str
-    detail_en: str
-    action_da: str = ""
-    action_en: str = ""
-    contact: Contact | None = None
-    project: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.state is State.OK
-
-    def as_dict(self, language: str = "en") -> dict[str, Any]:
-        da = language == "da"
-        return {
-            "check": self.check,
-            "project": self.project,
-            "ok": self.ok,
-            "state": self.state.value,
-            "detail": self.detail_da if da else self.detail_en,
-            "action": self.action_da if da else self.action_en,
-            "contact": self.contact.as_dict() if self.contact else None,
-        }
+__all__ = ["Check", "ProjectStatus", "State", "StatusReport", "check_status"]
 
 
 @dataclass(frozen=True)
@@ -116,186 +83,6 @@ class StatusReport:
             "projects": [p.as_dict() for p in self.projects],
             "menu_help": self.vendor_menu_help_da if language == "da" else self.vendor_menu_help_en,
         }
-
-
-def reports_open_on(
-    *,
-    reports_open_from: dt.date,
-    delay_months: int,
-    dpa_first_signed: dt.date | None,
-    consent_first_approved: dt.date | None,
-    enrolled_on: dt.date,
-) -> dt.date | None:
-    """The day a project's first report opens for a clinic, or None while DPA or consent is
-    still missing (the clock has not started)."""
-    if dpa_first_signed is None or consent_first_approved is None:
-        return None
-    all_in_place = max(dpa_first_signed, consent_first_approved, enrolled_on)
-    return max(reports_open_from, add_months(all_in_place, delay_months))
-
-
-def _activation_check(clinic: Clinic, on: dt.date) -> tuple[Check, Any, dt.date | None]:
-    """The activation check on ``on``, the vendor to name, and since when Sentinel is active."""
-    activations = [
-        a
-        for a in Activation.objects.filter(clinic=clinic).select_related("vendor")
-        if timezone.localdate(a.activated_at) <= on
-    ]
-    active = [
-        a
-        for a in activations
-        if a.deactivated_at is None or timezone.localdate(a.deactivated_at) > on
-    ]
-    if active:
-        names = ", ".join(sorted({a.vendor.name for a in active}))
-        since = min(a.activated_at for a in active)
-        return (
-            Check(
-                "activation",
-                State.OK,
-                f"Sentinel er aktiveret i dit praksissystem ({names}) siden "
-                f"{format_da(timezone.localdate(since))}.",
-                f"Sentinel is activated in the practice system ({names}) since "
-                f"{timezone.localdate(since).isoformat()}.",
-            ),
-            active[0].vendor,
-            timezone.localdate(since),
-        )
-    if activations:
-        last = max(activations, key=lambda a: a.deactivated_at or a.activated_at)
-        ended = timezone.localdate(last.deactivated_at or last.activated_at)
-        return (
-            Check(
-                "activation",
-                State.ACTION_NEEDED,
-                f"{last.vendor.name} deaktiverede Sentinel i dit praksissystem "
-                f"{format_da(ended)}. Der overføres ingen data.",
-                f"{last.vendor.name} deactivated Sentinel in the practice system on "
-                f"{ended.isoformat()}. No data is transferred.",
-                "Kontakt dit systemhus og bed dem aktivere Sentinel igen.",
-                "Contact the practice system vendor and ask them to activate Sentinel again.",
-                systemhus(last.vendor),
-            ),
-            last.vendor,
-            None,
-        )
-    return (
-        Check(
-            "activation",
-            State.ACTION_NEEDED,
-            "Dit systemhus har ikke aktiveret Sentinel i dit praksissystem.",
-            "No practice system vendor has activated Sentinel for this clinic.",
-            "Kontakt dit systemhus og bed dem aktivere Sentinel i dit praksissystem. Har du "
-            "ikke et menupunkt til Sentinel, er det også dit systemhus, du skal kontakte.",
-            "Contact the practice system vendor and ask them to activate Sentinel.",
-            systemhus(None),
-        ),
-        None,
-        None,
-    )
-
-
-_DOC_WORDS = {
-    DocumentKind.DPA: {
-        "da": "databehandleraftalen",
-        "en": "the data processing agreement",
-        "verb_da": "underskrevet",
-        "verb_en": "signed",
-        "do_da": "Underskriv databehandleraftalen med dit virksomheds-MitID: direkte hos "
-        "Sentinel, eller via menupunktet 'Underskriv ny databehandleraftale' i Sentinel-menuen "
-        "i dit praksissystem (sundhed.dk).",
-        "do_en": "Sign the data processing agreement with business MitID, directly with "
-        "Sentinel or through the Sentinel menu of the practice system (sundhed.dk).",
-    },
-    DocumentKind.CONSENT: {
-        "da": "samtykkeerklæringen (praksis samtykke)",
-        "en": "the practice consent",
-        "verb_da": "godkendt",
-        "verb_en": "approved",
-        "do_da": "Godkend samtykkeerklæringen under menupunktet 'Praksis samtykke' i "
-        "Sentinel-menuen eller her på siden.",
-        "do_en": "Approve the practice consent under 'Praksis samtykke' in the Sentinel menu "
-        "or on this site.",
-    },
-}
-
-
-def _agreement_check(state: AgreementState) -> Check:
-    w = _DOC_WORDS[DocumentKind(state.kind)]
-    doc = state.current_document
-    if state.standing is Standing.CURRENT and doc is not None:
-        signed = state.latest_signature
-        when = timezone.localdate(signed.signed_at) if signed else None
-        return Check(
-            state.kind,
-            State.OK,
-            f"Du har {w['verb_da']} {w['da']} (version {doc.version}) {format_da(when)}.",
-            f"You have {w['verb_en']} {w['en']} (version {doc.version}) on {when}.",
-        )
-    if state.standing is Standing.OUTDATED and doc is not None and state.latest_signature:
-        old = state.latest_signature.document.version
-        return Check(
-            state.kind,
-            State.ACTION_NEEDED,
-            f"Der er kommet en ny version af {w['da']} (version {doc.version}, gældende fra "
-            f"{format_da(doc.published_on)}). Du har {w['verb_da']} version {old}. Der "
-            f"opsamles ikke data, før den nye version er {w['verb_da']}.",
-            f"A new version of {w['en']} is in force (version {doc.version}, from "
-            f"{doc.published_on}); you have {w['verb_en']} version {old}. No data is collected "
-            f"until the new version is {w['verb_en']}.",
-            w["do_da"],
-            w["do_en"],
-            SUNDHED_DK_SUPPORT,
-        )
-    return Check(
-        state.kind,
-        State.ACTION_NEEDED,
-        f"Du har ikke {w['verb_da']} {w['da']}. Uden den opsamles der ingen data.",
-        f"You have not {w['verb_en']} {w['en']}; no data can be collected without it.",
-        w["do_da"],
-        w["do_en"],
-        SUNDHED_DK_SUPPORT,
-    )
-
-
-def _enrolment_check(clinic: Clinic, current: list[Enrolment], on: dt.date) -> Check:
-    if current:
-        listing_da = ", ".join(
-            f"{e.project.name} (fra {format_da(e.enrolled_on)})" for e in current
-        )
-        listing_en = ", ".join(f"{e.project.name} (from {e.enrolled_on})" for e in current)
-        return Check(
-            "enrolment",
-            State.OK,
-            f"Du er tilmeldt: {listing_da}.",
-            f"Enrolled in: {listing_en}.",
-        )
-    past = (
-        Enrolment.objects.filter(clinic=clinic, unenrolled_on__lte=on)
-        .select_related("project")
-        .order_by("-unenrolled_on")
-        .first()
-    )
-    detail_da = "Du er ikke tilmeldt nogen projekter, så der opsamles ingen data."
-    detail_en = "The clinic is not enrolled in any project, so no data is collected."
-    if past is not None and past.unenrolled_on is not None:
-        detail_da = (
-            f"Du frameldte dig {past.project.name} {format_da(past.unenrolled_on)} og er ikke "
-            "tilmeldt nogen projekter nu."
-        )
-        detail_en = (
-            f"The clinic left {past.project.name} on {past.unenrolled_on} and is not enrolled "
-            "in any project now."
-        )
-    return Check(
-        "enrolment",
-        State.ACTION_NEEDED,
-        detail_da,
-        detail_en,
-        "Tilmeld dig et projekt under 'Administrer' i Sentinel-menuen. Under hvert projekt "
-        "kan du se, hvilke data der opsamles.",
-        "Enrol in a project under 'Administrer' in the Sentinel menu.",
-    )
 
 
 def _data_flow_check(
@@ -366,29 +153,45 @@ def _data_flow_check(
     )
 
 
-def _report_check(enrolment: Enrolment, opens: dt.date | None, on: dt.date) -> Check:
-    project = enrolment.project
-    period_da = f"Rapporten viser data fra din tilmelding {format_da(enrolment.enrolled_on)}."
-    period_en = f"The report shows data from enrolment on {enrolment.enrolled_on}."
-    delay = project.first_report_delay_months
-    if opens is None:
+def _report_check(state: ReportState) -> Check:
+    project = state.project
+    enrolled_on = state.enrolment.enrolled_on
+    period_da = f"Rapporten viser data fra din tilmelding {format_da(enrolled_on)}."
+    period_en = f"The report shows data from enrolment on {enrolled_on}."
+    if state.blocker is not None:
+        since = state.blocker.since
+        since_da = f" siden {format_da(since)}" if since else ""
+        since_en = f" since {since}" if since else ""
+        opened_da = "er åben" if state.is_open else "er ikke åben endnu"
+        opened_en = "is open" if state.is_open else "is not open yet"
         return Check(
             "report",
             State.ACTION_NEEDED,
-            f"Rapporten for {project.name} åbner {delay} måneder efter, at databehandleraftale, "
-            f"samtykke og tilmelding er på plads. {period_da}",
-            f"The {project.name} report opens {delay} months after the data processing "
-            f"agreement, consent and enrolment are in place. {period_en}",
+            f"Rapporten for {project.name} {opened_da}, men der er ikke opsamlet data"
+            f"{since_da}: {state.blocker.line.detail_da} {period_da}",
+            f"The {project.name} report {opened_en}, but no data has been collected{since_en}: "
+            f"{state.blocker.line.detail_en} {period_en}",
+            state.blocker.line.action_da,
+            state.blocker.line.action_en,
+            state.blocker.line.contact,
+            project=project.code,
+        )
+    if state.opens_on is None:
+        return Check(
+            "report",
+            State.ACTION_NEEDED,
+            f"{state.reason_da} {period_da}",
+            f"{state.reason_en} {period_en}",
             "Underskriv databehandleraftalen og godkend samtykkeerklæringen (se ovenfor).",
             "Sign the data processing agreement and approve the consent (see above).",
             project=project.code,
         )
-    if on < opens:
+    if not state.is_open:
         return Check(
             "report",
             State.WAITING,
-            f"Din første rapport for {project.name} åbner {format_da(opens)}. {period_da}",
-            f"The first {project.name} report opens on {opens}. {period_en}",
+            f"Din første rapport for {project.name} åbner {format_da(state.opens_on)}. {period_da}",
+            f"The first {project.name} report opens on {state.opens_on}. {period_en}",
             "Du skal ikke gøre noget; der skal samles data nok til en rapport.",
             "Nothing to do; enough data must be collected for a report first.",
             project=project.code,
@@ -402,59 +205,42 @@ def _report_check(enrolment: Enrolment, opens: dt.date | None, on: dt.date) -> C
     )
 
 
-def check_status(clinic: Clinic, on: dt.date | None = None) -> StatusReport:
-    """Run every check for ``clinic`` as of ``on`` (today by default)."""
+def check_status(
+    clinic: Clinic, on: dt.date | None = None, *, standing: Participation | None = None
+) -> StatusReport:
+    """Run every check for ``clinic`` as of ``on`` (today by default). ``standing`` may be
+    passed when the caller has read it already."""
     day = on or timezone.localdate()
-    activation, vendor, active_since = _activation_check(clinic, day)
-    dpa = agreement_state(clinic, DocumentKind.DPA, day)
-    consent = agreement_state(clinic, DocumentKind.CONSENT, day)
-    enrolments = list(
-        Enrolment.objects.covering(day)
-        .filter(clinic=clinic)
-        .select_related("project")
-        .order_by("project__name")
-    )
-    checks = [
-        activation,
-        _agreement_check(dpa),
-        _agreement_check(consent),
-        _enrolment_check(clinic, enrolments, day),
-    ]
+    standing = standing or Participation.read(clinic, day)
+    checks = standing.lines(day)
+    prerequisites_ok = not standing.prerequisites_missing(day)
+    enrolments = standing.enrolments_covering(day)
     flows = {
         f.project_id: f
-        for f in DataFlow.objects.filter(clinic=clinic, project__in=[e.project for e in enrolments])
+        for f in DataFlow.objects.filter(
+            clinic=clinic, project_id__in=[e.project_id for e in enrolments]
+        )
     }
-    prerequisites_ok = activation.ok and dpa.ok and consent.ok
-    dpa_first = timezone.localdate(dpa.first_signed_at) if dpa.first_signed_at else None
-    consent_first = timezone.localdate(consent.first_signed_at) if consent.first_signed_at else None
     projects: list[ProjectStatus] = []
     for enrolment in enrolments:
         project = enrolment.project
         flow = flows.get(project.pk)
-        collecting_since = max(
-            d
-            for d in (active_since, dpa_first, consent_first, enrolment.enrolled_on)
-            if d is not None
-        )
-        opens = reports_open_on(
-            reports_open_from=project.reports_open_from,
-            delay_months=project.first_report_delay_months,
-            dpa_first_signed=dpa_first,
-            consent_first_approved=consent_first,
-            enrolled_on=enrolment.enrolled_on,
-        )
-        checks.append(_data_flow_check(enrolment, flow, prerequisites_ok, collecting_since, day))
-        checks.append(_report_check(enrolment, opens, day))
+        state = standing.report(project, day)
+        assert state is not None  # noqa: S101 - the clinic is enrolled in it on ``day``
+        since = standing.collecting_since(project, day) or enrolment.enrolled_on
+        checks.append(_data_flow_check(enrolment, flow, prerequisites_ok, since, day))
+        checks.append(_report_check(state))
         projects.append(
             ProjectStatus(
                 code=project.code,
                 name=project.name,
                 enrolled_on=enrolment.enrolled_on,
-                reports_open_on=opens,
-                period_from=enrolment.enrolled_on,
+                reports_open_on=state.opens_on,
+                period_from=state.period_from,
                 last_received_at=flow.last_received_at if flow else None,
             )
         )
+    vendor = standing.vendor_on(day)
     return StatusReport(
         clinic=clinic,
         on=day,

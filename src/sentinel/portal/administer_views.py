@@ -16,11 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sentinel.agreements.models import DocumentKind
-from sentinel.agreements.services import agreement_state
 from sentinel.clinics.models import Clinic
 from sentinel.collection.exchange import exchange_overview
-from sentinel.collection.status import Check, check_status, reports_open_on
+from sentinel.collection.status import check_status
 from sentinel.lib.dataspec import DataSpec
 from sentinel.lib.errors import DomainError
 from sentinel.lib.specdiff import Change, diff_specs
@@ -30,6 +28,7 @@ from sentinel.portal.clinic_pages import page_context
 from sentinel.portal.templatetags.portal import english
 from sentinel.projects.actions import enrol, unenrol
 from sentinel.projects.models import Enrolment, Project
+from sentinel.projects.participation import Participation
 
 # --- Administrer ------------------------------------------------------------------------------
 
@@ -219,26 +218,6 @@ def administer(request: HttpRequest, clinic: Clinic, user: PortalUser) -> HttpRe
     )
 
 
-def _prerequisites(clinic: Clinic) -> list[Check]:
-    """The checks that must be ok before anything is collected (activation, DPA, consent)."""
-    report = check_status(clinic)
-    return [c for c in report.checks if c.check in {"activation", "dpa", "consent"} and not c.ok]
-
-
-def _opens_if_enrolled(clinic: Clinic, project: Project, day: dt.date) -> dt.date | None:
-    dpa = agreement_state(clinic, DocumentKind.DPA, day)
-    consent = agreement_state(clinic, DocumentKind.CONSENT, day)
-    return reports_open_on(
-        reports_open_from=project.reports_open_from,
-        delay_months=project.first_report_delay_months,
-        dpa_first_signed=timezone.localdate(dpa.first_signed_at) if dpa.first_signed_at else None,
-        consent_first_approved=timezone.localdate(consent.first_signed_at)
-        if consent.first_signed_at
-        else None,
-        enrolled_on=day,
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @clinic_page
 def enrol_confirm(
@@ -247,6 +226,7 @@ def enrol_confirm(
     """Confirm enrolment: collection starts today (once the prerequisites are in place)."""
     project = get_object_or_404(Project, code=code, is_published=True)
     today = timezone.localdate()
+    standing = Participation.read(clinic, today)
     error = ""
     status = 200
     if request.method == "POST":
@@ -272,8 +252,8 @@ def enrol_confirm(
             project=project,
             view=_project_view(clinic, project, today),
             today=today,
-            missing=_prerequisites(clinic),
-            opens_on=_opens_if_enrolled(clinic, project, today),
+            missing=[b.line for b in standing.prerequisites_missing(today)],
+            opens_on=standing.opens_on(project, today, today),
             error=error,
         ),
         status=status,

@@ -6,18 +6,18 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from sentinel.agreements.actions import approve_consent, sign_dpa
 from sentinel.agreements.models import DocumentKind
-from sentinel.agreements.services import AgreementState, Standing, agreement_state
+from sentinel.agreements.services import AgreementState, Standing
 from sentinel.clinics.models import Clinic
-from sentinel.collection.status import check_status
+from sentinel.collection.status import Check, check_status
 from sentinel.portal.access import PortalUser, clinic_page
 from sentinel.portal.templatetags.portal import english
-from sentinel.projects.models import Enrolment
+from sentinel.projects.participation import Participation
 
 KIND_SLUGS: dict[str, str] = {
     DocumentKind.DPA: "databehandleraftale",
@@ -45,20 +45,38 @@ def page_context(clinic: Clinic, user: PortalUser, section: str, **extra: Any) -
     return {"clinic": clinic, "portal_user": user, "section": section, **extra}
 
 
+def check_link(clinic: Clinic, check: Check) -> tuple[str, str]:
+    """Where the clinic fixes what ``check`` says, and the link's words ("" when nothing to
+    do here)."""
+    if check.ok or check.state == "waiting":
+        return "", ""
+    yd = clinic.ydernummer
+    if check.check == "dpa":
+        return reverse("portal:dpa", args=[yd]), _("Gå til databehandleraftalen")
+    if check.check == "consent":
+        return reverse("portal:consent", args=[yd]), _("Gå til praksis samtykke")
+    if check.check == "enrolment":
+        return reverse("portal:administer", args=[yd]), _("Gå til Administrer")
+    return "", ""
+
+
+def _check_text(check: Check) -> str:
+    if english():
+        return f"{check.detail_en} {check.action_en}".strip()
+    return f"{check.detail_da} {check.action_da}".strip()
+
+
 # --- the menu ---------------------------------------------------------------------------------
 
 
 def menu_response(request: HttpRequest, clinic: Clinic, user: PortalUser) -> HttpResponse:
     """The Sentinel menu of ``clinic``: the seed's three entries first, then the rest."""
-    dpa = agreement_state(clinic, DocumentKind.DPA)
-    consent = agreement_state(clinic, DocumentKind.CONSENT)
-    enrolled = list(
-        Enrolment.objects.covering(timezone.localdate())
-        .filter(clinic=clinic)
-        .select_related("project")
-        .order_by("project__name")
-    )
-    report = check_status(clinic)
+    standing = Participation.read(clinic)
+    dpa = standing.agreement(DocumentKind.DPA)
+    consent = standing.agreement(DocumentKind.CONSENT)
+    enrolled = standing.enrolments_covering(standing.today)
+    report = check_status(clinic, standing=standing)
+    next_check = next((c for c in report.checks if not c.ok), None)
     response = render(
         request,
         "portal/menu.html",
@@ -72,6 +90,9 @@ def menu_response(request: HttpRequest, clinic: Clinic, user: PortalUser) -> Htt
             status_ok=report.ok,
             status_open=sum(1 for c in report.checks if c.state == "action_needed"),
             menu_help=report.vendor_menu_help_en if english() else report.vendor_menu_help_da,
+            next_check=next_check,
+            next_text=_check_text(next_check) if next_check else "",
+            next_link=check_link(clinic, next_check) if next_check else ("", ""),
         ),
     )
     response["Cache-Control"] = "no-store"

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from sentinel.clinics.models import Clinic
 from sentinel.portal.access import PortalUser, clinic_page
 from sentinel.portal.clinic_pages import page_context
-from sentinel.reports.engine import Standing as ReportStanding
+from sentinel.projects.participation import Participation
 from sentinel.reports.engine import tabs_for
 from sentinel.reports.pages import (
     ReportLinks,
@@ -31,7 +31,15 @@ from sentinel.reports.pages import (
 
 
 def _report_links(clinic: Clinic) -> ReportLinks:
-    return ReportLinks(reverse("portal:reports", args=[clinic.ydernummer]))
+    yd = [clinic.ydernummer]
+    return ReportLinks(
+        reverse("portal:reports", args=yd),
+        actions={
+            "dpa": reverse("portal:dpa", args=yd),
+            "consent": reverse("portal:consent", args=yd),
+            "enrolment": reverse("portal:administer", args=yd),
+        },
+    )
 
 
 @require_GET
@@ -54,7 +62,7 @@ def report_tab(
     request: HttpRequest, clinic: Clinic, user: PortalUser, project: str
 ) -> HttpResponse:
     """One project's report tab, rendered by the reports app, inside the portal's page."""
-    standing = ReportStanding.read(clinic, timezone.localdate())  # read once for both
+    standing = Participation.read(clinic, timezone.localdate())  # read once for both
     chosen, tabs = tab_for_project(clinic, project, standing=standing)
     period, error_da = parse_period(request)
     html = render_tab_html(

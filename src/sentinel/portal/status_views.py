@@ -14,8 +14,9 @@ from sentinel.clinics.contacts import SENTINEL_SUPPORT, SUNDHED_DK_SUPPORT
 from sentinel.clinics.models import Clinic
 from sentinel.collection.status import Check, StatusReport, check_status
 from sentinel.portal.access import PortalUser, clinic_page
-from sentinel.portal.clinic_pages import page_context
+from sentinel.portal.clinic_pages import check_link, page_context
 from sentinel.portal.templatetags.portal import english
+from sentinel.projects.models import Project
 
 # --- Tjek status and Kom godt i gang ----------------------------------------------------------
 
@@ -27,21 +28,8 @@ class CheckRow:
     link_text: str
 
 
-def _check_link(clinic: Clinic, check: Check) -> tuple[str, str]:
-    if check.ok or check.state == "waiting":
-        return "", ""
-    yd = clinic.ydernummer
-    if check.check == "dpa":
-        return reverse("portal:dpa", args=[yd]), _("Gå til databehandleraftalen")
-    if check.check == "consent":
-        return reverse("portal:consent", args=[yd]), _("Gå til praksis samtykke")
-    if check.check == "enrolment":
-        return reverse("portal:administer", args=[yd]), _("Gå til Administrer")
-    return "", ""
-
-
 def _rows(clinic: Clinic, report: StatusReport) -> list[CheckRow]:
-    return [CheckRow(c, *_check_link(clinic, c)) for c in report.checks]
+    return [CheckRow(c, *check_link(clinic, c)) for c in report.checks]
 
 
 @require_GET
@@ -81,6 +69,31 @@ class Step:
         if "waiting" in states or not self.checks:
             return "waiting"
         return "ok"
+
+
+def _first_report_text() -> str:
+    """When the first reports open, from the projects' own first-report delays."""
+    delays = sorted(
+        set(
+            Project.objects.filter(is_published=True).values_list(
+                "first_report_delay_months", flat=True
+            )
+        )
+    )
+    if len(delays) == 1:
+        when = _("%(months)s måneder") % {"months": delays[0]}
+    elif delays:
+        when = _("%(low)s–%(high)s måneder (det står under hvert projekt)") % {
+            "low": delays[0],
+            "high": delays[-1],
+        }
+    else:
+        when = _("nogle måneder")
+    return _(
+        "De første rapporter åbner %(when)s efter, at databehandleraftale, samtykke og "
+        "tilmelding er på plads. Der er et faneblad for hvert projekt, du er tilmeldt, og "
+        "rapporten viser data fra din tilmelding."
+    ) % {"when": when}
 
 
 @require_GET
@@ -147,11 +160,7 @@ def help_page(request: HttpRequest, clinic: Clinic, user: PortalUser) -> HttpRes
         Step(
             6,
             _("Se dine rapporter"),
-            _(
-                "De første rapporter åbner cirka 2 måneder efter, at databehandleraftale, "
-                "samtykke og tilmelding er på plads. Der er et faneblad for hvert projekt, du er "
-                "tilmeldt, og rapporten viser data fra din tilmelding."
-            ),
+            _first_report_text(),
             of("report"),
             reverse("portal:reports", args=[yd]),
             _("Gå til Rapporter"),

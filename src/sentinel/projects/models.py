@@ -11,6 +11,7 @@ history is never overwritten.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -68,7 +69,25 @@ class Project(models.Model):
     def specification(self, on: dt.date | None = None) -> DataSpecification | None:
         """The data specification in force on ``on`` (today by default)."""
         day = on or timezone.localdate()
-        return self.specifications.filter(effective_from__lte=day).order_by("-version").first()
+        return DataSpecification.objects.filter(project=self).in_force(day)
+
+
+class DataSpecificationQuerySet(models.QuerySet["DataSpecification"]):
+    def in_force(self, day: dt.date) -> DataSpecification | None:
+        """The version in force on ``day`` among these (``in_force_on``'s twin)."""
+        return self.filter(effective_from__lte=day).order_by("-version").first()
+
+
+def in_force_on(
+    specifications: Iterable[DataSpecification], day: dt.date
+) -> DataSpecification | None:
+    """The version in force on ``day`` among one project's ``specifications`` read already:
+    the highest version whose effective date has come."""
+    return max(
+        (s for s in specifications if s.effective_from <= day),
+        key=lambda s: s.version,
+        default=None,
+    )
 
 
 class DataSpecification(models.Model):
@@ -77,6 +96,8 @@ class DataSpecification(models.Model):
     effective_from = models.DateField()
     spec = models.JSONField(validators=[validate_spec_json])
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = DataSpecificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["project", "-version"]
@@ -172,3 +193,11 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clinic} in {self.project} from {self.enrolled_on}"
+
+    def covers(self, day: dt.date) -> bool:
+        """Whether ``day`` lies in this period (``EnrolmentQuerySet.covering``'s twin)."""
+        return self.enrolled_on <= day and (self.unenrolled_on is None or day < self.unenrolled_on)
+
+    def ended_by(self, day: dt.date) -> bool:
+        """Whether the clinic had left the project on ``day``."""
+        return self.unenrolled_on is not None and self.unenrolled_on <= day

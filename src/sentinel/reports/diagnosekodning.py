@@ -668,6 +668,11 @@ class DiagnosekodningReport(ReportDefinition):
             _benchmark(ctx, coded, top_codes, ctx.benchmark_refreshed_at),
         ]
 
+    def courses(self, sections: list[Section]) -> int | None:
+        """The courses of the period: the total of the monthly trend."""
+        total = next(s for s in sections if s.key == "trend").table("trend").rows[-1][1]
+        return total if isinstance(total, int) else None
+
     def benchmark_refreshed_at(self, ctx: ReportContext) -> dt.datetime | None:
         return (
             BenchmarkState.objects.filter(project=ctx.project)

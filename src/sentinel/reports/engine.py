@@ -32,21 +32,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from importlib import import_module
 from typing import Any, ClassVar, Literal
 
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from sentinel.agreements.models import ConsentApproval, DpaSignature
+from sentinel.clinics.contacts import Contact
 from sentinel.clinics.models import Clinic
-from sentinel.collection.status import reports_open_on
 from sentinel.lib.dates import add_months, format_da
 from sentinel.lib.errors import DomainError
+from sentinel.lib.reasons import Reason
+from sentinel.projects import explanations as words
 from sentinel.projects.models import Enrolment, Project
+from sentinel.projects.participation import Participation, ReportKind, ReportState
 
 # --------------------------------------------------------------------------------------------
 # Output types
@@ -414,8 +415,69 @@ class Period:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """What a report leads with when collection is not running: the participation model's
+    state (``blocked`` or ``unenrolled``), since when, why, what to do and whom to call.
+    ``check`` names the failing status line (``activation``, ``dpa``, ``consent``,
+    ``enrolment``) so a door can link to where it is fixed."""
+
+    kind: str
+    check: str
+    reason: str
+    since: dt.date | None
+    heading_da: str
+    text_da: str
+    heading_en: str
+    text_en: str
+    action_da: str = ""
+    action_en: str = ""
+    contact: Contact | None = None
+
+    @classmethod
+    def of(cls, state: ReportState) -> Notice | None:
+        if state.kind is ReportKind.UNENROLLED:
+            texts = words.unenrolled_notice(state.project, state.enrolment)
+            return cls(
+                state.kind.value, "enrolment", Reason.AFTER_UNENROLMENT.value,
+                state.unenrolled_on, *texts,
+            )  # fmt: skip
+        if state.blocker is None:
+            return None
+        line = state.blocker.line
+        return cls(
+            state.kind.value,
+            line.check,
+            state.blocker.reason.value,
+            state.blocker.since,
+            *words.blocked_notice(state.project, line, state.blocker.since),
+            action_da=line.action_da,
+            action_en=line.action_en,
+            contact=line.contact,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.kind,
+            "check": self.check,
+            "reason": self.reason,
+            "since": self.since.isoformat() if self.since else None,
+            "heading_da": self.heading_da,
+            "text_da": self.text_da,
+            "heading_en": self.heading_en,
+            "text_en": self.text_en,
+            "action_da": self.action_da,
+            "action_en": self.action_en,
+            "contact": self.contact.as_dict() if self.contact else None,
+        }
+
+
+@dataclass(frozen=True)
 class Report:
-    """One clinic's report for one project and period, ready to render in any form."""
+    """One clinic's report for one project and period, ready to render in any form.
+
+    ``state`` is the participation model's (open, not yet open, blocked, unenrolled) and
+    ``notice`` what the report leads with when collection is not running; ``courses`` the
+    number of courses in the period when the definition counts them (0: nothing to show)."""
 
     project_code: str
     project_name: str
@@ -432,6 +494,13 @@ class Report:
     generated_on: dt.date | None = None
     enrolled_on: dt.date | None = None
     benchmark_refreshed_at: dt.datetime | None = None
+    state: str = ReportKind.OPEN.value
+    notice: Notice | None = None
+    courses: int | None = None
+
+    @property
+    def has_data(self) -> bool:
+        return self.courses is None or self.courses > 0
 
     @property
     def data_range_da(self) -> str:
@@ -472,13 +541,16 @@ class Report:
             "generated_on": iso(self.generated_on),
             "enrolled_on": iso(self.enrolled_on),
             "benchmark_refreshed_at": iso(self.benchmark_refreshed_at),
+            "state": self.state,
+            "notice": self.notice.as_dict() if self.notice else None,
+            "courses": self.courses,
             "sections": [s.as_dict() for s in self.sections],
         }
 
 
 @dataclass(frozen=True)
 class Tab:
-    """A project tab in a clinic's report page."""
+    """A project tab in a clinic's report page: the participation model's ``ReportState``."""
 
     project_code: str
     project_name: str
@@ -486,6 +558,19 @@ class Tab:
     unenrolled_on: dt.date | None
     is_open: bool
     opens_on: dt.date | None
+    kind: ReportKind = ReportKind.OPEN
+
+    @classmethod
+    def of(cls, state: ReportState) -> Tab:
+        return cls(
+            project_code=state.project.code,
+            project_name=state.project.name,
+            enrolled_on=state.enrolment.enrolled_on,
+            unenrolled_on=state.enrolment.unenrolled_on,
+            is_open=state.is_open,
+            opens_on=state.opens_on,
+            kind=state.kind,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -495,6 +580,7 @@ class Tab:
             "unenrolled_on": self.unenrolled_on.isoformat() if self.unenrolled_on else None,
             "is_open": self.is_open,
             "opens_on": self.opens_on.isoformat() if self.opens_on else None,
+            "state": self.kind.value,
         }
 
 
@@ -528,179 +614,8 @@ class ReportContext:
 
 
 # --------------------------------------------------------------------------------------------
-# Opening, enrolment and data range
+# The data range (the opening rule is the participation model's)
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Opening:
-    """When a clinic's report for a project opens, and in Danish/English why not yet."""
-
-    opens_on: dt.date | None
-    is_open: bool
-    reason_da: str = ""
-    reason_en: str = ""
-
-
-@dataclass(frozen=True)
-class Standing:
-    """What the opening rule needs to know about a clinic on a day, read once and shared by
-    every tab, the report and the worklist of one render: the clinic's enrolment periods that
-    have started (with their projects, by project name) and the days of its first DPA
-    signature and first consent approval made by that day."""
-
-    clinic: Clinic
-    today: dt.date
-    enrolments: tuple[Enrolment, ...]
-    dpa_first: dt.date | None
-    consent_first: dt.date | None
-
-    @classmethod
-    def read(cls, clinic: Clinic, today: dt.date) -> Standing:
-        """The clinic's standing on ``today``: two queries, however many projects."""
-        enrolments = (
-            Enrolment.objects.filter(clinic=clinic, enrolled_on__lte=today)
-            .select_related("project")
-            .order_by("project__name", "-enrolled_on", "-id")
-        )
-        dpa_first, consent_first = first_signatures(clinic, today)
-        return cls(clinic, today, tuple(enrolments), dpa_first, consent_first)
-
-    def enrolment(self, project: Project) -> Enrolment | None:
-        """The enrolment period a report of ``project`` shows (``report_enrolment``)."""
-        started = [e for e in self.enrolments if e.project_id == project.pk]
-        current = [e for e in started if e.unenrolled_on is None or e.unenrolled_on > self.today]
-        return max(current or started, key=lambda e: (e.enrolled_on, e.pk), default=None)
-
-    def opening(self, project: Project, enrolment: Enrolment) -> Opening:
-        """The opening rule for this enrolment of ``project``, as of the day read."""
-        return _opening(project, enrolment, self.dpa_first, self.consent_first, self.today)
-
-    def tabs(self, projects: Collection[str]) -> list[Tab]:
-        """One tab per project in ``projects`` (codes) that the clinic is or was enrolled
-        in, by project name."""
-        tabs: list[Tab] = []
-        seen: set[int] = set()
-        for enrolment in self.enrolments:
-            project = enrolment.project
-            if project.code not in projects or project.pk in seen:
-                continue
-            seen.add(project.pk)
-            chosen = self.enrolment(project) or enrolment
-            state = self.opening(project, chosen)
-            tabs.append(
-                Tab(
-                    project_code=project.code,
-                    project_name=project.name,
-                    enrolled_on=chosen.enrolled_on,
-                    unenrolled_on=chosen.unenrolled_on,
-                    is_open=state.is_open,
-                    opens_on=state.opens_on,
-                )
-            )
-        return tabs
-
-
-def first_signatures(clinic: Clinic, on: dt.date) -> tuple[dt.date | None, dt.date | None]:
-    """The days (local time) of the clinic's first DPA signature and first consent approval
-    made by ``on`` — ``agreements.services.agreement_state(...).first_signed_at`` of both
-    kinds, read in one query."""
-
-    def first(model: type[DpaSignature] | type[ConsentApproval]) -> Subquery:
-        signed = model.objects.filter(clinic=OuterRef("pk"), signed_at__date__lte=on)
-        return Subquery(signed.order_by("signed_at", "id").values("signed_at")[:1])
-
-    row = (
-        Clinic.objects.filter(pk=clinic.pk)
-        .annotate(dpa=first(DpaSignature), consent=first(ConsentApproval))
-        .values_list("dpa", "consent")
-        .first()
-    )
-    dpa, consent = row or (None, None)
-    return (
-        timezone.localdate(dpa) if dpa else None,
-        timezone.localdate(consent) if consent else None,
-    )
-
-
-def report_enrolment(clinic: Clinic, project: Project, today: dt.date) -> Enrolment | None:
-    """The enrolment period a report shows: the one in force today, else the latest one that
-    has started (None if the clinic never took part)."""
-    return Standing.read(clinic, today).enrolment(project)
-
-
-def opening(clinic: Clinic, project: Project, enrolment: Enrolment, today: dt.date) -> Opening:
-    """The opening rule (``clinics.status.reports_open_on``) for this enrolment, as of today."""
-    dpa_first, consent_first = first_signatures(clinic, today)
-    return _opening(project, enrolment, dpa_first, consent_first, today)
-
-
-def _opening(
-    project: Project,
-    enrolment: Enrolment,
-    dpa_first: dt.date | None,
-    consent_first: dt.date | None,
-    today: dt.date,
-) -> Opening:
-    opens = reports_open_on(
-        reports_open_from=project.reports_open_from,
-        delay_months=project.first_report_delay_months,
-        dpa_first_signed=dpa_first,
-        consent_first_approved=consent_first,
-        enrolled_on=enrolment.enrolled_on,
-    )
-    delay = project.first_report_delay_months
-    if opens is None:
-        missing_da = " og ".join(
-            text
-            for text, absent in (
-                ("databehandleraftalen er ikke underskrevet", dpa_first is None),
-                ("samtykkeerklæringen er ikke godkendt", consent_first is None),
-            )
-            if absent
-        )
-        missing_en = " and ".join(
-            text
-            for text, absent in (
-                ("the data processing agreement is not signed", dpa_first is None),
-                ("the practice consent is not approved", consent_first is None),
-            )
-            if absent
-        )
-        return Opening(
-            None,
-            False,
-            f"Rapporten for {project.name} åbner {delay} måneder efter, at "
-            f"databehandleraftale, samtykke og tilmelding er på plads, men {missing_da}. "
-            "Når det er sket, kan du se her, hvornår rapporten åbner.",
-            f"The {project.name} report opens {delay} months after the data processing "
-            f"agreement, consent and enrolment are in place, but {missing_en}.",
-        )
-    if today >= opens:
-        return Opening(opens, True)
-    in_place = max(d for d in (dpa_first, consent_first, enrolment.enrolled_on) if d)
-    if opens > add_months(in_place, delay):
-        why_da = (
-            f"Rapporterne for {project.name} åbner tidligst {format_da(project.reports_open_from)}"
-            " for alle klinikker."
-        )
-        why_en = f"No {project.name} report opens before {project.reports_open_from.isoformat()}."
-    else:
-        why_da = (
-            f"Den første rapport åbner {delay} måneder efter, at databehandleraftale, samtykke "
-            f"og tilmelding var på plads ({format_da(in_place)}), så der er samlet data nok "
-            "til en rapport."
-        )
-        why_en = (
-            f"The first report opens {delay} months after the data processing agreement, "
-            f"consent and enrolment were in place ({in_place.isoformat()})."
-        )
-    return Opening(
-        opens,
-        False,
-        f"Din første rapport for {project.name} åbner {format_da(opens)}. {why_da}",
-        f"The first {project.name} report opens on {opens.isoformat()}. {why_en}",
-    )
 
 
 def data_range(period: Period, enrolment: Enrolment, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -786,6 +701,11 @@ class ReportDefinition:
     def benchmark_refreshed_at(self, ctx: ReportContext) -> dt.datetime | None:
         return None
 
+    def courses(self, sections: list[Section]) -> int | None:
+        """How many courses the report's period holds, read off its ``sections`` (None when
+        the definition does not count them); 0 makes every door say there are none."""
+        return None
+
     def build(
         self,
         clinic: Clinic,
@@ -816,18 +736,22 @@ class ReportDefinition:
             closed_reason_en=state.reason_en,
             generated_on=today,
             enrolled_on=enrolment.enrolled_on,
+            state=state.kind.value,
+            notice=Notice.of(state),
         )
         if ctx is None:
             return closed
         refreshed_at = self.benchmark_refreshed_at(ctx)
         ctx = replace(ctx, benchmark_refreshed_at=refreshed_at)
+        sections = self.sections(ctx)
         return replace(
             closed,
             data_from=ctx.data_from,
             data_to=ctx.data_to,
             is_open=True,
-            sections=tuple(self.sections(ctx)),
+            sections=tuple(sections),
             benchmark_refreshed_at=refreshed_at,
+            courses=self.courses(sections),
         )
 
 
@@ -838,11 +762,11 @@ class Prepared:
     context a definition reads. ``prepare`` makes it; the tabs, ``build_report`` and the
     worklist all take it, so a render reads enrolments and agreements once."""
 
-    standing: Standing
+    standing: Participation
     project: Project
     period: Period
     enrolment: Enrolment
-    opening: Opening
+    opening: ReportState
     context: ReportContext | None
 
     @property
@@ -874,7 +798,7 @@ def prepare(
     period: Period,
     *,
     today: dt.date,
-    standing: Standing | None = None,
+    standing: Participation | None = None,
 ) -> Prepared:
     """The enrolment a report shows, whether it is open, and (if open) what it reads.
     ``standing`` may be passed when the caller has read it already (same clinic and day).
@@ -882,20 +806,20 @@ def prepare(
     Raises ``DomainError("not_enrolled")`` for a clinic that never took part in the project
     and ``DomainError("empty_period")`` for a period with no day in the enrolment."""
     if standing is None:
-        standing = Standing.read(clinic, today)
+        standing = Participation.read(clinic, today)
     elif (standing.clinic.pk, standing.today) != (clinic.pk, today):
         raise ValueError(
             f"standing of clinic {standing.clinic.pk} on {standing.today}, "
             f"asked for clinic {clinic.pk} on {today}"
         )
-    enrolment = standing.enrolment(project)
-    if enrolment is None:
+    state = standing.report(project, today)
+    if state is None:
         raise DomainError(
             "not_enrolled",
             f"clinic {clinic.ydernummer} has never been enrolled in {project.code}",
             f"Klinikken har ikke været tilmeldt {project.name}, så der er ingen rapport.",
         )
-    state = standing.opening(project, enrolment)
+    enrolment = state.enrolment
     ctx: ReportContext | None = None
     if state.is_open:
         data_from, data_to = data_range(period, enrolment, today)
@@ -937,9 +861,10 @@ def build_report(
 
 
 def tabs_for(
-    clinic: Clinic, today: dt.date | None = None, *, standing: Standing | None = None
+    clinic: Clinic, today: dt.date | None = None, *, standing: Participation | None = None
 ) -> list[Tab]:
     """One tab per project with a report that the clinic is or was enrolled in (by name).
     ``standing`` may be passed when the caller has read it already (same clinic and day)."""
     day = standing.today if standing is not None else today or timezone.localdate()
-    return (standing or Standing.read(clinic, day)).tabs(definitions())
+    standing = standing or Participation.read(clinic, day)
+    return [Tab.of(state) for state in standing.reports(definitions(), day)]

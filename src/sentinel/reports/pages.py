@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -41,6 +41,7 @@ from sentinel.clinics.models import Clinic
 from sentinel.lib.dates import format_da
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import Project
+from sentinel.projects.participation import Participation, ReportKind
 from sentinel.reports.charts import chart_svg
 from sentinel.reports.engine import (
     CellValue,
@@ -49,7 +50,6 @@ from sentinel.reports.engine import (
     Prepared,
     Report,
     Section,
-    Standing,
     Suppressed,
     Tab,
     Table,
@@ -83,6 +83,9 @@ class ReportLinks:
     each with the period as query parameters."""
 
     base: str
+    actions: Mapping[str, str] = field(default_factory=dict)
+    """Where a door fixes what a report's notice names, by status check (``dpa``, ``consent``,
+    ``enrolment``): the portal's signing pages and Administrer; none in the demo."""
 
     @staticmethod
     def _query(period: Period | None) -> str:
@@ -345,6 +348,17 @@ def _period_form(
 # --- rendering ------------------------------------------------------------------------------
 
 
+def _tab_status(tab: Tab) -> str:
+    """The tab's word on its state, beside its name."""
+    if tab.kind is ReportKind.UNENROLLED:
+        return "frameldt"
+    if tab.kind is ReportKind.BLOCKED:
+        return "ingen dataopsamling"
+    if not tab.is_open:
+        return f"åbner {format_da(tab.opens_on)}" if tab.opens_on else "ikke åben endnu"
+    return ""
+
+
 def render_tab_html(
     clinic: Clinic,
     project: Project,
@@ -357,14 +371,14 @@ def render_tab_html(
     today: dt.date | None = None,
     print_view: bool = False,
     error_da: str = "",
-    standing: Standing | None = None,
+    standing: Participation | None = None,
 ) -> str:
     """One project's report tab for ``clinic`` as an HTML fragment to place in a page (the
     tabs row, the project's heading at level 2, the report); with ``print_view`` the whole
     print page instead (same content, no navigation, no forms or download links).
 
     ``period`` defaults to since enrolment. ``links`` says where the clinic's report pages are
-    ; ``tabs`` and the clinic's ``standing`` (``Standing.read``) may be
+    ; ``tabs`` and the clinic's ``standing`` (``Participation.read``) may be
     passed when the caller has them already. With ``worklist_by`` the page includes the
     worklist of courses lacking a required code, built for (and audited as viewed by) that
     actor. Raises ``DomainError("not_enrolled")`` for a project the clinic never took part in.
@@ -373,7 +387,7 @@ def render_tab_html(
     (``engine.prepare``); the tabs, the report and the worklist all use that.
     """
     day = standing.today if standing is not None else today or timezone.localdate()
-    standing = standing or Standing.read(clinic, day)
+    standing = standing or Participation.read(clinic, day)
     period = period or Period.since_enrolment()
     all_tabs = list(tabs) if tabs is not None else tabs_for(clinic, standing=standing)
     current_tab = next((t for t in all_tabs if t.project_code == project.code), None)
@@ -388,7 +402,7 @@ def render_tab_html(
             raise
         error_da = error_da or exc.message_da
     sections: list[SectionView] = []
-    if report is not None and prepared is not None and report.is_open:
+    if report is not None and prepared is not None and report.is_open and report.has_data:
         sections = [
             section_view(s, report=report, links=links, print_view=print_view)
             for s in report.sections
@@ -411,9 +425,7 @@ def render_tab_html(
                 name=t.project_name,
                 url=links.tab(t.project_code),
                 current=t.project_code == project.code,
-                status=""
-                if t.is_open
-                else (f"åbner {format_da(t.opens_on)}" if t.opens_on else "ikke åben endnu"),
+                status=_tab_status(t),
             )
             for t in all_tabs
         ],
@@ -423,6 +435,10 @@ def render_tab_html(
         "print_view": print_view,
         "error_da": error_da,
         "opens_on": report.opens_on if report else None,
+        "notice": report.notice if report else None,
+        "notice_url": links.actions.get(report.notice.check, "")
+        if report and report.notice
+        else "",
         "benchmark_refreshed_at": (
             timezone.localtime(report.benchmark_refreshed_at)
             if report and report.benchmark_refreshed_at
@@ -496,7 +512,7 @@ def parse_period(request: HttpRequest) -> tuple[Period, str]:
 
 
 def tab_for_project(
-    clinic: Clinic, project_code: str, *, standing: Standing | None = None
+    clinic: Clinic, project_code: str, *, standing: Participation | None = None
 ) -> tuple[Project, list[Tab]]:
     """The project of a tab the clinic has, and all its tabs; 404 for any other project.
     ``standing`` may be passed when the caller has read it already."""
@@ -523,7 +539,7 @@ def tab_response(
 ) -> HttpResponse:
     """The tab inside ``page_template`` (given ``clinic``, ``project`` and ``tab_html``), or
     the print view; 400 with the page and the reason for a bad period."""
-    standing = Standing.read(clinic, timezone.localdate())
+    standing = Participation.read(clinic, timezone.localdate())
     project, tabs = tab_for_project(clinic, project_code, standing=standing)
     period, error_da = parse_period(request)
     html = render_tab_html(
@@ -559,7 +575,7 @@ def csv_response(
 ) -> HttpResponse:
     """One table of the report as a CSV download. 404 for a table the report does not have
     (the worklist only with a viewer), for a report that is not open and for a bad period."""
-    standing = Standing.read(clinic, timezone.localdate())
+    standing = Participation.read(clinic, timezone.localdate())
     project, _tabs = tab_for_project(clinic, project_code, standing=standing)
     period, error_da = parse_period(request)
     if error_da:

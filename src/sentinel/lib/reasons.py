@@ -1,4 +1,7 @@
-"""The fixed reason codes of the vendor API (API.md) and what each means to a developer."""
+"""The fixed reason codes of the vendor API (API.md) and what each means to a developer.
+
+One list for every door: the pipeline rejects records with them, the participation model
+(``projects.participation``) names the clinic-wide ones that block collection."""
 
 from __future__ import annotations
 

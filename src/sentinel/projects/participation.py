@@ -1,0 +1,522 @@
+"""The participation model: a clinic's standing, read once, and every question the doors ask.
+
+"Is this clinic collecting, for which project, since when, under which version, and when does
+its report open?" is answered here and nowhere else. ``Participation.read`` loads a clinic's whole
+history in a handful of queries — the vendors' activations, every DPA and consent version with
+the clinic's signatures, its enrolment periods and the projects' specification versions — and
+its methods answer for any day or moment:
+
+- ``clinic_reason(vendor, at)`` — the gate's clinic-wide verdict for a vendor's data (the
+  pipeline); ``projects_for(...)`` — which enrolled projects take a record of a given day;
+- ``lines(day)`` / ``blockers(day)`` — what stands between the clinic and collection, in the
+  seed's order (activation, DPA, consent, enrolment), each with what to do and whom to call
+  (the status check, the portal's menu, enrolment page and report banner, the API);
+- ``report(project, day)`` — when a project's report opens, what period it covers, and whether
+  it is open, not yet open, blocked or left (the report tabs, the status check);
+- ``subscriptions(day)`` — what the practice system should extract (the API);
+- ``changes()`` — the days on which any of this changes (tests, notices).
+
+The rules themselves have one home each, which this module calls: an activation in force
+(``clinics.models.Activation``), the agreement version in force and signed
+(``agreements.services.state_from``), an enrolment covering a day and the specification in force
+(``projects.models``), the report opening formula (``report_opens_on`` below). The Danish and
+English words are in ``projects.explanations``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+
+from django.db.models import Value
+from django.utils import timezone
+
+from sentinel.agreements.models import ConsentApproval, Document, DocumentKind, DpaSignature
+from sentinel.agreements.services import SIGNATURE_MODEL, AgreementState, state_from
+from sentinel.clinics.models import Activation, Clinic, Vendor
+from sentinel.lib.dataspec import DataSpec
+from sentinel.lib.dates import add_months
+from sentinel.lib.reasons import Reason
+from sentinel.projects import explanations as words
+from sentinel.projects.checks import Check
+from sentinel.projects.models import DataSpecification, Enrolment, Project, in_force_on
+
+PREREQUISITES = ("activation", "dpa", "consent")
+"""The checks that must hold before anything is collected, in the seed's order."""
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """Why nothing is collected: the failing line, the gate's reason code, and since when
+    (None when it never was in place)."""
+
+    line: Check
+    reason: Reason
+    since: dt.date | None
+
+    @property
+    def check(self) -> str:
+        return self.line.check
+
+
+class ReportKind(StrEnum):
+    OPEN = "open"
+    NOT_YET_OPEN = "not_yet_open"
+    BLOCKED = "blocked"
+    UNENROLLED = "unenrolled"
+
+
+@dataclass(frozen=True)
+class ReportState:
+    """A clinic's report of one project on one day.
+
+    ``enrolment`` is the period the report shows (the one in force, else the latest that has
+    started); ``opens_on`` the day the first report opens (None while the DPA or the consent
+    has never been signed); ``blocker`` what stops collection on the day, if anything. ``kind``
+    is what the tab leads with: a clinic that has left the project is told so first, then a
+    blocked collection, then a report not yet open.
+    """
+
+    project: Project
+    enrolment: Enrolment
+    today: dt.date
+    opens_on: dt.date | None
+    blocker: Blocker | None
+    reason_da: str = ""
+    reason_en: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.opens_on is not None and self.today >= self.opens_on
+
+    @property
+    def unenrolled_on(self) -> dt.date | None:
+        return self.enrolment.unenrolled_on if self.enrolment.ended_by(self.today) else None
+
+    @property
+    def kind(self) -> ReportKind:
+        if self.unenrolled_on is not None:
+            return ReportKind.UNENROLLED
+        if self.blocker is not None:
+            return ReportKind.BLOCKED
+        if not self.is_open:
+            return ReportKind.NOT_YET_OPEN
+        return ReportKind.OPEN
+
+    @property
+    def period_from(self) -> dt.date:
+        """The report shows data from the enrolment date on."""
+        return self.enrolment.enrolled_on
+
+    @property
+    def period_to(self) -> dt.date | None:
+        """The last day the report can show data of (the day before unenrolment), if any."""
+        end = self.enrolment.unenrolled_on
+        return end - dt.timedelta(days=1) if end is not None else None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What the practice system should extract for one project."""
+
+    project: Project
+    collect_from: dt.date
+    collect_until: dt.date | None
+    specification: DataSpecification | None
+
+
+def report_opens_on(
+    *,
+    reports_open_from: dt.date,
+    delay_months: int,
+    dpa_first_signed: dt.date | None,
+    consent_first_approved: dt.date | None,
+    enrolled_on: dt.date,
+) -> dt.date | None:
+    """The day a project's first report opens for a clinic: max(the project's "reports open
+    from", the latest of first DPA signature, first consent approval and the enrolment + the
+    project's first-report delay). None while DPA or consent is still missing (the clock has
+    not started). The first signature counts, not a re-signature of a newer version: an open
+    report does not close again because a new version was published (collection pauses)."""
+    if dpa_first_signed is None or consent_first_approved is None:
+        return None
+    all_in_place = max(dpa_first_signed, consent_first_approved, enrolled_on)
+    return max(reports_open_from, add_months(all_in_place, delay_months))
+
+
+@dataclass
+class Participation:
+    """Everything about one clinic's participation, read once (``read``); ``today`` is the day
+    the questions default to. Signatures, activations and enrolments made after a day do not
+    count for that day, so the answer for a past day is the answer that day."""
+
+    clinic: Clinic
+    today: dt.date
+    activations: list[Activation]
+    documents: dict[str, list[Document]]
+    signatures: dict[str, list[Any]]
+    enrolments: list[Enrolment]
+
+    @classmethod
+    def read(cls, clinic: Clinic, today: dt.date | None = None) -> Participation:
+        """Four queries, however long the history and however many projects (the
+        specifications, which only the gate and the subscriptions need, on first use)."""
+        activations = list(
+            Activation.objects.filter(clinic=clinic)
+            .select_related("vendor")
+            .order_by("activated_at", "id")
+        )
+        documents: dict[str, list[Document]] = {kind: [] for kind in DocumentKind.values}
+        for document in Document.objects.all():
+            documents.setdefault(document.kind, []).append(document)
+        return cls(
+            clinic=clinic,
+            today=today or timezone.localdate(),
+            activations=activations,
+            documents=documents,
+            signatures=_signatures(clinic, documents),
+            enrolments=list(
+                Enrolment.objects.filter(clinic=clinic)
+                .select_related("project")
+                .order_by("project__name", "-enrolled_on", "-id")
+            ),
+        )
+
+    @cached_property
+    def specifications(self) -> dict[int, list[DataSpecification]]:
+        """Every specification version of the projects the clinic ever enrolled in."""
+        project_ids = {e.project_id for e in self.enrolments}
+        found: dict[int, list[DataSpecification]] = {pk: [] for pk in project_ids}
+        for specification in DataSpecification.objects.filter(project_id__in=project_ids):
+            found[specification.project_id].append(specification)
+        return found
+
+    # --- the parts -----------------------------------------------------------------------
+
+    def activations_on(self, day: dt.date) -> list[Activation]:
+        """The activations in force on ``day`` (any vendor), earliest first."""
+        return [a for a in self.activations if a.in_force_on(day)]
+
+    def vendor_on(self, day: dt.date) -> Vendor | None:
+        """The vendor to name for the day: one in force, else the one that served last."""
+        current = self.activations_on(day)
+        if current:
+            return current[0].vendor
+        started = [a for a in self.activations if timezone.localdate(a.activated_at) <= day]
+        return started[-1].vendor if started else None
+
+    def agreement(self, kind: str, day: dt.date | None = None) -> AgreementState:
+        return state_from(
+            kind, self.documents.get(kind, []), self.signatures.get(kind, []), day or self.today
+        )
+
+    def first_signed(self, kind: str, day: dt.date) -> dt.date | None:
+        first = self.agreement(kind, day).first_signed_at
+        return timezone.localdate(first) if first else None
+
+    def enrolments_covering(self, day: dt.date) -> list[Enrolment]:
+        """The enrolment periods in force on ``day``, by project name."""
+        return [e for e in self.enrolments if e.covers(day)]
+
+    def report_enrolment(self, project: Project, day: dt.date | None = None) -> Enrolment | None:
+        """The period a report of ``project`` shows on ``day``: the one in force, else the
+        latest one that has started (None if the clinic never took part)."""
+        on = day or self.today
+        started = [e for e in self.enrolments if e.project_id == project.pk and e.enrolled_on <= on]
+        current = [e for e in started if e.covers(on)]
+        return max(current or started, key=lambda e: (e.enrolled_on, e.pk), default=None)
+
+    def specification(self, project_id: int, day: dt.date) -> DataSpecification | None:
+        return in_force_on(self.specifications.get(project_id, ()), day)
+
+    # --- what blocks collection -----------------------------------------------------------
+
+    def lines(self, day: dt.date | None = None) -> list[Check]:
+        """The status check's first four lines on ``day``: activation, DPA, consent, enrolment."""
+        on = day or self.today
+        return [
+            self._activation_line(on),
+            words.agreement_line(self.agreement(DocumentKind.DPA, on)),
+            words.agreement_line(self.agreement(DocumentKind.CONSENT, on)),
+            self._enrolment_line(on),
+        ]
+
+    def blockers(self, day: dt.date | None = None) -> list[Blocker]:
+        """What stops collection on ``day``, in the seed's order (empty when nothing does)."""
+        on = day or self.today
+        found = []
+        for line in self.lines(on):
+            if line.ok:
+                continue
+            reason, since = self._why(line.check, on)
+            found.append(Blocker(line, reason, since))
+        return found
+
+    def prerequisites_missing(self, day: dt.date | None = None) -> list[Blocker]:
+        """The blockers among activation, DPA and consent (enrolment aside)."""
+        return [b for b in self.blockers(day) if b.check in PREREQUISITES]
+
+    def _why(self, check: str, day: dt.date) -> tuple[Reason, dt.date | None]:
+        if check == "activation":
+            ended = [a.deactivated_at for a in self.activations if a.deactivated_at is not None]
+            since = timezone.localdate(max(ended)) if ended else None
+            return Reason.CLINIC_NOT_ACTIVATED, since
+        if check in (DocumentKind.DPA, DocumentKind.CONSENT):
+            state = self.agreement(check, day)
+            missing, outdated = (
+                (Reason.NO_DPA, Reason.DPA_OUTDATED)
+                if check == DocumentKind.DPA
+                else (Reason.NO_CONSENT, Reason.CONSENT_OUTDATED)
+            )
+            if state.latest_signature is None or state.current_document is None:
+                return missing, None
+            return outdated, state.current_document.published_on
+        ended_on = [e.unenrolled_on for e in self.enrolments if e.ended_by(day)]
+        return Reason.NOT_ENROLLED, max(ended_on) if ended_on else None  # type: ignore[type-var]
+
+    def _activation_line(self, day: dt.date) -> Check:
+        current = self.activations_on(day)
+        if current:
+            since = timezone.localdate(min(a.activated_at for a in current))
+            return words.activation_ok(sorted({a.vendor.name for a in current}), since)
+        started = [a for a in self.activations if timezone.localdate(a.activated_at) <= day]
+        if started:
+            last = max(started, key=lambda a: a.deactivated_at or a.activated_at)
+            return words.activation_ended(last.vendor, timezone.localdate(last.deactivated_at))
+        return words.activation_missing()
+
+    def _enrolment_line(self, day: dt.date) -> Check:
+        current = self.enrolments_covering(day)
+        if current:
+            return words.enrolment_ok(current)
+        past = [e for e in self.enrolments if e.ended_by(day)]
+        last = max(past, key=lambda e: e.unenrolled_on or day, default=None)
+        return words.enrolment_missing(last)
+
+    # --- the gate -------------------------------------------------------------------------
+
+    def clinic_reason(self, vendor: Vendor, at: dt.datetime) -> Reason | None:
+        """Whether the clinic-wide conditions for collecting ``vendor``'s data hold at the
+        moment ``at``: None when they do, else the first reason in the seed's order —
+        ``vendor``'s activation in force, the DPA and consent versions in force signed (on the
+        day of ``at``), and an enrolment at all (the record's own day is judged by
+        ``projects_for``)."""
+        if not any(a.vendor_id == vendor.pk and a.in_force_at(at) for a in self.activations):
+            return Reason.CLINIC_NOT_ACTIVATED
+        day = timezone.localdate(at)
+        for blocker in self.blockers(day):
+            if blocker.check in (DocumentKind.DPA, DocumentKind.CONSENT):
+                return blocker.reason
+        if not self.enrolments:
+            return Reason.NOT_ENROLLED
+        return None
+
+    def projects_for(
+        self,
+        *,
+        day: dt.date,
+        record_type: str,
+        speciale: str | None,
+        codes: Sequence[str],
+    ) -> list[tuple[Project, DataSpecification]] | tuple[Reason, str]:
+        """The enrolled projects whose enrolment covers ``day`` and whose specification in
+        force on ``day`` covers the record (type, speciale, codes), or the reason why none
+        does with its message for the vendor."""
+        covering = [e for e in self.enrolments if e.covers(day)]
+        if not covering:
+            first = min(e.enrolled_on for e in self.enrolments)
+            if day < first:
+                return (
+                    Reason.BEFORE_ENROLMENT,
+                    f"start_date {day} is before the clinic's enrolment ({first}); "
+                    "only data from the enrolment date on is collected",
+                )
+            return (
+                Reason.AFTER_UNENROLMENT,
+                f"start_date {day} falls after the clinic unenrolled; nothing is collected "
+                "for periods outside an enrolment",
+            )
+        selected = []
+        for enrolment in covering:
+            specification = self.specification(enrolment.project_id, day)
+            if specification is None:
+                continue
+            if covers(specification.parsed, record_type, speciale, codes):
+                selected.append((enrolment.project, specification))
+        if not selected:
+            return (
+                Reason.NOT_IN_DATA_SPECIFICATION,
+                f"no enrolled project's data specification covers an {record_type} of speciale "
+                f"{speciale!r} with these codes; see GET /subscriptions",
+            )
+        return selected
+
+    # --- reports --------------------------------------------------------------------------
+
+    def opens_on(self, project: Project, enrolled_on: dt.date, day: dt.date) -> dt.date | None:
+        """When ``project``'s first report opens for an enrolment from ``enrolled_on``, with
+        the signatures made by ``day`` (also for an enrolment not made yet)."""
+        return report_opens_on(
+            reports_open_from=project.reports_open_from,
+            delay_months=project.first_report_delay_months,
+            dpa_first_signed=self.first_signed(DocumentKind.DPA, day),
+            consent_first_approved=self.first_signed(DocumentKind.CONSENT, day),
+            enrolled_on=enrolled_on,
+        )
+
+    def report(self, project: Project, day: dt.date | None = None) -> ReportState | None:
+        """The state of ``project``'s report on ``day`` (None if the clinic never took part)."""
+        on = day or self.today
+        enrolment = self.report_enrolment(project, on)
+        if enrolment is None:
+            return None
+        opens = self.opens_on(project, enrolment.enrolled_on, on)
+        blockers = [] if enrolment.ended_by(on) else self.blockers(on)
+        reason_da, reason_en = words.opening_reason(
+            project,
+            opens_on=opens,
+            today=on,
+            in_place=max(
+                d
+                for d in (
+                    self.first_signed(DocumentKind.DPA, on),
+                    self.first_signed(DocumentKind.CONSENT, on),
+                    enrolment.enrolled_on,
+                )
+                if d is not None
+            ),
+            dpa_missing=self.first_signed(DocumentKind.DPA, on) is None,
+            consent_missing=self.first_signed(DocumentKind.CONSENT, on) is None,
+        )
+        return ReportState(
+            project=project,
+            enrolment=enrolment,
+            today=on,
+            opens_on=opens,
+            blocker=blockers[0] if blockers else None,
+            reason_da=reason_da,
+            reason_en=reason_en,
+        )
+
+    def reports(
+        self, project_codes: Iterable[str], day: dt.date | None = None
+    ) -> list[ReportState]:
+        """One state per project in ``project_codes`` that the clinic is or was enrolled in
+        (the report tabs), by project name."""
+        wanted = set(project_codes)
+        seen: set[int] = set()
+        states = []
+        for enrolment in self.enrolments:
+            project = enrolment.project
+            if project.code not in wanted or project.pk in seen:
+                continue
+            state = self.report(project, day)
+            if state is None:
+                continue
+            seen.add(project.pk)
+            states.append(state)
+        return states
+
+    def collecting_since(self, project: Project, day: dt.date) -> dt.date | None:
+        """Since when data of ``project`` can have been collected, as of ``day``: the latest of
+        the activation, the first DPA signature, the first consent approval and the enrolment
+        (None when one of them was never in place)."""
+        enrolment = next(
+            (e for e in self.enrolments_covering(day) if e.project_id == project.pk), None
+        )
+        current = self.activations_on(day)
+        starts = (
+            timezone.localdate(min(a.activated_at for a in current)) if current else None,
+            self.first_signed(DocumentKind.DPA, day),
+            self.first_signed(DocumentKind.CONSENT, day),
+            enrolment.enrolled_on if enrolment else None,
+        )
+        if any(s is None for s in starts):
+            return None
+        return max(s for s in starts if s is not None)
+
+    # --- what the practice system extracts ------------------------------------------------
+
+    def subscriptions(self, day: dt.date | None = None) -> list[Subscription]:
+        """Per project, the latest enrolment period that has not ended by ``day`` (also one
+        starting later), with the specification in force when collection (re)starts."""
+        on = day or self.today
+        seen: set[int] = set()
+        items = []
+        for enrolment in self.enrolments:  # by project name, newest period first
+            if enrolment.project_id in seen or enrolment.ended_by(on):
+                continue
+            seen.add(enrolment.project_id)
+            items.append(
+                Subscription(
+                    project=enrolment.project,
+                    collect_from=enrolment.enrolled_on,
+                    collect_until=enrolment.unenrolled_on,
+                    specification=self.specification(
+                        enrolment.project_id, max(on, enrolment.enrolled_on)
+                    ),
+                )
+            )
+        return items
+
+    # --- when anything changes ------------------------------------------------------------
+
+    def changes(self) -> list[dt.date]:
+        """Every day on which this clinic's standing can change, sorted: activations and their
+        ends, versions coming into force, signatures, enrolment periods, specification
+        versions. Between two such days every answer above stays the same."""
+        days: set[dt.date] = set()
+        for a in self.activations:
+            days.add(timezone.localdate(a.activated_at))
+            if a.deactivated_at is not None:
+                days.add(timezone.localdate(a.deactivated_at))
+        for documents in self.documents.values():
+            days.update(d.published_on for d in documents)
+        for rows in self.signatures.values():
+            days.update(timezone.localdate(s.signed_at) for s in rows)
+        for e in self.enrolments:
+            days.add(e.enrolled_on)
+            if e.unenrolled_on is not None:
+                days.add(e.unenrolled_on)
+        for specifications in self.specifications.values():
+            days.update(s.effective_from for s in specifications)
+        return sorted(days)
+
+
+def _signatures(clinic: Clinic, documents: dict[str, list[Document]]) -> dict[str, list[Any]]:
+    """The clinic's DPA signatures and consent approvals in one query (a union of the two
+    tables), each with its document from ``documents``."""
+    columns = [f.attname for f in DpaSignature._meta.concrete_fields]  # the same in both
+    dpa = (
+        DpaSignature.objects.filter(clinic=clinic).order_by().annotate(kind=Value(DocumentKind.DPA))
+    )
+    consent = (
+        ConsentApproval.objects.filter(clinic=clinic)
+        .order_by()
+        .annotate(kind=Value(DocumentKind.CONSENT))
+    )
+    by_pk = {d.pk: d for rows in documents.values() for d in rows}
+    found: dict[str, list[Any]] = {kind: [] for kind in SIGNATURE_MODEL}
+    rows = dpa.values_list(*columns, "kind").union(consent.values_list(*columns, "kind"))
+    for *values, kind in rows:
+        signature = SIGNATURE_MODEL[kind](**dict(zip(columns, values, strict=True)))
+        signature.clinic = clinic
+        signature.document = by_pk[signature.document_id]
+        found[kind].append(signature)
+    for signatures in found.values():
+        signatures.sort(key=lambda s: (s.signed_at, s.pk))
+    return found
+
+
+def covers(spec: DataSpec, record_type: str, speciale: str | None, codes: Sequence[str]) -> bool:
+    """Whether a specification takes a record: its type, its speciale, and every code within
+    the specification's ICPC-2 chapters or codes (when it names any)."""
+    if record_type not in spec.record_types or speciale not in spec.specialities:
+        return False
+    if not spec.icpc2_chapters and not spec.icpc2_codes:
+        return True
+    return all(c[0] in spec.icpc2_chapters or c in spec.icpc2_codes for c in codes)
