@@ -15,6 +15,7 @@ import datetime as dt
 import re
 import uuid
 
+import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -28,6 +29,8 @@ from sentinel.projects.actions import enrol, unenrol
 from sentinel.projects.models import Project
 from tests.browser.conftest import check_page, log_in_at_provider
 from tests.factories import valid_cvr
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 SYSTEM = Actor.system("tests")
 WIDE = {"width": 1280, "height": 800}

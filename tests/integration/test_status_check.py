@@ -13,7 +13,7 @@ from sentinel.clinics.contacts import SENTINEL_SUPPORT, SUNDHED_DK_SUPPORT
 from sentinel.collection.services import record_received
 from sentinel.collection.status import State, check_status
 from sentinel.projects.actions import enrol, unenrol
-from sentinel.projects.participation import report_opens_on as reports_open_on
+from sentinel.projects.opening import report_opens_on as reports_open_on
 from tests.conftest import SYSTEM, at
 
 START = dt.date(2026, 1, 12)

@@ -32,7 +32,8 @@ from sentinel.collection.models import DataFlow
 from sentinel.lib.dates import format_da
 from sentinel.projects.checks import Check, State
 from sentinel.projects.models import Enrolment
-from sentinel.projects.participation import Participation, ReportState
+from sentinel.projects.opening import ReportState
+from sentinel.projects.participation import Participation
 
 __all__ = ["Check", "ProjectStatus", "State", "StatusReport", "check_status"]
 

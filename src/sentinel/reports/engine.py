@@ -8,406 +8,82 @@ CSV export, the SVG charts and the JSON API all render the same object.
 
 The rules the engine owns for every report:
 
-- **Period.** The user picks since enrolment (the default), the last 12 months, a calendar year
-  or a from–to range of months. Aggregates are monthly, so a period covers whole months. The
-  report says which days its data covers: from the later of the period's first day and the
-  enrolment date, to the earliest of the period's last day, today and the day before an
-  unenrolment ("Data fra 12.01.2026 til 24.11.2026"). Months before the enrolment month are
-  never read. The benchmark follows the same months.
-- **Opening.** A report opens at max(the project's "reports open from", latest of the first DPA
-  signature, the first consent approval and the enrolment + the project's first-report delay)
-  — ``clinics.status.reports_open_on``, the same function the status check uses, so the check
-  and the tab never disagree. Before that day the report has no sections and says when it
-  opens and why.
-- **Once per render.** What the rule needs about a clinic (its enrolments, its first DPA
-  signature and consent approval) is read once as a ``Standing`` (two queries, however many
-  projects); ``prepare`` turns it into a ``Prepared`` report (enrolment, opening, context) that
-  the tabs, ``build_report`` and a report's worklist all take, so a tab evaluates the rule
-  once.
+- **Period** (``reports.periods``). The user picks since enrolment (the default), the last 12
+  months, a calendar year or a from–to range of whole months; the report says which days its
+  data covers.
+- **State and opening.** Whether a report is open, not yet open (and when it opens), blocked
+  (and why, since when) or left, is the participation model's (``projects.participation``),
+  the same answer the status check, the menu and the API give. Before it opens the report has
+  no sections and says when it opens and why; when collection is blocked or the clinic left the
+  project, it leads with a ``Notice``.
+- **Once per render.** The clinic's standing is read once (``Participation.read``);
+  ``prepare`` turns it into a ``Prepared`` report (enrolment, state, context) that the tabs,
+  ``build_report`` and a report's worklist all take.
 - **Which enrolment.** The period in force today, or else the most recent one (an unenrolled
   clinic still sees the report of the time it took part).
+
+The output types are in ``reports.tables`` and the period in ``reports.periods``; both are
+imported here too, so a definition needs only this module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from importlib import import_module
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from django.utils import timezone
 
 from sentinel.clinics.contacts import Contact
 from sentinel.clinics.models import Clinic
-from sentinel.lib.dates import add_months, format_da
+from sentinel.lib.dates import format_da
 from sentinel.lib.errors import DomainError
 from sentinel.lib.reasons import Reason
 from sentinel.projects import explanations as words
 from sentinel.projects.models import Enrolment, Project
-from sentinel.projects.participation import Participation, ReportKind, ReportState
-
-# --------------------------------------------------------------------------------------------
-# Output types
-# --------------------------------------------------------------------------------------------
-
-
-class Suppressed:
-    """A benchmark cell under the suppression threshold: shown as "<5", never as its value."""
-
-    _instance: ClassVar[Suppressed | None] = None
-    text: ClassVar[str] = "<5"
-
-    def __new__(cls) -> Suppressed:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __repr__(self) -> str:
-        return "SUPPRESSED"
-
-    def __reduce__(self) -> str:
-        return "SUPPRESSED"
-
-
-SUPPRESSED = Suppressed()
-"""The one ``Suppressed`` value (``Suppressed()`` returns it too)."""
-
-CellValue = str | int | Decimal | Suppressed | None
-"""What a table cell holds: text, a count, a percentage (Decimal, 2 decimals), "<5", or empty."""
-
-ColumnKind = Literal["text", "count", "percent"]
-
-
-def cell_json(value: CellValue) -> str | int | None:
-    """A cell in the JSON form: counts as numbers, percentages as strings with exactly two
-    decimals (``"33.33"``: no binary floating point), suppressed cells as ``"<5"``."""
-    if isinstance(value, Suppressed):
-        return value.text
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return value
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label_da: str
-    label_en: str
-    kind: ColumnKind = "text"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "label_da": self.label_da,
-            "label_en": self.label_en,
-            "kind": self.kind,
-        }
-
-
-@dataclass(frozen=True)
-class Table:
-    """Rows of cells in column order. A row's first cell is its label."""
-
-    key: str
-    title_da: str
-    title_en: str
-    columns: tuple[Column, ...]
-    rows: tuple[tuple[CellValue, ...], ...]
-    footnote_da: str = ""
-    footnote_en: str = ""
-
-    def __post_init__(self) -> None:
-        for row in self.rows:
-            if len(row) != len(self.columns):
-                raise ValueError(
-                    f"table {self.key}: a row has {len(row)} cells, not {len(self.columns)}"
-                )
-
-    def column(self, key: str) -> list[CellValue]:
-        """The cells of one column, top to bottom."""
-        index = [c.key for c in self.columns].index(key)
-        return [row[index] for row in self.rows]
-
-    def as_dict(self) -> dict[str, Any]:
-        keys = [c.key for c in self.columns]
-        return {
-            "key": self.key,
-            "title_da": self.title_da,
-            "title_en": self.title_en,
-            "columns": [c.as_dict() for c in self.columns],
-            "rows": [
-                {k: cell_json(v) for k, v in zip(keys, row, strict=True)} for row in self.rows
-            ],
-            "footnote_da": self.footnote_da,
-            "footnote_en": self.footnote_en,
-        }
-
-
-ChartValue = int | Decimal | Suppressed | None
-"""A chart point: a count, a percentage, "<5" (``SUPPRESSED``), or None (no value)."""
-
-
-@dataclass(frozen=True)
-class Series:
-    name_da: str
-    values: tuple[ChartValue, ...]
-    name_en: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name_da": self.name_da,
-            "name_en": self.name_en,
-            "values": [cell_json(v) for v in self.values],
-        }
-
-
-@dataclass(frozen=True)
-class Chart:
-    """A chart of numbers that also stand in the table ``table_key`` (accessibility)."""
-
-    key: str
-    kind: Literal["bar", "line"]
-    title_da: str
-    description_da: str
-    categories: tuple[str, ...]
-    series: tuple[Series, ...]
-    table_key: str
-    title_en: str = ""
-    description_en: str = ""
-    unit: Literal["count", "percent"] = "count"
-
-    def __post_init__(self) -> None:
-        for s in self.series:
-            if len(s.values) != len(self.categories):
-                raise ValueError(
-                    f"chart {self.key}: series {s.name_da!r} has {len(s.values)} "
-                    f"values for {len(self.categories)} categories"
-                )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "kind": self.kind,
-            "unit": self.unit,
-            "title_da": self.title_da,
-            "title_en": self.title_en,
-            "description_da": self.description_da,
-            "description_en": self.description_en,
-            "categories": list(self.categories),
-            "series": [s.as_dict() for s in self.series],
-            "table_key": self.table_key,
-        }
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title_da: str
-    title_en: str
-    tables: tuple[Table, ...] = ()
-    charts: tuple[Chart, ...] = ()
-    note_da: str = ""
-    note_en: str = ""
-
-    def table(self, key: str) -> Table:
-        for t in self.tables:
-            if t.key == key:
-                return t
-        raise KeyError(key)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "title_da": self.title_da,
-            "title_en": self.title_en,
-            "note_da": self.note_da,
-            "note_en": self.note_en,
-            "tables": [t.as_dict() for t in self.tables],
-            "charts": [c.as_dict() for c in self.charts],
-        }
-
-
-# --------------------------------------------------------------------------------------------
-# Period
-# --------------------------------------------------------------------------------------------
-
-PeriodKind = Literal["since_enrolment", "last_12_months", "year", "range"]
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_YEAR = re.compile(r"^\d{4}$")
-
-
-def first_of_month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def last_of_month(day: dt.date) -> dt.date:
-    return add_months(first_of_month(day), 1) - dt.timedelta(days=1)
-
-
-def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
-    """The first days of the months from ``first``'s month to ``last``'s month, inclusive."""
-    months = []
-    month = first_of_month(first)
-    while month <= last:
-        months.append(month)
-        month = add_months(month, 1)
-    return months
-
-
-def _period_error(detail_en: str, detail_da: str) -> DomainError:
-    return DomainError(
-        "invalid_period",
-        f"invalid report period: {detail_en}. Use period=since_enrolment, "
-        "period=last_12_months, period=year&year=YYYY or period=range&from=YYYY-MM&to=YYYY-MM",
-        f"Ugyldig periode: {detail_da}. Vælg 'siden tilmelding', 'seneste 12 måneder', "
-        "et kalenderår eller en periode fra måned til måned.",
-    )
-
-
-def _parse_month(text: str, name: str) -> dt.date:
-    match = _MONTH.match(text.strip())
-    if match is None:
-        raise _period_error(
-            f"{name} must be a month as YYYY-MM, got {text[:20]!r}",
-            f"'{name}' skal være en måned som ÅÅÅÅ-MM",
-        )
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12 or year < 2000:
-        raise _period_error(
-            f"{name} is not a month from year 2000 on: {text[:20]!r}",
-            f"'{name}' er ikke en gyldig måned",
-        )
-    return dt.date(year, month, 1)
-
-
-@dataclass(frozen=True)
-class Period:
-    """The period a report covers, in whole months.
-
-    ``kind``: ``since_enrolment`` (the default), ``last_12_months`` (the current month and the
-    11 before it), ``year`` (a calendar year) or ``range`` (from a month to a month, both
-    included). ``start``/``end`` are set for ``year`` and ``range`` only (first days of months).
-    """
-
-    kind: PeriodKind = "since_enrolment"
-    year: int | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
-
-    @classmethod
-    def since_enrolment(cls) -> Period:
-        return cls("since_enrolment")
-
-    @classmethod
-    def last_12_months(cls) -> Period:
-        return cls("last_12_months")
-
-    @classmethod
-    def calendar_year(cls, year: int) -> Period:
-        return cls("year", year=year, start=dt.date(year, 1, 1), end=dt.date(year, 12, 1))
-
-    @classmethod
-    def months(cls, start: dt.date, end: dt.date) -> Period:
-        first, last = first_of_month(start), first_of_month(end)
-        if last < first:
-            raise _period_error(
-                f"'to' ({last:%Y-%m}) is before 'from' ({first:%Y-%m})",
-                f"'til' ({last:%m.%Y}) ligger før 'fra' ({first:%m.%Y})",
-            )
-        return cls("range", start=first, end=last)
-
-    @classmethod
-    def parse(cls, query: Mapping[str, Any] | str | None) -> Period:
-        """A period from URL query parameters (``period``, ``year``, ``from``, ``to``) or from
-        its short text form (``since_enrolment``, ``last_12_months``, ``2025``,
-        ``2025-01..2025-06``). Nothing given means since enrolment. Bad input raises
-        ``DomainError("invalid_period")``."""
-        if query is None:
-            return cls.since_enrolment()
-        if isinstance(query, str):
-            return cls._parse_text(query)
-        params = {k: ("" if v is None else str(v)).strip() for k, v in query.items()}
-        kind = params.get("period", "")
-        if kind in ("", "since_enrolment"):
-            return cls.since_enrolment()
-        if kind == "last_12_months":
-            return cls.last_12_months()
-        if kind == "year":
-            year = params.get("year", "")
-            if not _YEAR.match(year) or int(year) < 2000:
-                raise _period_error(
-                    f"year must be a year as YYYY from 2000 on, got {year[:20]!r}",
-                    "året skal angives som ÅÅÅÅ",
-                )
-            return cls.calendar_year(int(year))
-        if kind == "range":
-            if not params.get("from") or not params.get("to"):
-                raise _period_error(
-                    "a range needs both 'from' and 'to'", "angiv både 'fra' og 'til'"
-                )
-            return cls.months(
-                _parse_month(params["from"], "from"), _parse_month(params["to"], "to")
-            )
-        return cls._parse_text(kind)
-
-    @classmethod
-    def _parse_text(cls, text: str) -> Period:
-        value = text.strip()
-        if value in ("", "since_enrolment"):
-            return cls.since_enrolment()
-        if value == "last_12_months":
-            return cls.last_12_months()
-        if _YEAR.match(value):
-            return cls.parse({"period": "year", "year": value})
-        if ".." in value:
-            start, _, end = value.partition("..")
-            return cls.parse({"period": "range", "from": start, "to": end})
-        raise _period_error(f"unknown period {value[:30]!r}", "ukendt periode")
-
-    def as_query(self) -> dict[str, str]:
-        """The URL query parameters that ``parse`` turns back into this period."""
-        if self.kind == "year":
-            return {"period": "year", "year": str(self.year)}
-        if self.kind == "range" and self.start and self.end:
-            return {"period": "range", "from": f"{self.start:%Y-%m}", "to": f"{self.end:%Y-%m}"}
-        return {"period": self.kind}
-
-    def __str__(self) -> str:
-        if self.kind == "year":
-            return str(self.year)
-        if self.kind == "range" and self.start and self.end:
-            return f"{self.start:%Y-%m}..{self.end:%Y-%m}"
-        return self.kind
-
-    @property
-    def label_da(self) -> str:
-        if self.kind == "since_enrolment":
-            return "Siden tilmelding"
-        if self.kind == "last_12_months":
-            return "Seneste 12 måneder"
-        if self.kind == "year":
-            return f"Kalenderåret {self.year}"
-        assert self.start and self.end  # noqa: S101 - set for every range
-        return f"{self.start:%m.%Y}–{self.end:%m.%Y}"
-
-    def bounds(self, *, enrolled_on: dt.date, today: dt.date) -> tuple[dt.date, dt.date]:
-        """The period's first and last day, before clamping to enrolment and today."""
-        if self.kind == "since_enrolment":
-            return enrolled_on, today
-        if self.kind == "last_12_months":
-            return add_months(first_of_month(today), -11), today
-        assert self.start and self.end  # noqa: S101 - set for year and range
-        return self.start, last_of_month(self.end)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "text": str(self), "query": self.as_query()}
-
+from sentinel.projects.opening import ReportKind, ReportState
+from sentinel.projects.participation import Participation
+from sentinel.reports.periods import Period, data_range, months_between
+from sentinel.reports.tables import (
+    SUPPRESSED,
+    CellValue,
+    Chart,
+    ChartValue,
+    Column,
+    Section,
+    Series,
+    Suppressed,
+    Table,
+)
+
+# A definition needs only this module: the output types and the period are imported from here.
+__all__ = [
+    "SUPPRESSED",
+    "CellValue",
+    "Chart",
+    "ChartValue",
+    "Column",
+    "Notice",
+    "Period",
+    "Prepared",
+    "Report",
+    "ReportContext",
+    "ReportDefinition",
+    "Section",
+    "Series",
+    "Suppressed",
+    "Tab",
+    "Table",
+    "build_report",
+    "data_range",
+    "definition_for",
+    "definitions",
+    "prepare",
+    "register",
+    "tabs_for",
+]
 
 # --------------------------------------------------------------------------------------------
 # Report
@@ -611,40 +287,6 @@ class ReportContext:
     @property
     def last_month(self) -> dt.date:
         return self.months[-1]
-
-
-# --------------------------------------------------------------------------------------------
-# The data range (the opening rule is the participation model's)
-# --------------------------------------------------------------------------------------------
-
-
-def data_range(period: Period, enrolment: Enrolment, today: dt.date) -> tuple[dt.date, dt.date]:
-    """The days a report's data covers: max(period start, enrolment) … min(period end, today,
-    the day before unenrolment). Raises ``DomainError("empty_period")`` if none."""
-    start, end = period.bounds(enrolled_on=enrolment.enrolled_on, today=today)
-    data_from = max(start, enrolment.enrolled_on)
-    data_to = min(end, today)
-    if enrolment.unenrolled_on is not None:
-        data_to = min(data_to, enrolment.unenrolled_on - dt.timedelta(days=1))
-    if data_to < data_from:
-        if start > today:
-            raise DomainError(
-                "empty_period",
-                f"the period {period} lies in the future",
-                f"Perioden ({period.label_da.lower()}) ligger i fremtiden.",
-            )
-        raise DomainError(
-            "empty_period",
-            f"the period {period} lies outside the enrolment "
-            f"({enrolment.enrolled_on.isoformat()}"
-            + (f" to {enrolment.unenrolled_on.isoformat()}" if enrolment.unenrolled_on else "")
-            + "); the report shows data from the enrolment date on",
-            f"Perioden ({period.label_da.lower()}) ligger uden for din tilmelding (fra "
-            f"{format_da(enrolment.enrolled_on)}"
-            + (f" til {format_da(enrolment.unenrolled_on)}" if enrolment.unenrolled_on else "")
-            + "). Rapporten viser data fra tilmeldingsdatoen.",
-        )
-    return data_from, data_to
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,7 +41,8 @@ from sentinel.clinics.models import Clinic
 from sentinel.lib.dates import format_da
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import Project
-from sentinel.projects.participation import Participation, ReportKind
+from sentinel.projects.opening import ReportKind
+from sentinel.projects.participation import Participation
 from sentinel.reports.charts import chart_svg
 from sentinel.reports.engine import (
     CellValue,
