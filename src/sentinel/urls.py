@@ -12,3 +12,8 @@ urlpatterns = [
 if "sentinel.demo" in settings.INSTALLED_APPS:
     # The demo's pages (404 unless SENTINEL_DEMO): a tool, mounted by name, never imported.
     urlpatterns.append(path("demo/", include("sentinel.demo.urls")))
+
+# The portal's error pages (JSON under /api/; see portal.errors).
+handler403 = "sentinel.portal.errors.forbidden"
+handler404 = "sentinel.portal.errors.not_found"
+handler500 = "sentinel.portal.errors.server_error"

@@ -148,7 +148,12 @@ def test_status_data_that_stopped_arriving_is_flagged(onboarded, project, settin
     assert ok.state is State.OK
     assert stopped.state is State.ACTION_NEEDED
     assert "i 8 dage" in stopped.detail_da
-    assert stopped.contact == SENTINEL_SUPPORT
+    # The systemhus stopped sending: it is named first, with its phone; Sentinel support second.
+    vendor = onboarded.activations.get().vendor
+    assert stopped.contact is not None and stopped.contact.kind == "systemhus"
+    assert (stopped.contact.name, stopped.contact.phone) == (vendor.name, vendor.support_phone)
+    assert stopped.also == SENTINEL_SUPPORT
+    assert vendor.name in stopped.action_da
 
 
 def test_status_report_opens_two_months_after_everything_is_in_place(onboarded, project):

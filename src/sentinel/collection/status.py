@@ -26,8 +26,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from sentinel.clinics.contacts import SENTINEL_SUPPORT
-from sentinel.clinics.models import Clinic
+from sentinel.clinics.contacts import SENTINEL_SUPPORT, systemhus
+from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection.models import DataFlow
 from sentinel.lib.dates import format_da
 from sentinel.projects.checks import Check, State
@@ -87,6 +87,7 @@ class StatusReport:
 
 
 def _data_flow_check(
+    vendor: Vendor | None,
     enrolment: Enrolment,
     flow: DataFlow | None,
     prerequisites_ok: bool,
@@ -105,6 +106,7 @@ def _data_flow_check(
             "Ret først punkterne ovenfor.",
             "Fix the checks above first.",
             project=project.code,
+            project_name=project.name,
         )
     if last is not None and (on - last).days <= threshold:
         return Check(
@@ -113,6 +115,7 @@ def _data_flow_check(
             f"Vi modtager data til {project.name}; senest {format_da(last)}.",
             f"Data for {project.name} is arriving; last received {last}.",
             project=project.code,
+            project_name=project.name,
         )
     if last is None and (on - collecting_since).days <= threshold:
         expected = collecting_since + dt.timedelta(days=threshold)
@@ -125,6 +128,7 @@ def _data_flow_check(
             "Du skal ikke gøre noget endnu.",
             "Nothing to do yet.",
             project=project.code,
+            project_name=project.name,
         )
     if last is None:
         detail_da = (
@@ -142,15 +146,35 @@ def _data_flow_check(
             f"{format_da(last)})."
         )
         detail_en = f"No data for {project.name} for {days} days (last received {last})."
-    return Check(
+    house = systemhus(vendor)
+    if last is None:  # nothing ever arrived: Sentinel support finds out why, with the systemhus
+        return Check(
+            "data_flow",
+            State.ACTION_NEEDED,
+            detail_da,
+            detail_en,
+            "Kontakt Sentinel supporten, så finder vi ud af, hvorfor data ikke overføres. "
+            "Dit systemhus kan se, om Sentinel er sat op i dit praksissystem.",
+            "Contact Sentinel support to find out why data is not being transferred; the "
+            "practice system vendor can check that Sentinel is set up.",
+            SENTINEL_SUPPORT,
+            project=project.code,
+            project_name=project.name,
+            also=house,
+        )
+    return Check(  # data stopped arriving: the systemhus stopped sending, so it comes first
         "data_flow",
         State.ACTION_NEEDED,
         detail_da,
         detail_en,
-        "Kontakt Sentinel supporten, så finder vi ud af, hvorfor data ikke overføres.",
-        "Contact Sentinel support to find out why data is not being transferred.",
-        SENTINEL_SUPPORT,
+        f"Kontakt {house.name}, som sender data fra dit praksissystem. Løser det ikke "
+        "problemet, så kontakt Sentinel supporten.",
+        f"Contact {house.name}, who sends the data from the practice system; if that does not "
+        "solve it, contact Sentinel support.",
+        house,
         project=project.code,
+        project_name=project.name,
+        also=SENTINEL_SUPPORT,
     )
 
 
@@ -176,6 +200,7 @@ def _report_check(state: ReportState) -> Check:
             state.blocker.line.action_en,
             state.blocker.line.contact,
             project=project.code,
+            project_name=project.name,
         )
     if state.opens_on is None:
         return Check(
@@ -186,6 +211,7 @@ def _report_check(state: ReportState) -> Check:
             "Underskriv databehandleraftalen og godkend samtykkeerklæringen (se ovenfor).",
             "Sign the data processing agreement and approve the consent (see above).",
             project=project.code,
+            project_name=project.name,
         )
     if not state.is_open:
         return Check(
@@ -196,6 +222,7 @@ def _report_check(state: ReportState) -> Check:
             "Du skal ikke gøre noget; der skal samles data nok til en rapport.",
             "Nothing to do; enough data must be collected for a report first.",
             project=project.code,
+            project_name=project.name,
         )
     return Check(
         "report",
@@ -203,6 +230,7 @@ def _report_check(state: ReportState) -> Check:
         f"Rapporten for {project.name} er åben (fanebladet '{project.name}'). {period_da}",
         f"The {project.name} report is open. {period_en}",
         project=project.code,
+        project_name=project.name,
     )
 
 
@@ -222,6 +250,7 @@ def check_status(
             clinic=clinic, project_id__in=[e.project_id for e in enrolments]
         )
     }
+    vendor = standing.vendor_on(day)
     projects: list[ProjectStatus] = []
     for enrolment in enrolments:
         project = enrolment.project
@@ -229,7 +258,7 @@ def check_status(
         state = standing.report(project, day)
         assert state is not None  # noqa: S101 - the clinic is enrolled in it on ``day``
         since = standing.collecting_since(project, day) or enrolment.enrolled_on
-        checks.append(_data_flow_check(enrolment, flow, prerequisites_ok, since, day))
+        checks.append(_data_flow_check(vendor, enrolment, flow, prerequisites_ok, since, day))
         checks.append(_report_check(state))
         projects.append(
             ProjectStatus(
@@ -241,7 +270,6 @@ def check_status(
                 last_received_at=flow.last_received_at if flow else None,
             )
         )
-    vendor = standing.vendor_on(day)
     return StatusReport(
         clinic=clinic,
         on=day,

@@ -46,11 +46,13 @@ def page_context(clinic: Clinic, user: PortalUser, section: str, **extra: Any) -
 
 
 def check_link(clinic: Clinic, check: Check) -> tuple[str, str]:
-    """Where the clinic fixes what ``check`` says, and the link's words ("" when nothing to
-    do here)."""
+    """Where the clinic fixes what ``check`` says (or, for an open report, reads it), and the
+    link's words ("" when there is nowhere to go)."""
+    yd = clinic.ydernummer
+    if check.check == "report" and check.project and check.ok:
+        return reverse("portal:report_tab", args=[yd, check.project]), _("Se rapporten")
     if check.ok or check.state == "waiting":
         return "", ""
-    yd = clinic.ydernummer
     if check.check == "dpa":
         return reverse("portal:dpa", args=[yd]), _("Gå til databehandleraftalen")
     if check.check == "consent":

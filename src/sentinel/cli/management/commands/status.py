@@ -16,22 +16,6 @@ from sentinel.lib.dates import format_da
 from sentinel.lib.identifiers import InvalidIdentifier, validate_ydernummer
 
 MARK = {State.OK: "[ok]  ", State.WAITING: "[wait]", State.ACTION_NEEDED: "[!!]  "}
-LABEL = {
-    "activation": "Aktiveret af systemhus",
-    "dpa": "Databehandleraftale",
-    "consent": "Praksis samtykke",
-    "enrolment": "Tilmelding til projekter",
-    "data_flow": "Data modtages",
-    "report": "Rapport",
-}
-LABEL_EN = {
-    "activation": "Activated by the vendor",
-    "dpa": "Data processing agreement",
-    "consent": "Practice consent",
-    "enrolment": "Enrolment in projects",
-    "data_flow": "Data arriving",
-    "report": "Report",
-}
 
 
 def _date(value: str) -> dt.date:
@@ -78,16 +62,13 @@ class Command(SentinelCommand):
             "",
         ]
         for check in report.checks:
-            label = (LABEL if da else LABEL_EN).get(check.check, check.check)
-            if check.project:
-                label = f"{label} ({check.project})"
+            label = check.title("da" if da else "en")
             lines.append(f"{MARK[check.state]} {label}")
             lines.append(f"        {check.detail_da if da else check.detail_en}")
             action = check.action_da if da else check.action_en
             if action and not check.ok:
                 lines.append(f"        → {action}")
-            if check.contact and not check.ok:
-                contact = check.contact
+            for contact in check.contacts if not check.ok else ():
                 reach = ", ".join(p for p in (contact.phone, contact.email) if p)
                 word = "Kontakt" if da else "Contact"
                 lines.append(f"        {word}: {contact.name}{f' ({reach})' if reach else ''}")
