@@ -182,7 +182,9 @@ def clinic_report(
         chosen = Period.parse({k: v for k, v in query.items() if v is not None})
         report = build_report(clinic, found, chosen, today)
         listing = (
-            build_worklist(clinic, found, chosen, by=Actor.vendor(vendor), today=today)
+            build_worklist(
+                clinic, found, chosen, by=Actor.vendor(vendor), vendor=vendor, today=today
+            )
             if worklist and report.is_open
             else None
         )

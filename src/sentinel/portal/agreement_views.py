@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -12,7 +11,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sentinel.agreements.actions import Signer
 from sentinel.agreements.models import DocumentKind, SignatureBase
 from sentinel.agreements.services import SIGNATURE_MODEL, agreement_state
 from sentinel.clinics.models import Clinic
@@ -63,13 +61,7 @@ def agreement(request: HttpRequest, clinic: Clinic, user: PortalUser, kind: str)
             )
             status = 409
         else:
-            signer = Signer(
-                person_uuid=uuid.UUID(identity.person_uuid),
-                name=identity.name,
-                cvr=identity.cvr,
-                assurance_level=identity.assurance_level,
-                may_sign=identity.may_sign,
-            )
+            signer = identity.signer()
             try:
                 signature = SIGN[kind](clinic=clinic, signer=signer, channel=user.channel(clinic))
             except DomainError as exc:
