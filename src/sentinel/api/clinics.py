@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Router, Status
 
@@ -166,8 +167,11 @@ def subscriptions(request: VendorRequest, ydernummer: str) -> SubscriptionsOut:
     response=LaunchOut,
     summary="A single-use link that opens the Sentinel menu",
 )
-def launch(request: VendorRequest, ydernummer: str, body: LaunchIn) -> LaunchOut:
+def launch(
+    request: VendorRequest, response: HttpResponse, ydernummer: str, body: LaunchIn
+) -> LaunchOut:
     clinic = reachable_clinic(request.auth, ydernummer)
+    response["Cache-Control"] = "no-store"  # the URL carries a single-use token
     url, expires_at = create_launch_link(
         vendor=request.auth, clinic=clinic, user_id=body.user_id, user_name=body.user_name
     )

@@ -163,6 +163,7 @@ def _refusal(exc: DomainError) -> HttpResponse:
 )
 def clinic_report(
     request: HttpRequest,
+    response: HttpResponse,
     ydernummer: str,
     project: str,
     period: str | None = None,
@@ -173,6 +174,7 @@ def clinic_report(
 ) -> Any:
     vendor = request.auth  # type: ignore[attr-defined]
     clinic = reachable_clinic(vendor, ydernummer)
+    response["Cache-Control"] = "no-store"  # the worklist is person-identifiable
     found = Project.objects.filter(code=project).first()
     if found is None:
         raise HttpError(404, f"no project {project[:50]!r}")

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from sentinel.agreements import actions as agreement_actions
 from sentinel.agreements.actions import Signer
 from sentinel.agreements.models import DpaSignature
 from sentinel.audit.actors import Actor
@@ -250,6 +251,17 @@ def decide_at_signing(
     return confirmed
 
 
+@transaction.atomic
+def sign_dpa(
+    *, clinic: Clinic, signer: Signer, channel: str, refused_vendor_ids: Collection[int]
+) -> DpaSignature:
+    """Sign the DPA and, in the same transaction, refuse the vendors in ``refused_vendor_ids``
+    and confirm every other vendor that transfers the clinic's data."""
+    signature = agreement_actions.sign_dpa(clinic=clinic, signer=signer, channel=channel)
+    decide_at_signing(owner=signer, clinic=clinic, refused_vendor_ids=refused_vendor_ids)
+    return signature
+
+
 def serving(clinic: Clinic, at: dt.datetime | None = None) -> list[Activation]:
     """The activations in force for ``clinic`` (the vendors that transfer its data now)."""
     return list(
@@ -266,6 +278,18 @@ def pending(clinic: Clinic) -> list[ActivationRequest]:
         ActivationRequest.objects.filter(clinic=clinic, state=State.PENDING)
         .select_related("vendor")
         .order_by("requested_at", "id")
+    )
+
+
+def latest_refusal(clinic: Clinic) -> ActivationRequest | None:
+    """The owner's latest refusal of a vendor that does not serve the clinic now."""
+    serving_ids = [a.vendor_id for a in serving(clinic)]
+    return (
+        ActivationRequest.objects.filter(clinic=clinic, state=State.REFUSED)
+        .exclude(vendor_id__in=serving_ids)
+        .select_related("vendor")
+        .order_by("-decided_at", "-id")
+        .first()
     )
 
 
