@@ -105,3 +105,27 @@ def test_the_demo_provider_runs_as_its_own_process(nation) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_every_demo_user_logs_in_twice_around_a_signature(provider, nation) -> None:
+    """The demo walked twice: every user logs in and reaches their clinic; the unsigned
+    clinic's owner signs the DPA; everyone logs in again, as the same people."""
+    from django.test import Client
+
+    from sentinel.agreements.models import Document, DpaSignature
+
+    users = demo_users()
+    for _round in range(2):
+        for user in users:
+            client = Client()
+            log_in(client, provider, user)
+            assert client.get(f"/klinik/{user.ydernummer}/").status_code == 200, user.name
+        signer = next(u for u in users if u.name == "Demo Klinikejer 1")
+        client = Client()
+        dpa = f"/klinik/{signer.ydernummer}/databehandleraftale/"
+        log_in(client, provider, signer, dpa, fresh=True)
+        document = Document.objects.current("dpa")
+        assert document is not None
+        client.post(dpa, {"version": document.version})
+        assert DpaSignature.objects.filter(clinic__ydernummer=signer.ydernummer).exists()
+        assert demo_users() == users  # the same identities after the signature

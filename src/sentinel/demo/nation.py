@@ -213,6 +213,25 @@ def _onboard(
     # Data arrives through the API afterwards (demo/vendor.py), as it does in production.
 
 
+def demo_ydernummer(number: int) -> str:
+    return f"9{number:05d}"
+
+
+def story_names(clinics_count: int, rng: random.Random) -> list[str]:
+    """Each demo clinic's story, in ydernummer order (``rng`` is the nation's, seeded)."""
+    stories = [name for name, share in STORIES for _ in range(round(share * clinics_count))]
+    stories += ["ok"] * (clinics_count - len(stories))
+    rng.shuffle(stories)
+    return stories
+
+
+def stories_by_ydernummer(clinics_count: int, seed: int = 2026) -> dict[str, str]:
+    """The story each demo clinic was built with — the same whatever has happened since (a
+    signature, an enrolment), so the demo's users keep their clinics."""
+    names = story_names(clinics_count, random.Random(seed))
+    return {demo_ydernummer(n): name for n, name in enumerate(names, start=1)}
+
+
 def build_nation(
     *,
     today: dt.date | None = None,
@@ -234,13 +253,11 @@ def build_nation(
     existing = set(Clinic.objects.values_list("ydernummer", flat=True))
     taken_cvrs = set(Clinic.objects.values_list("cvr", flat=True))
     created: dict[str, str] = {}
-    stories = [name for name, share in STORIES for _ in range(round(share * clinics_count))]
-    stories += ["ok"] * (clinics_count - len(stories))
-    rng.shuffle(stories)
+    stories = story_names(clinics_count, rng)
     for number, story_name in enumerate(stories, start=1):
         # Draw every random value even for existing clinics, so a rerun stays in step.
         clinic_rng = random.Random(rng.getrandbits(64))
-        ydernummer = f"9{number:05d}"
+        ydernummer = demo_ydernummer(number)
         if ydernummer in existing:
             continue
         municipality = clinic_rng.choice(municipalities)

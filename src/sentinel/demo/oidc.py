@@ -27,12 +27,8 @@ from typing import Any
 
 import httpx
 from django.conf import settings
-from django.db.models import Q
 
-from sentinel.agreements.models import ConsentApproval, Document, DocumentKind, DpaSignature
 from sentinel.clinics.models import Clinic
-from sentinel.collection.status import check_status
-from sentinel.projects.models import Enrolment
 
 NAMESPACE = uuid.UUID("6f1c7f0e-2a53-4b8e-9d0c-5e3a1b7c9d24")
 LOA_URI = "https://data.gov.dk/concept/core/nsis/loa/{}"
@@ -100,77 +96,78 @@ def demo_user(
     )
 
 
-def _first(queryset: Any) -> Clinic | None:
-    clinic: Clinic | None = queryset.order_by("ydernummer").first()
-    return clinic
+# The demo's fixed identities: (story the clinic was built with, role, name, may sign,
+# assurance level, what the user shows). Each points at the first clinic built with that story,
+# so a user keeps their clinic after signing, enrolling or re-running ``sentinel demo``.
+DEMO_IDENTITIES = [
+    ("ok", "owner", "Demo Klinikejer Hansen", True, "high", "Alt i orden: rapporter, arbejdsliste"),
+    (
+        "no_dpa",
+        "owner",
+        "Demo Klinikejer 1",
+        True,
+        "substantial",
+        "Har ikke underskrevet databehandleraftalen",
+    ),
+    (
+        "no_dpa",
+        "employee",
+        "Demo Sekretær Jensen",
+        False,
+        "substantial",
+        "Ansat uden ret til at underskrive",
+    ),
+    (
+        "no_dpa",
+        "low",
+        "Demo Klinikejer 1 (lavt niveau)",
+        True,
+        "low",
+        "Login på for lavt sikringsniveau til at underskrive",
+    ),
+    (
+        "dpa_outdated",
+        "owner",
+        "Demo Klinikejer 2",
+        True,
+        "substantial",
+        "Ny version af databehandleraftalen",
+    ),
+    (
+        "not_enrolled",
+        "owner",
+        "Demo Klinikejer 3",
+        True,
+        "substantial",
+        "Klar til at tilmelde sig Diagnosekodning",
+    ),
+]
 
 
 def demo_users() -> list[DemoUser]:
-    """The demo's users: owners of clinics in telling states, and, at a clinic where all is in
-    order, an employee without signing rights and a login at too low an assurance level."""
-    users: list[DemoUser] = []
-    current_dpa = Document.objects.current(DocumentKind.DPA)
-    current_consent = Document.objects.current(DocumentKind.CONSENT)
-    dpa_signed = DpaSignature.objects.values("clinic_id")
-    current_signed = DpaSignature.objects.filter(document=current_dpa).values("clinic_id")
-    consent_current = ConsentApproval.objects.filter(document=current_consent).values("clinic_id")
-    clinics = Clinic.objects.filter(activations__deactivated_at__isnull=True).distinct()
+    """The demo's users (``DEMO_IDENTITIES``): the same people at the same clinics however the
+    clinics' state has changed since the nation was built."""
+    from sentinel.demo.nation import stories_by_ydernummer  # the nation imports this module
 
-    onboarded = list(
-        clinics.filter(
-            Q(pk__in=current_signed)
-            & Q(pk__in=consent_current)
-            & Q(enrolments__unenrolled_on__isnull=True)
-        ).order_by("ydernummer")[:40]
+    numbers = Clinic.objects.filter(ydernummer__regex=r"^9[0-9]{5}$").values_list(
+        "ydernummer", flat=True
     )
-    ok = next((c for c in onboarded if check_status(c).ok), None)
-    chosen = ok or (onboarded[0] if onboarded else None)
-    if chosen is not None:
-        headline = "Alt i orden" if ok else "Fuldt tilmeldt"
-        users += [
-            demo_user(
-                chosen,
-                "owner",
-                name="Demo Klinikejer Hansen",
-                assurance_level="high",
-                description=f"{headline}: rapporter, arbejdsliste, dataudveksling",
-            ),
-            demo_user(
-                chosen,
-                "employee",
-                name="Demo Sekretær Jensen",
-                may_sign=False,
-                description="Ansat uden ret til at underskrive",
-            ),
-            demo_user(
-                chosen,
-                "low",
-                name="Demo Klinikejer Hansen (lavt niveau)",
-                assurance_level="low",
-                description="Login på for lavt sikringsniveau til at underskrive",
-            ),
-        ]
-    stories = [
-        (clinics.exclude(pk__in=dpa_signed), "Har ikke underskrevet databehandleraftalen"),
-        (
-            clinics.filter(pk__in=dpa_signed).exclude(pk__in=current_signed),
-            "Ny version af databehandleraftalen kræver underskrift",
-        ),
-        (
-            clinics.filter(Q(pk__in=current_signed) & Q(pk__in=consent_current)).exclude(
-                pk__in=Enrolment.objects.values("clinic_id")
-            ),
-            "Klar til at tilmelde sig Diagnosekodning",
-        ),
-    ]
-    for number, (queryset, description) in enumerate(stories, start=1):
-        clinic = _first(queryset)
+    stories = stories_by_ydernummer(len(numbers))
+    clinics = {c.ydernummer: c for c in Clinic.objects.filter(ydernummer__in=list(numbers))}
+    first: dict[str, Clinic] = {}
+    for ydernummer in sorted(clinics):
+        first.setdefault(stories.get(ydernummer, ""), clinics[ydernummer])
+    users: list[DemoUser] = []
+    for story, role, name, may_sign, level, description in DEMO_IDENTITIES:
+        clinic = first.get(story)
         if clinic is not None:
             users.append(
                 demo_user(
                     clinic,
-                    "owner",
-                    name=f"Demo Klinikejer {number}",
+                    role,
+                    name=name,
+                    may_sign=may_sign,
+                    assurance_level=level,
                     description=description,
                 )
             )
