@@ -15,7 +15,8 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
 from sentinel.cli.server import run_server
-from sentinel.clinics.models import Clinic
+from sentinel.clinics.launch import create_launch_link
+from sentinel.clinics.models import Activation, Clinic
 from sentinel.core.command import SentinelCommand
 from sentinel.demo.nation import build_nation
 from sentinel.demo.oidc import demo_users, start_provider_process
@@ -81,6 +82,7 @@ class Command(SentinelCommand):
                 f"On the command line: {_me()} status 900001\n"
             )
         )
+        self._print_launch_link(base)
         provider = self._start_login_provider()
         try:
             run_server(host=options["host"], port=options["port"])
@@ -88,6 +90,29 @@ class Command(SentinelCommand):
             if provider is not None:
                 provider.terminate()
                 provider.wait(timeout=10)
+
+    def _print_launch_link(self, base: str) -> None:
+        """A launch link as a practice system would ask for one (valid 5 minutes), for the
+        demo's clinic where all is in order: the menu opened from inside the practice system."""
+        owner = next(iter(demo_users()), None)
+        clinic = Clinic.objects.filter(ydernummer=owner.ydernummer).first() if owner else None
+        served = Activation.objects.active().filter(clinic=clinic).select_related("vendor")
+        activation = served.first() if clinic is not None else None
+        if clinic is None or activation is None:
+            return
+        url, _expires = create_launch_link(
+            vendor=activation.vendor,
+            clinic=clinic,
+            user_id="demo-1",
+            user_name="Demo Behandler",
+            base_url=base,
+        )
+        self.stdout.write(
+            f"The Sentinel menu as {activation.vendor.name} opens it (valid 5 minutes, once):\n"
+            f"  {url}\n"
+            f"A new link: POST /api/v1/clinics/{clinic.ydernummer}/launch with the vendor's "
+            "credential (see README)."
+        )
 
     def _start_login_provider(self) -> subprocess.Popen[bytes] | None:
         """The local OpenID Connect provider the demo logs in against, with the demo users
