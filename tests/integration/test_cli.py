@@ -9,22 +9,18 @@ database is built once per module.
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import json
-import os
-import signal
 import socket
 import subprocess
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.cli import clean_env, sentinel_executable
 from tests.cli import run_sentinel as run
+from tests.cli import serving
 
 pytestmark = pytest.mark.slow
 
@@ -279,44 +275,15 @@ def test_cli_serve_port_zero_refuses(demo_var_dir: Path) -> None:
 
 
 def test_cli_serve_answers_pages_over_http(demo_var_dir: Path) -> None:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = demo_var_dir / f"serve-{port}.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [sentinel_executable(), "serve", "--port", str(port)],
-            env=clean_env(demo_var_dir, SENTINEL_DEMO="true"),
-            cwd=demo_var_dir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        health: tuple[int, str] | None = None
-        while health is None:
-            if server.poll() is not None:
-                pytest.fail(f"sentinel serve exited early:\n{log_path.read_text()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"sentinel serve was not up after 20 s:\n{log_path.read_text()}")
-            with contextlib.suppress(OSError):
-                health = _get(f"{base}/healthz", timeout=2)
-            if health is None:
-                time.sleep(0.1)
-
+    log_path = demo_var_dir / "serve.log"
+    with serving(demo_var_dir, log_path, SENTINEL_DEMO="true") as base:
+        health = _get(f"{base}/healthz")
         front = _get(f"{base}/")
         demo = _get(f"{base}/demo/")
 
-        assert health == (200, '{"status": "ok"}')
-        assert front[0] == 200
-        assert "Sentinel Kvalitets Data" in front[1]
-        assert demo[0] == 200
-        assert "Sentinel Kvalitets Data" in demo[1]
-        assert "900001" in demo[1]
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
+    assert health == (200, '{"status": "ok"}')
+    assert front[0] == 200
+    assert "Sentinel Kvalitets Data" in front[1]
+    assert demo[0] == 200
+    assert "Sentinel Kvalitets Data" in demo[1]
+    assert "900001" in demo[1]

@@ -7,15 +7,9 @@ launch link it hands out must point at that port to open."""
 
 from __future__ import annotations
 
-import contextlib
 import http.cookiejar
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import clean_env, sentinel_executable
 from tests.cli import run_sentinel as run
+from tests.cli import serving
 from tests.factories import valid_cvr
 
 pytestmark = pytest.mark.slow
@@ -33,12 +27,6 @@ MISTYPED_PASSWORD = "Sommer-Kodeord-2026!"
 OIDC_CODE = "oidc-code-7f3a9c41d2"
 OIDC_STATE = "oidc-state-b81e6620aa"
 CPR_SHAPED = "0101801234"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Http:
@@ -77,29 +65,9 @@ def test_the_server_log_and_the_database_hold_no_token_code_password_or_cpr(
     assert credential is not None, created.stdout
     bearer = {"Authorization": f"Bearer {credential.group(0)}"}
 
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [sentinel_executable(), "serve", "--port", str(port)],
-            env=clean_env(tmp_path, SENTINEL_DEMO="true"),  # no SENTINEL_PUBLIC_URL
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    web = Http(base)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            with contextlib.suppress(OSError):
-                if web.call("GET", "/healthz")[0] == 200:
-                    break
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"sentinel serve did not start:\n{log_path.read_text()}")
-            time.sleep(0.1)
-
+    with serving(tmp_path, log_path, SENTINEL_DEMO="true") as base:  # no SENTINEL_PUBLIC_URL
+        web = Http(base)
         # A launch link: asked for over the API, opened by the practice system's browser.
         json_headers = {**bearer, "Content-Type": "application/json"}
         body = {"cvr": valid_cvr(861234), "name": "Klinik Log", "speciale": "51"}
@@ -145,13 +113,6 @@ def test_the_server_log_and_the_database_hold_no_token_code_password_or_cpr(
 
         # A CPR-shaped number in a URL path (Django logs a warning for the 404).
         assert web.call("GET", f"/api/v1/clinics/{CPR_SHAPED}/status", None, bearer)[0] == 404
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
 
     logged = log_path.read_text()
     assert "/launch/" in logged and "/login/callback/" in logged  # the requests were logged

@@ -139,14 +139,10 @@ def request_activation(
     return ActivationAnswer(None, None)
 
 
-def _decision_details(request: ActivationRequest, **extra: object) -> dict[str, object]:
-    return {"vendor": request.vendor.slug, "cvr_matches": request.cvr_matches, **extra}
-
-
 def _open_request(clinic: Clinic, request_id: int) -> ActivationRequest:
     request = (
         ActivationRequest.objects.select_for_update()
-        .select_related("vendor")
+        .select_related("vendor", "clinic")
         .filter(pk=request_id, clinic=clinic, state=State.PENDING)
         .first()
     )
@@ -159,23 +155,31 @@ def _open_request(clinic: Clinic, request_id: int) -> ActivationRequest:
     return request
 
 
+def _decided(
+    request: ActivationRequest, owner: Signer, state: str, at: dt.datetime, action: str
+) -> None:
+    request.state = state
+    request.decided_at = at
+    request.decided_by = owner.name
+    request.save(update_fields=["state", "decided_at", "decided_by", "activation"])
+    record(
+        by=owner.actor,
+        action=action,
+        clinic=request.clinic,
+        obj=request,
+        details={"vendor": request.vendor.slug, "cvr_matches": request.cvr_matches},
+    )
+
+
 @transaction.atomic
 def approve(*, owner: Signer, clinic: Clinic, request_id: int) -> Activation:
     """The owner approves a pending request: the vendor reaches the clinic from now on."""
     owner.require_signing_right(clinic)
     request = _open_request(clinic, request_id)
     activation = clinic_actions.activate(by=owner.actor, vendor=request.vendor, clinic=clinic)
-    request.state = State.APPROVED
-    request.decided_at = activation.activated_at
-    request.decided_by = owner.name
     request.activation = activation
-    request.save(update_fields=["state", "decided_at", "decided_by", "activation"])
-    record(
-        by=owner.actor,
-        action=AuditEvent.Action.VENDOR_APPROVED,
-        clinic=clinic,
-        obj=request,
-        details=_decision_details(request),
+    _decided(
+        request, owner, State.APPROVED, activation.activated_at, AuditEvent.Action.VENDOR_APPROVED
     )
     return activation
 
@@ -185,17 +189,7 @@ def refuse(*, owner: Signer, clinic: Clinic, request_id: int) -> ActivationReque
     """The owner refuses a pending request: the vendor keeps reaching nothing."""
     owner.require_signing_right(clinic)
     request = _open_request(clinic, request_id)
-    request.state = State.REFUSED
-    request.decided_at = timezone.now()
-    request.decided_by = owner.name
-    request.save(update_fields=["state", "decided_at", "decided_by"])
-    record(
-        by=owner.actor,
-        action=AuditEvent.Action.VENDOR_REFUSED,
-        clinic=clinic,
-        obj=request,
-        details=_decision_details(request),
-    )
+    _decided(request, owner, State.REFUSED, timezone.now(), AuditEvent.Action.VENDOR_REFUSED)
     return request
 
 
