@@ -223,3 +223,24 @@ def test_clinics_cannot_be_added_changed_or_deleted(administrator, clinic) -> No
         ).status_code
         == 403
     )
+
+
+def test_the_support_page_shows_vendor_requests_and_a_wrong_cvr(support, clinic) -> None:
+    from sentinel.collection import approvals
+    from tests.factories import VendorFactory, valid_cvr
+
+    first, stranger = VendorFactory(name="Første A/S"), VendorFactory(name="Fremmed ApS")
+    approvals.request_activation(
+        vendor=first, ydernummer=clinic.ydernummer, cvr=clinic.cvr, name="x", speciale="51"
+    )
+    approvals.request_activation(
+        vendor=stranger, ydernummer=clinic.ydernummer, cvr=valid_cvr(31), name="x", speciale="51"
+    )
+    client, _person = support
+
+    content = client.get(reverse("console:clinics_clinic_change", args=[clinic.pk])).content
+    text = content.decode()
+
+    assert "Fremmed ApS: bad om adgang" in text
+    assert "venter på godkendelse" in text
+    assert "(sendte et andet CVR-nummer end klinikkens)" in text

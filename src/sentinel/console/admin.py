@@ -680,6 +680,9 @@ class ClinicAdmin(ConsoleModelAdmin):
                 "report": report,
                 "flow": clinic_flow(clinic),
                 "activations": clinic.activations.select_related("vendor"),
+                "vendor_requests": clinic.vendor_requests.select_related("vendor").exclude(
+                    automatic=True
+                ),
                 "enrolments": clinic.enrolments.select_related("project"),
                 "agreements": [agreement_state(clinic, kind) for kind in DocumentKind.values],
                 "audit_url": reverse(f"{self.admin_site.name}:audit_auditevent_changelist")
