@@ -18,6 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from sentinel.api.access import VendorBearer, error
 from sentinel.api.clinics import router as clinics_router
+from sentinel.api.protocol import MAX_RECORDS, ApiError, JsonParser, too_large
 from sentinel.api.reports import router as reports_router
 from sentinel.api.submissions import router as submissions_router
 
@@ -32,13 +33,21 @@ api = NinjaAPI(
         "Authenticate with `Authorization: Bearer <credential>`."
     ),
     auth=VendorBearer(),
+    parser=JsonParser(),
     urls_namespace="api-v1",
 )
 
 
+@api.exception_handler(ApiError)
+def _refused(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return exc.response()
+
+
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return error(401, "unauthorized", "missing, unknown, expired or revoked credential")
+    response = error(401, "unauthorized", "missing, unknown, expired or revoked credential")
+    response["WWW-Authenticate"] = 'Bearer realm="sentinel"'
+    return response
 
 
 @api.exception_handler(NinjaValidationError)
@@ -46,6 +55,8 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     fields = []
     for item in exc.errors:
         loc = [str(p) for p in item.get("loc", ()) if p not in ("body", "payload")]
+        if loc == ["records"] and item.get("type") == "too_long":
+            return too_large(f"a batch holds at most {MAX_RECORDS} records").response()
         # Only the location and pydantic's message: never the input, which may hold a CPR.
         fields.append({"field": ".".join(loc) or "body", "message": str(item.get("msg", ""))})
     first = fields[0]["field"] if fields else "body"
@@ -54,6 +65,8 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApiError):  # ninja wraps what its body parser raises
+        return exc.__cause__.response()
     codes = {404: "not_found", 409: "conflict", 413: "too_large", 422: "invalid"}
     return error(exc.status_code, codes.get(exc.status_code, "error"), str(exc))
 
