@@ -152,9 +152,7 @@ def test_submission_loose_json_types_are_422(api, ready_clinic, override, field)
         {"diagnoses": [{"code": "L90", "recorded_at": "2026-02-02 09:30"}]},
     ],
 )
-def test_submission_dates_outside_the_format_or_range_are_invalid_date(
-    api, ready_clinic, override
-):
+def test_submission_dates_outside_the_format_or_range_are_invalid_date(api, ready_clinic, override):
     response = api.submit(ready_clinic.ydernummer, [episode("E-1", **override), episode("E-2")])
 
     assert response.status_code == 200, response.text
@@ -194,9 +192,7 @@ def test_submission_ten_digits_that_are_no_date_are_a_fine_source_id(api, ready_
 
 
 def test_submission_cpr_as_idempotency_key_is_422(api, ready_clinic):
-    response = api.submit(
-        ready_clinic.ydernummer, [episode()], **{"Idempotency-Key": "0101901234"}
-    )
+    response = api.submit(ready_clinic.ydernummer, [episode()], **{"Idempotency-Key": "0101901234"})
 
     assert response.status_code == 422, response.text
     assert fields(response) == ["Idempotency-Key"]

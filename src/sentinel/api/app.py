@@ -18,7 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from sentinel.api.access import VendorBearer, error
 from sentinel.api.clinics import router as clinics_router
-from sentinel.api.protocol import MAX_RECORDS, ApiError, JsonParser, too_large
+from sentinel.api.protocol import MAX_BODY_BYTES, MAX_RECORDS, ApiError, JsonParser, too_large
 from sentinel.api.reports import router as reports_router
 from sentinel.api.submissions import router as submissions_router
 
@@ -30,7 +30,11 @@ api = NinjaAPI(
     description=(
         "For practice systems (systemhuse): activate Sentinel for a clinic, fetch what to "
         "extract, open the Sentinel menu for a user, and transfer data (JSON or FHIR R4). "
-        "Authenticate with `Authorization: Bearer <credential>`."
+        "Authenticate with `Authorization: Bearer <credential>`.\n\n"
+        f"Limits: a request body is at most {MAX_BODY_BYTES} bytes ({MAX_BODY_BYTES // 2**20} "
+        f"MiB) and a batch at most {MAX_RECORDS} records; beyond them the answer is `413`. "
+        "Bodies are `application/json` (`application/fhir+json` or `application/json` on "
+        "`/fhir`), else `415`; a body that is not JSON is `422` naming `body`."
     ),
     auth=VendorBearer(),
     parser=JsonParser(),
