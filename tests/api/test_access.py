@@ -11,7 +11,8 @@ from django.utils import timezone
 from sentinel.audit.models import AuditEvent
 from sentinel.clinics.credentials import revoke_credential, rotate_credential
 from sentinel.clinics.launch import LaunchLink
-from sentinel.clinics.models import Activation, Clinic, VendorCredential
+from sentinel.clinics.models import Activation, ActivationRequest, Clinic, VendorCredential
+from sentinel.collection.status import check_status
 from tests.api.conftest import OPERATOR, episode, onboard
 from tests.factories import valid_cvr
 
@@ -112,13 +113,36 @@ def test_activation_with_a_malformed_body_is_422(api):
     assert not Clinic.objects.exists()
 
 
-def test_activation_of_a_known_ydernummer_with_another_cvr_is_409(api, other_api):
+def test_activation_of_a_known_ydernummer_with_another_cvr_is_pending_and_tells_nothing(
+    api, other_api
+):
     api.activate("812345")
+    right = other_api.activate("812345")
     response = other_api.activate("812345", cvr=valid_cvr(99))
 
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "cvr_mismatch"
+    assert (right.status_code, response.status_code) == (202, 202)
+    assert (
+        response.json()
+        == right.json()
+        == {
+            "ydernummer": "812345",
+            "activated": False,
+            "pending_approval": True,
+        }
+    )
     assert not Activation.objects.filter(vendor=other_api.vendor).exists()
+    request = ActivationRequest.objects.get(vendor=other_api.vendor)
+    assert (request.state, request.cvr_matches) == ("pending", True)
+
+
+def test_a_wrong_cvr_on_a_first_request_is_kept_for_the_owner_never_told(api, other_api):
+    api.activate("812346")
+    response = other_api.activate("812346", cvr=valid_cvr(99))
+
+    assert response.status_code == 202
+    assert "cvr" not in response.text.lower()
+    request = ActivationRequest.objects.get(vendor=other_api.vendor)
+    assert (request.state, request.cvr_matches) == ("pending", False)
 
 
 def test_another_vendors_clinic_answers_404_everywhere(api, other_api, ready_clinic):
@@ -143,11 +167,12 @@ def test_deactivation_stops_collection_and_keeps_history(api, ready_clinic):
     submitted = api.submit(ready_clinic.ydernummer, [episode()])
 
     assert response.status_code == 204
-    assert submitted.status_code == 200
-    assert submitted.json()["rejected"][0]["reason"] == "clinic_not_activated"
+    assert submitted.status_code == 404  # an ended vendor reaches nothing (``clinics.reach``)
     assert Activation.objects.filter(clinic=ready_clinic).get().deactivated_at is not None
-    status = api.http.get(f"/clinics/{ready_clinic.ydernummer}/status").json()
-    assert status["checks"][0] == {**status["checks"][0], "check": "activation", "ok": False}
+    status = api.http.get(f"/clinics/{ready_clinic.ydernummer}/status")
+    assert status.status_code == 404
+    assert status.json() == submitted.json()
+    assert check_status(ready_clinic).checks[0].ok is False
 
 
 def test_status_endpoint_returns_the_status_check(api, ready_clinic):

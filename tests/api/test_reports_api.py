@@ -84,6 +84,7 @@ def test_report_json_for_the_vendors_clinic(api, coded_clinic):
         "rows": 2,
         "period": "since_enrolment",
         "cpr_shown": False,
+        "vendor": api.vendor.slug,
     }
 
 

@@ -4,6 +4,7 @@ second factor verified in this session. Failures are audited and lock a username
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 
 import pytest
@@ -15,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sentinel.audit.models import AuditEvent
 from sentinel.console import staff
+from sentinel.console.forms import LOGIN_REFUSED
 from sentinel.console.sites import LAST_SEEN
 from sentinel.lib.errors import DomainError
 from tests.console.conftest import (
@@ -120,7 +122,7 @@ def test_a_code_is_accepted_only_once(make_staff) -> None:
     response = log_in(Client(), person, code=code)
 
     assert response.status_code == 200
-    assert "Koden er forkert" in response.content.decode()
+    assert LOGIN_REFUSED in response.content.decode()
 
 
 def test_login_with_an_unconfirmed_device_points_to_enrolment(make_staff) -> None:
@@ -129,7 +131,9 @@ def test_login_with_an_unconfirmed_device_points_to_enrolment(make_staff) -> Non
     response = log_in(Client(), person, code=code_for(person.device))
 
     assert response.status_code == 200
-    assert "ingen bekræftet autentificerings-app" in response.content.decode()
+    content = response.content.decode()
+    assert LOGIN_REFUSED in content  # the same words as for a wrong password
+    assert "Aktivér to-faktor-login" in content  # the page always points to enrolment
     assert not person.device.__class__.objects.get(pk=person.device.pk).confirmed
 
 
@@ -285,9 +289,40 @@ def test_unknown_usernames_are_audited_and_locked_out_too(db, settings) -> None:
         Client().post(LOGIN, {"username": "mallory", "password": "x", "otp_token": "1"})
 
     assert staff.is_locked_out("mallory")
-    assert AuditEvent.objects.filter(
-        actor_kind="staff", actor_id="mallory", action=AuditEvent.Action.STAFF_LOCKED_OUT
-    ).exists()
+    locked = AuditEvent.objects.get(actor_kind="staff", action=AuditEvent.Action.STAFF_LOCKED_OUT)
+    assert locked.actor_id.startswith("unknown:")
+    assert not AuditEvent.objects.filter(actor_id="mallory").exists()
+
+
+def test_a_password_typed_as_username_is_never_stored(make_staff) -> None:
+    person = make_staff("support")
+    typed = "Hemmeligt-Kodeord-7"
+
+    Client().post(LOGIN, {"username": typed, "password": "", "otp_token": ""})
+
+    stored = " ".join(f"{e.actor_id} {e.actor_name} {e.details}" for e in AuditEvent.objects.all())
+    assert typed not in stored
+    assert person.username  # the staff user exists; their name is not involved
+
+
+def test_a_right_password_with_a_wrong_code_reads_as_a_wrong_password(make_staff) -> None:
+    person = make_staff("support")
+
+    wrong_password = Client().post(
+        LOGIN, {"username": person.username, "password": "nope", "otp_token": "000000"}
+    )
+    wrong_code = Client().post(
+        LOGIN, {"username": person.username, "password": PASSWORD, "otp_token": "000000"}
+    )
+    no_code = Client().post(LOGIN, {"username": person.username, "password": PASSWORD})
+    no_code_wrong_password = Client().post(LOGIN, {"username": person.username, "password": "x"})
+
+    def text(response) -> str:
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+    assert wrong_password.status_code == wrong_code.status_code == no_code.status_code == 200
+    assert text(wrong_password) == text(wrong_code)
+    assert text(no_code) == text(no_code_wrong_password)
 
 
 def test_an_idle_session_ends_and_is_audited(administrator, settings) -> None:

@@ -29,6 +29,7 @@ def _kwargs(pattern: URLPattern, clinic, dpa) -> dict[str, object]:
         "code": "diagnosekodning",
         "project": "diagnosekodning",
         "table": "worklist",
+        "vendor_id": clinic.activations.first().vendor_id,
     }
     return {name: values[name] for name in pattern.pattern.converters} | {
         "ydernummer": clinic.ydernummer
@@ -73,8 +74,8 @@ def test_logged_in_user_reaches_their_own_clinic(client, provider, two_clinics) 
 
     for url in every_clinic_url(mine):
         response = client.get(url)
-        assert response.status_code in {200, 302, 404}, url
-        if "/rapporter/" not in url and "/frameld/" not in url:
+        assert response.status_code in {200, 302, 404, 405}, url  # 405: the POST-only ones
+        if "/rapporter/" not in url and "/frameld/" not in url and "/systemhuse/" not in url:
             assert response.status_code in {200, 302}, (url, response.status_code)
 
 

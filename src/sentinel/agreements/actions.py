@@ -41,6 +41,23 @@ class Signer:
     def actor(self) -> Actor:
         return Actor.clinic_user(self.person_uuid, self.name)
 
+    def require_signing_right(self, clinic: Clinic) -> None:
+        """Refuse unless this person may sign for ``clinic``'s CVR: the clinic's owner, who
+        signs its agreements and approves the vendors that serve it."""
+        if self.cvr != clinic.cvr:
+            raise DomainError(
+                "wrong_cvr",
+                f"the signer acts for CVR {self.cvr}, but the clinic's CVR is {clinic.cvr}",
+                f"Du er logget ind for CVR {self.cvr}, men klinikkens CVR er {clinic.cvr}.",
+            )
+        if not self.may_sign:
+            raise DomainError(
+                "no_signing_right",
+                f"the signer may not sign for CVR {clinic.cvr}",
+                f"Du har ikke ret til at underskrive for CVR {clinic.cvr}. "
+                "Bed den tegningsberettigede om at logge ind.",
+            )
+
 
 @transaction.atomic
 def publish_document(
@@ -94,19 +111,7 @@ def _sign(
     when = at or timezone.now()
     label_en = "data processing agreement" if kind == DocumentKind.DPA else "practice consent"
     label_da = "databehandleraftalen" if kind == DocumentKind.DPA else "samtykkeerklæringen"
-    if signer.cvr != clinic.cvr:
-        raise DomainError(
-            "wrong_cvr",
-            f"the signer acts for CVR {signer.cvr}, but the clinic's CVR is {clinic.cvr}",
-            f"Du er logget ind for CVR {signer.cvr}, men klinikkens CVR er {clinic.cvr}.",
-        )
-    if not signer.may_sign:
-        raise DomainError(
-            "no_signing_right",
-            f"the signer may not sign for CVR {clinic.cvr}",
-            f"Du har ikke ret til at underskrive for CVR {clinic.cvr}. "
-            "Bed den tegningsberettigede om at logge ind.",
-        )
+    signer.require_signing_right(clinic)
     if signer.assurance_level not in SIGNING_LEVELS:
         raise DomainError(
             "assurance_too_low",

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Router, Status
-from ninja.errors import HttpError
 
 from sentinel.api.access import VendorRequest, reachable_clinic
 from sentinel.api.schemas import (
     ActivationIn,
     ActivationOut,
+    ActivationPendingOut,
     ErrorOut,
     LaunchIn,
     LaunchOut,
@@ -24,7 +25,7 @@ from sentinel.api.schemas import (
 from sentinel.audit.actors import Actor
 from sentinel.clinics import actions as clinic_actions
 from sentinel.clinics.launch import create_launch_link
-from sentinel.clinics.models import Activation
+from sentinel.collection import approvals
 from sentinel.collection.status import check_status
 from sentinel.lib.errors import DomainError
 from sentinel.lib.reasons import GATE_MESSAGES, Reason
@@ -67,12 +68,21 @@ def projects(request: VendorRequest) -> list[ProjectOut]:
 
 @router.put(
     "/clinics/{ydernummer}/activation",
-    response={200: ActivationOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ActivationOut, 202: ActivationPendingOut, 409: ErrorOut, 422: ErrorOut},
     summary="Activate Sentinel for a clinic (creates the clinic if new; idempotent)",
+    description=(
+        "A new clinic is registered and activated at once (`200`). Activating an existing "
+        "clinic that another vendor serves, or that has signed the DPA or holds data, needs "
+        "the clinic owner's approval in the Sentinel portal: the answer is `202` "
+        "`{activated: false, pending_approval: true}` (whatever CVR was sent), and until the "
+        "owner approves, every clinic endpoint answers as for an unknown clinic. A vendor "
+        "whose approved activation is in force gets `200` again (`409 cvr_mismatch` if it "
+        "sends another CVR)."
+    ),
 )
 def activate(request: VendorRequest, ydernummer: str, body: ActivationIn) -> Any:
     try:
-        clinic, activation = clinic_actions.activate_clinic(
+        answer = approvals.request_activation(
             vendor=request.auth,
             ydernummer=ydernummer,
             cvr=body.cvr,
@@ -88,6 +98,9 @@ def activate(request: VendorRequest, ydernummer: str, body: ActivationIn) -> Any
         fields = [{"field": field, "message": exc.message_en}] if status == 422 else []
         body_out = {"error": {"code": exc.code, "message": exc.message_en, "fields": fields}}
         return Status(status, body_out)
+    if answer.clinic is None or answer.activation is None:
+        return Status(202, ActivationPendingOut(ydernummer=ydernummer.strip()))
+    clinic, activation = answer.clinic, answer.activation
     return Status(
         200,
         ActivationOut(
@@ -154,10 +167,11 @@ def subscriptions(request: VendorRequest, ydernummer: str) -> SubscriptionsOut:
     response=LaunchOut,
     summary="A single-use link that opens the Sentinel menu",
 )
-def launch(request: VendorRequest, ydernummer: str, body: LaunchIn) -> LaunchOut:
+def launch(
+    request: VendorRequest, response: HttpResponse, ydernummer: str, body: LaunchIn
+) -> LaunchOut:
     clinic = reachable_clinic(request.auth, ydernummer)
-    if not Activation.objects.active().filter(clinic=clinic, vendor=request.auth).exists():
-        raise HttpError(409, "Sentinel is not activated for this clinic in your system")
+    response["Cache-Control"] = "no-store"  # the URL carries a single-use token
     url, expires_at = create_launch_link(
         vendor=request.auth, clinic=clinic, user_id=body.user_id, user_name=body.user_name
     )

@@ -163,6 +163,7 @@ def _refusal(exc: DomainError) -> HttpResponse:
 )
 def clinic_report(
     request: HttpRequest,
+    response: HttpResponse,
     ydernummer: str,
     project: str,
     period: str | None = None,
@@ -173,6 +174,7 @@ def clinic_report(
 ) -> Any:
     vendor = request.auth  # type: ignore[attr-defined]
     clinic = reachable_clinic(vendor, ydernummer)
+    response["Cache-Control"] = "no-store"  # the worklist is person-identifiable
     found = Project.objects.filter(code=project).first()
     if found is None:
         raise HttpError(404, f"no project {project[:50]!r}")
@@ -182,7 +184,9 @@ def clinic_report(
         chosen = Period.parse({k: v for k, v in query.items() if v is not None})
         report = build_report(clinic, found, chosen, today)
         listing = (
-            build_worklist(clinic, found, chosen, by=Actor.vendor(vendor), today=today)
+            build_worklist(
+                clinic, found, chosen, by=Actor.vendor(vendor), vendor=vendor, today=today
+            )
             if worklist and report.is_open
             else None
         )

@@ -129,6 +129,16 @@ class ActivationOut(Schema):
     name: str
     activated: bool
     activated_at: dt.datetime | None
+    pending_approval: bool = False
+
+
+class ActivationPendingOut(Schema):
+    """The clinic's owner must approve this vendor in the portal first; until then every
+    clinic endpoint answers as for an unknown clinic."""
+
+    ydernummer: str
+    activated: Literal[False] = False
+    pending_approval: Literal[True] = True
 
 
 class LaunchIn(Strict):

@@ -6,6 +6,19 @@ from typing import Any
 
 from django.core.management.base import CommandError
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+from sentinel.lib.redact import redact
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger with every access-log field through ``lib.redact``: the request line,
+    the path, the query string and the referer never carry a launch token, an OIDC code or a
+    CPR-shaped number."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {k: redact(v) if isinstance(v, str) else v for k, v in atoms.items()}
 
 
 class _Application(BaseApplication):
@@ -46,6 +59,7 @@ def run_server(*, host: str, port: int, threads: int = 8, out: Any = None) -> No
             "worker_class": "gthread",
             "threads": threads,
             "accesslog": "-",
+            "logger_class": RedactingLogger,
             "loglevel": "warning",
             "timeout": 60,
             "post_worker_init": _start_background_jobs,

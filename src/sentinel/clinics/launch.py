@@ -21,6 +21,7 @@ from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
 from sentinel.clinics.models import Clinic, Vendor
+from sentinel.clinics.reach import reaches
 
 LAUNCH_LIFETIME = dt.timedelta(minutes=5)
 
@@ -84,6 +85,7 @@ class LaunchRefusal(StrEnum):
     UNKNOWN = "unknown"
     EXPIRED = "expired"
     USED = "used"
+    NOT_SERVED = "not_served"  # the vendor no longer reaches the clinic (``clinics.reach``)
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,8 @@ class LaunchResult:
 
 @transaction.atomic
 def use_launch_link(token: str) -> LaunchResult:
-    """Spend the link: it works once, before it expires."""
+    """Spend the link: it works once, before it expires, while its vendor still reaches the
+    clinic (an approved activation in force at the moment it is opened)."""
     link = (
         LaunchLink.objects.select_for_update()
         .select_related("clinic", "vendor")
@@ -108,6 +111,8 @@ def use_launch_link(token: str) -> LaunchResult:
     now = timezone.now()
     if now >= link.expires_at:
         return LaunchResult(link, LaunchRefusal.EXPIRED)
+    if not reaches(link.vendor_id, link.clinic_id, now):
+        return LaunchResult(link, LaunchRefusal.NOT_SERVED)
     link.used_at = now
     link.save(update_fields=["used_at"])
     record(

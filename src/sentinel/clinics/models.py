@@ -171,6 +171,49 @@ class Activation(models.Model):
         return started and not ended
 
 
+class ActivationRequest(models.Model):
+    """A vendor's request to serve a clinic, and the owner's answer.
+
+    A vendor that activates an existing clinic (one with a signed DPA, stored data or another
+    vendor) reaches nothing of it until the clinic's owner approves the request in the portal;
+    approving creates the ``Activation``. A request that took effect at once (a new clinic) is
+    kept too, marked ``automatic``, so the DPA signing page can ask the owner to confirm it.
+    The rule that decides which is which lives in ``collection.approvals``.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Venter på godkendelse"
+        APPROVED = "approved", "Godkendt"
+        REFUSED = "refused", "Afvist"
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="requests")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="vendor_requests")
+    requested_at = models.DateTimeField(default=timezone.now)
+    last_requested_at = models.DateTimeField(default=timezone.now)
+    # Whether the CVR the vendor sent matches the clinic's; never shown to the vendor.
+    cvr_matches = models.BooleanField(default=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    automatic = models.BooleanField(default=False)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=200, blank=True)
+    activation = models.OneToOneField(
+        Activation, null=True, blank=True, on_delete=models.PROTECT, related_name="request"
+    )
+
+    class Meta:
+        ordering = ["-last_requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "vendor"],
+                condition=Q(state="pending"),
+                name="one_pending_request_per_clinic_vendor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} → {self.clinic}: {self.state}"
+
+
 class VendorCredentialQuerySet(models.QuerySet["VendorCredential"]):
     def usable(self, now: dt.datetime | None = None) -> VendorCredentialQuerySet:
         moment = now or timezone.now()

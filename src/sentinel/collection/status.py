@@ -5,6 +5,8 @@ order, each answering ok / waiting / action needed, with a Danish and an English
 what to do, and whom to contact:
 
 1. ``activation`` – has a systemhus activated Sentinel for the clinic?     → your systemhus
+   ``vendor_approval`` – (only when there is one) a systemhus asks to serve the clinic and
+   waits for the owner's answer, or was refused              → approve or refuse in Administrer
 2. ``dpa``        – is the DPA version in force signed?                    → sign here / sundhed.dk
 3. ``consent``    – is the consent version in force approved?             → approve here
 4. ``enrolment``  – is the clinic enrolled in a project?                   → enrol under Administrer
@@ -28,6 +30,7 @@ from django.utils import timezone
 
 from sentinel.clinics.contacts import SENTINEL_SUPPORT, systemhus
 from sentinel.clinics.models import Clinic, Vendor
+from sentinel.collection import approvals
 from sentinel.collection.models import DataFlow
 from sentinel.lib.dates import format_da
 from sentinel.projects.checks import Check, State
@@ -178,6 +181,39 @@ def _data_flow_check(
     )
 
 
+def _vendor_approval_check(clinic: Clinic) -> Check | None:
+    """Requests waiting for the owner, or (if none wait) the latest refusal, from
+    ``collection.approvals``; None when there is neither."""
+    waiting = approvals.pending(clinic)
+    if waiting:
+        names = ", ".join(r.vendor.name for r in waiting)
+        first = timezone.localdate(waiting[0].requested_at)
+        return Check(
+            "vendor_approval",
+            State.ACTION_NEEDED,
+            f"{names} har bedt om at overføre klinikkens data til Sentinel og se klinikken "
+            f"(siden {format_da(first)}). Systemhuset får ingen adgang, før du godkender det.",
+            f"{names} asked to transfer the clinic's data to Sentinel and to reach the clinic "
+            f"(since {first}); it reaches nothing until the owner approves.",
+            "Godkend eller afvis under Administrer (kræver login med MitID Erhverv som "
+            "tegningsberettiget). Kender du ikke systemhuset, så afvis.",
+            "Approve or refuse under Administrer (a MitID Erhverv login with signing rights). "
+            "Refuse a vendor you do not know.",
+        )
+    refused = approvals.latest_refusal(clinic)
+    if refused is None:
+        return None
+    day = timezone.localdate(refused.decided_at or refused.requested_at)
+    return Check(
+        "vendor_approval",
+        State.OK,
+        f"Du afviste {refused.vendor.name} {format_da(day)}; systemhuset overfører ingen data. "
+        "Skifter klinikken praksissystem, godkender du det nye systemhus under Administrer.",
+        f"{refused.vendor.name} was refused on {day} and transfers no data. A clinic that "
+        "changes practice system approves the new vendor under Administrer.",
+    )
+
+
 def _report_check(state: ReportState) -> Check:
     project = state.project
     enrolled_on = state.enrolment.enrolled_on
@@ -242,6 +278,9 @@ def check_status(
     day = on or timezone.localdate()
     standing = standing or Participation.read(clinic, day)
     checks = standing.lines(day)
+    asking = _vendor_approval_check(clinic)
+    if asking is not None:
+        checks.insert(1, asking)
     prerequisites_ok = not standing.prerequisites_missing(day)
     enrolments = standing.enrolments_covering(day)
     flows = {

@@ -32,6 +32,13 @@ NO_DEVICE = (
     "at køre 'sentinel staff reset-device' for dig."
 )
 WRONG_CODE = "Koden er forkert eller udløbet. Prøv igen med den kode, appen viser nu."
+LOGIN_REFUSED = (
+    "Brugernavn, adgangskode eller kode er forkert, eller din autentificerings-app er ikke "
+    "bekræftet endnu. Prøv igen med den kode, appen viser nu."
+)
+"""The one answer to every failed console login: a wrong password, a wrong or missing code,
+no confirmed app and throttling all read the same, so the page never tells a guesser that
+the password was right (``failure`` keeps the reason for the audit log)."""
 
 
 def _token_field() -> forms.CharField:
@@ -61,6 +68,7 @@ class _StaffPasswordForm(AdminAuthenticationForm):
     """Username and password of an active staff user with a role; ``failure`` names why not."""
 
     failure = ""
+    error_messages = {**AdminAuthenticationForm.error_messages, "invalid_login": LOGIN_REFUSED}
 
     def clean(self) -> dict[str, Any]:
         try:
@@ -83,20 +91,17 @@ class ConsoleLoginForm(_StaffPasswordForm):
         cleaned = super().clean()
         user: Any = self.get_user()
         device = confirmed_device(user)
+        token = cleaned.get("otp_token") or ""
         if device is None:
             self.failure = "no_device"
-            raise ValidationError(NO_DEVICE, code="no_device")
-        token = cleaned.get("otp_token") or ""
-        if not token.strip():
+        elif not token.strip():
             self.failure = "missing_token"
-            raise ValidationError("Skriv koden fra din autentificerings-app.", code="no_token")
-        verified, throttled = verify(device, token)
-        if not verified:
-            self.failure = "throttled" if throttled else "invalid_token"
-            raise ValidationError(
-                "For mange forkerte koder; vent lidt og prøv igen." if throttled else WRONG_CODE,
-                code=self.failure,
-            )
+        else:
+            verified, throttled = verify(device, token)
+            if not verified:
+                self.failure = "throttled" if throttled else "invalid_token"
+        if self.failure:
+            raise ValidationError(LOGIN_REFUSED, code="invalid_login")
         user.otp_device = device
         return cleaned
 

@@ -14,6 +14,7 @@ log's own rows (append-only), so the count cannot be reset by tampering with a t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -206,7 +207,13 @@ def unlock(*, by: Actor, user: Any) -> None:
 
 
 def _claimed(username: str) -> str:
-    return username.strip()[:_ACTOR_ID_LENGTH]
+    """Who a login attempt claims to be, as the audit log keeps it: a staff username that
+    exists, else a hash of the typed text — never the text itself, which may be a password
+    typed into the wrong field."""
+    typed = username.strip()[:_ACTOR_ID_LENGTH]
+    if _user_model().objects.filter(username=typed).exists():
+        return typed
+    return "unknown:" + hashlib.sha256(typed.encode("utf-8")).hexdigest()[:16]
 
 
 def recent_failures(username: str, now: dt.datetime | None = None) -> int:
@@ -249,7 +256,7 @@ def note_failed_login(username: str, reason: str) -> bool:
     claimed = _claimed(username)
     actor = Actor.staff(claimed)
     record(by=actor, action=AuditEvent.Action.STAFF_LOGIN_FAILED, details={"reason": reason})
-    locked = recent_failures(claimed) == settings.SENTINEL_CONSOLE_MAX_FAILURES
+    locked = recent_failures(username) == settings.SENTINEL_CONSOLE_MAX_FAILURES
     if locked:
         record(
             by=actor,

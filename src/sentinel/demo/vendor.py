@@ -32,6 +32,7 @@ from django.utils import timezone
 from sentinel.audit.actors import Actor
 from sentinel.clinics.credentials import issue_credential
 from sentinel.clinics.models import Activation, Clinic
+from sentinel.clinics.reach import reaches
 from sentinel.collection.models import DataFlow, Submission
 from sentinel.demo.episodes import course, year_of_courses
 from sentinel.projects.models import Enrolment
@@ -126,6 +127,8 @@ def push_year(
             if activation is None or story not in DATA_STORIES | GATE_STORIES:
                 continue
             vendor = activation.vendor
+            if not reaches(vendor, clinic):  # deactivated: the vendor reaches nothing of it
+                continue
             if vendor.pk not in tokens:
                 tokens[vendor.pk] = issue_credential(by=Actor.system("demo"), vendor=vendor)[1]
             headers = {"Authorization": f"Bearer {tokens[vendor.pk]}"}

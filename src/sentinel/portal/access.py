@@ -5,7 +5,9 @@ Two doors let a person in, and a session may hold both:
 - **Login** (OpenID Connect, MitID Erhverv in production): an ``Identity`` for one CVR. It
   reaches every clinic whose CVR is that CVR, and no other.
 - **Launch** from the practice system: the vendor's single-use link vouches for one of its users
-  at one clinic (``LaunchSession``). It reaches that clinic only. Signing the DPA or approving
+  at one clinic (``LaunchSession``). It reaches that clinic only, and only while the vendor
+  still reaches it (``clinics.reach``); inside, it sees only what that vendor sent (the
+  worklist lists the vendor's own courses, ``worklist_vendor``). Signing the DPA or approving
   the consent still needs a fresh login with signing rights for the clinic's CVR; a signature
   made from a launch is recorded with the sundhed.dk channel (the practice system's menu).
 
@@ -28,10 +30,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from sentinel.agreements.actions import Signer
 from sentinel.agreements.models import Channel
 from sentinel.audit.actors import Actor
 from sentinel.clinics.launch import LaunchLink
-from sentinel.clinics.models import Clinic
+from sentinel.clinics.models import Clinic, Vendor
+from sentinel.clinics.reach import reaches
 from sentinel.portal.oidc import IDENTITY_KEY, LAUNCH_KEY, Identity
 
 P = ParamSpec("P")
@@ -43,6 +47,7 @@ class LaunchSession:
 
     link_id: int
     clinic_id: int
+    vendor_id: int
     vendor_slug: str
     vendor_name: str
     user_id: str
@@ -73,12 +78,30 @@ class PortalUser:
         reach = Q(pk__in=[])
         if self.identity is not None:
             reach |= Q(cvr=self.identity.cvr)
-        if self.launch is not None:
+        if self.launch is not None and reaches(self.launch.vendor_id, self.launch.clinic_id):
             reach |= Q(pk=self.launch.clinic_id)
         return Clinic.objects.filter(reach)
 
     def launched_for(self, clinic: Clinic) -> bool:
         return self.launch is not None and self.launch.clinic_id == clinic.pk
+
+    def worklist_vendor(self, clinic: Clinic) -> Vendor | None:
+        """The vendor whose courses alone this user may list: the vendor of a launch session,
+        unless the user is also logged in for the clinic's CVR (who sees the whole clinic)."""
+        if self.identity is not None and self.identity.cvr == clinic.cvr:
+            return None
+        if self.launched_for(clinic):
+            assert self.launch is not None  # noqa: S101 - launched_for says so
+            return Vendor.objects.get(pk=self.launch.vendor_id)
+        return None
+
+    def owner(self, clinic: Clinic) -> Signer | None:
+        """The person as the clinic's owner — who may sign its agreements and approve its
+        vendors — if they are logged in for its CVR with signing rights; else None."""
+        identity = self.identity
+        if identity is None or identity.cvr != clinic.cvr or not identity.may_sign:
+            return None
+        return identity.signer()
 
     def actor(self, clinic: Clinic) -> Actor:
         """Who acts: the logged-in person if there is one, else the practice-system user."""
@@ -134,6 +157,7 @@ def start_launch_session(request: HttpRequest, link: LaunchLink) -> LaunchSessio
     launch = LaunchSession(
         link_id=link.pk,
         clinic_id=link.clinic_id,
+        vendor_id=link.vendor_id,
         vendor_slug=link.vendor.slug,
         vendor_name=link.vendor.name,
         user_id=link.user_id,

@@ -26,6 +26,7 @@ from sentinel.portal import texts
 from sentinel.portal.access import PortalUser, clinic_page
 from sentinel.portal.clinic_pages import page_context
 from sentinel.portal.templatetags.portal import english
+from sentinel.portal.vendor_views import vendors_context
 from sentinel.projects.actions import enrol, unenrol
 from sentinel.projects.models import Enrolment, Project
 from sentinel.projects.participation import Participation
@@ -214,6 +215,7 @@ def administer(request: HttpRequest, clinic: Clinic, user: PortalUser) -> HttpRe
                 for r in exchange.refusals
             ],
             threshold_days=settings.SENTINEL_DATA_FLOW_THRESHOLD_DAYS,
+            **vendors_context(clinic, user),
         ),
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -12,10 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sentinel.agreements.actions import Signer
 from sentinel.agreements.models import DocumentKind, SignatureBase
 from sentinel.agreements.services import SIGNATURE_MODEL, agreement_state
 from sentinel.clinics.models import Clinic
+from sentinel.collection import approvals
 from sentinel.lib.errors import DomainError
 from sentinel.portal import texts
 from sentinel.portal.access import PortalUser, clinic_page, login_url, set_identity
@@ -36,6 +35,15 @@ def _signing_state(user: PortalUser, clinic: Clinic) -> dict[str, Any]:
         else "",
         "channel": texts.label(texts.CHANNELS, user.channel(clinic)),
     }
+
+
+def _ids(request: HttpRequest, name: str) -> set[int]:
+    return {int(v) for v in request.POST.getlist(name) if v.isascii() and v.isdigit()}
+
+
+def _refused_vendors(request: HttpRequest) -> set[int]:
+    """The vendors the signing form offered (``vendor_offered``) whose box was cleared."""
+    return _ids(request, "vendor_offered") - _ids(request, "vendor")
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,15 +71,19 @@ def agreement(request: HttpRequest, clinic: Clinic, user: PortalUser, kind: str)
             )
             status = 409
         else:
-            signer = Signer(
-                person_uuid=uuid.UUID(identity.person_uuid),
-                name=identity.name,
-                cvr=identity.cvr,
-                assurance_level=identity.assurance_level,
-                may_sign=identity.may_sign,
-            )
+            signer = identity.signer()
             try:
-                signature = SIGN[kind](clinic=clinic, signer=signer, channel=user.channel(clinic))
+                if kind == DocumentKind.DPA:  # the owner confirms or refuses each vendor
+                    signature = approvals.sign_dpa(
+                        clinic=clinic,
+                        signer=signer,
+                        channel=user.channel(clinic),
+                        refused_vendor_ids=_refused_vendors(request),
+                    )
+                else:
+                    signature = SIGN[kind](
+                        clinic=clinic, signer=signer, channel=user.channel(clinic)
+                    )
             except DomainError as exc:
                 error = exc.message_en if english() else exc.message_da
                 status = 403
@@ -114,6 +126,7 @@ def agreement(request: HttpRequest, clinic: Clinic, user: PortalUser, kind: str)
             signed_current=signed_current,
             error=error,
             fresh_login_href=login_url(request.path, fresh=True),
+            vendors=approvals.serving(clinic) if kind == DocumentKind.DPA else [],
             **_signing_state(user, clinic),
         ),
         status=status,

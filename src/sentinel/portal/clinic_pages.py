@@ -59,6 +59,8 @@ def check_link(clinic: Clinic, check: Check) -> tuple[str, str]:
         return reverse("portal:consent", args=[yd]), _("Gå til praksis samtykke")
     if check.check == "enrolment":
         return reverse("portal:administer", args=[yd]), _("Gå til Administrer")
+    if check.check == "vendor_approval":
+        return reverse("portal:administer", args=[yd]) + "#vendors", _("Se anmodningen")
     return "", ""
 
 

@@ -47,6 +47,7 @@ from django.utils import translation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from sentinel.agreements.actions import Signer
 from sentinel.agreements.models import AssuranceLevel
 from sentinel.lib.identifiers import InvalidIdentifier, validate_cvr
 from sentinel.portal.services import note_login
@@ -157,6 +158,16 @@ class Identity:
         """Logged in recently enough to sign (and not yet used for a signature)."""
         moment = time.time() if now is None else now
         return 0 <= moment - self.authenticated_at <= settings.SENTINEL_OIDC_FRESH_SECONDS
+
+    def signer(self) -> Signer:
+        """This person as the agreements and approvals take them."""
+        return Signer(
+            person_uuid=uuid.UUID(self.person_uuid),
+            name=self.name,
+            cvr=self.cvr,
+            assurance_level=self.assurance_level,
+            may_sign=self.may_sign,
+        )
 
     def spent(self) -> Identity:
         """The same identity after a signature: no longer fresh."""

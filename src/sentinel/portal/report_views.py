@@ -71,6 +71,7 @@ def report_tab(
         period,
         request=request,
         worklist_by=user.actor(clinic),
+        worklist_vendor=user.worklist_vendor(clinic),
         links=_report_links(clinic),
         tabs=tabs,
         error_da=error_da,
@@ -96,6 +97,7 @@ def report_print(
         project,
         links=_report_links(clinic),
         worklist_by=user.actor(clinic),
+        worklist_vendor=user.worklist_vendor(clinic),
         print_view=True,
     )
 
@@ -106,4 +108,11 @@ def report_csv(
     request: HttpRequest, clinic: Clinic, user: PortalUser, project: str, table: str
 ) -> HttpResponse:
     """One table of one tab as a CSV download (the worklist audited as this user's)."""
-    return csv_response(request, clinic, project, table, worklist_by=user.actor(clinic))
+    return csv_response(
+        request,
+        clinic,
+        project,
+        table,
+        worklist_by=user.actor(clinic),
+        worklist_vendor=user.worklist_vendor(clinic),
+    )

@@ -8,6 +8,7 @@ from sentinel.portal import (
     oidc,
     report_views,
     status_views,
+    vendor_views,
     views,
 )
 
@@ -24,6 +25,16 @@ clinic_patterns = [
         name="receipt_download",
     ),
     path("administrer/", administer_views.administer, name="administer"),
+    path(
+        "administrer/systemhuse/<int:pk>/",
+        vendor_views.decide,
+        name="vendor_decide",
+    ),
+    path(
+        "administrer/systemhuse/<int:vendor_id>/afslut/",
+        vendor_views.end,
+        name="vendor_end",
+    ),
     path("administrer/<slug:code>/tilmeld/", administer_views.enrol_confirm, name="enrol"),
     path("administrer/<slug:code>/frameld/", administer_views.unenrol_confirm, name="unenrol"),
     path("status/", status_views.status, name="status"),

@@ -27,6 +27,11 @@ def _refusal_message(refusal: LaunchRefusal) -> tuple[int, str]:
         return 410, _("Linket er udløbet (det virker i 5 minutter).") + " " + again
     if refusal is LaunchRefusal.USED:
         return 410, _("Linket er allerede brugt (det virker kun én gang).") + " " + again
+    if refusal is LaunchRefusal.NOT_SERVED:
+        return 403, _(
+            "Dit praksissystem har ikke længere adgang til klinikken i Sentinel. Kontakt dit "
+            "systemhus, eller log ind med MitID Erhverv."
+        )
     return 404, _("Linket findes ikke.") + " " + again
 
 

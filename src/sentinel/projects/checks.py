@@ -18,6 +18,7 @@ class State(StrEnum):
 
 TITLES = {
     "activation": ("Aktiveret af systemhus", "Activated by the vendor"),
+    "vendor_approval": ("Systemhuse, der beder om adgang", "Vendors asking for access"),
     "dpa": ("Databehandleraftale", "Data processing agreement"),
     "consent": ("Praksis samtykke", "Practice consent"),
     "enrolment": ("Tilmelding til projekter", "Enrolment in projects"),

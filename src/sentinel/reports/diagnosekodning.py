@@ -41,7 +41,7 @@ from django.utils import timezone
 from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
-from sentinel.clinics.models import Clinic, RegionCode
+from sentinel.clinics.models import Clinic, RegionCode, Vendor
 from sentinel.collection.models import Episode
 from sentinel.lib import icpc2
 from sentinel.lib.dates import format_da
@@ -696,6 +696,7 @@ def worklist(
     period: Period,
     *,
     by: Actor,
+    vendor: Vendor | None = None,
     today: dt.date | None = None,
     prepared: Prepared | None = None,
 ) -> Table:
@@ -708,7 +709,8 @@ def worklist(
     (``by`` is a clinic user, whom the caller has checked belongs to ``clinic``), only if the
     project's data specification in force allows a person-identifiable worklist, and only for
     courses whose CPR was stored (encrypted); everyone else — a vendor, staff — sees the
-    practice system's source id only.
+    practice system's source id only. With ``vendor`` (the vendor itself, or a launch session
+    it opened) only the courses that vendor sent are listed (``clinics.reach``).
 
     ``prepared`` (``engine.prepare`` for the same clinic, project, period and day, as the
     report's page has it) spares reading the enrolment and opening again.
@@ -744,6 +746,7 @@ def worklist(
             speciale=STRUCTURED_SPECIALE,
         )
         .filter(missing)
+        .filter(**({"vendor": vendor} if vendor is not None else {}))
         .order_by("start_date", "source_id", "id")
         .only(
             "source_id",
@@ -793,6 +796,7 @@ def worklist(
                 "rows": len(rows),
                 "period": str(period),
                 "cpr_shown": show_cpr,
+                **({"vendor": vendor.slug} if vendor is not None else {}),
             },
         )
     columns = [

@@ -37,7 +37,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from sentinel.audit.actors import Actor
-from sentinel.clinics.models import Clinic
+from sentinel.clinics.models import Clinic, Vendor
 from sentinel.lib.dates import format_da
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import Project
@@ -367,6 +367,7 @@ def render_tab_html(
     *,
     request: HttpRequest | None = None,
     worklist_by: Actor | None = None,
+    worklist_vendor: Vendor | None = None,
     links: ReportLinks,
     tabs: Sequence[Tab] | None = None,
     today: dt.date | None = None,
@@ -382,7 +383,8 @@ def render_tab_html(
     ; ``tabs`` and the clinic's ``standing`` (``Participation.read``) may be
     passed when the caller has them already. With ``worklist_by`` the page includes the
     worklist of courses lacking a required code, built for (and audited as viewed by) that
-    actor. Raises ``DomainError("not_enrolled")`` for a project the clinic never took part in.
+    actor; with ``worklist_vendor`` only the courses that vendor sent (``clinics.reach``).
+    Raises ``DomainError("not_enrolled")`` for a project the clinic never took part in.
 
     The clinic's enrolments and agreements are read once and the opening rule evaluated once
     (``engine.prepare``); the tabs, the report and the worklist all use that.
@@ -410,7 +412,12 @@ def render_tab_html(
         ]
         if worklist_by is not None:
             listed = _worklist_section(
-                prepared, report, by=worklist_by, links=links, print_view=print_view
+                prepared,
+                report,
+                by=worklist_by,
+                vendor=worklist_vendor,
+                links=links,
+                print_view=print_view,
             )
             if listed is not None:
                 sections.append(listed)
@@ -469,6 +476,7 @@ def _worklist_section(
     report: Report,
     *,
     by: Actor,
+    vendor: Vendor | None,
     links: ReportLinks,
     print_view: bool,
 ) -> SectionView | None:
@@ -480,6 +488,7 @@ def _worklist_section(
         prepared.project,
         prepared.period,
         by=by,
+        vendor=vendor,
         today=prepared.today,
         prepared=prepared,
     )
@@ -535,6 +544,7 @@ def tab_response(
     *,
     links: ReportLinks,
     worklist_by: Actor | None = None,
+    worklist_vendor: Vendor | None = None,
     print_view: bool = False,
     page_template: str = "reports/page.html",
 ) -> HttpResponse:
@@ -549,6 +559,7 @@ def tab_response(
         period,
         request=request,
         worklist_by=worklist_by,
+        worklist_vendor=worklist_vendor,
         links=links,
         tabs=tabs,
         print_view=print_view,
@@ -573,6 +584,7 @@ def csv_response(
     table_key: str,
     *,
     worklist_by: Actor | None = None,
+    worklist_vendor: Vendor | None = None,
 ) -> HttpResponse:
     """One table of the report as a CSV download. 404 for a table the report does not have
     (the worklist only with a viewer), for a report that is not open and for a bad period."""
@@ -592,7 +604,13 @@ def csv_response(
     worklist = worklist_function(project.code) if worklist_by is not None else None
     if table is None and table_key == WORKLIST_KEY and worklist is not None:
         table = worklist(
-            clinic, project, period, by=worklist_by, today=standing.today, prepared=prepared
+            clinic,
+            project,
+            period,
+            by=worklist_by,
+            vendor=worklist_vendor,
+            today=standing.today,
+            prepared=prepared,
         )
     if table is None:
         raise Http404("the report has no such table")
