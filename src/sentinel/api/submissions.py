@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from typing import Any
@@ -16,7 +17,7 @@ from sentinel.api.access import VendorRequest, reachable_clinic
 from sentinel.api.protocol import FHIR_JSON, JSON, ApiError, read_json
 from sentinel.api.schemas import SubmissionIn, SubmissionOut
 from sentinel.collection.models import Submission
-from sentinel.collection.pipeline import ingest
+from sentinel.collection.pipeline import IdempotencyKeyReused, ingest
 from sentinel.lib.cpr import contains_cpr
 from sentinel.lib.text import is_clean_text
 
@@ -33,15 +34,31 @@ def submissions(
     request: VendorRequest,
     ydernummer: str,
     body: SubmissionIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        description=(
+            "Optional; a unique value per batch (a UUID). The same key with the same body within "
+            "24 hours answers as the first time and stores nothing; with another body or clinic "
+            "it is 422 idempotency_key_reused. At most 200 characters, never a CPR."
+        ),
+    ),
 ) -> dict[str, Any]:
     clinic = reachable_clinic(request.auth, ydernummer)
     if idempotency_key is not None:
         _check_key(idempotency_key)
     records = [r.model_dump() for r in body.records]
-    outcome = ingest(
-        vendor=request.auth, clinic=clinic, records=records, idempotency_key=idempotency_key or ""
-    )
+    fingerprint = hashlib.sha256(request.path.encode() + b"\n" + request.body).hexdigest()
+    try:
+        outcome = ingest(
+            vendor=request.auth,
+            clinic=clinic,
+            records=records,
+            idempotency_key=idempotency_key or "",
+            fingerprint=fingerprint,
+        )
+    except IdempotencyKeyReused as exc:
+        raise ApiError(422, exc.code, exc.message_en, "Idempotency-Key") from None
     return outcome.as_dict()
 
 

@@ -47,6 +47,7 @@ from sentinel.collection.validation import (
 )
 from sentinel.lib.cpr import InvalidCpr, parse_cpr
 from sentinel.lib.dataspec import KNOWN_FIELDS
+from sentinel.lib.errors import DomainError
 from sentinel.lib.pseudonym import CprCipher, pseudonym
 from sentinel.lib.reasons import GATE_MESSAGES, Reason
 from sentinel.projects.models import DataSpecification, Project
@@ -94,6 +95,18 @@ class Rejection:
         }
 
 
+IDEMPOTENCY_WINDOW = dt.timedelta(hours=24)
+
+
+class IdempotencyKeyReused(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used in the last 24 hours for another request (another "
+            "body or clinic); use a new key for a new batch",
+        )
+
+
 @dataclass
 class Outcome:
     accepted: int = 0
@@ -101,6 +114,15 @@ class Outcome:
     dropped_fields: list[str] = field(default_factory=list)
     stored_episodes: int = 0
     stored_diagnoses: int = 0
+    replayed: bool = False
+
+    @classmethod
+    def replay(cls, answer: dict[str, Any]) -> Outcome:
+        rejected = [
+            Rejection(r["index"], r["source_id"], Reason(r["reason"]), r["message"])
+            for r in answer["rejected"]
+        ]
+        return cls(answer["accepted"], rejected, list(answer["dropped_fields"]), replayed=True)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -382,14 +404,36 @@ def ingest(
     records: list[dict[str, Any]],
     channel: str = Submission.Channel.JSON,
     idempotency_key: str = "",
+    fingerprint: str = "",
     now: dt.datetime | None = None,
 ) -> Outcome:
-    """Run one batch through the pipeline and store what passes, atomically."""
+    """Run one batch through the pipeline and store what passes, atomically.
+
+    Batches for one clinic run one at a time: the clinic's row is locked first (ADR 0006), so
+    each batch sees every batch committed before it and the highest version wins. With an
+    ``idempotency_key``, a batch of the last 24 hours with the same key and ``fingerprint``
+    is answered again as it was, and nothing is written; another fingerprint raises
+    ``IdempotencyKeyReused``."""
     moment = now or timezone.now()
     today = timezone.localdate(moment)
     outcome = Outcome()
     dropped: set[str] = set()
     with transaction.atomic():
+        Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
+        if idempotency_key:
+            earlier = (
+                Submission.objects.filter(
+                    vendor=vendor,
+                    idempotency_key=idempotency_key,
+                    received_at__gte=moment - IDEMPOTENCY_WINDOW,
+                )
+                .order_by("-received_at", "-id")
+                .first()
+            )
+            if earlier is not None:
+                if earlier.fingerprint != fingerprint or earlier.answer is None:
+                    raise IdempotencyKeyReused()
+                return Outcome.replay(earlier.answer)
         gate = _Gate.load(clinic, vendor, moment)
         writer = _Writer(clinic, vendor, moment)
         source_ids = [usable_source_id(r) for r in records]
@@ -430,6 +474,8 @@ def ingest(
             channel=channel,
             received_at=moment,
             idempotency_key=idempotency_key[:200],
+            fingerprint=fingerprint if idempotency_key else "",
+            answer=outcome.as_dict() if idempotency_key else None,
             records=len(records),
             accepted=outcome.accepted,
             stored=sum(writer.received.values()),
