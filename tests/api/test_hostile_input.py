@@ -206,3 +206,32 @@ def test_launch_cpr_as_user_id_is_422(api, ready_clinic):
 
     assert response.status_code == 422, response.text
     assert fields(response) == ["user_id"]
+
+
+@pytest.mark.parametrize(
+    "override",
+    [{"source_id": "F-\x00"}, {"practitioner_initials": "M\x00K"}, {"source_id": "F-0101901234"}],
+)
+def test_fhir_control_character_or_cpr_in_text_is_invalid_text_per_entry(
+    api, ready_clinic, override
+):
+    from sentinel.api.fhir import records_to_bundle
+
+    bundle = records_to_bundle(
+        ready_clinic.ydernummer, [episode("F-1"), {**episode("F-2"), **override}]
+    )
+
+    response = api.http.post(
+        "/fhir", json=bundle, headers={"Content-Type": "application/fhir+json"}
+    )
+
+    assert response.status_code == 200, response.text[:300]
+    codes = [
+        coding["code"]
+        for entry in response.json()["entry"]
+        for issue in entry["response"]["outcome"]["issue"]
+        for coding in issue.get("details", {}).get("coding", [])
+    ]
+    assert "invalid_text" in codes
+    assert "0101901234" not in response.text
+    assert list(Episode.objects.values_list("source_id", flat=True)) == ["F-1"]

@@ -12,19 +12,19 @@ import logging
 import traceback
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from sentinel.api.access import VendorBearer, error
 from sentinel.api.clinics import router as clinics_router
+from sentinel.api.openapi import VendorAPI
 from sentinel.api.protocol import MAX_BODY_BYTES, MAX_RECORDS, ApiError, JsonParser, too_large
 from sentinel.api.reports import router as reports_router
 from sentinel.api.submissions import router as submissions_router
 
 log = logging.getLogger(__name__)
 
-api = NinjaAPI(
+api = VendorAPI(
     title="Sentinel vendor API",
     version="1",
     description=(

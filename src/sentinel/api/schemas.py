@@ -19,7 +19,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sentinel.api.protocol import MAX_RECORDS
 from sentinel.lib.cpr import contains_cpr
+from sentinel.lib.reasons import Reason
 from sentinel.lib.text import TEXT_PATTERN
+from sentinel.projects.checks import State
 
 CourseType = Literal[
     "cervical_radiculopathy",
@@ -103,8 +105,8 @@ class SubmissionIn(Strict):
 
 class RejectedOut(Schema):
     index: int
-    source_id: str
-    reason: str
+    source_id: str = Field(description="empty when the source_id itself was unusable")
+    reason: Reason
     message: str
 
 
@@ -184,16 +186,22 @@ class SubscriptionOut(Schema):
 class SubscriptionsOut(Schema):
     ydernummer: str
     collecting: bool
-    blocked_by: str | None
+    blocked_by: Reason | None
     blocked_message: str | None
     subscriptions: list[SubscriptionOut]
 
 
+CheckName = Literal[
+    "activation", "vendor_approval", "dpa", "consent", "enrolment", "data_flow", "report"
+]
+"""The status check's names (``projects.checks.TITLES``; a test holds the two together)."""
+
+
 class CheckOut(Schema):
-    check: str
+    check: CheckName
     project: str | None
     ok: bool
-    state: str
+    state: State
     detail: str
     action: str
     contact: dict[str, Any] | None
