@@ -269,7 +269,9 @@ SENTINEL_DATA_FLOW_THRESHOLD_DAYS = env_int("SENTINEL_DATA_FLOW_THRESHOLD_DAYS",
 # Least seconds between two background refreshes of a project's national/regional benchmark
 # by `sentinel serve` (only when clinic data changed); 0 turns the background refresh off.
 SENTINEL_BENCHMARK_REFRESH_SECONDS = env_int("SENTINEL_BENCHMARK_REFRESH_SECONDS", 600)
-SENTINEL_PUBLIC_URL = os.environ.get("SENTINEL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where Sentinel is reached from outside (launch links, mails). Unset: the request's own scheme
+# and host (``sentinel serve --port 9000`` hands out links to port 9000).
+SENTINEL_PUBLIC_URL = os.environ.get("SENTINEL_PUBLIC_URL", "").rstrip("/")
 # Where the operator's data-sharing exports are written (one directory per export, with a
 # manifest.json); keep it on encrypted storage readable by the operator only.
 SENTINEL_EXPORT_DIR = Path(os.environ.get("SENTINEL_EXPORT_DIR") or VAR_DIR / "exports").resolve()

@@ -107,6 +107,15 @@ def test_fresh_login_with_signing_rights_signs_the_dpa_and_gives_a_receipt(
     assert document.sha256 in receipt
     assert "Karen Ejer" in receipt
     assert "Databehandleraftalen er underskrevet." in receipt
+    # What, who and when first; the hash and the person UUID in the technical details.
+    assert (
+        receipt.index("Karen Ejer")
+        < receipt.index("Tekniske detaljer")
+        < receipt.index(document.sha256)
+    )
+    assert receipt.index("Tekniske detaljer") < receipt.index(owner.sub)
+    assert "Næste trin (2 af 3)" in receipt  # the consent comes next
+    assert f'href="/klinik/{clinic.ydernummer}/samtykke/"' in receipt
 
 
 def test_receipt_download_carries_hash_signer_time_version_and_the_text(
@@ -163,7 +172,10 @@ def test_consent_is_approved_with_its_own_fresh_login(client, provider, clinic) 
 
 def test_user_without_signing_rights_cannot_sign(client, provider, clinic) -> None:
     log_in(client, provider, person(clinic, may_sign=False), dpa_url(clinic), fresh=True)
-    assert "siger ikke, at du må underskrive" in client.get(dpa_url(clinic)).content.decode()
+    page = client.get(dpa_url(clinic)).content.decode()
+    assert "siger ikke, at du må underskrive" in page
+    assert "Kun den tegningsberettigede for klinikken kan underskrive" in page
+    assert "Underskriv databehandleraftalen (version" not in page  # no button to press
 
     response = client.post(dpa_url(clinic), {"version": current("dpa").version})
 

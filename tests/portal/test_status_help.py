@@ -75,7 +75,8 @@ def test_help_page_walks_the_seed_guides_steps_against_the_clinic(
         assert title in content
     assert "Jeg har ingen rapporter" in content
     assert '<li class="step ok">' in content  # step 1: activated
-    assert '<li class="step action_needed">' in content  # step 2: DPA missing
+    assert '<li class="step action_needed" aria-current="step">' in content  # 2: DPA missing
+    assert "Trin 2 af 6: Underskriv databehandleraftalen" in content  # one step at a time
     assert "Sentinel ligger under Funktioner → Kvalitet." in content
     assert "8844 3131" in content
 

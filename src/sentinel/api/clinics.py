@@ -173,6 +173,10 @@ def launch(
     clinic = reachable_clinic(request.auth, ydernummer)
     response["Cache-Control"] = "no-store"  # the URL carries a single-use token
     url, expires_at = create_launch_link(
-        vendor=request.auth, clinic=clinic, user_id=body.user_id, user_name=body.user_name
+        vendor=request.auth,
+        clinic=clinic,
+        user_id=body.user_id,
+        user_name=body.user_name,
+        base_url=request.build_absolute_uri("/"),
     )
     return LaunchOut(url=url, expires_at=expires_at)

@@ -56,9 +56,11 @@ def _sha256(token: str) -> str:
 
 @transaction.atomic
 def create_launch_link(
-    *, vendor: Vendor, clinic: Clinic, user_id: str, user_name: str
+    *, vendor: Vendor, clinic: Clinic, user_id: str, user_name: str, base_url: str = ""
 ) -> tuple[str, dt.datetime]:
-    """A single-use URL that opens the Sentinel menu of ``clinic`` for one practice-system user."""
+    """A single-use URL that opens the Sentinel menu of ``clinic`` for one practice-system user:
+    on ``SENTINEL_PUBLIC_URL`` when it is set, else on ``base_url`` (the asking request's own
+    scheme and host)."""
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     link = LaunchLink.objects.create(
@@ -77,7 +79,8 @@ def create_launch_link(
         obj=link,
         details={"user_id": user_id, "expires_at": link.expires_at.isoformat()},
     )
-    url = settings.SENTINEL_PUBLIC_URL + reverse("portal:launch", args=[token])
+    base = settings.SENTINEL_PUBLIC_URL or base_url.rstrip("/") or "http://127.0.0.1:8000"
+    url = base + reverse("portal:launch", args=[token])
     return url, link.expires_at
 
 

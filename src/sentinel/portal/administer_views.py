@@ -24,7 +24,7 @@ from sentinel.lib.errors import DomainError
 from sentinel.lib.specdiff import Change, diff_specs
 from sentinel.portal import texts
 from sentinel.portal.access import PortalUser, clinic_page
-from sentinel.portal.clinic_pages import page_context
+from sentinel.portal.clinic_pages import next_step, page_context
 from sentinel.portal.templatetags.portal import english
 from sentinel.portal.vendor_views import vendors_context
 from sentinel.projects.actions import enrol, unenrol
@@ -241,7 +241,9 @@ def enrol_confirm(
             messages.success(
                 request,
                 _("Du er tilmeldt %(project)s fra %(day)s.")
-                % {"project": project.name, "day": enrolment.enrolled_on.strftime("%d.%m.%Y")},
+                % {"project": project.name, "day": enrolment.enrolled_on.strftime("%d.%m.%Y")}
+                + " "
+                + _("Næste trin: %(text)s") % {"text": next_step(clinic).text},
             )
             return HttpResponseRedirect(reverse("portal:administer", args=[clinic.ydernummer]))
     return render(

@@ -18,7 +18,14 @@ from sentinel.collection import approvals
 from sentinel.lib.errors import DomainError
 from sentinel.portal import texts
 from sentinel.portal.access import PortalUser, clinic_page, login_url, set_identity
-from sentinel.portal.clinic_pages import KIND_SLUGS, SIGN, SLUG_KINDS, agreement_badge, page_context
+from sentinel.portal.clinic_pages import (
+    KIND_SLUGS,
+    SIGN,
+    SLUG_KINDS,
+    agreement_badge,
+    next_step,
+    page_context,
+)
 from sentinel.portal.receipts import build_receipt
 from sentinel.portal.templatetags.portal import english
 
@@ -158,6 +165,7 @@ def receipt(
             page,
             receipt=found,
             signature=signature,
+            next_step=next_step(clinic),
             kind_slug=kind_slug,
             document_href=reverse(f"portal:{page}", args=[clinic.ydernummer]),
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -68,6 +69,38 @@ def _check_text(check: Check) -> str:
     if english():
         return f"{check.detail_en} {check.action_en}".strip()
     return f"{check.detail_da} {check.action_da}".strip()
+
+
+OWNER_STEPS = ("dpa", "consent", "enrolment")
+"""What the clinic itself does, in the seed guide's order ("2 af 3")."""
+
+
+@dataclass(frozen=True)
+class NextStep:
+    number: int | None  # of OWNER_STEPS; None once the clinic has done its part
+    total: int
+    text: str
+    url: str
+    label: str
+
+
+def next_step(clinic: Clinic) -> NextStep:
+    """What comes next for the clinic, from the status check: the first of its own steps not
+    yet done, else the first check that is not in order, else that all is well."""
+    checks = check_status(clinic).checks
+    mine = next((c for c in checks if c.check in OWNER_STEPS and not c.ok), None)
+    chosen = mine or next((c for c in checks if not c.ok), None)
+    if chosen is None:
+        return NextStep(
+            None,
+            len(OWNER_STEPS),
+            _("Alt er i orden: der opsamles data, og dine rapporter er åbne."),
+            "",
+            "",
+        )
+    url, label = check_link(clinic, chosen)
+    number = OWNER_STEPS.index(chosen.check) + 1 if mine is not None else None
+    return NextStep(number, len(OWNER_STEPS), _check_text(chosen), url, label)
 
 
 # --- the menu ---------------------------------------------------------------------------------

@@ -24,9 +24,16 @@ TEXT_ENDS = "----- END DOCUMENT TEXT -----"
 @dataclass(frozen=True)
 class Receipt:
     reference: str
-    lines: list[tuple[str, str]]
+    summary: list[tuple[str, str]]
+    """What was signed, by whom and when: what the owner reads first."""
+    technical: list[tuple[str, str]]
+    """The reference, the text's SHA-256, the person UUID, the assurance level and channel."""
     document_text: str
     filename: str
+
+    @property
+    def lines(self) -> list[tuple[str, str]]:
+        return self.summary + self.technical
 
     def as_text(self) -> str:
         width = max(len(label) for label, _value in self.lines)
@@ -40,29 +47,30 @@ def build_receipt(clinic: Clinic, signature: SignatureBase) -> Receipt:
     kind_slug = "databehandleraftale" if isinstance(signature, DpaSignature) else "samtykke"
     reference = f"{document.kind}-{signature.pk}"
     signed_at = timezone.localtime(signature.signed_at)
-    lines = [
-        (_("Kvitteringsnummer"), reference),
+    summary = [
         (_("Dokument"), f"{texts.label(texts.DOCUMENTS, document.kind)}: {document.title}"),
         (_("Version"), str(document.version)),
-        (_("Gældende fra"), document.published_on.strftime("%d.%m.%Y")),
-        (_("Dokumentets SHA-256"), document.sha256),
         (_("Klinik"), f"{clinic.name}, ydernummer {clinic.ydernummer}"),
         (_("Underskrevet af"), signature.signer_name),
-        (_("Person-UUID"), str(signature.signer_uuid)),
         (_("For CVR"), signature.signer_cvr),
+        (_("Tidspunkt"), signed_at.strftime("%d.%m.%Y %H:%M:%S %Z")),
+    ]
+    technical = [
+        (_("Kvitteringsnummer"), reference),
+        (_("Gældende fra"), document.published_on.strftime("%d.%m.%Y")),
+        (_("Dokumentets SHA-256"), document.sha256),
+        (_("Person-UUID"), str(signature.signer_uuid)),
         (
             _("Sikringsniveau"),
             texts.label(texts.ASSURANCE_LEVELS, signature.assurance_level),
         ),
-        (
-            _("Tidspunkt"),
-            signed_at.strftime("%d.%m.%Y %H:%M:%S %Z") + f" ({signed_at.isoformat()})",
-        ),
+        (_("Tidspunkt (ISO 8601)"), signed_at.isoformat()),
         (_("Kanal"), texts.label(texts.CHANNELS, signature.channel)),
     ]
     return Receipt(
         reference=reference,
-        lines=lines,
+        summary=summary,
+        technical=technical,
         document_text=document.text,
         filename=f"sentinel-kvittering-{kind_slug}-v{document.version}-{clinic.ydernummer}.txt",
     )

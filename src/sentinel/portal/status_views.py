@@ -62,6 +62,11 @@ class Step:
     link_text: str = ""
 
     @property
+    def open_checks(self) -> list[CheckRow]:
+        """The step's checks that are not in order (what the guided path shows)."""
+        return [r for r in self.checks if not r.check.ok]
+
+    @property
     def state(self) -> str:
         states = {r.check.state for r in self.checks}
         if "action_needed" in states:
@@ -115,7 +120,7 @@ def help_page(request: HttpRequest, clinic: Clinic, user: PortalUser) -> HttpRes
                 "Dit praksissystem skal have Sentinel aktiveret, før der kan overføres data. "
                 "Har du ikke et menupunkt til Sentinel, skal du kontakte dit systemhus."
             ),
-            of("activation"),
+            of("activation", "vendor_approval"),
         ),
         Step(
             2,
@@ -174,6 +179,8 @@ def help_page(request: HttpRequest, clinic: Clinic, user: PortalUser) -> HttpRes
             user,
             "help",
             steps=steps,
+            current=next((s for s in steps if s.state != "ok"), None),
+            first_report=_first_report_text(),
             menu_help=report.vendor_menu_help_en if english() else report.vendor_menu_help_da,
             sentinel=SENTINEL_SUPPORT,
             sundhed_dk=SUNDHED_DK_SUPPORT,

@@ -81,7 +81,8 @@ class Command(SentinelCommand):
     def _enrol_hint(self) -> str:
         return (
             "Add it to an authenticator app, then confirm it with a first code at "
-            f"{settings.SENTINEL_PUBLIC_URL}/console/enrol/ (the password is asked there)."
+            f"{settings.SENTINEL_PUBLIC_URL or 'http://127.0.0.1:8000'}/console/enrol/ "
+            "(the password is asked there)."
         )
 
     def _create(self, options: dict[str, Any]) -> None:
