@@ -12,33 +12,46 @@ import logging
 import traceback
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from sentinel.api.access import VendorBearer, error
 from sentinel.api.clinics import router as clinics_router
+from sentinel.api.openapi import VendorAPI
+from sentinel.api.protocol import MAX_BODY_BYTES, MAX_RECORDS, ApiError, JsonParser, too_large
 from sentinel.api.reports import router as reports_router
 from sentinel.api.submissions import router as submissions_router
 
 log = logging.getLogger(__name__)
 
-api = NinjaAPI(
+api = VendorAPI(
     title="Sentinel vendor API",
     version="1",
     description=(
         "For practice systems (systemhuse): activate Sentinel for a clinic, fetch what to "
         "extract, open the Sentinel menu for a user, and transfer data (JSON or FHIR R4). "
-        "Authenticate with `Authorization: Bearer <credential>`."
+        "Authenticate with `Authorization: Bearer <credential>`.\n\n"
+        f"Limits: a request body is at most {MAX_BODY_BYTES} bytes ({MAX_BODY_BYTES // 2**20} "
+        f"MiB) and a batch at most {MAX_RECORDS} records; beyond them the answer is `413`. "
+        "Bodies are `application/json` (`application/fhir+json` or `application/json` on "
+        "`/fhir`), else `415`; a body that is not JSON is `422` naming `body`."
     ),
     auth=VendorBearer(),
+    parser=JsonParser(),
     urls_namespace="api-v1",
 )
 
 
+@api.exception_handler(ApiError)
+def _refused(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return exc.response()
+
+
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return error(401, "unauthorized", "missing, unknown, expired or revoked credential")
+    response = error(401, "unauthorized", "missing, unknown, expired or revoked credential")
+    response["WWW-Authenticate"] = 'Bearer realm="sentinel"'
+    return response
 
 
 @api.exception_handler(NinjaValidationError)
@@ -46,6 +59,8 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     fields = []
     for item in exc.errors:
         loc = [str(p) for p in item.get("loc", ()) if p not in ("body", "payload")]
+        if loc == ["records"] and item.get("type") == "too_long":
+            return too_large(f"a batch holds at most {MAX_RECORDS} records").response()
         # Only the location and pydantic's message: never the input, which may hold a CPR.
         fields.append({"field": ".".join(loc) or "body", "message": str(item.get("msg", ""))})
     first = fields[0]["field"] if fields else "body"
@@ -54,6 +69,8 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApiError):  # ninja wraps what its body parser raises
+        return exc.__cause__.response()
     codes = {404: "not_found", 409: "conflict", 413: "too_large", 422: "invalid"}
     return error(exc.status_code, codes.get(exc.status_code, "error"), str(exc))
 

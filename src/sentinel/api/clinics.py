@@ -156,7 +156,7 @@ def subscriptions(request: VendorRequest, ydernummer: str) -> SubscriptionsOut:
     return SubscriptionsOut(
         ydernummer=clinic.ydernummer,
         collecting=reason is None and bool(items),
-        blocked_by=blocking.value if blocking else None,
+        blocked_by=blocking,
         blocked_message=GATE_MESSAGES[blocking] if blocking else None,
         subscriptions=items,
     )

@@ -3,15 +3,25 @@
 Dates inside records are strings on purpose: a record with a date that is not a real date is
 rejected with the reason ``invalid_date`` (and the rest of the batch goes on), while a body
 whose shape is wrong is refused whole with 422.
+
+Inputs are strict: JSON types as declared (``"2"`` is not a number, ``0`` not a boolean),
+unknown fields refused, no control characters in any string (``Text``), and no CPR-shaped
+value in an identifier that is not a CPR field (``Identifier``: ``source_id``, ``user_id``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from sentinel.api.protocol import MAX_RECORDS
+from sentinel.lib.cpr import contains_cpr
+from sentinel.lib.reasons import Reason
+from sentinel.lib.text import TEXT_PATTERN
+from sentinel.projects.checks import State
 
 CourseType = Literal[
     "cervical_radiculopathy",
@@ -23,14 +33,27 @@ CourseType = Literal[
 ]
 
 
+def _no_cpr(value: str) -> str:
+    if contains_cpr(value):
+        raise ValueError("must not hold a CPR number; use the practice system's own id")
+    return value
+
+
+Text = Annotated[str, Field(pattern=TEXT_PATTERN)]
+"""A string without control characters (NUL, line breaks, tabs, C1 controls)."""
+
+Identifier = Annotated[Text, AfterValidator(_no_cpr)]
+"""An identifier of the vendor's that must never be (or hold) a CPR number."""
+
+
 class Strict(BaseModel):
     """An input payload: unknown fields are refused (422), never silently ignored.
 
     A plain pydantic model, not ninja's ``Schema``: inputs are dicts parsed from JSON, so
     ninja's Django-object resolution is not needed, and it costs ~30× the validation time on a
-    1,000-record batch (the ingest hot path)."""
+    1,000-record batch (the ingest hot path). Strict: JSON types exactly as declared."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ErrorField(Schema):
@@ -51,39 +74,39 @@ class ErrorOut(Schema):
 
 
 class DiagnosisIn(Strict):
-    code: str = Field(max_length=10)
-    recorded_at: str = Field(max_length=40, description="ISO 8601 date-time")
+    code: Text = Field(max_length=10)
+    recorded_at: Text = Field(max_length=40, description="ISO 8601 date-time")
     source: Literal["clinician", "referral"] = "clinician"
 
 
 class ServiceIn(Strict):
-    code: str = Field(max_length=20)
-    date: str = Field(max_length=10)
+    code: Text = Field(max_length=20)
+    date: Text = Field(max_length=10)
 
 
 class RecordIn(Strict):
     type: Literal["episode"]
-    source_id: str = Field(min_length=1, max_length=100)
+    source_id: Identifier = Field(min_length=1, max_length=100)
     version: int = Field(ge=1, le=2_000_000_000)
-    patient_cpr: str | None = Field(default=None, max_length=11)
-    speciale: str | None = Field(default=None, max_length=2)
+    patient_cpr: Text | None = Field(default=None, max_length=11)
+    speciale: Text | None = Field(default=None, max_length=2)
     course_type: CourseType | None = None
-    start_date: str = Field(max_length=10, description="YYYY-MM-DD")
-    end_date: str | None = Field(default=None, max_length=10)
-    practitioner_initials: str | None = Field(default=None, max_length=20)
+    start_date: Text = Field(max_length=10, description="YYYY-MM-DD")
+    end_date: Text | None = Field(default=None, max_length=10)
+    practitioner_initials: Text | None = Field(default=None, max_length=20)
     patient_opt_out: bool = False
     diagnoses: list[DiagnosisIn] = Field(default_factory=list, max_length=200)
     services: list[ServiceIn] | None = Field(default=None, max_length=500)
 
 
 class SubmissionIn(Strict):
-    records: list[RecordIn] = Field(max_length=5000)
+    records: list[RecordIn] = Field(max_length=MAX_RECORDS)
 
 
 class RejectedOut(Schema):
     index: int
-    source_id: str
-    reason: str
+    source_id: str = Field(description="empty when the source_id itself was unusable")
+    reason: Reason
     message: str
 
 
@@ -94,12 +117,12 @@ class SubmissionOut(Schema):
 
 
 class ActivationIn(Strict):
-    cvr: str = Field(max_length=10)
-    name: str = Field(min_length=1, max_length=200)
-    speciale: str = Field(max_length=2)
-    sor_id: str | None = Field(default=None, max_length=20)
-    region_code: str | None = Field(default=None, max_length=5)
-    municipality_code: str | None = Field(default=None, max_length=4)
+    cvr: Text = Field(max_length=10)
+    name: Text = Field(min_length=1, max_length=200)
+    speciale: Text = Field(max_length=2)
+    sor_id: Text | None = Field(default=None, max_length=20)
+    region_code: Text | None = Field(default=None, max_length=5)
+    municipality_code: Text | None = Field(default=None, max_length=4)
 
 
 class ActivationOut(Schema):
@@ -121,8 +144,8 @@ class ActivationPendingOut(Schema):
 
 
 class LaunchIn(Strict):
-    user_id: str = Field(min_length=1, max_length=200)
-    user_name: str = Field(min_length=1, max_length=200)
+    user_id: Identifier = Field(min_length=1, max_length=200)
+    user_name: Text = Field(min_length=1, max_length=200)
 
 
 class LaunchOut(Schema):
@@ -163,16 +186,22 @@ class SubscriptionOut(Schema):
 class SubscriptionsOut(Schema):
     ydernummer: str
     collecting: bool
-    blocked_by: str | None
+    blocked_by: Reason | None
     blocked_message: str | None
     subscriptions: list[SubscriptionOut]
 
 
+CheckName = Literal[
+    "activation", "vendor_approval", "dpa", "consent", "enrolment", "data_flow", "report"
+]
+"""The status check's names (``projects.checks.TITLES``; a test holds the two together)."""
+
+
 class CheckOut(Schema):
-    check: str
+    check: CheckName
     project: str | None
     ok: bool
-    state: str
+    state: State
     detail: str
     action: str
     contact: dict[str, Any] | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from typing import Any
@@ -13,11 +14,15 @@ from ninja.errors import HttpError
 
 from sentinel.api import fhir
 from sentinel.api.access import VendorRequest, reachable_clinic
+from sentinel.api.protocol import FHIR_JSON, JSON, ApiError, read_json
 from sentinel.api.schemas import SubmissionIn, SubmissionOut
 from sentinel.collection.models import Submission
-from sentinel.collection.pipeline import ingest
+from sentinel.collection.pipeline import IdempotencyKeyReused, ingest
+from sentinel.lib.cpr import contains_cpr
+from sentinel.lib.text import is_clean_text
 
 router = Router(tags=["submissions"])
+MAX_KEY_LENGTH = 200
 
 
 @router.post(
@@ -29,17 +34,44 @@ def submissions(
     request: VendorRequest,
     ydernummer: str,
     body: SubmissionIn,
-    idempotency_key: str = Header("", alias="Idempotency-Key"),
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        description=(
+            "Optional; a unique value per batch (a UUID). The same key with the same body within "
+            "24 hours answers as the first time and stores nothing; with another body or clinic "
+            "it is 422 idempotency_key_reused. At most 200 characters, never a CPR."
+        ),
+    ),
 ) -> dict[str, Any]:
     clinic = reachable_clinic(request.auth, ydernummer)
+    if idempotency_key is not None:
+        _check_key(idempotency_key)
     records = [r.model_dump() for r in body.records]
-    outcome = ingest(
-        vendor=request.auth, clinic=clinic, records=records, idempotency_key=idempotency_key
-    )
+    fingerprint = hashlib.sha256(request.path.encode() + b"\n" + request.body).hexdigest()
+    try:
+        outcome = ingest(
+            vendor=request.auth,
+            clinic=clinic,
+            records=records,
+            idempotency_key=idempotency_key or "",
+            fingerprint=fingerprint,
+        )
+    except IdempotencyKeyReused as exc:
+        raise ApiError(422, exc.code, exc.message_en, "Idempotency-Key") from None
     return outcome.as_dict()
 
 
-FHIR_JSON = "application/fhir+json"
+def _check_key(key: str) -> None:
+    problem = None
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
+        problem = f"must be 1 to {MAX_KEY_LENGTH} characters"
+    elif not is_clean_text(key):
+        problem = "must not hold control characters"
+    elif contains_cpr(key):
+        problem = "must not hold a CPR number; use a random value such as a UUID"
+    if problem:
+        raise ApiError(422, "invalid_header", f"Idempotency-Key {problem}", "Idempotency-Key")
 
 
 def _fhir_response(data: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -58,11 +90,12 @@ def _fhir_response(data: dict[str, Any], status: int = 200) -> HttpResponse:
 )
 def fhir_bundle(request: VendorRequest) -> HttpResponse:
     try:
-        data = json.loads(request.body)
-        parsed = fhir.parse_bundle(data)
-    except (ValueError, fhir.FhirBundleError) as exc:
-        message = exc.message if isinstance(exc, fhir.FhirBundleError) else "the body is not JSON"
-        return _fhir_response(fhir.operation_outcome("error", "invalid", message), 422)
+        parsed = fhir.parse_bundle(read_json(request, (FHIR_JSON, JSON)))
+    except ApiError as exc:
+        code = "not-supported" if exc.status == 415 else "invalid"
+        return _fhir_response(fhir.operation_outcome("error", code, exc.message), exc.status)
+    except fhir.FhirBundleError as exc:
+        return _fhir_response(fhir.operation_outcome("error", "invalid", exc.message), 422)
     results: dict[int, fhir.EntryResult] = {}
     for index, message in parsed.entry_errors.items():
         results[index] = fhir.EntryResult("400 Bad Request", "error", "invalid", message)
@@ -70,7 +103,7 @@ def fhir_bundle(request: VendorRequest) -> HttpResponse:
     for item in parsed.items:
         by_clinic[item.ydernummer].append(item)
     with transaction.atomic():
-        for ydernummer, items in by_clinic.items():
+        for ydernummer, items in sorted(by_clinic.items()):  # one lock order (ADR 0006)
             try:
                 clinic = reachable_clinic(request.auth, ydernummer)
             except HttpError as exc:

@@ -751,7 +751,7 @@ def _groups(stats: pstats.Stats) -> Iterator[str]:
     raw: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
     wanted = {
         "pipeline.ingest": ("pipeline.py", "ingest"),
-        "pipeline._validate": ("pipeline.py", "_validate"),
+        "validation.validate_record": ("validation.py", "validate_record"),
         "pipeline._Gate.load": ("pipeline.py", "load"),
         "pipeline._Writer.preload": ("pipeline.py", "preload"),
         "pipeline._Writer.check": ("pipeline.py", "check"),

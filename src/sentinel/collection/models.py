@@ -106,6 +106,12 @@ class Submission(models.Model):
     channel = models.CharField(max_length=4, choices=Channel.choices)
     received_at = models.DateTimeField()
     idempotency_key = models.CharField(max_length=200, blank=True)
+    fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the request (path and body) a key names."
+    )
+    answer = models.JSONField(
+        null=True, blank=True, help_text="The answer given, replayed for the same key and body."
+    )
     records = models.PositiveIntegerField()
     accepted = models.PositiveIntegerField()
     stored = models.PositiveIntegerField(
@@ -116,7 +122,10 @@ class Submission(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["clinic", "received_at"], name="submission_clinic_time")]
+        indexes = [
+            models.Index(fields=["clinic", "received_at"], name="submission_clinic_time"),
+            models.Index(fields=["vendor", "idempotency_key"], name="submission_idempotency"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.clinic_id} {self.received_at:%Y-%m-%d %H:%M}: {self.accepted}/{self.records}"

@@ -6,7 +6,8 @@ accepted record is stored, or (on a fault) none is. Records are rejected one by 
 fixed reason code (``reasons.Reason``), checked in this order:
 
 1. ``patient_opt_out`` → ``patient_opted_out`` before anything else is looked at;
-2. validation → ``invalid_cpr``, ``invalid_date``, ``unknown_icpc2_code``;
+2. validation (``collection.validation``) → ``invalid_text``, ``invalid_cpr``,
+   ``invalid_date``, ``unknown_icpc2_code``;
 3. the gate (as of now for the clinic, as of the record's start date for enrolment):
    activation by the submitting vendor, DPA, consent, enrolment covering the start date,
    the project's data specification (record type, speciale, code filter);
@@ -36,9 +37,17 @@ from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection import rows
 from sentinel.collection.models import DiagnosisEvent, Episode, Submission
 from sentinel.collection.services import record_received
-from sentinel.lib import icpc2
+from sentinel.collection.validation import (
+    Diagnosis,
+    Reject,
+    Valid,
+    check_text,
+    usable_source_id,
+    validate_record,
+)
 from sentinel.lib.cpr import InvalidCpr, parse_cpr
 from sentinel.lib.dataspec import KNOWN_FIELDS
+from sentinel.lib.errors import DomainError
 from sentinel.lib.pseudonym import CprCipher, pseudonym
 from sentinel.lib.reasons import GATE_MESSAGES, Reason
 from sentinel.projects.models import DataSpecification, Project
@@ -86,6 +95,18 @@ class Rejection:
         }
 
 
+IDEMPOTENCY_WINDOW = dt.timedelta(hours=24)
+
+
+class IdempotencyKeyReused(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used in the last 24 hours for another request (another "
+            "body or clinic); use a new key for a new batch",
+        )
+
+
 @dataclass
 class Outcome:
     accepted: int = 0
@@ -93,6 +114,15 @@ class Outcome:
     dropped_fields: list[str] = field(default_factory=list)
     stored_episodes: int = 0
     stored_diagnoses: int = 0
+    replayed: bool = False
+
+    @classmethod
+    def replay(cls, answer: dict[str, Any]) -> Outcome:
+        rejected = [
+            Rejection(r["index"], r["source_id"], Reason(r["reason"]), r["message"])
+            for r in answer["rejected"]
+        ]
+        return cls(answer["accepted"], rejected, list(answer["dropped_fields"]), replayed=True)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -100,30 +130,6 @@ class Outcome:
             "rejected": [r.as_dict() for r in self.rejected],
             "dropped_fields": self.dropped_fields,
         }
-
-
-class _Reject(Exception):
-    def __init__(self, reason: Reason, message: str) -> None:
-        self.reason = reason
-        self.message = message
-
-
-@dataclass(frozen=True)
-class _Diagnosis:
-    code: str
-    recorded_at: dt.datetime
-    source: str
-
-
-@dataclass(frozen=True)
-class _Valid:
-    """A record that passed validation, with its values parsed."""
-
-    raw: dict[str, Any]
-    cpr: str | None
-    start: dt.date
-    end: dt.date | None
-    diagnoses: tuple[_Diagnosis, ...]
 
 
 @dataclass
@@ -149,64 +155,6 @@ class _Stored:
         return cell_key(row["start_date"], row["speciale"], row["course_type"], row["current_code"])
 
 
-# --- validation -------------------------------------------------------------------------
-
-
-def _date(value: Any, name: str) -> dt.date:
-    if not isinstance(value, str):
-        raise _Reject(Reason.INVALID_DATE, f"{name} must be a date as YYYY-MM-DD")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise _Reject(Reason.INVALID_DATE, f"{name} is not a real date as YYYY-MM-DD") from None
-
-
-def _moment(value: Any, name: str) -> dt.datetime:
-    if not isinstance(value, str):
-        raise _Reject(Reason.INVALID_DATE, f"{name} must be an ISO 8601 date-time")
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise _Reject(Reason.INVALID_DATE, f"{name} is not an ISO 8601 date-time") from None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)  # Danish local time when no offset is given
-    return moment
-
-
-def _validate(raw: dict[str, Any], today: dt.date) -> _Valid:
-    cpr = raw.get("patient_cpr")
-    if cpr is not None:
-        try:
-            cpr, _born = parse_cpr(cpr, today=today)
-        except InvalidCpr as exc:
-            raise _Reject(Reason.INVALID_CPR, exc.message_en) from None
-    course_type = raw.get("course_type")
-    if course_type is not None and course_type not in icpc2.COURSE_TYPES:
-        raise _Reject(
-            Reason.NOT_IN_DATA_SPECIFICATION,
-            f"course_type {course_type!r} is not a structured course; use one of "
-            f"{', '.join(sorted(icpc2.COURSE_TYPES))} or null",
-        )
-    start = _date(raw.get("start_date"), "start_date")
-    end = _date(raw["end_date"], "end_date") if raw.get("end_date") is not None else None
-    if end is not None and end < start:
-        raise _Reject(Reason.INVALID_DATE, "end_date is before start_date")
-    if start > today:
-        raise _Reject(Reason.INVALID_DATE, "start_date is in the future")
-    diagnoses = []
-    known = icpc2.codes()
-    for i, item in enumerate(raw.get("diagnoses") or ()):
-        code = item.get("code")
-        if code not in known:
-            raise _Reject(
-                Reason.UNKNOWN_ICPC2_CODE,
-                f"diagnoses[{i}].code {code!r} is not in ICPC-2-DK",
-            )
-        recorded = _moment(item.get("recorded_at"), f"diagnoses[{i}].recorded_at")
-        diagnoses.append(_Diagnosis(code, recorded, item.get("source") or "clinician"))
-    return _Valid(raw, cpr, start, end, tuple(diagnoses))
-
-
 # --- the gate ---------------------------------------------------------------------------
 
 
@@ -227,7 +175,7 @@ class _Gate:
         """The projects the clinic ever enrolled in, by id (whose episodes a batch may touch)."""
         return {e.project_id: e.project for e in self.standing.enrolments}
 
-    def projects_for(self, record: _Valid) -> list[tuple[Project, DataSpecification]]:
+    def projects_for(self, record: Valid) -> list[tuple[Project, DataSpecification]]:
         """The projects whose enrolment and specification cover ``record``, or a rejection."""
         verdict = self.standing.projects_for(
             day=record.start,
@@ -236,7 +184,7 @@ class _Gate:
             codes=[d.code for d in record.diagnoses],
         )
         if isinstance(verdict, tuple):
-            raise _Reject(*verdict)
+            raise Reject(*verdict)
         return verdict
 
 
@@ -258,7 +206,7 @@ class _Writer:
         self.cipher = CprCipher(settings.SENTINEL_CPR_KEYS, settings.SENTINEL_CPR_KEY_ID)
         self.pseudonym_key = settings.SENTINEL_PSEUDONYM_KEY
         self.stored: dict[tuple[int, str], _Stored] = {}
-        self.new_events: list[tuple[_Stored, _Diagnosis]] = []
+        self.new_events: list[tuple[_Stored, Diagnosis]] = []
         self.received: Counter[Project] = Counter()
         self.withdrawn_sources: set[str] = set()
         self.withdrawn_patients: set[str] = set()
@@ -286,21 +234,23 @@ class _Writer:
                 by_id[episode_id].events.add((code, recorded_at))
 
     def withdraw(self, source_id: str, cpr: Any, today: dt.date) -> None:
-        """The patient opted out: drop what was stored of this course and of this patient."""
-        self.withdrawn_sources.add(source_id)
+        """The patient opted out: drop what was stored of this course and of this patient
+        (as far as the record's ``source_id`` and CPR are usable)."""
+        if source_id:
+            self.withdrawn_sources.add(source_id)
         try:
             normalised, _born = parse_cpr(cpr, today=today)
         except InvalidCpr:
             return
         self.withdrawn_patients.add(pseudonym(self.pseudonym_key, normalised))
 
-    def check(self, project: Project, record: _Valid) -> None:
+    def check(self, project: Project, record: Valid) -> None:
         stored = self.stored.get((project.pk, record.raw["source_id"]))
         if stored is None:
             return
         version = record.raw["version"]
         if version < stored.row["version"]:
-            raise _Reject(
+            raise Reject(
                 Reason.STALE_VERSION,
                 f"version {version} is older than the stored version {stored.row['version']}",
             )
@@ -309,13 +259,13 @@ class _Writer:
             missing = stored.events - submitted
             if missing:
                 code, when = sorted(missing)[0]
-                raise _Reject(
+                raise Reject(
                     Reason.DIAGNOSIS_HISTORY_REWRITTEN,
                     f"diagnosis {code} recorded at {when.isoformat()} was sent before and is "
                     "missing now; codes may be added or changed, never removed",
                 )
 
-    def put(self, project: Project, specification: DataSpecification, record: _Valid) -> None:
+    def put(self, project: Project, specification: DataSpecification, record: Valid) -> None:
         raw = record.raw
         key = (project.pk, raw["source_id"])
         stored = self.stored.get(key)
@@ -454,34 +404,58 @@ def ingest(
     records: list[dict[str, Any]],
     channel: str = Submission.Channel.JSON,
     idempotency_key: str = "",
+    fingerprint: str = "",
     now: dt.datetime | None = None,
 ) -> Outcome:
-    """Run one batch through the pipeline and store what passes, atomically."""
+    """Run one batch through the pipeline and store what passes, atomically.
+
+    Batches for one clinic run one at a time: the clinic's row is locked first (ADR 0006), so
+    each batch sees every batch committed before it and the highest version wins. With an
+    ``idempotency_key``, a batch of the last 24 hours with the same key and ``fingerprint``
+    is answered again as it was, and nothing is written; another fingerprint raises
+    ``IdempotencyKeyReused``."""
     moment = now or timezone.now()
     today = timezone.localdate(moment)
     outcome = Outcome()
     dropped: set[str] = set()
     with transaction.atomic():
+        Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
+        if idempotency_key:
+            earlier = (
+                Submission.objects.filter(
+                    vendor=vendor,
+                    idempotency_key=idempotency_key,
+                    received_at__gte=moment - IDEMPOTENCY_WINDOW,
+                )
+                .order_by("-received_at", "-id")
+                .first()
+            )
+            if earlier is not None:
+                if earlier.fingerprint != fingerprint or earlier.answer is None:
+                    raise IdempotencyKeyReused()
+                return Outcome.replay(earlier.answer)
         gate = _Gate.load(clinic, vendor, moment)
         writer = _Writer(clinic, vendor, moment)
-        writer.preload(list(gate.projects), [str(r.get("source_id")) for r in records])
+        source_ids = [usable_source_id(r) for r in records]
+        writer.preload(list(gate.projects), source_ids)
         for index, raw in enumerate(records):
-            source_id = str(raw.get("source_id", ""))
+            source_id = source_ids[index]
             try:
                 if raw.get("patient_opt_out"):
                     writer.withdraw(source_id, raw.get("patient_cpr"), today)
-                    raise _Reject(
+                    raise Reject(
                         Reason.PATIENT_OPTED_OUT,
                         "the patient has declined data sharing; nothing of the record was "
                         "kept, and what was stored of this course or patient before is deleted",
                     )
-                record = _validate(raw, today)
+                check_text(raw)
+                record = validate_record(raw, today)
                 if gate.clinic_reason is not None:
-                    raise _Reject(gate.clinic_reason, GATE_MESSAGES[gate.clinic_reason])
+                    raise Reject(gate.clinic_reason, GATE_MESSAGES[gate.clinic_reason])
                 targets = gate.projects_for(record)
                 for project, _specification in targets:
                     writer.check(project, record)
-            except _Reject as rejection:
+            except Reject as rejection:
                 outcome.rejected.append(
                     Rejection(index, source_id, rejection.reason, rejection.message)
                 )
@@ -500,6 +474,8 @@ def ingest(
             channel=channel,
             received_at=moment,
             idempotency_key=idempotency_key[:200],
+            fingerprint=fingerprint if idempotency_key else "",
+            answer=outcome.as_dict() if idempotency_key else None,
             records=len(records),
             accepted=outcome.accepted,
             stored=sum(writer.received.values()),

@@ -3,6 +3,10 @@
 A CPR number is 10 digits, DDMMYY-SSSS. The date part must be a real date; the century follows
 from the 7th digit (the first of the serial number). Modulus-11 is NOT checked: numbers without
 it have been issued since 2007. Messages never contain the number itself.
+
+Digits are ASCII ``0``-``9`` only (``\\d`` would take Arabic-Indic or fullwidth digits, which no
+register issues). ``contains_cpr`` finds a CPR-shaped run inside another value (an identifier
+field, a header): ten digits, or six, a dash and four, whose first six are a real date.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import re
 
 from sentinel.lib.errors import DomainError
 
-_CPR = re.compile(r"(\d{2})(\d{2})(\d{2})-?(\d{4})")
+_CPR = re.compile(r"([0-9]{2})([0-9]{2})([0-9]{2})-?([0-9]{4})")
+_CPR_RUN = re.compile(r"(?<![0-9])[0-9]{6}-?[0-9]{4}(?![0-9])")
 
 
 class InvalidCpr(DomainError, ValueError):
@@ -52,3 +57,15 @@ def is_valid_cpr(value: object) -> bool:
     except InvalidCpr:
         return False
     return True
+
+
+def contains_cpr(value: str) -> bool:
+    """True when ``value`` holds a CPR-shaped run: 10 digits (an optional dash after the
+    sixth) not part of a longer run of digits, starting with a real date DDMMYY."""
+    for match in _CPR_RUN.finditer(value):
+        try:
+            parse_cpr(match.group(0), today=dt.date.max)
+        except InvalidCpr:
+            continue
+        return True
+    return False

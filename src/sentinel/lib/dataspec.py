@@ -37,7 +37,7 @@ KNOWN_FIELDS: dict[str, dict[str, str]] = {
 }
 KNOWN_SPECIALITIES = {"51", "57"}
 ICPC2_CHAPTERS = set("ABDFHKLNPRSTUWXYZ")
-_ICPC2_CODE = re.compile(r"[ABDFHKLNPRSTUWXYZ]\d\d")
+_ICPC2_CODE = re.compile(r"[ABDFHKLNPRSTUWXYZ][0-9][0-9]")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@
 - SOR id (Sundhedsvæsenets Organisationsregister) is optional, 11 to 18 digits.
 
 Each validator returns the normalised value or raises ``InvalidIdentifier`` with a message
-that names the problem, in English and Danish.
+that names the problem, in English and Danish. Digits are ASCII ``0``-``9`` only: Arabic-Indic,
+fullwidth and other Unicode digits are refused (``int()`` would read them, a register would not).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from sentinel.lib.errors import DomainError
 
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: \d also matches "٨" and "８"
 
 
 class InvalidIdentifier(DomainError, ValueError):

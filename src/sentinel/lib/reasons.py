@@ -19,6 +19,7 @@ class Reason(StrEnum):
     BEFORE_ENROLMENT = "before_enrolment"
     AFTER_UNENROLMENT = "after_unenrolment"
     INVALID_CPR = "invalid_cpr"
+    INVALID_TEXT = "invalid_text"  # a control character, or a CPR outside patient_cpr
     UNKNOWN_ICPC2_CODE = "unknown_icpc2_code"
     INVALID_DATE = "invalid_date"
     NOT_IN_DATA_SPECIFICATION = "not_in_data_specification"

@@ -37,6 +37,7 @@ REFUSAL_REASONS: dict[str, Promise] = {
     "before_enrolment": _("Forløbet ligger før tilmeldingen"),
     "after_unenrolment": _("Forløbet ligger efter frameldingen"),
     "invalid_cpr": _("Ugyldigt CPR-nummer"),
+    "invalid_text": _("Et tekstfelt indeholdt ugyldige tegn eller et CPR-nummer"),
     "unknown_icpc2_code": _("Ukendt ICPC-2-kode"),
     "invalid_date": _("Ugyldig dato"),
     "not_in_data_specification": _("Forløbet hører ikke under et tilmeldt projekt"),

@@ -1,0 +1,128 @@
+"""The vendor API's HTTP rules: media types, size limits, reading JSON, and ``ApiError``.
+
+- A request body is at most ``MAX_BODY_BYTES``; a larger one is refused with 413 before it
+  is read (``BodyLimitMiddleware``, for every path under ``/api/``), whatever its
+  ``Content-Length`` says or does not say. A batch holds at most ``MAX_RECORDS`` records.
+- A body must be ``application/json`` (``application/fhir+json`` or ``application/json`` on
+  the FHIR door), else 415; a body that is not JSON (or nests deeper than ``MAX_DEPTH``) is
+  422 naming ``body``.
+- Every refusal is the API's one error body (``api.access.error``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja.parser import Parser
+
+from sentinel.api.access import error
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_RECORDS = 5000
+MAX_DEPTH = 64
+JSON = "application/json"
+FHIR_JSON = "application/fhir+json"
+
+
+class ApiError(Exception):
+    """A refusal with the API's error body: ``status``, ``code``, message, fields."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = [{"field": field, "message": message}] if field else []
+
+    def response(self) -> HttpResponse:
+        return error(self.status, self.code, self.message, self.fields)
+
+
+def too_large(what: str) -> ApiError:
+    return ApiError(413, "too_large", what)
+
+
+def _media_type(request: HttpRequest) -> str:
+    return (request.content_type or "").split(";")[0].strip().lower()
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests (iteratively: no recursion on hostile input)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def read_json(request: HttpRequest, media_types: tuple[str, ...] = (JSON,)) -> Any:
+    """The request body as JSON, or ``ApiError`` (415 for another media type, 422 for a body
+    that is not JSON or nests too deeply)."""
+    if _media_type(request) not in media_types:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"the body must be {' or '.join(media_types)} (Content-Type header)",
+        )
+    try:
+        data = json.loads(request.body)
+    except RecursionError:
+        data = None  # nested far too deeply for any of our payloads
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(422, "invalid_body", "the body is not JSON (UTF-8)", "body") from None
+    if data is None or _depth(data) > MAX_DEPTH:
+        raise ApiError(
+            422,
+            "invalid_body",
+            f"the body is not a JSON object nesting at most {MAX_DEPTH} deep",
+            "body",
+        )
+    return data
+
+
+class JsonParser(Parser):
+    """django-ninja's body parser, held to ``read_json``. ninja wraps what a parser raises in
+    an ``HttpError(400)``; ``api.app`` unwraps an ``ApiError`` from it again."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return read_json(request)
+
+
+class BodyLimitMiddleware:
+    """Refuse an API request body over ``MAX_BODY_BYTES`` with 413, before reading more of it.
+
+    Django's own limit (``DATA_UPLOAD_MAX_MEMORY_SIZE``, 2.5 MB) stays for the portal; for the
+    API the body is read here, bounded, and kept as ``request.body``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/") and request.method not in ("GET", "HEAD", "OPTIONS"):
+            refusal = too_large(f"the body is larger than {MAX_BODY_BYTES} bytes")
+            try:
+                declared = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                declared = 0
+            if declared > MAX_BODY_BYTES:
+                return refusal.response()
+            body = request.read(MAX_BODY_BYTES + 1)
+            if len(body) > MAX_BODY_BYTES:
+                return refusal.response()
+            request._body = body  # what ``request.body`` returns from now on (as Django's own
+            request._stream = io.BytesIO(body)  # ``body`` property leaves it)
+        return self.get_response(request)
