@@ -118,7 +118,7 @@ def test_launch_control_character_is_422(api, ready_clinic, field):
     [
         ({"version": "2"}, "records.0.version"),
         ({"version": True}, "records.0.version"),
-        ({"version": 2.0}, "records.0.version"),
+        ({"version": 2.5}, "records.0.version"),
         ({"patient_opt_out": 0}, "records.0.patient_opt_out"),
         ({"patient_opt_out": "false"}, "records.0.patient_opt_out"),
         ({"source_id": 17}, "records.0.source_id"),
@@ -131,6 +131,15 @@ def test_submission_loose_json_types_are_422(api, ready_clinic, override, field)
     assert response.status_code == 422, response.text
     assert fields(response) == [field]
     assert not Episode.objects.exists()
+
+
+def test_a_whole_number_written_with_a_fraction_is_an_integer(api, ready_clinic):
+    """JSON has one number type, and the document's ``integer`` (JSON Schema) includes 2.0."""
+    response = api.submit(ready_clinic.ydernummer, [{**episode("E-1"), "version": 2.0}])
+
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == 1
+    assert Episode.objects.get().version == 2
 
 
 @pytest.mark.parametrize(
@@ -235,3 +244,52 @@ def test_fhir_control_character_or_cpr_in_text_is_invalid_text_per_entry(
     assert "invalid_text" in codes
     assert "0101901234" not in response.text
     assert list(Episode.objects.values_list("source_id", flat=True)) == ["F-1"]
+
+
+def _bundle_with(ydernummer: str, change) -> dict:
+    from sentinel.api.fhir import records_to_bundle
+
+    bundle = records_to_bundle(ydernummer, [episode("F-1")])
+    change(bundle)
+    return bundle
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda b: b.update(type={}), "Bundle.type"),
+        (lambda b: b.update(id=None), "Bundle.id: null is not allowed"),
+        (lambda b: b["entry"][0].update(resource=None), "entry[0].resource: null"),
+        (lambda b: b["entry"][0].update(resource=5), "entry[0].resource: must be"),
+        (lambda b: b["entry"][0].update(request="POST"), "entry[0].request: must be"),
+        (lambda b: b["entry"][0]["request"].update(method={}), "entry[0].request.method"),
+        (lambda b: b["entry"][0]["request"].pop("url"), "entry[0].request.url"),
+        (lambda b: b["entry"][0]["request"].update(verb="POST"), "entry[0].request.verb"),
+    ],
+    ids=[
+        "type-object",
+        "null-id",
+        "null-resource",
+        "number-resource",
+        "string-request",
+        "object-method",
+        "no-url",
+        "unknown-request-field",
+    ],
+)
+def test_fhir_bundle_of_the_wrong_json_shape_is_422_whole_and_stores_nothing(
+    api, ready_clinic, change, said
+):
+    """The fuzzing's finds: an unhashable ``type`` was a 500; a null or non-object resource or
+    request was answered per entry though the document says the Bundle is malformed."""
+    response = api.http.post(
+        "/fhir",
+        json=_bundle_with(ready_clinic.ydernummer, change),
+        headers={"Content-Type": "application/fhir+json"},
+    )
+
+    assert response.status_code == 422, response.text[:300]
+    outcome = response.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert said in outcome["issue"][0]["diagnostics"]
+    assert not Episode.objects.exists()

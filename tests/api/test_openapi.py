@@ -6,9 +6,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sentinel.api.schemas import CheckName
+from sentinel.api.schemas import EXAMPLE_ANSWER, EXAMPLE_SUBMISSION, CheckName
 from sentinel.lib.reasons import Reason
 from sentinel.projects.checks import TITLES, State
+from sentinel.reports.periods import PERIOD_KINDS
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -44,7 +45,7 @@ def test_openapi_operation_ids_are_readable(spec):
 def test_openapi_every_operation_lists_its_errors_with_the_error_body(spec):
     for path, method, operation in _operations(spec):
         responses = operation["responses"]
-        expected = {"401"}
+        expected = {"401", "503"}
         if "{ydernummer}" in path:
             expected.add("404")
         if method in ("post", "put"):
@@ -81,3 +82,39 @@ def test_openapi_states_servers_limits_and_the_idempotency_header(spec):
     assert "default" not in header["schema"] or header["schema"]["default"] is None
     assert records["maxItems"] == 5000
     assert "413" in spec["info"]["description"]
+
+
+def test_openapi_report_periods_are_an_enum(spec):
+    report = spec["paths"]["/api/v1/clinics/{ydernummer}/reports/{project}"]["get"]
+    schemas = {p["name"]: p["schema"] for p in report["parameters"]}
+
+    assert set(schemas["period"]["enum"]) == {"", *PERIOD_KINDS}
+    assert schemas["year"]["pattern"] == "^[0-9]{4}$"
+    assert schemas["from"]["pattern"] == schemas["to"]["pattern"] == "^([0-9]{4})-([0-9]{2})$"
+
+
+def test_openapi_fhir_bodies_are_bundle_and_operation_outcome_with_links(spec):
+    fhir = spec["paths"]["/api/v1/fhir"]["post"]
+    schemas = spec["components"]["schemas"]
+    body = fhir["requestBody"]["content"]["application/fhir+json"]["schema"]
+    answer = fhir["responses"]["200"]["content"]["application/fhir+json"]["schema"]
+    outcome = fhir["responses"]["422"]["content"]["application/fhir+json"]["schema"]
+
+    assert _resolve(spec, body)["properties"]["resourceType"]["enum"] == ["Bundle"]
+    assert _resolve(spec, answer)["properties"]["type"]["enum"][0] == "batch-response"
+    assert _resolve(spec, outcome)["properties"]["resourceType"]["enum"] == ["OperationOutcome"]
+    for name in ("FhirBundle", "FhirBatchResponse", "FhirOperationOutcome"):
+        assert schemas[name]["externalDocs"]["url"].startswith("https://hl7.org/fhir/R4/")
+
+
+def test_openapi_submission_example_is_what_the_server_answers(spec, api, ready_clinic):
+    schemas = spec["components"]["schemas"]
+    assert schemas["SubmissionIn"]["examples"] == [EXAMPLE_SUBMISSION]
+    assert schemas["SubmissionOut"]["examples"] == [EXAMPLE_ANSWER]
+
+    response = api.http.post(
+        f"/clinics/{ready_clinic.ydernummer}/submissions", json=EXAMPLE_SUBMISSION
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json() == EXAMPLE_ANSWER

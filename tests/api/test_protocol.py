@@ -146,7 +146,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_healthz_is_503_json_when_the_database_is_unreachable(tmp_path: Path):
+def test_healthz_and_the_api_are_503_json_when_the_database_is_unreachable(tmp_path: Path):
     port = _free_port()
     env = clean_env(
         tmp_path,
@@ -175,6 +175,14 @@ def test_healthz_is_503_json_when_the_database_is_unreachable(tmp_path: Path):
         assert response is not None
         assert response.status_code == 503, response.text[:300]
         assert response.json()["status"] == "unavailable"
+        vendor_call = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/projects",
+            headers={"Authorization": "Bearer snt_0123456789ab_whatever"},
+            timeout=10,
+        )
+        assert vendor_call.status_code == 503, vendor_call.text[:300]
+        assert vendor_call.json()["error"]["code"] == "unavailable"
+        assert vendor_call.headers["Retry-After"] == "30"
     finally:
         server.terminate()
         server.wait(timeout=30)

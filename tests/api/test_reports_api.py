@@ -110,6 +110,11 @@ def test_report_json_follows_the_chosen_period(api, coded_clinic):
         ({"period": "range", "from": "2026-13", "to": "2026-02"}, "invalid_period"),
         ({"period": "range", "from": "2026-05"}, "invalid_period"),
         ({"period": "fortnight"}, "invalid_period"),
+        # exactly as the OpenAPI document says: no short text form, no spaces, no empty year
+        ({"period": "2026"}, "invalid_period"),
+        ({"period": " year", "year": "2026"}, "invalid_period"),
+        ({"year": ""}, "invalid_period"),
+        ({"period": "year", "year": "٢٠٢٦"}, "invalid_period"),
         ({"period": "year", "year": "2025"}, "empty_period"),
     ],
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import traceback
 
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -73,6 +74,16 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return exc.__cause__.response()
     codes = {404: "not_found", 409: "conflict", 413: "too_large", 422: "invalid"}
     return error(exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(OperationalError)
+def _database_unreachable(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    log.error("API %s %s: the database is unavailable", request.method, request.path)
+    response = error(
+        503, "unavailable", "Sentinel's database is unavailable; nothing was stored, retry later"
+    )
+    response["Retry-After"] = "30"
+    return response
 
 
 @api.exception_handler(Exception)

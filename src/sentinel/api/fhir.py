@@ -477,6 +477,23 @@ def _type_and_id(url: str) -> str:
 # --- parsing --------------------------------------------------------------------------------
 
 
+def _check_entry_shape(where: str, entry: dict[str, Any]) -> None:
+    """The JSON shape of an entry's resource and request (their content is checked per entry)."""
+    if not isinstance(entry.get("resource", {}), dict):
+        raise FhirBundleError(f"{where}.resource: must be a FHIR resource (an object)")
+    if "request" not in entry:
+        return
+    request = entry["request"]
+    if not isinstance(request, dict):
+        raise FhirBundleError(f"{where}.request: must be an object with method and url")
+    for key in ("method", "url"):
+        if not isinstance(request.get(key), str):
+            raise FhirBundleError(f"{where}.request.{key}: required, a string")
+    extra = sorted(set(request) - {"method", "url"})
+    if extra:
+        raise FhirBundleError(f"{where}.request.{extra[0][:80]}: not a Bundle.entry.request field")
+
+
 def _entries(data: Any) -> list[dict[str, Any]]:
     """The Bundle's entries, once the envelope is known to be a usable batch or transaction."""
     if not isinstance(data, dict):
@@ -486,13 +503,20 @@ def _entries(data: Any) -> list[dict[str, Any]]:
         got = _shown(resource_type) if resource_type is not None else "nothing"
         raise FhirBundleError(f"resourceType must be 'Bundle', got {got}")
     bundle_type = data.get("type")
-    if bundle_type not in BUNDLE_TYPES:
+    if not isinstance(bundle_type, str) or bundle_type not in BUNDLE_TYPES:
         got = _shown(bundle_type) if bundle_type is not None else "nothing"
         raise FhirBundleError(f"Bundle.type must be 'batch' or 'transaction', got {got}")
     entries = data.get("entry", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise FhirBundleError("Bundle.entry must be an array of objects")
-    envelope = {**data, "entry": [{k: v for k, v in e.items() if k != "resource"} for e in entries]}
+    # The content of each resource and request is checked per entry (a bad one is that
+    # entry's 400); their JSON shape is checked below, for the whole Bundle.
+    envelope = {
+        **data,
+        "entry": [
+            {k: v for k, v in e.items() if k not in ("resource", "request")} for e in entries
+        ],
+    }
     problem = None
     try:
         Bundle.model_validate(envelope)
@@ -503,6 +527,16 @@ def _entries(data: Any) -> list[dict[str, Any]]:
     if problem is not None:
         # Raised outside the except block: no __context__ holding the input for a logger.
         raise FhirBundleError(problem)
+    for where, envelope_part in [("Bundle", data)] + [
+        (f"entry[{i}]", e) for i, e in enumerate(entries)
+    ]:
+        empty = sorted(k for k, v in envelope_part.items() if v is None)
+        if empty:  # FHIR JSON has no null; fhir.resources would read it as absent
+            raise FhirBundleError(
+                f"{where}.{empty[0][:80]}: null is not allowed in FHIR JSON; leave it out"
+            )
+        if where != "Bundle":
+            _check_entry_shape(where, envelope_part)
     return entries
 
 
@@ -510,7 +544,7 @@ def _taken(index: int, entry: dict[str, Any]) -> dict[str, Any]:
     """The entry's resource if it is of a type taken here, or a ``_Problem``."""
     where = f"entry[{index}]"
     method = _dict(entry.get("request")).get("method")
-    if method is not None and method not in ENTRY_METHODS:
+    if method is not None and (not isinstance(method, str) or method not in ENTRY_METHODS):
         raise _Problem(
             f"{where}.request.method: {_shown(method)} is not taken; a submission creates or "
             "updates (POST or PUT)"

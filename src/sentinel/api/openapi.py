@@ -14,7 +14,10 @@ from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
+from sentinel.api.protocol import MAX_KEY_LENGTH
 from sentinel.api.schemas import ErrorOut
+from sentinel.lib.text import TEXT_PATTERN
+from sentinel.reports.periods import PERIOD_KINDS, QUERY_PATTERNS
 
 OPERATION_IDS = {
     "projects": "listProjects",
@@ -35,15 +38,111 @@ ERRORS = {
     413: "The body is over the size limit, or the batch over the record limit.",
     415: "The body is not `application/json`.",
     422: "The body, a parameter or a header is not valid; `error.fields` names each field.",
+    503: "The database is unavailable just now; nothing was stored (`Retry-After` seconds).",
 }
 _EXTRA = {
     ("put", "activateClinic"): (409,),
     ("post", "createLaunchLink"): (409,),
     ("get", "getClinicReport"): (422,),
 }
+FHIR_SPEC = "https://hl7.org/fhir/R4/"
+FHIR_SCHEMAS: dict[str, dict[str, Any]] = {
+    "FhirBundle": {
+        "description": (
+            "A FHIR R4 `Bundle` of type `batch` or `transaction` carrying EpisodeOfCare, "
+            "Condition and Procedure resources with Danish identifiers (API.md, FHIR; "
+            f"the resource: {FHIR_SPEC}bundle.html). Only the envelope is described here; each "
+            "entry's resource is checked by the server and answered per entry."
+        ),
+        "type": "object",
+        "required": ["resourceType", "type"],
+        "additionalProperties": False,
+        "properties": {
+            "resourceType": {"type": "string", "enum": ["Bundle"]},
+            "type": {"type": "string", "enum": ["batch", "transaction"]},
+            "id": {"type": "string", "pattern": "^[A-Za-z0-9.-]{1,64}$"},
+            "entry": {"type": "array", "items": {"$ref": "#/components/schemas/FhirBundleEntry"}},
+        },
+        "externalDocs": {"url": f"{FHIR_SPEC}bundle.html"},
+    },
+    "FhirBundleEntry": {
+        "description": (
+            "One resource to create or update. The resource (an EpisodeOfCare, Condition, "
+            "Patient or Procedure) is checked by the server and answered in this entry's place "
+            "in the batch-response, so that one bad entry never sinks the others."
+        ),
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "fullUrl": {"type": "string"},
+            "resource": {"type": "object"},
+            "request": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["method", "url"],
+                "properties": {
+                    "method": {
+                        "type": "string",
+                        "description": "POST or PUT (any other: 400 for this entry)",
+                    },
+                    "url": {"type": "string"},
+                },
+            },
+        },
+    },
+    "FhirBatchResponse": {
+        "description": "One entry per request entry, in order, each with its OperationOutcome.",
+        "type": "object",
+        "required": ["resourceType", "type", "entry"],
+        "properties": {
+            "resourceType": {"type": "string", "enum": ["Bundle"]},
+            "type": {"type": "string", "enum": ["batch-response", "transaction-response"]},
+            "entry": {"type": "array", "items": {"type": "object"}},
+        },
+        "externalDocs": {"url": f"{FHIR_SPEC}bundle.html"},
+    },
+    "FhirOperationOutcome": {
+        "type": "object",
+        "required": ["resourceType", "issue"],
+        "properties": {
+            "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+            "issue": {"type": "array", "items": {"type": "object"}, "minItems": 1},
+        },
+        "externalDocs": {"url": f"{FHIR_SPEC}operationoutcome.html"},
+    },
+}
+FHIR_JSON_TYPE = "application/fhir+json"
+
+
+def fhir_content(name: str) -> dict[str, Any]:
+    return {FHIR_JSON_TYPE: {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+
+
 _FHIR_OUTCOME = {
     "description": "A FHIR R4 OperationOutcome (`application/fhir+json`).",
-    "content": {"application/fhir+json": {"schema": {"type": "object"}}},
+    "content": fhir_content("FhirOperationOutcome"),
+}
+
+
+QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
+    # What ``reports.periods.Period.parse_exact`` takes (422 naming `period` otherwise).
+    name: {"type": "string", "pattern": pattern}
+    for name, pattern in QUERY_PATTERNS.items()
+}
+QUERY_SCHEMAS["period"]["enum"] = ["", *PERIOD_KINDS]
+HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
+    # What ``submissions._check_key`` enforces (its own 422 invalid_header naming the header).
+    "Idempotency-Key": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "pattern": TEXT_PATTERN,
+    },
+}
+
+_PARAMETER_SCHEMAS: dict[str, dict[str, dict[str, Any]]] = {
+    "header": HEADER_SCHEMAS,
+    "query": QUERY_SCHEMAS,
 }
 
 
@@ -73,9 +172,15 @@ class VendorAPI(NinjaAPI):
         error_out = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
         error_out.pop("$defs", None)
         components.setdefault("ErrorOut", error_out)
+        for name, definition in FHIR_SCHEMAS.items():
+            components.setdefault(name, definition)
         for path, methods in schema["paths"].items():
             for method, operation in methods.items():
-                statuses = {401}
+                for parameter in operation.get("parameters", []):
+                    table = _PARAMETER_SCHEMAS.get(parameter.get("in"), {})
+                    if parameter["name"] in table:
+                        parameter["schema"] = dict(table[parameter["name"]])
+                statuses = {401, 503}
                 if "{ydernummer}" in path:
                     statuses.add(404)
                 if method in ("post", "put"):

@@ -23,6 +23,7 @@ from sentinel.api.access import error
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_RECORDS = 5000
+MAX_KEY_LENGTH = 200  # an Idempotency-Key
 MAX_DEPTH = 64
 JSON = "application/json"
 FHIR_JSON = "application/fhir+json"

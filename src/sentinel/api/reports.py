@@ -181,7 +181,7 @@ def clinic_report(
     today = timezone.localdate()
     query = {"period": period, "year": year, "from": from_month, "to": to_month}
     try:
-        chosen = Period.parse({k: v for k, v in query.items() if v is not None})
+        chosen = Period.parse_exact({k: v for k, v in query.items() if v is not None})
         report = build_report(clinic, found, chosen, today)
         listing = (
             build_worklist(

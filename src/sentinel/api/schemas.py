@@ -15,9 +15,11 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
 from sentinel.api.protocol import MAX_RECORDS
+from sentinel.clinics.models import RegionCode, Speciale
 from sentinel.lib.cpr import contains_cpr
 from sentinel.lib.reasons import Reason
 from sentinel.lib.text import TEXT_PATTERN
@@ -44,6 +46,16 @@ Text = Annotated[str, Field(pattern=TEXT_PATTERN)]
 
 Identifier = Annotated[Text, AfterValidator(_no_cpr)]
 """An identifier of the vendor's that must never be (or hold) a CPR number."""
+
+
+def _integral(value: Any) -> Any:
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+Integer = Annotated[int, BeforeValidator(_integral)]
+"""A JSON integer: ``2`` and ``2.0`` (JSON has one number type), never ``"2"`` or ``true``."""
 
 
 class Strict(BaseModel):
@@ -87,7 +99,7 @@ class ServiceIn(Strict):
 class RecordIn(Strict):
     type: Literal["episode"]
     source_id: Identifier = Field(min_length=1, max_length=100)
-    version: int = Field(ge=1, le=2_000_000_000)
+    version: Integer = Field(ge=1, le=2_000_000_000)
     patient_cpr: Text | None = Field(default=None, max_length=11)
     speciale: Text | None = Field(default=None, max_length=2)
     course_type: CourseType | None = None
@@ -99,7 +111,48 @@ class RecordIn(Strict):
     services: list[ServiceIn] | None = Field(default=None, max_length=500)
 
 
+# API.md's "A submission" (its CPR is the documented example number) and its answer.
+EXAMPLE_SUBMISSION: JsonDict = {
+    "records": [
+        {
+            "type": "episode",
+            "source_id": "E-100234",
+            "version": 3,
+            "patient_cpr": "0101901234",
+            "speciale": "51",
+            "course_type": "knee_osteoarthritis",
+            "start_date": "2026-01-12",
+            "end_date": None,
+            "practitioner_initials": "MK",
+            "patient_opt_out": False,
+            "diagnoses": [
+                {"code": "L03", "recorded_at": "2026-01-12T09:30:00+01:00"},
+                {"code": "L90", "recorded_at": "2026-01-26T10:00:00+01:00", "source": "clinician"},
+            ],
+            "services": [{"code": "2101", "date": "2026-01-12"}],
+        },
+        {"type": "episode", "source_id": "E-100235", "version": 1, "start_date": "2026-02-31"},
+    ]
+}
+EXAMPLE_ANSWER: JsonDict = {
+    "accepted": 1,
+    "rejected": [
+        {
+            "index": 1,
+            "source_id": "E-100235",
+            "reason": "invalid_date",
+            "message": "start_date is not a real date as YYYY-MM-DD",
+        }
+    ],
+    "dropped_fields": ["practitioner_initials", "services"],  # not in the specification
+}
+
+
 class SubmissionIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE_SUBMISSION]}
+    )
+
     records: list[RecordIn] = Field(max_length=MAX_RECORDS)
 
 
@@ -111,18 +164,39 @@ class RejectedOut(Schema):
 
 
 class SubmissionOut(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_ANSWER]})
+
     accepted: int
     rejected: list[RejectedOut]
     dropped_fields: list[str]
 
 
 class ActivationIn(Strict):
-    cvr: Text = Field(max_length=10)
+    """The clinic as the vendor knows it. The CVR's modulus-11 check digit and the municipality
+    code (one of Denmark's and Greenland's, `shared/data`) are checked by the server: `422`
+    with `invalid_cvr` / `invalid_municipality_code` naming the field. (The document states
+    each identifier's shape through ``json_schema_extra``; the domain checks it, with its own
+    reason code.)"""
+
+    cvr: Text = Field(
+        max_length=10,
+        description="8 digits (spaces are ignored)",
+        json_schema_extra={"pattern": r"^[0-9 ]*$"},
+    )
     name: Text = Field(min_length=1, max_length=200)
-    speciale: Text = Field(max_length=2)
-    sor_id: Text | None = Field(default=None, max_length=20)
-    region_code: Text | None = Field(default=None, max_length=5)
-    municipality_code: Text | None = Field(default=None, max_length=4)
+    speciale: Text = Field(max_length=2, json_schema_extra={"enum": list(Speciale.values)})
+    sor_id: Text | None = Field(
+        default=None,
+        max_length=20,
+        description="11 to 18 digits (spaces are ignored)",
+        json_schema_extra={"pattern": r"^[0-9 ]*$"},
+    )
+    region_code: Text | None = Field(
+        default=None, max_length=5, json_schema_extra={"enum": [*RegionCode.values, ""]}
+    )
+    municipality_code: Text | None = Field(
+        default=None, max_length=4, json_schema_extra={"pattern": r"^([0-9]{4})?$"}
+    )
 
 
 class ActivationOut(Schema):

@@ -14,7 +14,8 @@ from ninja.errors import HttpError
 
 from sentinel.api import fhir
 from sentinel.api.access import VendorRequest, reachable_clinic
-from sentinel.api.protocol import FHIR_JSON, JSON, ApiError, read_json
+from sentinel.api.openapi import fhir_content
+from sentinel.api.protocol import FHIR_JSON, JSON, MAX_KEY_LENGTH, ApiError, read_json
 from sentinel.api.schemas import SubmissionIn, SubmissionOut
 from sentinel.collection.models import Submission
 from sentinel.collection.pipeline import IdempotencyKeyReused, ingest
@@ -22,7 +23,6 @@ from sentinel.lib.cpr import contains_cpr
 from sentinel.lib.text import is_clean_text
 
 router = Router(tags=["submissions"])
-MAX_KEY_LENGTH = 200
 
 
 @router.post(
@@ -82,9 +82,12 @@ def _fhir_response(data: dict[str, Any], status: int = 200) -> HttpResponse:
     "/fhir",
     summary="Transfer records as a FHIR R4 Bundle (batch or transaction)",
     openapi_extra={
-        "requestBody": {"content": {FHIR_JSON: {"schema": {"type": "object"}}}, "required": True},
+        "requestBody": {"content": fhir_content("FhirBundle"), "required": True},
         "responses": {
-            200: {"description": "a batch-response Bundle with an OperationOutcome per entry"}
+            200: {
+                "description": "a batch-response Bundle with an OperationOutcome per entry",
+                "content": fhir_content("FhirBatchResponse"),
+            }
         },
     },
 )

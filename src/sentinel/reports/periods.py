@@ -13,15 +13,24 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sentinel.lib.dates import add_months, format_da
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import Enrolment
 
 PeriodKind = Literal["since_enrolment", "last_12_months", "year", "range"]
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_YEAR = re.compile(r"^\d{4}$")
+PERIOD_KINDS: tuple[str, ...] = get_args(PeriodKind)
+MONTH_PATTERN = r"^([0-9]{4})-([0-9]{2})$"  # ASCII digits: \d would take "٢٠٢٥"
+YEAR_PATTERN = r"^[0-9]{4}$"
+QUERY_PATTERNS = {  # the URL query parameters as the vendor API takes them
+    "period": f"^({'|'.join(PERIOD_KINDS)})?$",
+    "year": YEAR_PATTERN,
+    "from": MONTH_PATTERN,
+    "to": MONTH_PATTERN,
+}
+_MONTH = re.compile(MONTH_PATTERN)
+_YEAR = re.compile(YEAR_PATTERN)
 
 
 def first_of_month(day: dt.date) -> dt.date:
@@ -137,6 +146,20 @@ class Period:
                 _parse_month(params["from"], "from"), _parse_month(params["to"], "to")
             )
         return cls._parse_text(kind)
+
+    @classmethod
+    def parse_exact(cls, query: Mapping[str, str]) -> Period:
+        """``parse`` for the vendor API: each parameter given must be exactly as the OpenAPI
+        document states it (``QUERY_PATTERNS``: no spaces, no short text form, no empty
+        ``year``), so that the document is the whole rule."""
+        for name, value in query.items():
+            pattern = QUERY_PATTERNS.get(name)
+            if pattern is not None and not re.fullmatch(pattern, value):
+                raise _period_error(
+                    f"{name} must match {pattern}, got {value[:20]!r}",
+                    f"'{name}' har ikke den rigtige form",
+                )
+        return cls.parse(query)
 
     @classmethod
     def _parse_text(cls, text: str) -> Period:
