@@ -113,6 +113,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sentinel.api.fhir_http.FhirErrorMiddleware",  # errors under /api/v1/fhir as FHIR
     "sentinel.api.protocol.BodyLimitMiddleware",
     "sentinel.portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

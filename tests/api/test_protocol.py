@@ -88,7 +88,12 @@ def test_body_over_the_limit_is_413_before_it_is_read(api, ready_clinic, path):
     response = api.http.post(path, content=body, headers={"Content-Type": content_type})
 
     assert response.status_code == 413, response.text[:200]
-    assert response.json()["error"]["code"] == "too_large"
+    if path == "/fhir":
+        (issue,) = response.json()["issue"]
+        assert issue["code"] == "too-costly"
+        assert response.headers["Content-Type"].startswith("application/fhir+json")
+    else:
+        assert response.json()["error"]["code"] == "too_large"
     assert not Submission.objects.exists()
 
 

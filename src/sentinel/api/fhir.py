@@ -255,6 +255,7 @@ class ParsedBundle:
     #: Entries that could not be mapped, with a message for the vendor's developer. Every
     #: entry index is in exactly one of ``entry_errors`` and the items' ``entry_indexes``.
     entry_errors: dict[int, str]
+    bundle_type: str = "batch"
 
 
 @dataclass
@@ -266,6 +267,7 @@ class EntryResult:
     code: str  # FHIR IssueType: informational | invalid | business-rule | not-found | processing
     message: str
     reason: str | None = None  # a reason code of API.md
+    expression: str | None = None  # FHIRPath into the submitted Bundle
 
 
 class _Problem(Exception):
@@ -818,16 +820,36 @@ def parse_bundle(data: Any) -> ParsedBundle:
 
     Raises ``FhirBundleError`` when ``data`` is not a usable batch or transaction Bundle.
     """
-    return _Mapper(_entries(data)).run()
+    parsed = _Mapper(_entries(data)).run()
+    parsed.bundle_type = data["type"]
+    return parsed
+
+
+_LEADING_PATH = re.compile(r"^(Bundle|entry\[[0-9]+\])((\.[A-Za-z_]+)|(\[[0-9]+\]))*")
+
+
+def expression_of(message: str, index: int | None = None) -> str:
+    """The FHIRPath a message is about: its leading ``entry[2].resource.period`` (as this
+    module writes its messages), else the entry ``index``, else the Bundle."""
+    match = _LEADING_PATH.match(message)
+    if match is not None:
+        path = match.group(0)
+        return path if path.startswith("Bundle") else f"Bundle.{path}"
+    return "Bundle" if index is None else f"Bundle.entry[{index}]"
 
 
 # --- the answer ----------------------------------------------------------------------------
 
 
 def operation_outcome(
-    severity: str, code: str, message: str, reason: str | None = None
+    severity: str,
+    code: str,
+    message: str,
+    reason: str | None = None,
+    expression: str | None = None,
 ) -> dict[str, Any]:
-    """An OperationOutcome with one issue; ``reason`` (API.md) goes in ``details.coding``."""
+    """An OperationOutcome with one issue; ``reason`` (API.md) goes in ``details.coding``,
+    ``expression`` (FHIRPath) says where."""
     if severity not in SEVERITIES:
         raise ValueError(f"severity must be one of {sorted(SEVERITIES)}")
     if code not in ISSUE_CODES:
@@ -840,11 +862,34 @@ def operation_outcome(
             "coding": [{"system": REASON_SYSTEM, "code": reason}],
             "text": text,
         }
+    if expression is not None:
+        issue["expression"] = [expression]
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
-def response_bundle(total_entries: int, results: dict[int, EntryResult]) -> dict[str, Any]:
-    """The batch-response: one entry per request entry, in order, each with its outcome.
+def transaction_failure(results: dict[int, EntryResult]) -> dict[str, Any]:
+    """One OperationOutcome naming every failing entry of a transaction (nothing stored)."""
+    issues = []
+    for index, result in sorted(results.items()):
+        if result.severity != "error":
+            continue
+        message = result.message
+        if not message.startswith("entry["):
+            message = f"entry[{index}]: {message}"
+        expression = result.expression or f"Bundle.entry[{index}]"
+        outcome = operation_outcome("error", result.code, message, result.reason, expression)
+        issues.extend(outcome["issue"])
+    nothing = "the transaction was not carried out: nothing was stored"
+    issues.extend(operation_outcome("information", "informational", nothing)["issue"])
+    return {"resourceType": "OperationOutcome", "issue": issues}
+
+
+def response_bundle(
+    total_entries: int, results: dict[int, EntryResult], bundle_type: str = "batch"
+) -> dict[str, Any]:
+    """The batch-response (or transaction-response): one entry per request entry, in order,
+    each with its outcome; no ``entry`` at all for an empty Bundle (FHIR JSON has no empty
+    arrays).
 
     Every request entry must have a result (``ValueError`` otherwise).
     """
@@ -859,9 +904,17 @@ def response_bundle(total_entries: int, results: dict[int, EntryResult]) -> dict
         result = results[index]
         if not _STATUS.fullmatch(result.status):
             raise ValueError(f"entry {index}: status must start with an HTTP status code")
-        outcome = operation_outcome(result.severity, result.code, result.message, result.reason)
+        expression = result.expression or (
+            f"Bundle.entry[{index}]" if result.severity == "error" else None
+        )
+        outcome = operation_outcome(
+            result.severity, result.code, result.message, result.reason, expression
+        )
         entries.append({"response": {"status": result.status, "outcome": outcome}})
-    return {"resourceType": "Bundle", "type": "batch-response", "entry": entries}
+    answer: dict[str, Any] = {"resourceType": "Bundle", "type": f"{bundle_type}-response"}
+    if entries:
+        answer["entry"] = entries
+    return answer
 
 
 # --- the inverse: records → Bundle -----------------------------------------------------------

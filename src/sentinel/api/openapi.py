@@ -29,9 +29,11 @@ OPERATION_IDS = {
     "submissions": "submitRecords",
     "fhir_bundle": "submitFhirBundle",
     "clinic_report": "getClinicReport",
+    "fhir_metadata": "getFhirCapabilityStatement",
 }
 
 ERRORS = {
+    400: "A transaction Bundle with an entry that cannot be read: nothing was stored.",
     401: "Missing, unknown, expired or revoked credential (`WWW-Authenticate: Bearer`).",
     404: "No such clinic for this credential (never reveals whether it exists).",
     409: "The clinic's state does not allow this (another CVR; not activated by you).",
@@ -44,6 +46,9 @@ _EXTRA = {
     ("put", "activateClinic"): (409,),
     ("post", "createLaunchLink"): (409,),
     ("get", "getClinicReport"): (422,),
+    # A transaction is all or nothing (FHIR R4 http.html#transaction): one OperationOutcome
+    # naming every failing entry, with the status of the failure (400, 404 or 422).
+    ("post", "submitFhirBundle"): (400, 404),
 }
 FHIR_SPEC = "https://hl7.org/fhir/R4/"
 FHIR_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -91,9 +96,12 @@ FHIR_SCHEMAS: dict[str, dict[str, Any]] = {
         },
     },
     "FhirBatchResponse": {
-        "description": "One entry per request entry, in order, each with its OperationOutcome.",
+        "description": (
+            "One entry per request entry, in order, each with its OperationOutcome (no `entry`"
+            " for an empty Bundle: FHIR JSON has no empty arrays)."
+        ),
         "type": "object",
-        "required": ["resourceType", "type", "entry"],
+        "required": ["resourceType", "type"],
         "properties": {
             "resourceType": {"type": "string", "enum": ["Bundle"]},
             "type": {"type": "string", "enum": ["batch-response", "transaction-response"]},
@@ -180,7 +188,7 @@ class VendorAPI(NinjaAPI):
                     table = _PARAMETER_SCHEMAS.get(parameter.get("in"), {})
                     if parameter["name"] in table:
                         parameter["schema"] = dict(table[parameter["name"]])
-                statuses = {401, 503}
+                statuses = {503} | ({401} if operation.get("security") else set())
                 if "{ydernummer}" in path:
                     statuses.add(404)
                 if method in ("post", "put"):
@@ -188,7 +196,7 @@ class VendorAPI(NinjaAPI):
                 statuses |= set(_EXTRA.get((method, operation.get("operationId", "")), ()))
                 responses = operation.setdefault("responses", {})
                 for status in sorted(statuses):
-                    fhir_outcome = path.endswith("/fhir") and status in (415, 422)
+                    fhir_outcome = path.startswith("/api/v1/fhir")  # fhir_http: all errors
                     responses.setdefault(
                         str(status), _FHIR_OUTCOME if fhir_outcome else _error(status)
                     )

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Header, Router
 from ninja.errors import HttpError
 
 from sentinel.api import fhir
 from sentinel.api.access import VendorRequest, reachable_clinic
+from sentinel.api.fhir_http import capability_statement, fhir_response
 from sentinel.api.openapi import fhir_content
 from sentinel.api.protocol import FHIR_JSON, JSON, MAX_KEY_LENGTH, ApiError, read_json
 from sentinel.api.schemas import SubmissionIn, SubmissionOut
@@ -74,8 +74,21 @@ def _check_key(key: str) -> None:
         raise ApiError(422, "invalid_header", f"Idempotency-Key {problem}", "Idempotency-Key")
 
 
-def _fhir_response(data: dict[str, Any], status: int = 200) -> HttpResponse:
-    return HttpResponse(json.dumps(data), status=status, content_type=FHIR_JSON)
+@router.get(
+    "/fhir/metadata",
+    auth=None,
+    summary="The FHIR CapabilityStatement (no credential needed)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "a FHIR R4 CapabilityStatement",
+                "content": {FHIR_JSON: {"schema": {"type": "object"}}},
+            }
+        }
+    },
+)
+def fhir_metadata(request: HttpRequest) -> HttpResponse:
+    return fhir_response(capability_statement(request.build_absolute_uri("/")))
 
 
 @router.post(
@@ -96,12 +109,17 @@ def fhir_bundle(request: VendorRequest) -> HttpResponse:
         parsed = fhir.parse_bundle(read_json(request, (FHIR_JSON, JSON)))
     except ApiError as exc:
         code = "not-supported" if exc.status == 415 else "invalid"
-        return _fhir_response(fhir.operation_outcome("error", code, exc.message), exc.status)
+        return fhir_response(fhir.operation_outcome("error", code, exc.message), exc.status)
     except fhir.FhirBundleError as exc:
-        return _fhir_response(fhir.operation_outcome("error", "invalid", exc.message), 422)
+        return fhir_response(fhir.operation_outcome("error", "invalid", exc.message), 422)
     results: dict[int, fhir.EntryResult] = {}
     for index, message in parsed.entry_errors.items():
-        results[index] = fhir.EntryResult("400 Bad Request", "error", "invalid", message)
+        results[index] = fhir.EntryResult(
+            "400 Bad Request", "error", "invalid", message, None, fhir.expression_of(message, index)
+        )
+    all_or_nothing = parsed.bundle_type == "transaction"
+    if all_or_nothing and results:  # FHIR R4 http.html#transaction: nothing is tried
+        return fhir_response(fhir.transaction_failure(results), 400)
     by_clinic: dict[str, list[fhir.EpisodeItem]] = defaultdict(list)
     for item in parsed.items:
         by_clinic[item.ydernummer].append(item)
@@ -144,6 +162,13 @@ def fhir_bundle(request: VendorRequest) -> HttpResponse:
                     )
                 for index in item.entry_indexes:
                     results[index] = result
+        failed = {i: r for i, r in results.items() if r.severity == "error"}
+        if all_or_nothing and failed:
+            transaction.set_rollback(True)  # every entry or none
+    if all_or_nothing and failed:
+        statuses = {int(r.status[:3]) for r in failed.values()}
+        status = statuses.pop() if len(statuses) == 1 else 400
+        return fhir_response(fhir.transaction_failure(failed), status)
     for index in range(parsed.total_entries):
         results.setdefault(
             index,
@@ -151,4 +176,4 @@ def fhir_bundle(request: VendorRequest) -> HttpResponse:
                 "400 Bad Request", "error", "invalid", "entry belongs to no EpisodeOfCare"
             ),
         )
-    return _fhir_response(fhir.response_bundle(parsed.total_entries, results))
+    return fhir_response(fhir.response_bundle(parsed.total_entries, results, parsed.bundle_type))
