@@ -15,9 +15,9 @@ sections, in order:
 - ``trend`` — per month: courses, coded courses, share coded.
 - ``benchmark`` — the clinic's top-code shares beside its region's and the nation's, same
   months. A scope's shares are over all its coded courses (the clinic's top codes, then
-  "Øvrige"), by largest remainder. A scope cell built on fewer than 5 courses is shown as
-  "<5"; a scope with fewer than 5 distinct contributing clinics in those months gets no
-  comparison at all, with a note saying why.
+  "Øvrige"), by largest remainder, shown as the disclosure rule allows (``disclosure``: small
+  cells and their complement as "<5"; a scope with too few contributing clinics in those
+  months gets no comparison at all, with a note saying why).
 
 The worklist (``worklist``) is separate: it is person-identifiable, reads the clinic's own
 ``Episode`` rows and writes an audit row every time it is built.
@@ -49,8 +49,14 @@ from sentinel.lib.errors import DomainError
 from sentinel.lib.pseudonym import CprCipher
 from sentinel.lib.shares import percent, shares
 from sentinel.projects.models import Project
+from sentinel.reports.disclosure import (
+    LABEL,
+    MIN_CELL,
+    MIN_CLINICS,
+    enough_clinics,
+    shown_shares,
+)
 from sentinel.reports.engine import (
-    SUPPRESSED,
     CellValue,
     Chart,
     ChartValue,
@@ -77,10 +83,6 @@ from sentinel.reports.models import (
 PROJECT_CODE = "diagnosekodning"
 TOP = 10
 """How many codes the top table names before "Øvrige"."""
-MIN_CELL = 5
-"""A benchmark cell on fewer courses than this is shown as "<5"."""
-MIN_CLINICS = 5
-"""A benchmark scope needs at least this many contributing clinics in the period."""
 STRUCTURED_SPECIALE = "51"
 
 COURSE_TYPE_LABELS_DA: dict[str, str] = {
@@ -367,7 +369,7 @@ class _Scope:
 
     @property
     def compared(self) -> bool:
-        return self.clinics >= MIN_CLINICS
+        return enough_clinics(self.clinics)
 
 
 _Figures = tuple[int, int, tuple[tuple[str, str, int], ...]]
@@ -557,13 +559,7 @@ def _benchmark(
                 "data in the period."
             )
             continue
-        counts = counts_of(scope.counts)
-        scope_cells.append(
-            [
-                share if n >= MIN_CELL else SUPPRESSED
-                for n, share in zip(counts, shares(counts), strict=True)
-            ]
-        )
+        scope_cells.append(list(shown_shares(counts_of(scope.counts))))
         notes_da.append(f"{scope.name_da}: {scope.clinics} klinikker har bidraget.")
         notes_en.append(f"{scope.name_en}: {scope.clinics} clinics contributed.")
     rows: list[tuple[CellValue, ...]] = []
@@ -582,13 +578,15 @@ def _benchmark(
         rows=tuple(rows),
         footnote_da=(
             "Andel af forløb med kode i samme periode. Regionens og landets tal kommer kun fra "
-            f"tilmeldte klinikker. '<{MIN_CELL}' betyder færre end {MIN_CELL} forløb. Der "
-            f"vises ingen sammenligning, hvor færre end {MIN_CLINICS} klinikker bidrager."
+            f"tilmeldte klinikker. '{LABEL}' betyder færre end {MIN_CELL} forløb eller et tal, "
+            "der er skjult, så et lille tal ikke kan regnes ud af de andre. Der vises ingen "
+            f"sammenligning, hvor færre end {MIN_CLINICS} klinikker bidrager."
         ),
         footnote_en=(
             "Share of coded courses in the same period, from enrolled clinics only. "
-            f"'<{MIN_CELL}' means fewer than {MIN_CELL} courses. No comparison where fewer "
-            f"than {MIN_CLINICS} clinics contribute."
+            f"'{LABEL}' means fewer than {MIN_CELL} courses, or a figure hidden so that a small "
+            f"one cannot be worked out from the others. No comparison where fewer than "
+            f"{MIN_CLINICS} clinics contribute."
         ),
     )
     top = len(top_codes)

@@ -45,16 +45,15 @@ from sentinel.projects import explanations as words
 from sentinel.projects.models import Enrolment, Project
 from sentinel.projects.opening import ReportKind, ReportState
 from sentinel.projects.participation import Participation
+from sentinel.reports.disclosure import SUPPRESSED, Suppressed
 from sentinel.reports.periods import Period, data_range, months_between
 from sentinel.reports.tables import (
-    SUPPRESSED,
     CellValue,
     Chart,
     ChartValue,
     Column,
     Section,
     Series,
-    Suppressed,
     Table,
 )
 

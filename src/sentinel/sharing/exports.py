@@ -10,11 +10,10 @@ Two kinds, both limited to the period (by each course's start date, both days in
 
 - ``aggregated``: counts per start month × region (the clinic's) × ICPC-2 code (current code),
   and coding completeness of the structured courses of speciale 51 per month × region × course
-  type (courses, validly coded courses), with the benchmark's small-cell rules: a count under
-  5 is suppressed (the field is empty and the ``…_suppressed`` column is true; a validly coded
-  count is also suppressed when the uncoded rest is 1–4, which subtraction would reveal), and
-  a month × region where fewer than 5 clinics contributed is left out altogether. Clinics
-  without a region and courses without a code are not in the code table.
+  type (courses, validly coded courses), shown as the disclosure rule allows
+  (``reports.disclosure``; a suppressed count's field is empty and its ``…_suppressed``
+  column true; a month × region is the rule's group). Clinics without a region and courses
+  without a code are not in the code table.
 - ``record_level``: one row per course and one per diagnosis event, with exactly the fields the
   project's data specification names — per record, the version in force on its start date; a
   field the record's version does not name is empty (null). The patient, the clinic and the
@@ -64,7 +63,14 @@ from sentinel.collection.models import DiagnosisEvent, Episode
 from sentinel.lib import icpc2
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import DataSpecification, Project, Recipient
-from sentinel.reports.diagnosekodning import MIN_CELL, MIN_CLINICS, STRUCTURED_SPECIALE
+from sentinel.reports.diagnosekodning import STRUCTURED_SPECIALE
+from sentinel.reports.disclosure import (
+    MIN_CELL,
+    MIN_CLINICS,
+    RULE_EN,
+    enough_clinics,
+    suppressed_parts,
+)
 
 PERMISSION = "console.export_data"
 FORMAT = "sentinel-export/1"
@@ -203,7 +209,7 @@ def _aggregated_tables(
             n=Count("clinic", distinct=True)
         )
     }
-    shown = {group: n for group, n in clinics.items() if n >= MIN_CLINICS}
+    shown = {group: n for group, n in clinics.items() if enough_clinics(n)}
     rules = {
         "min_cell": MIN_CELL,
         "min_clinics": MIN_CLINICS,
@@ -230,7 +236,8 @@ def _aggregated_tables(
             group = (row["month"], row["clinic__region_code"])
             if group not in shown:
                 continue
-            small = row["n"] < MIN_CELL
+            # The code counts of a group are never shown with their total: rule 1 only.
+            (small,) = suppressed_parts([row["n"]], total_shown=False)
             rows.append(
                 (*group, row["current_code"], shown[group], None if small else row["n"], small)
             )
@@ -264,8 +271,8 @@ def _aggregated_tables(
         for (month, region, course_type), (courses, valid) in sorted(structured.items()):
             if (month, region) not in shown:
                 continue
-            courses_small = courses < MIN_CELL
-            valid_small = valid < MIN_CELL or 0 < courses - valid < MIN_CELL
+            (courses_small,) = suppressed_parts([courses], total_shown=False)
+            (valid_small,) = suppressed_parts([valid], rest=courses - valid)
             rows.append(
                 (
                     month,
@@ -710,11 +717,7 @@ def _manifest(
     if rules is not None:
         manifest["suppression"] = {
             **rules,
-            "rule": (
-                f"counts under {rules['min_cell']} are empty with the …_suppressed column "
-                f"true; months × regions with fewer than {rules['min_clinics']} contributing "
-                "clinics are left out"
-            ),
+            "rule": RULE_EN,
         }
     else:
         manifest["pseudonyms"] = (
