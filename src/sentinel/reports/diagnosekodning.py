@@ -671,6 +671,24 @@ class DiagnosekodningReport(ReportDefinition):
         total = next(s for s in sections if s.key == "trend").table("trend").rows[-1][1]
         return total if isinstance(total, int) else None
 
+    def worklist(self, prepared: Prepared, *, by: Actor, vendor: Vendor | None) -> Table:
+        return worklist(
+            prepared.clinic,
+            prepared.project,
+            prepared.period,
+            by=by,
+            vendor=vendor,
+            today=prepared.today,
+            prepared=prepared,
+        )
+
+    def worklist_note_da(self, table: Table) -> str:
+        return (
+            f"{len(table.rows)} forløb mangler en krævet diagnosekode."
+            if table.rows
+            else "Alle strukturerede forløb i perioden har en gyldig diagnosekode."
+        )
+
     def benchmark_refreshed_at(self, ctx: ReportContext) -> dt.datetime | None:
         return (
             BenchmarkState.objects.filter(project=ctx.project)

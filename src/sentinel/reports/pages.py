@@ -22,8 +22,7 @@ text escaped), so a tab costs a handful of queries whatever the data (DESIGN.md 
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -55,8 +54,8 @@ from sentinel.reports.engine import (
     Tab,
     Table,
     build_report,
+    build_worklist,
     definition_for,
-    definitions,
     prepare,
     tabs_for,
 )
@@ -458,19 +457,6 @@ def render_tab_html(
     return render_to_string(template, context, request=request)
 
 
-WorklistFunction = Callable[..., Table]
-
-
-def worklist_function(project_code: str) -> WorklistFunction | None:
-    """The ``worklist(clinic, project, period, *, by, today, prepared)`` of a project's report
-    module, if its report has one (Diagnosekodning does)."""
-    definition = definitions().get(project_code)
-    if definition is None:
-        return None
-    found = getattr(sys.modules[definition.__module__], "worklist", None)
-    return found if callable(found) else None
-
-
 def _worklist_section(
     prepared: Prepared,
     report: Report,
@@ -480,18 +466,10 @@ def _worklist_section(
     links: ReportLinks,
     print_view: bool,
 ) -> SectionView | None:
-    worklist = worklist_function(prepared.project.code)
-    if worklist is None:
+    definition = definition_for(prepared.project.code)
+    table = definition.worklist(prepared, by=by, vendor=vendor)
+    if table is None:
         return None
-    table = worklist(
-        prepared.clinic,
-        prepared.project,
-        prepared.period,
-        by=by,
-        vendor=vendor,
-        today=prepared.today,
-        prepared=prepared,
-    )
     view = table_view(
         table,
         csv_url="" if print_view else links.csv(report.project_code, table.key, report.period),
@@ -499,11 +477,7 @@ def _worklist_section(
     return SectionView(
         key=WORKLIST_KEY,
         title="Arbejdsliste",
-        note=(
-            f"{len(table.rows)} forløb mangler en krævet diagnosekode."
-            if table.rows
-            else "Alle strukturerede forløb i perioden har en gyldig diagnosekode."
-        ),
+        note=definition.worklist_note_da(table),
         tables=(view,),
         person_identifiable=True,
     )
@@ -601,9 +575,8 @@ def csv_response(
     if not report.is_open:
         raise Http404("the report is not open yet")
     table = _find_table(report, table_key)
-    worklist = worklist_function(project.code) if worklist_by is not None else None
-    if table is None and table_key == WORKLIST_KEY and worklist is not None:
-        table = worklist(
+    if table is None and table_key == WORKLIST_KEY and worklist_by is not None:
+        table = build_worklist(
             clinic,
             project,
             period,
