@@ -11,17 +11,17 @@ Three ways the clinic cells (``ReportCell``) move, and two ways the benchmark do
   and after deletions: a patient's opt-out, retention). Rebuilt equals incremental; the tests
   hold it to that. A rebuild of some clinics journals the difference it made; a rebuild of
   every clinic instead marks that the next benchmark refresh must recompute everything.
-- ``refresh_benchmark`` (``reports.benchmark``) keeps the national (``"DK"``) and regional benchmark cells and the
-  contributing clinics per month. By default it is incremental: it consumes the journal, adds
-  the summed changes to the benchmark cells of the nation and of each clinic's region, and
-  re-decides the contributors of only the clinic-months the journal names. It recomputes
-  everything from the clinic cells (writing only the differences) when asked (``full=True``,
-  ``sentinel reports refresh``), on a project's first refresh, after a full rebuild, and when
-  the journal touches a month a clinic contributed to from another region (it moved; months
-  it had no data in yet count in its new region, older ones move with a full refresh). It
-  runs in the background of ``sentinel serve`` (``reports.scheduler``) when the journal holds
-  changes and the last refresh is older than ``SENTINEL_BENCHMARK_REFRESH_SECONDS``, and on
-  demand.
+- ``refresh_benchmark`` (``reports.benchmark``) keeps the national (``"DK"``) and regional
+  benchmark cells and the contributing clinics per month. By default it is incremental: it
+  consumes the journal, adds the summed changes to the benchmark cells of the nation and of
+  each clinic's region, and re-decides the contributors of only the clinic-months the journal
+  names. It recomputes everything from the clinic cells (writing only the differences) when
+  asked (``full=True``, ``sentinel reports refresh``), on a project's first refresh, after a
+  full rebuild, and when the journal touches a month a clinic contributed to from another
+  region (it moved; months it had no data in yet count in its new region, older ones move with
+  a full refresh). It runs in the background of ``sentinel serve`` (``reports.scheduler``)
+  when the journal holds changes and the last refresh is older than
+  ``SENTINEL_BENCHMARK_REFRESH_SECONDS``, and on demand.
 
 A cell is (month, speciale, course type, code): the month is the first day of the episode's
 start month, the code the episode's current code ("" when it has none). Only collected data
@@ -35,11 +35,11 @@ around it; the full recompute reads the clinic cells and deletes the journal row
 snapshot. Refreshes of a project take turns (an advisory lock on PostgreSQL; SQLite has one
 writer).
 
-All statements are plain SQL (shared pieces in ``reports.sql``) that runs unchanged on SQLite and PostgreSQL (upserts with
-``ON CONFLICT``), apart from the month expression and PostgreSQL-only refinements: one
-statement for a batch's cells and journal (arrays instead of a statement per cell), the
-journal taken with ``DELETE … RETURNING``, and for the full recompute one snapshot, planner
-settings for its transaction and the advisory lock.
+All statements are plain SQL (shared pieces in ``reports.sql``) that runs unchanged on SQLite
+and PostgreSQL (upserts with ``ON CONFLICT``), apart from the month expression and
+PostgreSQL-only refinements: one statement for a batch's cells and journal (arrays instead of
+a statement per cell), the journal taken with ``DELETE … RETURNING``, and for the full
+recompute one snapshot, planner settings for its transaction and the advisory lock.
 """
 
 from __future__ import annotations
