@@ -11,7 +11,12 @@ from django.utils import timezone
 from sentinel.audit.models import AuditEvent
 from sentinel.clinics.models import Clinic
 from sentinel.lib.dates import add_months
-from tests.api.conftest import episode, onboard, synthetic_cpr
+from sentinel.projects.actions import enrol
+from sentinel.projects.models import Project
+from sentinel.reports import engine
+from sentinel.reports.engine import ReportContext, ReportDefinition, Section, register
+from tests.api.conftest import ENROLLED_ON, episode, onboard, synthetic_cpr
+from tests.reports.conftest import clinic_signer
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -213,3 +218,40 @@ def test_report_json_is_described_in_the_openapi_document(api):
     assert {"404", "422"} <= set(operation["responses"])
     report = document["components"]["schemas"]["ReportOut"]
     assert {"sections", "worklist", "opens_on", "data_from"} <= set(report["properties"])
+
+
+class _NoWorklistReport(ReportDefinition):
+    """A second project's report: one section and no worklist."""
+
+    def sections(self, ctx: ReportContext) -> list[Section]:
+        return [Section("only", "Kun", "Only")]
+
+
+@pytest.fixture
+def second_project(ready_clinic, monkeypatch) -> Project:
+    """Project "andet" with a report of its own (no worklist); clinic 811111 enrolled."""
+    monkeypatch.setattr(engine, "_registry", dict(engine.definitions()))
+    register("andet")(_NoWorklistReport)
+    project = Project.objects.create(
+        code="andet",
+        name="Andet",
+        summary_da="x",
+        description_da="x",
+        reports_open_from=ENROLLED_ON,
+        is_published=True,
+    )
+    enrol(
+        by=clinic_signer(ready_clinic).actor, clinic=ready_clinic, project=project, on=ENROLLED_ON
+    )
+    return project
+
+
+def test_report_json_asks_the_projects_definition_for_its_worklist(api, second_project):
+    response = api.http.get("/clinics/811111/reports/andet")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["is_open"], [s["key"] for s in body["sections"]]) == (True, ["only"])
+    assert body["worklist"] is None
+    assert viewed() == []
+    assert api.http.get(REPORT).json()["worklist"]["key"] == "worklist"

@@ -242,7 +242,8 @@ def test_benchmark_shares_beside_region_and_nation_with_small_cells_suppressed(
     section = report(benchmarked, project).section("benchmark")
     table = section.table("benchmark")
 
-    # Region: 50.00, 25.00, 10.00 (only 4 courses: "<5"), Øvrige 6 → 15.00.
+    # Region: 50.00, 25.00, 10.00 (only 4 courses: "<5"), Øvrige 6 → 15.00, suppressed too:
+    # the column adds up to 100, so 100 - 50 - 25 - 15 would give the 10.00 back.
     # Nation: 30/60 50.00, 12/60 20.00, 8/60 13.333.., 10/60 16.666.. → floors 99.99, the
     # missing hundredth to the larger remainder (Øvrige): 13.33, 16.67.
     assert [c.key for c in table.columns] == ["code", "title", "clinic", "region", "nation"]
@@ -255,7 +256,7 @@ def test_benchmark_shares_beside_region_and_nation_with_small_cells_suppressed(
         ("L03", "Symptom/klage fra lænd", P("50.00"), P("50.00"), P("50.00")),
         ("L89", "Artrose i hofteled", P("25.00"), SUPPRESSED, P("13.33")),
         ("L90", "Artrose i knæ", P("25.00"), P("25.00"), P("20.00")),
-        ("Øvrige", "Øvrige koder", P("0.00"), P("15.00"), P("16.67")),
+        ("Øvrige", "Øvrige koder", P("0.00"), SUPPRESSED, P("16.67")),
     ]
     assert section.note_da == (
         "Region Hovedstaden: 5 klinikker har bidraget. Hele landet: 6 klinikker har bidraget."

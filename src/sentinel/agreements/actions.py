@@ -102,7 +102,7 @@ def _sign(
     *,
     model: type[DpaSignature] | type[ConsentApproval],
     kind: str,
-    action: str,
+    action: AuditEvent.Action,
     clinic: Clinic,
     signer: Signer,
     channel: str,

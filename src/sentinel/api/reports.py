@@ -25,8 +25,7 @@ from sentinel.api.schemas import ErrorOut
 from sentinel.audit.actors import Actor
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import Project
-from sentinel.reports.diagnosekodning import worklist as build_worklist
-from sentinel.reports.engine import Period, build_report
+from sentinel.reports.engine import Period, build_report, build_worklist
 
 router = Router(tags=["reports"])
 

@@ -13,7 +13,7 @@ from sentinel.audit.models import AuditEvent
 def record(
     *,
     by: Actor,
-    action: str,
+    action: AuditEvent.Action,
     clinic: Any = None,
     obj: models.Model | None = None,
     details: dict[str, Any] | None = None,
@@ -22,7 +22,10 @@ def record(
 
     The row's time is always the moment it is written; an action that records something
     effective at another time (a back-dated import, the demo) says so in ``details``.
+    ``action`` is one of ``AuditEvent.Action``, the one list of names; any other is refused.
     """
+    if action not in AuditEvent.Action.values:
+        raise ValueError(f"audit action {action!r} is not in AuditEvent.Action")
     fields: dict[str, Any] = {
         "actor_kind": by.kind,
         "actor_id": by.id,

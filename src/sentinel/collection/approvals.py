@@ -156,7 +156,11 @@ def _open_request(clinic: Clinic, request_id: int) -> ActivationRequest:
 
 
 def _decided(
-    request: ActivationRequest, owner: Signer, state: str, at: dt.datetime, action: str
+    request: ActivationRequest,
+    owner: Signer,
+    state: str,
+    at: dt.datetime,
+    action: AuditEvent.Action,
 ) -> None:
     request.state = state
     request.decided_at = at

@@ -28,6 +28,7 @@ from decimal import Decimal
 
 from django.utils.html import escape
 
+from sentinel.reports import disclosure
 from sentinel.reports.engine import Chart, Suppressed
 from sentinel.reports.exports import number_da
 
@@ -46,7 +47,7 @@ STYLES: tuple[tuple[str, str], ...] = (
 DASHES = ("", "6 4", "2 3", "10 3 2 3")
 MARKERS = ("circle", "square", "triangle", "diamond")
 
-SUPPRESSED_LABEL = "<5"
+SUPPRESSED_LABEL = disclosure.LABEL
 MISSING_LABEL = "–"
 
 

@@ -22,8 +22,10 @@ The rules the engine owns for every report:
 - **Which enrolment.** The period in force today, or else the most recent one (an unenrolled
   clinic still sees the report of the time it took part).
 
-The output types are in ``reports.tables`` and the period in ``reports.periods``; both are
-imported here too, so a definition needs only this module.
+The output types are in ``reports.tables``, the built report in ``reports.report`` and the
+period in ``reports.periods``; all are imported here too, so a definition needs only this
+module. A definition owns its worklist (``ReportDefinition.worklist``): a door asks for it
+through ``build_worklist`` and never imports a project's module.
 """
 
 from __future__ import annotations
@@ -32,29 +34,26 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import import_module
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.utils import timezone
 
-from sentinel.clinics.contacts import Contact
-from sentinel.clinics.models import Clinic
-from sentinel.lib.dates import format_da
+from sentinel.audit.actors import Actor
+from sentinel.clinics.models import Clinic, Vendor
 from sentinel.lib.errors import DomainError
-from sentinel.lib.reasons import Reason
-from sentinel.projects import explanations as words
 from sentinel.projects.models import Enrolment, Project
-from sentinel.projects.opening import ReportKind, ReportState
+from sentinel.projects.opening import ReportState
 from sentinel.projects.participation import Participation
+from sentinel.reports.disclosure import SUPPRESSED, Suppressed
 from sentinel.reports.periods import Period, data_range, months_between
+from sentinel.reports.report import Notice, Report, Tab
 from sentinel.reports.tables import (
-    SUPPRESSED,
     CellValue,
     Chart,
     ChartValue,
     Column,
     Section,
     Series,
-    Suppressed,
     Table,
 )
 
@@ -77,6 +76,7 @@ __all__ = [
     "Tab",
     "Table",
     "build_report",
+    "build_worklist",
     "data_range",
     "definition_for",
     "definitions",
@@ -84,180 +84,6 @@ __all__ = [
     "register",
     "tabs_for",
 ]
-
-# --------------------------------------------------------------------------------------------
-# Report
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Notice:
-    """What a report leads with when collection is not running: the participation model's
-    state (``blocked`` or ``unenrolled``), since when, why, what to do and whom to call.
-    ``check`` names the failing status line (``activation``, ``dpa``, ``consent``,
-    ``enrolment``) so a door can link to where it is fixed."""
-
-    kind: str
-    check: str
-    reason: str
-    since: dt.date | None
-    heading_da: str
-    text_da: str
-    heading_en: str
-    text_en: str
-    action_da: str = ""
-    action_en: str = ""
-    contact: Contact | None = None
-
-    @classmethod
-    def of(cls, state: ReportState) -> Notice | None:
-        if state.kind is ReportKind.UNENROLLED:
-            texts = words.unenrolled_notice(state.project, state.enrolment)
-            return cls(
-                state.kind.value, "enrolment", Reason.AFTER_UNENROLMENT.value,
-                state.unenrolled_on, *texts,
-            )  # fmt: skip
-        if state.blocker is None:
-            return None
-        line = state.blocker.line
-        return cls(
-            state.kind.value,
-            line.check,
-            state.blocker.reason.value,
-            state.blocker.since,
-            *words.blocked_notice(state.project, line, state.blocker.since),
-            action_da=line.action_da,
-            action_en=line.action_en,
-            contact=line.contact,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "state": self.kind,
-            "check": self.check,
-            "reason": self.reason,
-            "since": self.since.isoformat() if self.since else None,
-            "heading_da": self.heading_da,
-            "text_da": self.text_da,
-            "heading_en": self.heading_en,
-            "text_en": self.text_en,
-            "action_da": self.action_da,
-            "action_en": self.action_en,
-            "contact": self.contact.as_dict() if self.contact else None,
-        }
-
-
-@dataclass(frozen=True)
-class Report:
-    """One clinic's report for one project and period, ready to render in any form.
-
-    ``state`` is the participation model's (open, not yet open, blocked, unenrolled) and
-    ``notice`` what the report leads with when collection is not running; ``courses`` the
-    number of courses in the period when the definition counts them (0: nothing to show)."""
-
-    project_code: str
-    project_name: str
-    clinic_ydernummer: str
-    clinic_name: str
-    period: Period
-    data_from: dt.date | None
-    data_to: dt.date | None
-    is_open: bool
-    opens_on: dt.date | None
-    closed_reason_da: str = ""
-    closed_reason_en: str = ""
-    sections: tuple[Section, ...] = ()
-    generated_on: dt.date | None = None
-    enrolled_on: dt.date | None = None
-    benchmark_refreshed_at: dt.datetime | None = None
-    state: str = ReportKind.OPEN.value
-    notice: Notice | None = None
-    courses: int | None = None
-
-    @property
-    def has_data(self) -> bool:
-        return self.courses is None or self.courses > 0
-
-    @property
-    def data_range_da(self) -> str:
-        """The line at the top of the report: "Data fra 12.01.2026 til 24.11.2026"."""
-        if self.data_from is None or self.data_to is None:
-            return ""
-        return f"Data fra {format_da(self.data_from)} til {format_da(self.data_to)}"
-
-    @property
-    def data_range_en(self) -> str:
-        if self.data_from is None or self.data_to is None:
-            return ""
-        return f"Data from {self.data_from.isoformat()} to {self.data_to.isoformat()}"
-
-    def section(self, key: str) -> Section:
-        for s in self.sections:
-            if s.key == key:
-                return s
-        raise KeyError(key)
-
-    def as_dict(self) -> dict[str, Any]:
-        def iso(value: dt.date | dt.datetime | None) -> str | None:
-            return value.isoformat() if value else None
-
-        return {
-            "project": self.project_code,
-            "project_name": self.project_name,
-            "ydernummer": self.clinic_ydernummer,
-            "clinic": self.clinic_name,
-            "period": self.period.as_dict(),
-            "data_from": iso(self.data_from),
-            "data_to": iso(self.data_to),
-            "data_range_da": self.data_range_da,
-            "is_open": self.is_open,
-            "opens_on": iso(self.opens_on),
-            "closed_reason_da": self.closed_reason_da,
-            "closed_reason_en": self.closed_reason_en,
-            "generated_on": iso(self.generated_on),
-            "enrolled_on": iso(self.enrolled_on),
-            "benchmark_refreshed_at": iso(self.benchmark_refreshed_at),
-            "state": self.state,
-            "notice": self.notice.as_dict() if self.notice else None,
-            "courses": self.courses,
-            "sections": [s.as_dict() for s in self.sections],
-        }
-
-
-@dataclass(frozen=True)
-class Tab:
-    """A project tab in a clinic's report page: the participation model's ``ReportState``."""
-
-    project_code: str
-    project_name: str
-    enrolled_on: dt.date
-    unenrolled_on: dt.date | None
-    is_open: bool
-    opens_on: dt.date | None
-    kind: ReportKind = ReportKind.OPEN
-
-    @classmethod
-    def of(cls, state: ReportState) -> Tab:
-        return cls(
-            project_code=state.project.code,
-            project_name=state.project.name,
-            enrolled_on=state.enrolment.enrolled_on,
-            unenrolled_on=state.enrolment.unenrolled_on,
-            is_open=state.is_open,
-            opens_on=state.opens_on,
-            kind=state.kind,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "project": self.project_code,
-            "name": self.project_name,
-            "enrolled_on": self.enrolled_on.isoformat(),
-            "unenrolled_on": self.unenrolled_on.isoformat() if self.unenrolled_on else None,
-            "is_open": self.is_open,
-            "opens_on": self.opens_on.isoformat() if self.opens_on else None,
-            "state": self.kind.value,
-        }
 
 
 @dataclass(frozen=True)
@@ -347,6 +173,16 @@ class ReportDefinition:
         """How many courses the report's period holds, read off its ``sections`` (None when
         the definition does not count them); 0 makes every door say there are none."""
         return None
+
+    def worklist(self, prepared: Prepared, *, by: Actor, vendor: Vendor | None) -> Table | None:
+        """The report's person-identifiable worklist for a prepared, open report, built for
+        (and audited as viewed by) ``by``; with ``vendor`` only what that vendor sent. None
+        when the report has no worklist (the default)."""
+        return None
+
+    def worklist_note_da(self, table: Table) -> str:
+        """The line above the worklist on the clinic's page."""
+        return f"{len(table.rows)} forløb på arbejdslisten." if table.rows else "Ingen forløb."
 
     def build(
         self,
@@ -500,6 +336,27 @@ def build_report(
         today=today or timezone.localdate(),
         prepared=prepared,
     )
+
+
+def build_worklist(
+    clinic: Clinic,
+    project: Project,
+    period: Period,
+    *,
+    by: Actor,
+    vendor: Vendor | None = None,
+    today: dt.date,
+    prepared: Prepared | None = None,
+) -> Table | None:
+    """The worklist of ``project``'s report for ``clinic`` over ``period`` as of ``today``
+    (its definition's ``worklist``), or None when the report has none. Raises ``DomainError``
+    as ``build_report`` does, and ``report_not_open`` for a report that is not open."""
+    definition = definition_for(project.code)
+    if prepared is None:
+        prepared = prepare(clinic, project, period, today=today)
+    else:
+        prepared.check(clinic, project, period, today)
+    return definition.worklist(prepared, by=by, vendor=vendor)
 
 
 def tabs_for(

@@ -15,26 +15,22 @@ a viewer is given (``worklist_by``); building it writes an audit row, and so doe
 download of it. Every response is ``Cache-Control: no-store``.
 
 A tab is rendered from one ``Prepared`` report (the clinic's standing read once), and the
-templates do no per-row work: a table's rows are written as HTML here (``rows_html``, every
-text escaped), so a tab costs a handful of queries whatever the data (DESIGN.md §6).
+templates do no per-row work: a table's rows are written as HTML beforehand
+(``reports.presenting``, every text escaped), so a tab costs a handful of queries whatever the
+data (DESIGN.md §6).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 
 from sentinel.audit.actors import Actor
 from sentinel.clinics.models import Clinic, Vendor
@@ -43,307 +39,30 @@ from sentinel.lib.errors import DomainError
 from sentinel.projects.models import Project
 from sentinel.projects.opening import ReportKind
 from sentinel.projects.participation import Participation
-from sentinel.reports.charts import chart_svg
 from sentinel.reports.engine import (
-    CellValue,
-    Chart,
     Period,
     Prepared,
     Report,
-    Section,
-    Suppressed,
     Tab,
     Table,
     build_report,
+    build_worklist,
     definition_for,
-    definitions,
     prepare,
     tabs_for,
 )
-from sentinel.reports.exports import CONTENT_TYPE, csv_filename, number_da, table_csv
-
-WORKLIST_KEY = "worklist"
-EMPTY_CELL = "–"
-NO_STORE = "no-store"
-
-PERIOD_CHOICES: tuple[tuple[str, str], ...] = (
-    ("since_enrolment", "Siden tilmelding"),
-    ("last_12_months", "Seneste 12 måneder"),
-    ("year", "Kalenderår"),
-    ("range", "Fra måned til måned"),
+from sentinel.reports.exports import CONTENT_TYPE, csv_filename, table_csv
+from sentinel.reports.presenting import (
+    ReportLinks,
+    SectionView,
+    TabView,
+    period_form,
+    section_view,
+    table_view,
 )
 
-
-# --- links ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReportLinks:
-    """Where one clinic's report pages live. ``base`` ends with a slash; a project's tab is
-    ``base + code + "/"``, its CSV files ``…/csv/<table>/`` and its print view ``…/print/``,
-    each with the period as query parameters."""
-
-    base: str
-    actions: Mapping[str, str] = field(default_factory=dict)
-    """Where a door fixes what a report's notice names, by status check (``dpa``, ``consent``,
-    ``enrolment``): the portal's signing pages and Administrer; none in the demo."""
-
-    @staticmethod
-    def _query(period: Period | None) -> str:
-        if period is None or period.kind == "since_enrolment":
-            return ""
-        return "?" + urlencode(period.as_query())
-
-    def tab(self, project_code: str, period: Period | None = None) -> str:
-        return f"{self.base}{project_code}/{self._query(period)}"
-
-    def csv(self, project_code: str, table_key: str, period: Period | None = None) -> str:
-        return f"{self.base}{project_code}/csv/{table_key}/{self._query(period)}"
-
-    def print(self, project_code: str, period: Period | None = None) -> str:
-        return f"{self.base}{project_code}/print/{self._query(period)}"
-
-
-# --- what the templates get -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CellView:
-    text: str
-    numeric: bool = False
-    suppressed: bool = False
-    empty: bool = False
-
-
-@dataclass(frozen=True)
-class RowView:
-    header: CellView
-    cells: tuple[CellView, ...]
-    total: bool = False
-
-
-@dataclass(frozen=True)
-class ChartView:
-    key: str
-    svg: SafeString
-    table_title: str
-
-
-@dataclass(frozen=True)
-class TableView:
-    key: str
-    title: str
-    columns: tuple[tuple[str, bool], ...]
-    rows: tuple[RowView, ...]
-    footnote: str
-    csv_url: str
-    charts: tuple[ChartView, ...] = ()
-    body: SafeString = field(default_factory=SafeString)
-    """The rows as HTML (``rows_html``): the template places it, it does no per-row work."""
-
-
-@dataclass(frozen=True)
-class SectionView:
-    key: str
-    title: str
-    note: str
-    tables: tuple[TableView, ...]
-    charts: tuple[ChartView, ...] = ()
-    person_identifiable: bool = False
-
-
-@dataclass(frozen=True)
-class TabView:
-    name: str
-    url: str
-    current: bool
-    status: str
-
-
-@dataclass
-class PeriodForm:
-    """The period chooser's state: the chosen kind and the values to show in its fields."""
-
-    kind: str
-    year: str
-    start: str
-    end: str
-    years: list[str] = field(default_factory=list)
-    choices: Sequence[tuple[str, str]] = PERIOD_CHOICES
-
-
-_TOTAL_LABELS = {"I alt"}
-
-
-def cell_view(value: CellValue, kind: str) -> CellView:
-    """One cell as the page shows it: numbers with a decimal comma, "<5", or a dash."""
-    if value is None or value == "":
-        return CellView(EMPTY_CELL, numeric=kind != "text", empty=True)
-    if isinstance(value, Suppressed):
-        return CellView(value.text, numeric=True, suppressed=True)
-    if isinstance(value, Decimal):
-        return CellView(number_da(value.quantize(Decimal("0.01"))), numeric=True)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return CellView(number_da(value), numeric=True)
-    return CellView(str(value), numeric=False)
-
-
-def _cell_html(cell: CellView) -> str:
-    text: str = escape(cell.text)
-    if cell.suppressed:
-        text = f'<abbr title="færre end 5">{text}</abbr>'
-    elif cell.empty:
-        text = f'<span aria-hidden="true">{text}</span><span class="sr-only">ingen værdi</span>'
-    return f'<td class="num">{text}</td>' if cell.numeric else f"<td>{text}</td>"
-
-
-def rows_html(rows: Sequence[RowView], column_count: int) -> SafeString:
-    """A table's body rows as HTML, every text escaped: the row's label as its row header,
-    "<5" as an abbreviation, an empty cell as a dash with "ingen værdi" for screen readers,
-    and "Ingen forløb i perioden." for a table without rows."""
-    if not rows:
-        return mark_safe(  # noqa: S308 - fixed text and a number
-            f'\n    <tr><td colspan="{column_count}">Ingen forløb i perioden.</td></tr>\n  '
-        )
-    parts = []
-    for row in rows:
-        opening = '<tr class="total">' if row.total else "<tr>"
-        header = escape(row.header.text)
-        cells = "".join(map(_cell_html, row.cells))
-        parts.append(
-            f'\n    {opening}\n      <th scope="row">{header}</th>\n      {cells}\n    </tr>\n  '
-        )
-    return mark_safe("".join(parts))  # noqa: S308 - every text escaped above
-
-
-def table_view(
-    table: Table, *, csv_url: str, charts: Sequence[ChartView] = (), title: str | None = None
-) -> TableView:
-    kinds = [c.kind for c in table.columns]
-    rows = []
-    for row in table.rows:
-        cells = [cell_view(value, kind) for value, kind in zip(row, kinds, strict=True)]
-        rows.append(
-            RowView(
-                header=cells[0],
-                cells=tuple(cells[1:]),
-                total=isinstance(row[0], str) and row[0] in _TOTAL_LABELS,
-            )
-        )
-    return TableView(
-        key=table.key,
-        title=title or table.title_da,
-        columns=tuple((c.label_da, c.kind != "text") for c in table.columns),
-        rows=tuple(rows),
-        footnote=table.footnote_da,
-        csv_url=csv_url,
-        charts=tuple(charts),
-        body=rows_html(rows, len(table.columns)),
-    )
-
-
-def _category_labels(chart: Chart, table: Table | None) -> dict[str, str]:
-    """Longer labels for a bar chart's categories from its table: "L03 Symptom/klage fra lænd"
-    when the table's first column holds the categories and its second is text."""
-    if table is None or len(table.columns) < 2 or table.columns[1].kind != "text":
-        return {}
-    wanted = set(chart.categories)
-    return {
-        str(row[0]): f"{row[0]} {row[1]}"
-        for row in table.rows
-        if isinstance(row[0], str) and row[0] in wanted and isinstance(row[1], str) and row[1]
-    }
-
-
-def with_suppressed(chart: Chart, table: Table | None) -> Chart:
-    """The chart with "<5" put back where its table shows a suppressed cell.
-
-    A report's chart holds only numbers (a suppressed cell is ``None`` there), but the bar
-    chart should say "<5" where the table does. A series is matched to the table column
-    labelled with its name (``"Region Hovedstaden"`` ↔ ``"Region Hovedstaden (%)"``) and a
-    category to the row that starts with it; anything that does not match stays as it is."""
-    if table is None:
-        return chart
-    rows = {row[0]: row for row in table.rows if isinstance(row[0], str)}
-    series = []
-    changed = False
-    for s in chart.series:
-        index = next(
-            (
-                i
-                for i, c in enumerate(table.columns)
-                if c.label_da in (s.name_da, f"{s.name_da} (%)")
-            ),
-            None,
-        )
-        values: list[Any] = list(s.values)
-        if index is not None:
-            for i, category in enumerate(chart.categories):
-                row = rows.get(category)
-                if values[i] is None and row is not None and isinstance(row[index], Suppressed):
-                    values[i] = row[index]
-                    changed = True
-        series.append(replace(s, values=tuple(values)))
-    return replace(chart, series=tuple(series)) if changed else chart
-
-
-def section_view(
-    section: Section, *, report: Report, links: ReportLinks | None, print_view: bool
-) -> SectionView:
-    """A section with each chart placed just above the table that holds its numbers."""
-    tables_by_key = {t.key: t for t in section.tables}
-    charts_for: dict[str, list[ChartView]] = {}
-    loose: list[ChartView] = []
-    for chart in section.charts:
-        table = tables_by_key.get(chart.table_key)
-        view = ChartView(
-            key=chart.key,
-            svg=mark_safe(  # noqa: S308 - chart_svg escapes every text it writes
-                chart_svg(
-                    with_suppressed(chart, table) if chart.kind == "bar" else chart,
-                    id_prefix=f"{section.key}-{chart.key}",
-                    labels=_category_labels(chart, table) if chart.kind == "bar" else None,
-                )
-            ),
-            table_title=table.title_da if table else "",
-        )
-        if table is None:
-            loose.append(view)
-        else:
-            charts_for.setdefault(table.key, []).append(view)
-    tables = tuple(
-        table_view(
-            t,
-            csv_url=""
-            if print_view or links is None
-            else links.csv(report.project_code, t.key, report.period),
-            charts=charts_for.get(t.key, ()),
-        )
-        for t in section.tables
-    )
-    return SectionView(
-        key=section.key,
-        title=section.title_da,
-        note=section.note_da,
-        tables=tables,
-        charts=tuple(loose),
-    )
-
-
-def _period_form(
-    report: Report | None, period: Period, tab: Tab | None, today: dt.date
-) -> PeriodForm:
-    enrolled = (report.enrolled_on if report else None) or (tab.enrolled_on if tab else today)
-    years = [str(y) for y in range(today.year, enrolled.year - 1, -1)]
-    start = period.start or (report.data_from if report and report.data_from else enrolled)
-    end = period.end or today
-    return PeriodForm(
-        kind=period.kind,
-        year=str(period.year or today.year),
-        start=f"{start:%Y-%m}",
-        end=f"{end:%Y-%m}",
-        years=years,
-    )
+WORKLIST_KEY = "worklist"
+NO_STORE = "no-store"
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -426,7 +145,7 @@ def render_tab_html(
         "project": project,
         "report": report,
         "period": period,
-        "period_form": _period_form(report, period, current_tab, day),
+        "period_form": period_form(report, period, current_tab, day),
         "sections": sections,
         "tabs": [
             TabView(
@@ -458,19 +177,6 @@ def render_tab_html(
     return render_to_string(template, context, request=request)
 
 
-WorklistFunction = Callable[..., Table]
-
-
-def worklist_function(project_code: str) -> WorklistFunction | None:
-    """The ``worklist(clinic, project, period, *, by, today, prepared)`` of a project's report
-    module, if its report has one (Diagnosekodning does)."""
-    definition = definitions().get(project_code)
-    if definition is None:
-        return None
-    found = getattr(sys.modules[definition.__module__], "worklist", None)
-    return found if callable(found) else None
-
-
 def _worklist_section(
     prepared: Prepared,
     report: Report,
@@ -480,18 +186,10 @@ def _worklist_section(
     links: ReportLinks,
     print_view: bool,
 ) -> SectionView | None:
-    worklist = worklist_function(prepared.project.code)
-    if worklist is None:
+    definition = definition_for(prepared.project.code)
+    table = definition.worklist(prepared, by=by, vendor=vendor)
+    if table is None:
         return None
-    table = worklist(
-        prepared.clinic,
-        prepared.project,
-        prepared.period,
-        by=by,
-        vendor=vendor,
-        today=prepared.today,
-        prepared=prepared,
-    )
     view = table_view(
         table,
         csv_url="" if print_view else links.csv(report.project_code, table.key, report.period),
@@ -499,11 +197,7 @@ def _worklist_section(
     return SectionView(
         key=WORKLIST_KEY,
         title="Arbejdsliste",
-        note=(
-            f"{len(table.rows)} forløb mangler en krævet diagnosekode."
-            if table.rows
-            else "Alle strukturerede forløb i perioden har en gyldig diagnosekode."
-        ),
+        note=definition.worklist_note_da(table),
         tables=(view,),
         person_identifiable=True,
     )
@@ -601,9 +295,8 @@ def csv_response(
     if not report.is_open:
         raise Http404("the report is not open yet")
     table = _find_table(report, table_key)
-    worklist = worklist_function(project.code) if worklist_by is not None else None
-    if table is None and table_key == WORKLIST_KEY and worklist is not None:
-        table = worklist(
+    if table is None and table_key == WORKLIST_KEY and worklist_by is not None:
+        table = build_worklist(
             clinic,
             project,
             period,

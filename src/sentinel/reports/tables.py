@@ -8,32 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
-
-class Suppressed:
-    """A benchmark cell under the suppression threshold: shown as "<5", never as its value."""
-
-    _instance: ClassVar[Suppressed | None] = None
-    text: ClassVar[str] = "<5"
-
-    def __new__(cls) -> Suppressed:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __repr__(self) -> str:
-        return "SUPPRESSED"
-
-    def __reduce__(self) -> str:
-        return "SUPPRESSED"
-
-
-SUPPRESSED = Suppressed()
-"""The one ``Suppressed`` value (``Suppressed()`` returns it too)."""
+from sentinel.reports.disclosure import Suppressed
 
 CellValue = str | int | Decimal | Suppressed | None
 """What a table cell holds: text, a count, a percentage (Decimal, 2 decimals), "<5", or empty."""

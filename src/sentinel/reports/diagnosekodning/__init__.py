@@ -1,0 +1,121 @@
+"""The Diagnosekodning report: how a clinic codes its courses (forløb) with ICPC-2.
+
+Read from the aggregate tables only (``ReportCell`` for the clinic, ``BenchmarkCell`` and
+``BenchmarkContributor`` for region and nation), over the months the engine hands over. The
+sections, in order:
+
+- ``diagnoses`` — the clinic's ten most used current codes (code, Danish title, courses,
+  share %) with "Øvrige" for the rest, and the same by ICPC-2 chapter. Shares are taken over
+  the *coded* courses and add up to exactly 100.00 (largest remainder, ``lib.shares``). Courses
+  without a code are shown on their own line, "Uden kode", outside the shares. Ties in the
+  ranking go to the lower code (alphabetically), so the table is stable.
+- ``completeness`` — coding completeness for the mandatory structured courses of speciale 51
+  (``icpc2.COURSE_TYPES``): a course counts as validly coded when its current code is one of
+  its type's codes. Per course type and per month.
+- ``trend`` — per month: courses, coded courses, share coded.
+- ``benchmark`` — the clinic's top-code shares beside its region's and the nation's, same
+  months. A scope's shares are over all its coded courses (the clinic's top codes, then
+  "Øvrige"), by largest remainder, shown as the disclosure rule allows (``disclosure``: small
+  cells and their complement as "<5"; a scope with too few contributing clinics in those
+  months gets no comparison at all, with a note saying why).
+
+The worklist (``worklist``) is separate: it is person-identifiable, reads the clinic's own
+``Episode`` rows and writes an audit row every time it is built.
+
+One folder, one module per part: ``labels`` (words and code helpers), ``sections`` (the
+clinic's own sections), ``benchmark``, ``worklist``; this module is the definition.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from sentinel.audit.actors import Actor
+from sentinel.clinics.models import Vendor
+from sentinel.reports.diagnosekodning.benchmark import benchmark_section
+from sentinel.reports.diagnosekodning.labels import PROJECT_CODE, STRUCTURED_SPECIALE, Cell
+from sentinel.reports.diagnosekodning.sections import (
+    chapters,
+    completeness,
+    top_codes_table,
+    trend,
+)
+from sentinel.reports.diagnosekodning.worklist import worklist
+from sentinel.reports.engine import (
+    Prepared,
+    ReportContext,
+    ReportDefinition,
+    Section,
+    Table,
+    register,
+)
+from sentinel.reports.models import BenchmarkState, ReportCell
+
+__all__ = ["PROJECT_CODE", "STRUCTURED_SPECIALE", "DiagnosekodningReport", "worklist"]
+
+
+@register(PROJECT_CODE)
+class DiagnosekodningReport(ReportDefinition):
+    """Issue 4 §2: top diagnoses, chapters, completeness, trend and benchmark."""
+
+    def sections(self, ctx: ReportContext) -> list[Section]:
+        cells = [
+            Cell(*row)
+            for row in ReportCell.objects.filter(
+                clinic=ctx.clinic,
+                project=ctx.project,
+                month__gte=ctx.first_month,
+                month__lte=ctx.last_month,
+            ).values_list("month", "speciale", "course_type", "code", "episodes")
+        ]
+        coded: dict[str, int] = defaultdict(int)
+        uncoded = 0
+        for c in cells:
+            if c.code:
+                coded[c.code] += c.episodes
+            else:
+                uncoded += c.episodes
+        top_table, top_codes = top_codes_table(coded, uncoded)
+        diagnoses = Section(
+            key="diagnoses",
+            title_da="Mest brugte diagnoser",
+            title_en="Most used diagnoses",
+            tables=(top_table, chapters(coded)),
+            note_da=(f"{uncoded} forløb i perioden har ingen diagnosekode." if uncoded else ""),
+            note_en=(f"{uncoded} courses in the period have no code." if uncoded else ""),
+        )
+        return [
+            diagnoses,
+            completeness(cells, ctx.months),
+            trend(cells, ctx.months),
+            benchmark_section(ctx, coded, top_codes, ctx.benchmark_refreshed_at),
+        ]
+
+    def courses(self, sections: list[Section]) -> int | None:
+        """The courses of the period: the total of the monthly trend."""
+        total = next(s for s in sections if s.key == "trend").table("trend").rows[-1][1]
+        return total if isinstance(total, int) else None
+
+    def worklist(self, prepared: Prepared, *, by: Actor, vendor: Vendor | None) -> Table:
+        return worklist(
+            prepared.clinic,
+            prepared.project,
+            prepared.period,
+            by=by,
+            vendor=vendor,
+            today=prepared.today,
+            prepared=prepared,
+        )
+
+    def worklist_note_da(self, table: Table) -> str:
+        return (
+            f"{len(table.rows)} forløb mangler en krævet diagnosekode."
+            if table.rows
+            else "Alle strukturerede forløb i perioden har en gyldig diagnosekode."
+        )
+
+    def benchmark_refreshed_at(self, ctx: ReportContext) -> dt.datetime | None:
+        return (
+            BenchmarkState.objects.filter(project=ctx.project)
+            .values_list("refreshed_at", flat=True)
+            .first()
+        )

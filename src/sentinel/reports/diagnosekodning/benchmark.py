@@ -1,0 +1,310 @@
+"""Diagnosekodning's benchmark: the clinic's top-code shares beside its region's and the
+nation's, read from ``BenchmarkCell`` and ``BenchmarkContributor`` and shown as the disclosure
+rule allows (``reports.disclosure``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from django.db.models import Count, Q, Sum
+
+from sentinel.clinics.models import RegionCode
+from sentinel.lib.shares import shares
+from sentinel.reports.diagnosekodning.labels import OTHERS_DA, code_title
+from sentinel.reports.disclosure import (
+    LABEL,
+    MIN_CELL,
+    MIN_CLINICS,
+    enough_clinics,
+    shown_shares,
+)
+from sentinel.reports.engine import (
+    CellValue,
+    Chart,
+    ChartValue,
+    Column,
+    ReportContext,
+    Section,
+    Series,
+    Suppressed,
+    Table,
+)
+from sentinel.reports.models import (
+    NATION,
+    BenchmarkCell,
+    BenchmarkContributor,
+)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    column: str
+    name_da: str
+    name_en: str
+    clinics: int
+    counts: dict[str, int]
+
+    @property
+    def compared(self) -> bool:
+        return enough_clinics(self.clinics)
+
+
+_Figures = tuple[int, int, tuple[tuple[str, str, int], ...]]
+
+
+def _query_figures(
+    project_id: int, region: str, first_month: dt.date, last_month: dt.date
+) -> _Figures:
+    """Contributing clinics (nation, region) and coded courses per scope and code."""
+    months = {"month__gte": first_month, "month__lte": last_month}
+    contributors = BenchmarkContributor.objects.filter(project_id=project_id, **months).aggregate(
+        nation=Count("clinic", distinct=True),
+        region=Count("clinic", distinct=True, filter=Q(region_code=region)),
+    )
+    rows = (
+        BenchmarkCell.objects.filter(
+            project_id=project_id, scope__in=[NATION, *([region] if region else [])], **months
+        )
+        .exclude(code="")
+        .values_list("scope", "code")
+        .annotate(n=Sum("episodes"))
+    )
+    return (
+        int(contributors["nation"] or 0),
+        int(contributors["region"] or 0) if region else 0,
+        tuple((scope, code, int(n or 0)) for scope, code, n in rows),
+    )
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """A region's and the nation's benchmark of a project as one refresh left it, month by
+    month: per scope a row of coded courses per code for every month, and the contributing
+    clinics per month (all, and the region's). Their figures over any months are summed from
+    it without a query."""
+
+    region: str
+    months: tuple[dt.date, ...]
+    codes: tuple[str, ...]
+    cells: dict[str, tuple[tuple[int, ...], ...]]
+    clinics: tuple[frozenset[int], ...]
+    regional: tuple[frozenset[int], ...]
+
+    @classmethod
+    def read(cls, project_id: int, region: str) -> _Snapshot:
+        sums = (
+            BenchmarkCell.objects.filter(
+                project_id=project_id, scope__in=[NATION, *([region] if region else [])]
+            )
+            .exclude(code="")
+            .values_list("month", "scope", "code")
+            .annotate(n=Sum("episodes"))
+            .order_by()
+        )
+        counted = [(month, scope, code, int(n or 0)) for month, scope, code, n in sums]
+        contributors = list(
+            BenchmarkContributor.objects.filter(project_id=project_id).values_list(
+                "month", "clinic_id", "region_code"
+            )
+        )
+        months = tuple(sorted({row[0] for row in counted} | {row[0] for row in contributors}))
+        codes = tuple(sorted({row[2] for row in counted}))
+        month_at = {month: i for i, month in enumerate(months)}
+        code_at = {code: i for i, code in enumerate(codes)}
+        grid: dict[str, list[list[int]]] = {}
+        for month, scope, code, n in counted:
+            if scope not in grid:
+                grid[scope] = [[0] * len(codes) for _ in months]
+            grid[scope][month_at[month]][code_at[code]] = n
+        everyone: list[set[int]] = [set() for _ in months]
+        regional: list[set[int]] = [set() for _ in months]
+        for month, clinic_id, where in contributors:
+            everyone[month_at[month]].add(clinic_id)
+            if region and where == region:
+                regional[month_at[month]].add(clinic_id)
+        return cls(
+            region=region,
+            months=months,
+            codes=codes,
+            cells={scope: tuple(map(tuple, rows)) for scope, rows in grid.items()},
+            clinics=tuple(map(frozenset, everyone)),
+            regional=tuple(map(frozenset, regional)),
+        )
+
+    def figures(self, first_month: dt.date, last_month: dt.date) -> _Figures:
+        """The figures ``_query_figures`` reads for this region, for the months
+        ``first_month`` to ``last_month`` (codes without courses left out)."""
+        start = bisect_left(self.months, first_month)
+        end = bisect_right(self.months, last_month)
+        rows: list[tuple[str, str, int]] = []
+        for scope, per_month in self.cells.items():
+            totals = map(sum, zip(*per_month[start:end], strict=True))
+            rows += [(scope, code, n) for code, n in zip(self.codes, totals, strict=False) if n]
+        return (
+            len(frozenset().union(*self.clinics[start:end])),
+            len(frozenset().union(*self.regional[start:end])),
+            tuple(rows),
+        )
+
+
+@lru_cache(maxsize=8)
+def _snapshot(project_id: int, region: str, refreshed_at: object) -> _Snapshot:
+    return _Snapshot.read(project_id, region)
+
+
+@lru_cache(maxsize=1024)
+def _cached_figures(
+    project_id: int, region: str, first_month: dt.date, last_month: dt.date, refreshed_at: object
+) -> _Figures:
+    return _snapshot(project_id, region, refreshed_at).figures(first_month, last_month)
+
+
+def _scopes(ctx: ReportContext, refreshed_at: dt.datetime | None) -> list[_Scope]:
+    """The clinic's region and the nation: their contributing clinics and coded courses per
+    code over the report's months. A clinic without a region gets a region scope with no
+    clinics (so no comparison).
+
+    The benchmark changes only when it is refreshed, so after a refresh a region's and the
+    nation's benchmark is read once (two queries) and kept per (project, region, refresh
+    time); the figures for any months are summed from it in memory and cached per (project,
+    region, months, refresh time). A refresh changes the key. Before the first refresh
+    nothing is cached and the figures are read with two queries."""
+    region = ctx.clinic.region_code
+    key = (ctx.project.pk, region, ctx.first_month, ctx.last_month)
+    nation_clinics, region_clinics, rows = (
+        _cached_figures(*key, refreshed_at) if refreshed_at else _query_figures(*key)
+    )
+    counts: dict[str, dict[str, int]] = {NATION: {}, region: {}}
+    for scope, code, n in rows:
+        counts[scope][code] = n
+    region_name = RegionCode(region).label if region in RegionCode.values else region
+    return [
+        _Scope(
+            "region", region_name or "Regionen", region or "Region", region_clinics, counts[region]
+        ),
+        _Scope("nation", "Hele landet", "Nation", nation_clinics, counts[NATION]),
+    ]
+
+
+def benchmark_section(
+    ctx: ReportContext,
+    coded: dict[str, int],
+    top_codes: list[str],
+    refreshed_at: dt.datetime | None,
+) -> Section:
+    """The clinic's top codes and "Øvrige" beside the region's and the nation's shares.
+
+    Every column is a distribution of that scope's coded courses over the same rows (the
+    clinic's top codes, then all other codes), so each adds up to 100.00."""
+    scopes = _scopes(ctx, refreshed_at)
+    labels = [*top_codes, OTHERS_DA]
+
+    def counts_of(per_code: dict[str, int]) -> list[int]:
+        others = sum(n for code, n in per_code.items() if code not in top_codes)
+        return [per_code.get(code, 0) for code in top_codes] + [others]
+
+    clinic_counts = counts_of(coded)
+    clinic_shares: list[CellValue] = (
+        list(shares(clinic_counts)) if sum(clinic_counts) else [None] * len(labels)
+    )
+    columns = [
+        Column("code", "Kode", "Code"),
+        Column("title", "Diagnose", "Diagnosis"),
+        Column("clinic", "Klinikken (%)", "Clinic (%)", "percent"),
+    ]
+    scope_cells: list[list[CellValue]] = []
+    notes_da: list[str] = []
+    notes_en: list[str] = []
+    for scope in scopes:
+        columns.append(
+            Column(scope.column, f"{scope.name_da} (%)", f"{scope.name_en} (%)", "percent")
+        )
+        if not scope.compared:
+            scope_cells.append([None] * len(labels))
+            if scope.column == "region" and not ctx.clinic.region_code:
+                notes_da.append(
+                    "Klinikken har ingen region registreret: ingen regional sammenligning."
+                )
+                notes_en.append("The clinic has no region on record: no regional comparison.")
+                continue
+            notes_da.append(
+                f"{scope.name_da}: ingen sammenligning, fordi færre end {MIN_CLINICS} klinikker "
+                "har bidraget med data i perioden."
+            )
+            notes_en.append(
+                f"{scope.name_en}: no comparison, fewer than {MIN_CLINICS} clinics contributed "
+                "data in the period."
+            )
+            continue
+        scope_cells.append(list(shown_shares(counts_of(scope.counts))))
+        notes_da.append(f"{scope.name_da}: {scope.clinics} klinikker har bidraget.")
+        notes_en.append(f"{scope.name_en}: {scope.clinics} clinics contributed.")
+    rows: list[tuple[CellValue, ...]] = []
+    if top_codes:
+        for i, label in enumerate(labels):
+            title = code_title(label) if label != OTHERS_DA else "Øvrige koder"
+            rows.append((label, title, clinic_shares[i], *(cells[i] for cells in scope_cells)))
+    else:
+        notes_da.insert(0, "Klinikken har ingen forløb med kode i perioden.")
+        notes_en.insert(0, "The clinic has no coded courses in the period.")
+    table = Table(
+        key="benchmark",
+        title_da="Klinikkens mest brugte diagnoser sammenlignet med region og land",
+        title_en="The clinic's most used diagnoses compared with region and nation",
+        columns=tuple(columns),
+        rows=tuple(rows),
+        footnote_da=(
+            "Andel af forløb med kode i samme periode. Regionens og landets tal kommer kun fra "
+            f"tilmeldte klinikker. '{LABEL}' betyder færre end {MIN_CELL} forløb eller et tal, "
+            "der er skjult, så et lille tal ikke kan regnes ud af de andre. Der vises ingen "
+            f"sammenligning, hvor færre end {MIN_CLINICS} klinikker bidrager."
+        ),
+        footnote_en=(
+            "Share of coded courses in the same period, from enrolled clinics only. "
+            f"'{LABEL}' means fewer than {MIN_CELL} courses, or a figure hidden so that a small "
+            f"one cannot be worked out from the others. No comparison where fewer than "
+            f"{MIN_CLINICS} clinics contribute."
+        ),
+    )
+    top = len(top_codes)
+    series = [Series("Klinikken", tuple(_chart_value(v) for v in clinic_shares[:top]), "Clinic")]
+    for scope, cells in zip(scopes, scope_cells, strict=True):
+        if scope.compared:
+            series.append(
+                Series(scope.name_da, tuple(_chart_value(v) for v in cells[:top]), scope.name_en)
+            )
+    chart = Chart(
+        key="benchmark_chart",
+        kind="bar",
+        unit="percent",
+        title_da="Mest brugte diagnoser: klinikken, regionen og landet",
+        title_en="Most used diagnoses: clinic, region and nation",
+        description_da=(
+            "Søjler for hver af klinikkens mest brugte diagnoser: klinikkens andel ved siden af "
+            "regionens og landets. Tallene står også i tabellen under diagrammet."
+        ),
+        description_en=(
+            "For each of the clinic's top diagnoses, its share beside region and nation."
+        ),
+        categories=tuple(top_codes),
+        series=tuple(series),
+        table_key="benchmark",
+    )
+    return Section(
+        key="benchmark",
+        title_da="Sammenligning med region og land",
+        title_en="Compared with region and nation",
+        tables=(table,),
+        charts=(chart,),
+        note_da=" ".join(notes_da),
+        note_en=" ".join(notes_en),
+    )
+
+
+def _chart_value(value: CellValue) -> ChartValue:
+    """A table cell as a chart point: numbers and "<5" stay, anything else is no point."""
+    return value if isinstance(value, int | Decimal | Suppressed) else None

@@ -1,0 +1,68 @@
+"""Diagnosekodning's words and small helpers: codes, titles, months, course types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sentinel.lib import icpc2
+
+PROJECT_CODE = "diagnosekodning"
+TOP = 10
+"""How many codes the top table names before "Øvrige"."""
+STRUCTURED_SPECIALE = "51"
+
+COURSE_TYPE_LABELS_DA: dict[str, str] = {
+    "cervical_radiculopathy": "Cervikal nerverodspåvirkning",
+    "lumbar_radiculopathy": "Lumbal nerverodspåvirkning",
+    "lumbar_spinal_stenosis": "Lumbal spinalstenose",
+    "hip_osteoarthritis": "Hofteartrose",
+    "knee_osteoarthritis": "Knæartrose",
+    "low_back_pain": "Primære lændesmerter",
+}
+COURSE_TYPE_LABELS_EN: dict[str, str] = {
+    "cervical_radiculopathy": "Cervical nerve root affection",
+    "lumbar_radiculopathy": "Lumbar nerve root affection",
+    "lumbar_spinal_stenosis": "Lumbar spinal stenosis",
+    "hip_osteoarthritis": "Hip osteoarthritis",
+    "knee_osteoarthritis": "Knee osteoarthritis",
+    "low_back_pain": "Primary low back pain",
+}
+_MONTHS_DA = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+OTHERS_DA = "Øvrige"
+TOTAL_DA = "I alt"
+UNCODED_DA = "Uden kode"
+
+
+def month_label(month: dt.date) -> str:
+    """A month as the report shows it: ``jan 2026``."""
+    return f"{_MONTHS_DA[month.month - 1]} {month.year}"
+
+
+def required_codes(course_type: str) -> str:
+    return "/".join(sorted(icpc2.COURSE_TYPES[course_type]))
+
+
+def code_title(code: str) -> str:
+    known = icpc2.codes().get(code)
+    return known.title_da if known else "(ukendt kode)"
+
+
+def code_chapter(code: str) -> str:
+    known = icpc2.codes().get(code)
+    return known.chapter if known else code[:1]
+
+
+@dataclass(frozen=True)
+class Cell:
+    month: dt.date
+    speciale: str
+    course_type: str
+    code: str
+    episodes: int
+
+
+def by_count(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Keys by count, largest first; equal counts by key."""
+    return sorted(((k, n) for k, n in counts.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))

@@ -1,0 +1,150 @@
+"""Refreshing the benchmark in the background of ``sentinel serve``: when a project's journal
+holds changes and its last refresh is older than ``SENTINEL_BENCHMARK_REFRESH_SECONDS``
+(``BenchmarkScheduler``, ``refresh_due_benchmarks``)."""
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connection, connections
+from django.utils import timezone
+
+from sentinel.projects.models import Project
+from sentinel.reports import sql
+from sentinel.reports.benchmark import ADVISORY_LOCK_CLASS, BenchmarkResult, refresh_benchmark
+from sentinel.reports.models import (
+    BenchmarkState,
+    CellChange,
+)
+
+logger = logging.getLogger("sentinel.reports")
+
+
+def refresh_seconds() -> int:
+    """``SENTINEL_BENCHMARK_REFRESH_SECONDS``: the least time between two refreshes of a
+    project's benchmark; 0 or less turns the background refresh off."""
+    return int(getattr(settings, "SENTINEL_BENCHMARK_REFRESH_SECONDS", 600))
+
+
+def benchmark_due(
+    project: Project | int, *, now: dt.datetime | None = None, interval: int | None = None
+) -> bool:
+    """Whether the project's benchmark should be refreshed: its journal holds changes (or a
+    full recompute is marked), and the last refresh is at least ``interval`` seconds old (the
+    setting by default). Two index probes; batches never wait for it."""
+    project_id = project if isinstance(project, int) else project.pk
+    state = BenchmarkState.objects.filter(project_id=project_id).first()
+    pending = (state is not None and state.full_needed_since is not None) or (
+        CellChange.objects.filter(project_id=project_id).exists()
+    )
+    if not pending:
+        return False
+    if state is None or state.refreshed_at is None:
+        return True
+    elapsed = ((now or timezone.now()) - state.refreshed_at).total_seconds()
+    return elapsed >= _interval(interval)
+
+
+def _interval(interval: int | None) -> int:
+    return refresh_seconds() if interval is None else interval
+
+
+def refresh_due_benchmarks(
+    *, now: dt.datetime | None = None, interval: int | None = None
+) -> list[tuple[str, BenchmarkResult]]:
+    """Refresh every project whose benchmark is due, one at a time; logs a line for each.
+
+    On PostgreSQL a project being refreshed by another process is skipped."""
+    moment, seconds = now or timezone.now(), _interval(interval)
+    done = []
+    for project in Project.objects.order_by("pk"):
+        if not benchmark_due(project.pk, now=moment, interval=seconds):
+            continue
+        with _refresh_lock(project.pk) as mine:
+            if not mine or not benchmark_due(project.pk, now=moment, interval=seconds):
+                continue
+            result = refresh_benchmark(project_ids=[project.pk])
+        logger.info(
+            "benchmark refreshed: %s, %d cells, %d contributors, %.2f s (%s)",
+            project.code,
+            result.cells,
+            result.contributors,
+            result.seconds,
+            result.how,
+        )
+        done.append((project.code, result))
+    return done
+
+
+@contextmanager
+def _refresh_lock(project_id: int) -> Iterator[bool]:
+    """A session-level advisory lock per project on PostgreSQL (SQLite has one writer):
+    yields whether this process may refresh the project now."""
+    if not sql.postgres():
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [ADVISORY_LOCK_CLASS, project_id])
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_LOCK_CLASS, project_id]
+                )
+
+
+class BenchmarkScheduler(threading.Thread):
+    """A daemon thread in the serving process that checks every ``check_seconds`` whether a
+    benchmark is due and refreshes it.
+
+    It uses its own database connection and closes it after every check, so it holds nothing
+    between checks; an error is logged and the next check tries again — it never takes the
+    server down."""
+
+    def __init__(self, *, interval: int, check_seconds: float) -> None:
+        super().__init__(name="sentinel-benchmark-refresh", daemon=True)
+        self.interval = interval
+        self.check_seconds = check_seconds
+        self.refreshed: list[tuple[str, BenchmarkResult]] = []  # what it did, for the curious
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.wait(self.check_seconds):
+            self.check()
+
+    def check(self) -> None:
+        try:
+            self.refreshed += refresh_due_benchmarks(interval=self.interval)
+        except Exception:
+            logger.exception("benchmark refresh failed; trying again in %.0f s", self.check_seconds)
+        finally:
+            try:
+                connections.close_all()  # this thread's connections only
+            except Exception:
+                logger.exception("closing the benchmark refresh's database connection failed")
+
+    def stop(self, timeout: float | None = None) -> None:
+        self._halt.set()
+        self.join(timeout)
+
+
+def start_scheduler(
+    *, interval: int | None = None, check_seconds: float | None = None
+) -> BenchmarkScheduler | None:
+    """Start the background benchmark refresh (None when the setting turns it off). Checks
+    once a minute, or as often as the interval if that is shorter."""
+    seconds = _interval(interval)
+    if seconds <= 0:
+        logger.info("benchmark refresh in the background is off")
+        return None
+    scheduler = BenchmarkScheduler(
+        interval=seconds, check_seconds=check_seconds or float(min(60, seconds))
+    )
+    scheduler.start()
+    return scheduler
