@@ -1,0 +1,414 @@
+"""A FHIR Bundle (parsed JSON) mapped to one record per EpisodeOfCare; the envelope's checks
+and the FHIRPath a message is about. See ``sentinel.api.fhir``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir.resources.R4B.episodeofcare import EpisodeOfCareDiagnosis
+from fhir.resources.R4B.identifier import Identifier
+from fhir.resources.R4B.meta import Meta
+from fhir.resources.R4B.period import Period
+from fhir.resources.R4B.reference import Reference
+from pydantic import ValidationError
+
+from sentinel.api.fhir.codes import (
+    _MAX_ERRORS,
+    _MODELS,
+    _WHOLE_NUMBER,
+    BUNDLE_TYPES,
+    COURSE_TYPE_SYSTEM,
+    CPR_SYSTEM,
+    DIAGNOSIS_SOURCE_SYSTEM,
+    DIAGNOSIS_SOURCES,
+    ENTRY_METHODS,
+    EPISODE_STATUSES,
+    ICPC2_SYSTEM,
+    ICPC2_SYSTEMS,
+    INITIALS_URL,
+    MAX_VERSION,
+    OPT_OUT_URL,
+    SPECIALE_SYSTEM,
+    YDERNUMMER_SYSTEM,
+    EpisodeItem,
+    FhirBundleError,
+    ParsedBundle,
+    _describe,
+    _Problem,
+    _redact,
+    _shown,
+)
+from sentinel.api.fhir.reading import (
+    _child,
+    _children,
+    _codings,
+    _extension,
+    _limited,
+    _object,
+    _one_code,
+    _References,
+    _value,
+)
+
+
+def _check_entry_shape(where: str, entry: dict[str, Any]) -> None:
+    """The JSON shape of an entry's resource and request (their content is checked per entry)."""
+    if not isinstance(entry.get("resource", {}), dict):
+        raise FhirBundleError(f"{where}.resource: must be a FHIR resource (an object)")
+    if "request" not in entry:
+        return
+    request = entry["request"]
+    if not isinstance(request, dict):
+        raise FhirBundleError(f"{where}.request: must be an object with method and url")
+    for key in ("method", "url"):
+        if not isinstance(request.get(key), str):
+            raise FhirBundleError(f"{where}.request.{key}: required, a string")
+    extra = sorted(set(request) - {"method", "url"})
+    if extra:
+        raise FhirBundleError(f"{where}.request.{extra[0][:80]}: not a Bundle.entry.request field")
+
+
+def _entries(data: Any) -> list[dict[str, Any]]:
+    """The Bundle's entries, once the envelope is known to be a usable batch or transaction."""
+    if not isinstance(data, dict):
+        raise FhirBundleError("the body must be a JSON object: a FHIR Bundle")
+    resource_type = data.get("resourceType")
+    if resource_type != "Bundle":
+        got = _shown(resource_type) if resource_type is not None else "nothing"
+        raise FhirBundleError(f"resourceType must be 'Bundle', got {got}")
+    bundle_type = data.get("type")
+    if not isinstance(bundle_type, str) or bundle_type not in BUNDLE_TYPES:
+        got = _shown(bundle_type) if bundle_type is not None else "nothing"
+        raise FhirBundleError(f"Bundle.type must be 'batch' or 'transaction', got {got}")
+    entries = data.get("entry", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise FhirBundleError("Bundle.entry must be an array of objects")
+    # The content of each resource and request is checked per entry (a bad one is that
+    # entry's 400); their JSON shape is checked below, for the whole Bundle.
+    envelope = {
+        **data,
+        "entry": [
+            {k: v for k, v in e.items() if k not in ("resource", "request")} for e in entries
+        ],
+    }
+    problem = None
+    try:
+        Bundle.model_validate(envelope)
+    except ValidationError as exc:
+        problem = _describe(exc, "")
+    except (ValueError, TypeError):
+        problem = "the Bundle envelope is not valid FHIR R4"
+    if problem is not None:
+        # Raised outside the except block: no __context__ holding the input for a logger.
+        raise FhirBundleError(problem)
+    for where, envelope_part in [("Bundle", data)] + [
+        (f"entry[{i}]", e) for i, e in enumerate(entries)
+    ]:
+        empty = sorted(k for k, v in envelope_part.items() if v is None)
+        if empty:  # FHIR JSON has no null; fhir.resources would read it as absent
+            raise FhirBundleError(
+                f"{where}.{empty[0][:80]}: null is not allowed in FHIR JSON; leave it out"
+            )
+        if where != "Bundle":
+            _check_entry_shape(where, envelope_part)
+    return entries
+
+
+def _taken(index: int, entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry's resource if it is of a type taken here, or a ``_Problem``."""
+    where = f"entry[{index}]"
+    method = _dict(entry.get("request")).get("method")
+    if method is not None and (not isinstance(method, str) or method not in ENTRY_METHODS):
+        raise _Problem(
+            f"{where}.request.method: {_shown(method)} is not taken; a submission creates or "
+            "updates (POST or PUT)"
+        )
+    resource = entry.get("resource")
+    if not isinstance(resource, dict):
+        raise _Problem(f"{where}.resource: every entry must carry a resource (an object)")
+    resource_type = resource.get("resourceType")
+    model = _MODELS.get(resource_type) if isinstance(resource_type, str) else None
+    if model is None:
+        got = _shown(resource_type) if resource_type is not None else "a resource without type"
+        raise _Problem(
+            f"{where}.resource: {got} is not taken; a submission carries EpisodeOfCare, "
+            "Condition and Patient resources"
+        )
+    _object(resource, model, f"{where}.resource")
+    _value(resource, "id", str, f"{where}.resource")
+    return resource
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _patient_cpr(index: int, resource: dict[str, Any]) -> str | None:
+    values: list[str] = []
+    for path, identifier in _children(
+        resource, "identifier", Identifier, f"entry[{index}].resource"
+    ):
+        if _value(identifier, "system", str, path) == CPR_SYSTEM:
+            value = _value(identifier, "value", str, path)
+            if not value:
+                raise _Problem(f"{path}.value: the CPR identifier has no value")
+            if value not in values:
+                values.append(value)
+    if len(values) > 1:
+        raise _Problem(f"entry[{index}].resource.identifier: more than one CPR number")
+    return values[0] if values else None
+
+
+@dataclass
+class _Diagnosis:
+    code: str
+    recorded_at: str | None
+    source: str
+    subject: int
+
+
+def _diagnosis(index: int, resource: dict[str, Any], references: _References) -> _Diagnosis:
+    where = f"entry[{index}].resource"
+    code = _one_code(
+        _codings([(f"{where}.code", _child(resource, "code", CodeableConcept, where))]),
+        ICPC2_SYSTEMS,
+        f"{where}.code",
+        "ICPC-2 code",
+    )
+    if code is None:
+        raise _Problem(
+            f"{where}.code: no coding with system {ICPC2_SYSTEM} (or "
+            "http://hl7.org/fhir/sid/icpc-2); the diagnosis must be an ICPC-2 code"
+        )
+    source = _one_code(
+        _codings(_children(resource, "category", CodeableConcept, where)),
+        frozenset({DIAGNOSIS_SOURCE_SYSTEM}),
+        f"{where}.category",
+        "diagnosis source",
+    )
+    if source is not None and source not in DIAGNOSIS_SOURCES:
+        raise _Problem(
+            f"{where}.category: the diagnosis source is {_shown(source)}; "
+            "it must be 'clinician' or 'referral'"
+        )
+    # Passed on as given: the pipeline rejects a value that is not a date-time (invalid_date).
+    recorded_at = _value(resource, "recordedDate", str, where)
+    subject = references.resolve(resource.get("subject"), f"{where}.subject")
+    return _Diagnosis(code, recorded_at, source or "clinician", subject)
+
+
+class _Mapper:
+    def __init__(self, entries: list[dict[str, Any]]) -> None:
+        self.entries = entries
+        self.errors: dict[int, str] = {}
+        self.resources: dict[int, dict[str, Any]] = {}
+        self.references = _References()
+        self.cprs: dict[int, str | None] = {}
+        self.diagnoses: dict[int, _Diagnosis] = {}
+        # entry → the EpisodeOfCare entries that refer to it
+        self.referrers: dict[int, list[int]] = {}
+
+    def run(self) -> ParsedBundle:
+        for index, entry in enumerate(self.entries):
+            resource = entry.get("resource")
+            if isinstance(resource, dict):
+                self.references.add(index, entry.get("fullUrl"), resource)
+            try:
+                self.resources[index] = _taken(index, entry)
+            except _Problem as problem:
+                self.errors[index] = problem.message
+        episodes = []
+        for index, resource in self.resources.items():
+            try:
+                match resource["resourceType"]:
+                    case "Patient":
+                        self.cprs[index] = _patient_cpr(index, resource)
+                    case "Condition":
+                        self.diagnoses[index] = _diagnosis(index, resource, self.references)
+                    case _:
+                        episodes.append(index)
+            except _Problem as problem:
+                self.errors[index] = problem.message
+        items = []
+        for index in episodes:
+            try:
+                items.append(self.episode(index))
+            except _Problem as problem:
+                self.errors[index] = problem.message
+        self.unused({i for item in items for i in item.entry_indexes})
+        errors = {i: _redact(self.errors[i]) for i in sorted(self.errors)}
+        return ParsedBundle(len(self.entries), items, errors)
+
+    def target(
+        self, reference: Any, where: str, expected: str, episode: int, problems: list[str]
+    ) -> int | None:
+        """Resolve a reference of the EpisodeOfCare at ``episode`` to a usable entry."""
+        try:
+            target = self.references.resolve(reference, where)
+        except _Problem as problem:
+            problems.append(problem.message)
+            return None
+        self.referrers.setdefault(target, []).append(episode)
+        resource_type = _dict(self.entries[target].get("resource")).get("resourceType")
+        if resource_type != expected:
+            problems.append(
+                f"{where}: refers to entry[{target}], a {_shown(resource_type)}, not a {expected}"
+            )
+        elif target in self.errors:
+            problems.append(f"{where}: the {expected} at entry[{target}] could not be mapped")
+        else:
+            return target
+        return None
+
+    def episode(self, index: int) -> EpisodeItem:
+        resource = self.resources[index]
+        where = f"entry[{index}].resource"
+        # Every reference is followed before giving up, so that each referenced entry learns
+        # which episode it belonged to.
+        problems: list[str] = []
+        patient = self.target(
+            resource.get("patient"), f"{where}.patient", "Patient", index, problems
+        )
+        conditions: list[int] = []
+        for path, diagnosis in _children(resource, "diagnosis", EpisodeOfCareDiagnosis, where):
+            target = self.target(
+                diagnosis.get("condition"), f"{path}.condition", "Condition", index, problems
+            )
+            if target is not None and target not in conditions:
+                conditions.append(target)
+        if problems or patient is None:  # no problems means the patient resolved
+            more = len(problems) - _MAX_ERRORS
+            raise _Problem(
+                "; ".join(problems[:_MAX_ERRORS]) + (f"; and {more} more" if more > 0 else "")
+            )
+        cpr = self.cprs[patient]
+        for target in conditions:
+            subject = self.diagnoses[target].subject
+            if subject != patient and (cpr is None or self.cprs.get(subject) != cpr):
+                raise _Problem(
+                    f"{where}.diagnosis: the Condition at entry[{target}] is about another "
+                    f"patient than this EpisodeOfCare (its subject is entry[{subject}])"
+                )
+        status = _value(resource, "status", str, where, required=True)
+        if status not in EPISODE_STATUSES:
+            raise _Problem(f"{where}.status: {_shown(status)} is not an EpisodeOfCare status")
+        ydernummer = _ydernummer(resource, where)
+        identifiers = _children(resource, "identifier", Identifier, where)
+        source_id = (
+            _value(identifiers[0][1], "value", str, identifiers[0][0]) if identifiers else None
+        )
+        if not source_id or not source_id.strip():
+            raise _Problem(
+                f"{where}.identifier: identifier[0].value (your id of the course, the "
+                "record's source_id) is required"
+            )
+        period = _child(resource, "period", Period, where)
+        types = _codings(_children(resource, "type", CodeableConcept, where))
+        course_type = _one_code(
+            types, frozenset({COURSE_TYPE_SYSTEM}), f"{where}.type", "course type"
+        )
+        initials = _extension(resource, INITIALS_URL, "valueString", str, where)
+        opt_out = _extension(resource, OPT_OUT_URL, "valueBoolean", bool, where)
+        record: dict[str, Any] = {
+            "type": "episode",
+            "source_id": _limited(source_id, "source_id", f"{where}.identifier[0].value"),
+            "version": _version(resource, where),
+            "patient_cpr": cpr,
+            "speciale": _one_code(types, frozenset({SPECIALE_SYSTEM}), f"{where}.type", "speciale"),
+            "course_type": None
+            if course_type is None
+            else _limited(course_type, "course_type", f"{where}.type"),
+            # Passed on as given: the pipeline rejects what is not a real date (invalid_date).
+            "start_date": _value(period, "start", str, f"{where}.period"),
+            "end_date": _value(period, "end", str, f"{where}.period"),
+            "practitioner_initials": None
+            if initials is None
+            else _limited(initials, "practitioner_initials", f"{where}.extension"),
+            "patient_opt_out": bool(opt_out),
+            "diagnoses": [
+                {
+                    "code": self.diagnoses[target].code,
+                    "recorded_at": self.diagnoses[target].recorded_at,
+                    "source": self.diagnoses[target].source,
+                }
+                for target in conditions
+            ],
+            "services": None,
+        }
+        return EpisodeItem(ydernummer, record, [index, *conditions, patient])
+
+    def unused(self, used: set[int]) -> None:
+        """Give every entry that is in no item and has no error of its own an error."""
+        for index, resource in self.resources.items():
+            if index in used or index in self.errors:
+                continue
+            referrers = sorted(set(self.referrers.get(index, ())))
+            if referrers:
+                listed = ", ".join(f"entry[{i}]" for i in referrers)
+                self.errors[index] = (
+                    f"entry[{index}]: not used, because the EpisodeOfCare that refers to it "
+                    f"({listed}) could not be mapped"
+                )
+            elif resource["resourceType"] == "Patient":
+                self.errors[index] = (
+                    f"entry[{index}]: no EpisodeOfCare of this Bundle has this Patient as its "
+                    "patient; a Patient is taken only as the patient of an episode"
+                )
+            else:
+                self.errors[index] = (
+                    f"entry[{index}]: no EpisodeOfCare of this Bundle lists this Condition in "
+                    "its diagnosis; a Condition is taken only as a diagnosis of an episode"
+                )
+
+
+def _ydernummer(resource: dict[str, Any], where: str) -> str:
+    organization = _child(resource, "managingOrganization", Reference, where)
+    path = f"{where}.managingOrganization"
+    identifier = _child(organization, "identifier", Identifier, path)
+    value = _value(identifier, "value", str, f"{path}.identifier")
+    if _value(identifier, "system", str, f"{path}.identifier") != YDERNUMMER_SYSTEM or not value:
+        raise _Problem(
+            f"{path}: the clinic's ydernummer is required, as managingOrganization.identifier "
+            f"with system {YDERNUMMER_SYSTEM}"
+        )
+    return value
+
+
+def _version(resource: dict[str, Any], where: str) -> int:
+    meta = _child(resource, "meta", Meta, where)
+    version_id = _value(meta, "versionId", str, f"{where}.meta")
+    if version_id is None:
+        return 1
+    if not _WHOLE_NUMBER.fullmatch(version_id) or not 1 <= int(version_id) <= MAX_VERSION:
+        raise _Problem(
+            f"{where}.meta.versionId: the record version must be a whole number from 1 to "
+            f'{MAX_VERSION} (as text, e.g. "3"), got {_shown(version_id)}'
+        )
+    return int(version_id)
+
+
+def parse_bundle(data: Any) -> ParsedBundle:
+    """Map a FHIR Bundle (parsed JSON) to one record per EpisodeOfCare; see the module doc.
+
+    Raises ``FhirBundleError`` when ``data`` is not a usable batch or transaction Bundle.
+    """
+    parsed = _Mapper(_entries(data)).run()
+    parsed.bundle_type = data["type"]
+    return parsed
+
+
+_LEADING_PATH = re.compile(r"^(Bundle|entry\[[0-9]+\])((\.[A-Za-z_]+)|(\[[0-9]+\]))*")
+
+
+def expression_of(message: str, index: int | None = None) -> str:
+    """The FHIRPath a message is about: its leading ``entry[2].resource.period`` (as this
+    module writes its messages), else the entry ``index``, else the Bundle."""
+    match = _LEADING_PATH.match(message)
+    if match is not None:
+        path = match.group(0)
+        return path if path.startswith("Bundle") else f"Bundle.{path}"
+    return "Bundle" if index is None else f"Bundle.entry[{index}]"

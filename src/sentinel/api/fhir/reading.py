@@ -1,0 +1,175 @@
+"""Reading raw FHIR JSON element by element, checking each against the R4 models, and the
+Bundle's references (``fullUrl`` and ``Type/id``). See ``sentinel.api.fhir``."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from fhir.resources.R4B.coding import Coding
+from fhir.resources.R4B.extension import Extension
+from fhir.resources.R4B.reference import Reference
+from pydantic import BaseModel
+
+from sentinel.api.fhir.codes import (
+    MAX_LENGTHS,
+    _Problem,
+    _shown,
+)
+
+
+@cache
+def _elements(model: type[BaseModel]) -> frozenset[str]:
+    """The JSON element names FHIR R4 defines for ``model`` (``_x`` primitive extensions too)."""
+    names = {field.alias or name for name, field in model.model_fields.items()}
+    return frozenset((names | {"resourceType"}) - {"fhir_comments"})
+
+
+_KINDS: dict[type, str] = {
+    str: "a string",
+    bool: "true or false",
+    list: "an array",
+    dict: "an object",
+}
+
+
+def _value(obj: dict[str, Any], key: str, kind: type, where: str, *, required: bool = False) -> Any:
+    """``obj[key]`` if it is of ``kind``; None if absent (a ``_Problem`` if required)."""
+    value = obj.get(key)
+    if value is None:
+        if key in obj:
+            raise _Problem(f"{where}.{key}: null is not allowed in FHIR JSON; leave it out")
+        if required:
+            raise _Problem(f"{where}.{key}: required")
+        return None
+    if not isinstance(value, kind):
+        raise _Problem(f"{where}.{key}: must be {_KINDS[kind]}")
+    return value
+
+
+def _object(value: Any, model: type[BaseModel], where: str) -> dict[str, Any]:
+    """``value`` as an object of FHIR type ``model``: no unknown elements, no modifiers."""
+    if not isinstance(value, dict):
+        raise _Problem(f"{where}: must be an object (FHIR {model.__name__})")
+    unknown = value.keys() - _elements(model)
+    if unknown:
+        names = ", ".join(_shown(name) for name in sorted(unknown)[:3])
+        raise _Problem(f"{where}: {names} is not an element of FHIR R4 {model.__name__}")
+    if value.get("modifierExtension"):
+        raise _Problem(
+            f"{where}.modifierExtension: not understood here, so the element cannot be taken"
+        )
+    return value
+
+
+def _child(obj: dict[str, Any], key: str, model: type[BaseModel], where: str) -> dict[str, Any]:
+    """The object ``obj[key]`` of FHIR type ``model``, ``{}`` if absent."""
+    value = _value(obj, key, dict, where)
+    return {} if value is None else _object(value, model, f"{where}.{key}")
+
+
+def _children(
+    obj: dict[str, Any], key: str, model: type[BaseModel], where: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """The objects of the array ``obj[key]``, each with its path."""
+    values = _value(obj, key, list, where) or []
+    return [
+        (f"{where}.{key}[{i}]", _object(value, model, f"{where}.{key}[{i}]"))
+        for i, value in enumerate(values)
+    ]
+
+
+def _codings(concepts: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """The codings of CodeableConcepts, each with its path."""
+    codings = []
+    for path, concept in concepts:
+        for coding_path, coding in _children(concept, "coding", Coding, path):
+            _value(coding, "system", str, coding_path)
+            codings.append((coding_path, coding))
+    return codings
+
+
+def _one_code(
+    codings: list[tuple[str, dict[str, Any]]], systems: frozenset[str], where: str, what: str
+) -> str | None:
+    """The single code of ``systems`` among ``codings``; None if there is none."""
+    codes: list[str] = []
+    for path, coding in codings:
+        if coding.get("system") in systems:
+            code = _value(coding, "code", str, path, required=True)
+            if code not in codes:
+                codes.append(code)
+    if len(codes) > 1:
+        raise _Problem(f"{where}: more than one {what} ({', '.join(map(_shown, codes))})")
+    return codes[0] if codes else None
+
+
+def _extension(resource: dict[str, Any], url: str, value_key: str, kind: type, where: str) -> Any:
+    found = [
+        (path, extension)
+        for path, extension in _children(resource, "extension", Extension, where)
+        if _value(extension, "url", str, path, required=True) == url
+    ]
+    if not found:
+        return None
+    if len(found) > 1:
+        raise _Problem(f"{where}.extension: {url} appears more than once")
+    path, extension = found[0]
+    value = extension.get(value_key)
+    if not isinstance(value, kind):
+        raise _Problem(f"{path}: the extension {url} must carry {value_key}")
+    return value
+
+
+def _limited(value: str, field: str, where: str) -> str:
+    if len(value) > MAX_LENGTHS[field]:
+        raise _Problem(f"{where}: {field} is longer than {MAX_LENGTHS[field]} characters")
+    return value
+
+
+# --- references -----------------------------------------------------------------------------
+
+
+class _References:
+    """Resolves references to entries of this Bundle: by fullUrl or by ``Type/id``."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, list[int]] = {}
+
+    def add(self, index: int, full_url: Any, resource: dict[str, Any]) -> None:
+        keys = set()
+        if isinstance(full_url, str) and full_url:
+            keys.add(full_url)
+            if full_url.startswith(("http://", "https://")):
+                keys.add(_type_and_id(full_url))
+        resource_type, resource_id = resource.get("resourceType"), resource.get("id")
+        if isinstance(resource_type, str) and isinstance(resource_id, str):
+            keys.add(f"{resource_type}/{resource_id}")
+        for key in keys:
+            self._keys.setdefault(key, []).append(index)
+
+    def resolve(self, value: Any, where: str) -> int:
+        reference = _object(value, Reference, where) if value is not None else {}
+        text = _value(reference, "reference", str, where)
+        if text is None:
+            raise _Problem(
+                f"{where}: a reference to an entry of this Bundle is required "
+                "(reference = the entry's fullUrl or <Type>/<id>)"
+            )
+        found = self._keys.get(text)
+        if found is None:
+            base = text.split("/_history/", 1)[0]
+            found = self._keys.get(base) or self._keys.get(_type_and_id(base))
+        if not found:
+            raise _Problem(
+                f"{where}: reference {_shown(text)} resolves to no entry of this Bundle "
+                "(it must be an entry's fullUrl or <Type>/<id>)"
+            )
+        if len(found) > 1:
+            entries = ", ".join(f"entry[{i}]" for i in found)
+            raise _Problem(f"{where}: reference {_shown(text)} matches several entries ({entries})")
+        return found[0]
+
+
+def _type_and_id(url: str) -> str:
+    return "/".join(url.rstrip("/").split("/")[-2:])
