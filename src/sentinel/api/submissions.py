@@ -18,11 +18,18 @@ from sentinel.api.openapi import fhir_content
 from sentinel.api.protocol import FHIR_JSON, JSON, MAX_KEY_LENGTH, ApiError, read_json
 from sentinel.api.schemas import SubmissionIn, SubmissionOut
 from sentinel.collection.models import Submission
-from sentinel.collection.pipeline import IdempotencyKeyReused, ingest
+from sentinel.collection.outcome import CREATED, UNCHANGED, UPDATED, IdempotencyKeyReused
+from sentinel.collection.pipeline import ingest
 from sentinel.lib.cpr import contains_cpr
 from sentinel.lib.text import is_clean_text
 
 router = Router(tags=["submissions"])
+_STORED_STATUS = {CREATED: "201 Created", UPDATED: "200 OK", UNCHANGED: "200 OK"}
+_STORED_TEXT = {
+    CREATED: "stored: a new course",
+    UPDATED: "stored: the course is updated",
+    UNCHANGED: "unchanged: this version of the course is stored already",
+}
 
 
 @router.post(
@@ -149,8 +156,12 @@ def fhir_bundle(request: VendorRequest) -> HttpResponse:
                         if outcome.dropped_fields
                         else ""
                     )
+                    what = outcome.results.get(position, UPDATED)
                     result = fhir.EntryResult(
-                        "200 OK", "information", "informational", f"accepted{dropped}"
+                        _STORED_STATUS[what],
+                        "information",
+                        "informational",
+                        f"{_STORED_TEXT[what]}{dropped}",
                     )
                 else:
                     result = fhir.EntryResult(
