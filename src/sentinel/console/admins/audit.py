@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
+from sentinel.console import labels
 from sentinel.console.admins.base import ConsoleModelAdmin
 from sentinel.console.auditlog import (
     ActionFilter,
@@ -62,12 +63,13 @@ class AuditEventAdmin(ConsoleModelAdmin):
 
     @admin.display(description="Handling", ordering="action")
     def action_code(self, obj: AuditEvent) -> str:
-        """The action as written (the model's choices do not list every action)."""
-        return obj.action
+        """The action in words, with the code as written (the log keeps open-ended names)."""
+        words = labels.audit_action(obj.action)
+        return words if words == obj.action else f"{words} ({obj.action})"
 
     @admin.display(description="Objekt")
     def target(self, obj: AuditEvent) -> str:
-        return f"{obj.object_type} {obj.object_id}".strip()
+        return f"{labels.object_type(obj.object_type)} {obj.object_id}".strip()
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -29,7 +29,7 @@ from sentinel.lib.errors import DomainError
 @admin.register(Document, site=console_site)
 class DocumentAdmin(ConsoleModelAdmin):
     list_display = (
-        "__str__",
+        "name",
         "title",
         "published_on",
         "in_force",
@@ -76,6 +76,10 @@ class DocumentAdmin(ConsoleModelAdmin):
                 current_pk=Subquery(current),
             )
         )
+
+    @admin.display(description="Version", ordering="kind")
+    def name(self, obj: Any) -> str:
+        return str(obj)
 
     @admin.display(description="Gældende nu", boolean=True)
     def in_force(self, obj: Any) -> bool:
