@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.text import capfirst
 
 from sentinel.agreements.models import DocumentKind
 from sentinel.agreements.services import Standing
 from sentinel.audit.models import AuditEvent
+from sentinel.collection.dataflow import Attention
 from sentinel.collection.reason_texts import REFUSAL_REASONS
 from sentinel.console.roles import Role
 from sentinel.projects.checks import TITLES
@@ -135,6 +137,12 @@ ROLES = {
     Role.ADMINISTRATOR: "Administrator",
 }
 
+ATTENTION = {
+    Attention.NEVER_RECEIVED: "aldrig modtaget data",
+    Attention.NO_RECENT_DATA: "ingen data i over {threshold} dage",
+    Attention.REFUSALS_RISING: "flere afviste poster end ugerne før",
+}
+
 STANDINGS = {
     Standing.CURRENT: "gældende version underskrevet/godkendt",
     Standing.OUTDATED: "en ny version mangler",
@@ -216,6 +224,10 @@ def field_help(opts: Any) -> dict[str, str]:
 def object_type(label: str) -> str:
     """An audit row's object type (``app.model``) by the model's Danish name."""
     return MODELS[label][0] if label in MODELS else OBJECT_TYPES.get(label, label)
+
+
+def attention(code: str) -> str:
+    return _word(ATTENTION, code).format(threshold=settings.SENTINEL_DATA_FLOW_THRESHOLD_DAYS)
 
 
 def role(value: str) -> str:

@@ -68,6 +68,7 @@ class ClinicAdmin(ConsoleModelAdmin):
                 "report": report,
                 "flow": clinic_flow(clinic),
                 "activations": clinic.activations.select_related("vendor"),
+                "active_vendor": clinic.activations.filter(deactivated_at__isnull=True).exists(),
                 "vendor_requests": clinic.vendor_requests.select_related("vendor").exclude(
                     automatic=True
                 ),

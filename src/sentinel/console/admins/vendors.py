@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import (
@@ -23,7 +25,8 @@ from django.utils import timezone
 from sentinel.clinics.actions import create_vendor
 from sentinel.clinics.credentials import issue_credential, revoke_credential, rotate_credential
 from sentinel.clinics.models import Activation, Vendor, VendorCredential
-from sentinel.collection.dataflow import vendor_clinics
+from sentinel.collection.dataflow import ClinicFlow, vendor_clinics
+from sentinel.console import labels
 from sentinel.console.admins.base import ConsoleModelAdmin
 from sentinel.console.forms import RotateForm
 from sentinel.console.sites import console_site
@@ -39,6 +42,9 @@ def credential_state(credential: VendorCredential, now: dt.datetime) -> str:
     if credential.expires_at:
         return f"aktiv, udløber {timezone.localtime(credential.expires_at):%Y-%m-%d %H:%M}"
     return "aktiv"
+
+
+CLINICS_PER_PAGE = 25
 
 
 @admin.register(Vendor, site=console_site)
@@ -106,7 +112,14 @@ class VendorAdmin(ConsoleModelAdmin):
             {"credential": c, "state": credential_state(c, now), "usable": _usable(c, now)}
             for c in vendor.credentials.all()
         ]
-        clinics = vendor_clinics(vendor)
+        today = timezone.localdate()
+        clinics = vendor_clinics(vendor, today=today)
+        rows = [_clinic_row(flow, today) for flow in clinics]
+        waiting = [row for row in rows if row["attention"]]
+        only_waiting = request.GET.get("vis") == "opmaerksomhed"
+        page = Paginator(waiting if only_waiting else rows, CLINICS_PER_PAGE).get_page(
+            request.GET.get("side")
+        )
         return self.page(
             request,
             "console/vendor_overview.html",
@@ -116,7 +129,10 @@ class VendorAdmin(ConsoleModelAdmin):
                 "original": vendor,
                 "credentials": credentials,
                 "clinics": clinics,
-                "weeks": clinics[0].rejections.weeks if clinics else [],
+                "page": page,
+                "waiting": len(waiting),
+                "only_waiting": only_waiting,
+                "threshold": settings.SENTINEL_DATA_FLOW_THRESHOLD_DAYS,
                 "may_manage": request.user.has_perm("console.manage_credentials"),
                 "issue_url": self.url("issue", vendor.pk),
             },
@@ -234,6 +250,20 @@ class VendorAdmin(ConsoleModelAdmin):
             credential=credential,
             button="Tilbagekald nøgle nu",
         )
+
+
+def _clinic_row(flow: ClinicFlow, today: dt.date) -> dict[str, Any]:
+    """One line of the vendor page's clinic list: why it needs a look, in words."""
+    recent, before = flow.rejections.refused_by_fortnight()
+    rows = flow.rejections.rows()
+    return {
+        "flow": flow,
+        "attention": [labels.attention(code) for code in flow.attention(today)],
+        "quiet_days": flow.quiet_days(today),
+        "refused_recent": recent,
+        "refused_before": before,
+        "top_reason": labels.reason(rows[0][0]) if rows else "",
+    }
 
 
 def _usable(credential: VendorCredential, now: dt.datetime) -> bool:
