@@ -56,6 +56,9 @@ def test_every_console_page_is_danish_whatever_the_portal_language(
         if any(part in url for part in SKIPPED):
             continue
         response = client.get(url)
+        if response.streaming:
+            b"".join(response.streaming_content)
+            continue
         if response.status_code != 200:
             continue
         text = visible_text(response.content)

@@ -191,7 +191,7 @@ AUDIT_ACTIONS = {
     AuditEvent.Action.PORTAL_LOGIN: "Logget ind i portalen",
     AuditEvent.Action.PORTAL_LOGOUT: "Logget ud af portalen",
     AuditEvent.Action.WORKLIST_VIEWED: "Arbejdsliste vist",
-    "export.downloaded": "Dataudtræk hentet",
+    AuditEvent.Action.EXPORT_DOWNLOADED: "Fil fra dataudtræk hentet",
 }
 
 
