@@ -97,6 +97,9 @@ ALLOWED_HOSTS = env_list(
 )
 
 INSTALLED_APPS = [
+    # First, so that its admin/base_site.html (the console's styles on every page) is found
+    # before Django's own.
+    "sentinel.console",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -119,7 +122,6 @@ INSTALLED_APPS = [
     "sentinel.demo",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "sentinel.console",
 ]
 
 MIDDLEWARE = [
