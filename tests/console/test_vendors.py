@@ -125,7 +125,7 @@ def test_revoking_a_credential_ends_it_now(administrator, vendor) -> None:
         {"grace_days": "1"},
         follow=True,
     )
-    assert "revoked credential cannot be rotated" in refused.content.decode()
+    assert "En tilbagekaldt API-nøgle kan ikke udskiftes." in refused.content.decode()
 
 
 def test_credentials_of_another_vendor_are_not_found(administrator, vendor) -> None:

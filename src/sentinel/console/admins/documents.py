@@ -123,7 +123,7 @@ class DocumentAdmin(ConsoleModelAdmin):
                         by=staff_actor(request.user), **form.cleaned_data
                     )
                 except DomainError as exc:
-                    form.add_error(None, exc.message_en)
+                    form.add_error(None, exc.message_da)
                 else:
                     messages.success(
                         request,

@@ -149,7 +149,7 @@ class ProjectAdmin(ConsoleModelAdmin):
         try:
             publish_project(by=staff_actor(request.user), project=project)
         except DomainError as exc:
-            messages.error(request, exc.message_en)
+            messages.error(request, exc.message_da)
         else:
             messages.success(
                 request, f"{project.name} er offentliggjort; klinikker kan tilmelde sig."
@@ -184,7 +184,7 @@ class ProjectAdmin(ConsoleModelAdmin):
                             project=project, spec=form.spec, effective_from=effective_from
                         )
                 except DomainError as exc:
-                    form.add_error(None, exc.message_en)
+                    form.add_error(None, exc.message_da)
                 else:
                     if confirmed:
                         messages.success(

@@ -221,7 +221,7 @@ class VendorAdmin(ConsoleModelAdmin):
                     grace=dt.timedelta(days=form.cleaned_data["grace_days"]),
                 )
             except DomainError as exc:
-                messages.error(request, exc.message_en)
+                messages.error(request, exc.message_da)
                 return HttpResponseRedirect(self.url("change", vendor.pk))
             return self._token_page(request, vendor, new, token)
         return self._confirm_page(
