@@ -47,7 +47,7 @@ class AuditEventAdmin(ConsoleModelAdmin):
         "actor_name",
         "action_code",
         "clinic",
-        "object_type",
+        "object_kind",
         "object_id",
         "details",
     )
@@ -66,6 +66,11 @@ class AuditEventAdmin(ConsoleModelAdmin):
         """The action in words, with the code as written (the log keeps open-ended names)."""
         words = labels.audit_action(obj.action)
         return words if words == obj.action else f"{words} ({obj.action})"
+
+    @admin.display(description="Objekttype")
+    def object_kind(self, obj: AuditEvent) -> str:
+        words = labels.object_type(obj.object_type)
+        return f"{words} ({obj.object_type})" if words != obj.object_type else words
 
     @admin.display(description="Objekt")
     def target(self, obj: AuditEvent) -> str:
