@@ -8,10 +8,12 @@ from base64 import b32encode
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from sentinel.audit.actors import Actor
 from sentinel.console import staff
+from sentinel.lib.errors import DomainError
 
 USERNAME = "demo-admin"
 PASSWORD = "Demo-Konsol-2026"  # noqa: S105 - the demo's published password, demo only
@@ -26,7 +28,10 @@ class ConsoleUser:
 
 
 def ensure_console_user() -> ConsoleUser:
-    """The demo's console user, made once; its key is shown only while not yet confirmed."""
+    """The demo's console user, made once; its key is shown only while not yet confirmed.
+    Refused unless the demo is on (``SENTINEL_DEMO``): a known password is for the demo only."""
+    if not settings.DEMO:
+        raise DomainError("not_demo", "the demo console user exists only with SENTINEL_DEMO=true")
     user = get_user_model().objects.filter(username=USERNAME, is_staff=True).first()
     if user is None:
         user, _device = staff.create_staff(
