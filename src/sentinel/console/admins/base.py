@@ -113,9 +113,6 @@ class ConsoleModelAdmin(admin.ModelAdmin):
             columns.append(_column(self.opts, field) if field is not None else name)
         return columns
 
-    def get_list_display_links(self, request: HttpRequest, list_display: Any) -> Any:
-        return list(list_display)[:1]
-
     def get_list_filter(self, request: HttpRequest) -> Any:
         filters: list[Any] = []
         for item in super().get_list_filter(request):
