@@ -77,6 +77,9 @@ def test_the_console_in_danish_with_vendor_triage_and_an_export_download(
     expect(page.locator("#support-summary")).to_contain_text(
         f"Fysiodata Konsol A/S, tlf. {vendor.support_phone}, {vendor.support_email}"
     )
+    expect(page.locator("#support-summary")).to_contain_text(
+        "Venter: Databehandleraftale; Praksis samtykke; Tilmelding til projekter."
+    )
     expect(page.get_by_role("heading", name="Databehandleraftale")).to_be_visible()
     check_page(page, "53-console-support-page")
 

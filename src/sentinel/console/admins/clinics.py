@@ -68,7 +68,14 @@ class ClinicAdmin(ConsoleModelAdmin):
                 "report": report,
                 "flow": clinic_flow(clinic),
                 "activations": clinic.activations.select_related("vendor"),
-                "active_vendor": clinic.activations.filter(deactivated_at__isnull=True).exists(),
+                "active_activations": clinic.activations.filter(
+                    deactivated_at__isnull=True
+                ).select_related("vendor"),
+                "waiting": [
+                    f"{c.title_da} (venter)" if c.state == "waiting" else c.title_da
+                    for c in report.checks
+                    if not c.ok
+                ],
                 "vendor_requests": clinic.vendor_requests.select_related("vendor").exclude(
                     automatic=True
                 ),
