@@ -229,3 +229,62 @@ def test_a_ydernummer_without_its_leading_zero_in_the_identifier_is_the_clinic(a
 
     assert response.status_code == 200, response.text[:800]
     assert Episode.objects.get(source_id="DK-1").clinic == hasseris
+
+
+def _with_verification(code: str) -> dict:
+    return {
+        "coding": [
+            {"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": code}
+        ]
+    }
+
+
+@pytest.mark.parametrize("status", ["entered-in-error", "refuted"])
+def test_a_condition_entered_in_error_or_refuted_is_kept_marked_and_never_the_code(
+    api, hasseris, status
+):
+    cpr = synthetic_cpr()
+    later = condition(
+        id="einer-knee-2",
+        code={"coding": [{"system": "urn:oid:1.2.208.176.2.31", "code": "L86"}]},
+        recordedDate="2026-02-09",
+    )
+    course = episode_of_care(
+        diagnosis=[
+            {"condition": {"reference": "Condition/einer-knee"}},
+            {"condition": {"reference": "Condition/einer-knee-2"}},
+        ]
+    )
+    first = post(api, transaction(organization(), patient(cpr), condition(), later, course))
+    assert first.status_code == 200, first.text[:500]
+    assert Episode.objects.get(source_id="DK-1").current_code == "L86"
+
+    later["verificationStatus"] = _with_verification(status)
+    course["meta"] = {"versionId": "2"}
+    second = post(api, transaction(organization(), patient(cpr), condition(), later, course))
+
+    assert second.status_code == 200, second.text[:500]
+    stored = Episode.objects.get(source_id="DK-1")
+    assert stored.current_code == "L90"  # the marked code no longer counts
+    marked = DiagnosisEvent.objects.get(episode=stored, code="L86")
+    assert marked.verification_status == status  # kept: the history is append-only
+    assert DiagnosisEvent.objects.filter(episode=stored).count() == 2
+
+
+def test_an_episode_entered_in_error_withdraws_what_was_stored_of_the_course(api, hasseris):
+    cpr = synthetic_cpr()
+    bundle = transaction(organization(), patient(cpr), condition(), episode_of_care())
+    assert post(api, bundle).status_code == 200
+    assert Episode.objects.filter(source_id="DK-1").exists()
+
+    withdrawn = transaction(
+        organization(), patient(cpr), condition(), episode_of_care(status="entered-in-error")
+    )
+    response = post(api, withdrawn)
+
+    assert response.status_code == 200, response.text[:500]
+    issue = response.json()["entry"][3]["response"]["outcome"]["issue"][0]
+    assert issue["details"]["coding"][0]["code"] == "course_entered_in_error"
+    assert issue["severity"] == "information"
+    assert not Episode.objects.filter(source_id="DK-1").exists()
+    assert not DiagnosisEvent.objects.exists()

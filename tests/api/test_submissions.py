@@ -264,3 +264,26 @@ def test_submission_opt_out_in_the_same_batch_keeps_nothing_of_that_patient(api,
     assert response.status_code == 200
     assert list(Episode.objects.values_list("source_id", flat=True)) == ["E-4"]
     assert DiagnosisEvent.objects.count() == 1
+
+
+def test_a_refuted_code_is_kept_in_the_history_but_is_not_the_course_code(api, ready_clinic):
+    diagnoses = [
+        {"code": "L03", "recorded_at": "2026-02-02T09:30:00+01:00"},
+        {"code": "L90", "recorded_at": "2026-02-10T09:30:00+01:00"},
+    ]
+    first = api.submit(ready_clinic.ydernummer, [episode("R-1", diagnoses=diagnoses)])
+    assert first.json()["accepted"] == 1
+    assert Episode.objects.get(source_id="R-1").current_code == "L90"
+
+    diagnoses[1] = {**diagnoses[1], "verification_status": "refuted"}
+    same_version = api.submit(ready_clinic.ydernummer, [episode("R-1", diagnoses=diagnoses)])
+    assert [r["reason"] for r in same_version.json()["rejected"]] == ["stale_version"]
+
+    second = api.submit(ready_clinic.ydernummer, [episode("R-1", version=2, diagnoses=diagnoses)])
+
+    assert second.json()["accepted"] == 1, second.text
+    stored = Episode.objects.get(source_id="R-1")
+    assert stored.current_code == "L03"
+    assert sorted(
+        DiagnosisEvent.objects.filter(episode=stored).values_list("code", "verification_status")
+    ) == [("L03", ""), ("L90", "refuted")]

@@ -174,8 +174,13 @@ def test_demo_vendor_sends_data_that_arrives_and_every_rejection_reason(nation) 
     # A vendor whose activation ended reaches the clinic no more (404, ``clinics.reach``), so
     # ``clinic_not_activated`` is never a rejection; it stays the status check's reason.
     # invalid_text only reaches the pipeline from the FHIR door: the JSON door's schema refuses
-    # such a body whole (422), and the demo vendor speaks JSON.
-    unreachable = {Reason.CLINIC_NOT_ACTIVATED.value, Reason.INVALID_TEXT.value}
+    # such a body whole (422), and the demo vendor speaks JSON; so does
+    # course_entered_in_error (EpisodeOfCare.status).
+    unreachable = {
+        Reason.CLINIC_NOT_ACTIVATED.value,
+        Reason.INVALID_TEXT.value,
+        Reason.COURSE_ENTERED_IN_ERROR.value,
+    }
     assert set(reasons) == {r.value for r in Reason} - unreachable
     assert Episode.objects.count() > 1000
     l_chapter = DiagnosisEvent.objects.filter(code__startswith="L").count()

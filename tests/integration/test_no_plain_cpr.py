@@ -338,6 +338,7 @@ def test_no_plain_cpr_at_rest_or_in_logs_after_every_kind_of_submission(db, capt
         record("E-16", cprs.valid(), start="2026-02-30"),  # invalid_date
         record("E-17", cprs.valid(), speciale="52"),  # not_in_data_specification
         record("E-18", cprs.valid(), start="2026-01-05"),  # before_enrolment
+        {**record("E-19", cprs.valid()), "entered_in_error": True},  # course_entered_in_error
         record(f"E-{cprs.valid()}", cprs.valid()),  # invalid_text: a CPR as source_id
         record(f"{cprs.valid(dash=True)}", cprs.valid(), opt_out=True),  # patient_opted_out
         *(record(f"E-{60 + i}", cprs.invalid(dash=i % 2 == 0)) for i in range(6)),

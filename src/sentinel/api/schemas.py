@@ -89,6 +89,18 @@ class DiagnosisIn(Strict):
     code: Text = Field(max_length=10)
     recorded_at: Text = Field(max_length=40, description="ISO 8601 date-time")
     source: Literal["clinician", "referral"] = "clinician"
+    verification_status: (
+        Literal[
+            "unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description=(
+            "FHIR's Condition.verificationStatus. A `refuted` or `entered-in-error` code is "
+            "kept in the course's history but never counts as its code."
+        ),
+    )
 
 
 class ServiceIn(Strict):

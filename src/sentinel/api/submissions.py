@@ -22,6 +22,7 @@ from sentinel.collection.models import Submission
 from sentinel.collection.outcome import CREATED, UNCHANGED, UPDATED, IdempotencyKeyReused
 from sentinel.collection.pipeline import ingest
 from sentinel.lib.cpr import contains_cpr
+from sentinel.lib.reasons import Reason
 from sentinel.lib.text import is_clean_text
 
 router = Router(tags=["submissions"])
@@ -165,6 +166,14 @@ def fhir_bundle(request: VendorRequest) -> HttpResponse:
                         "information",
                         "informational",
                         f"{_STORED_TEXT[what]}{dropped}",
+                    )
+                elif rejection.reason == Reason.COURSE_ENTERED_IN_ERROR:  # done as asked
+                    result = fhir.EntryResult(
+                        "200 OK",
+                        "information",
+                        "informational",
+                        rejection.message,
+                        rejection.reason.value,
                     )
                 else:
                     result = fhir.EntryResult(

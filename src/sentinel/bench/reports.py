@@ -340,7 +340,7 @@ class CourseMaker:
             received,
         )
         events = [
-            (clinic_id, pk, code, moment, "clinician")
+            (clinic_id, pk, code, moment, "clinician", "")
             for code, moment in zip(codes, moments, strict=True)
         ]
         return episode, events
@@ -483,7 +483,7 @@ def add_day(setup: Setup, *, day: int, per_clinic: float, today: dt.date) -> Day
                 batches.append((pk, Counter({key: 1})))
         recoded = _recodes(setup, maker, round(RECODED_SHARE * len(episode_rows)), today)
         for episode_id, clinic_id, old, new_code in recoded:
-            event_rows.append((clinic_id, episode_id, new_code, moment, "clinician"))
+            event_rows.append((clinic_id, episode_id, new_code, moment, "clinician", ""))
             new = (*old[:3], new_code)
             batches.append((clinic_id, aggregates.net_changes(added=[new], removed=[old])))
         rows.insert_rows(Episode, EPISODE_COLUMNS, episode_rows)

@@ -67,7 +67,8 @@ class Episode(models.Model):
 
 class DiagnosisEvent(models.Model):
     """One ICPC-2 code put on an episode at ``recorded_at``. Append-only: the current code of
-    an episode is its latest event; earlier codes are never removed."""
+    an episode is its latest event that counts (not refuted, not entered in error); earlier
+    codes are never removed."""
 
     class Source(models.TextChoices):
         CLINICIAN = "clinician"
@@ -78,6 +79,9 @@ class DiagnosisEvent(models.Model):
     code = models.CharField(max_length=3)
     recorded_at = models.DateTimeField()
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.CLINICIAN)
+    #: FHIR's Condition.verificationStatus as sent ('' when not sent). A ``refuted`` or
+    #: ``entered-in-error`` code is kept (the history is append-only) but never counts.
+    verification_status = models.CharField(max_length=20, blank=True, default="")
 
     class Meta:
         constraints = [

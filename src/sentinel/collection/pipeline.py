@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -56,6 +56,7 @@ from sentinel.collection.validation import (
     usable_source_id,
     validate_record,
 )
+from sentinel.collection.versions import changed_at_the_same_version
 from sentinel.lib.cpr import InvalidCpr, parse_cpr
 from sentinel.lib.dataspec import KNOWN_FIELDS
 from sentinel.lib.pseudonym import CprCipher, pseudonym
@@ -86,25 +87,7 @@ EPISODE_STATE = (
     "received_at",
     "updated_at",
 )
-EVENT_COLUMNS = ("clinic_id", "episode_id", "code", "recorded_at", "source")
-
-
-def _changed_at_the_same_version(
-    stored: _Stored, specification: DataSpecification, record: Valid
-) -> str:
-    """What of the course the project collects differs from the stored row ('' if nothing)."""
-    fields = specification.parsed.fields
-    if "diagnoses" in fields:
-        sent = {(d.code, d.recorded_at) for d in record.diagnoses}
-        if sent - stored.events:
-            return "diagnosis history"
-    if "end_date" in fields and record.end != stored.row.get("end_date"):
-        return "end_date"
-    if "course_type" in fields and (record.raw.get("course_type") or "") != (
-        stored.row.get("course_type") or ""
-    ):
-        return "course_type"
-    return ""
+EVENT_COLUMNS = ("clinic_id", "episode_id", "code", "recorded_at", "source", "verification_status")
 
 
 @dataclass
@@ -120,6 +103,8 @@ class _Stored:
     events: set[tuple[str, dt.datetime]]
     loaded_cell: CellKey | None = None
     changed: bool = False
+    #: verificationStatus by event (code, recorded_at), where one was sent
+    verification: dict[tuple[str, dt.datetime], str] = field(default_factory=dict)
 
     @property
     def is_new(self) -> bool:
@@ -182,6 +167,7 @@ class _Writer:
         self.pseudonym_key = settings.SENTINEL_PSEUDONYM_KEY
         self.stored: dict[tuple[int, str], _Stored] = {}
         self.new_events: list[tuple[_Stored, Diagnosis]] = []
+        self.marked_events: list[tuple[_Stored, tuple[str, dt.datetime], str]] = []
         self.received: Counter[Project] = Counter()
         self.withdrawn_sources: set[str] = set()
         self.withdrawn_patients: set[str] = set()
@@ -203,10 +189,12 @@ class _Writer:
             self.stored[(values[1], row["source_id"])] = stored
             by_id[values[0]] = stored
         if by_id:
-            for code, recorded_at, episode_id in DiagnosisEvent.objects.filter(
+            for code, recorded_at, episode_id, verification in DiagnosisEvent.objects.filter(
                 clinic=self.clinic, episode_id__in=by_id
-            ).values_list("code", "recorded_at", "episode_id"):
+            ).values_list("code", "recorded_at", "episode_id", "verification_status"):
                 by_id[episode_id].events.add((code, recorded_at))
+                if verification:
+                    by_id[episode_id].verification[(code, recorded_at)] = verification
 
     def withdraw(self, source_id: str, cpr: Any, today: dt.date) -> None:
         """The patient opted out: drop what was stored of this course and of this patient
@@ -225,7 +213,9 @@ class _Writer:
             return
         version = record.raw["version"]
         if version == stored.row["version"]:
-            changed = _changed_at_the_same_version(stored, specification, record)
+            changed = changed_at_the_same_version(
+                stored.events, stored.verification, stored.row, specification, record
+            )
             if changed:
                 raise Reject(
                     Reason.STALE_VERSION,
@@ -285,7 +275,10 @@ class _Writer:
                 row["patient_cpr_encrypted"] = blob
                 row["cpr_key_id"] = key_id
         if "diagnoses" in fields and record.diagnoses:
-            row["current_code"] = max(record.diagnoses, key=lambda d: d.recorded_at).code
+            counting = [d for d in record.diagnoses if d.counts]
+            row["current_code"] = (
+                max(counting, key=lambda d: d.recorded_at).code if counting else ""
+            )
         stored.changed = True
         if "diagnoses" in fields:
             for diagnosis in record.diagnoses:
@@ -293,6 +286,12 @@ class _Writer:
                 if marker not in stored.events:
                     stored.events.add(marker)
                     self.new_events.append((stored, diagnosis))
+                elif stored.verification.get(marker, "") != diagnosis.verification_status:
+                    self.marked_events.append((stored, marker, diagnosis.verification_status))
+                if diagnosis.verification_status:
+                    stored.verification[marker] = diagnosis.verification_status
+                else:
+                    stored.verification.pop(marker, None)
         self.received[project] += 1
         return what
 
@@ -345,10 +344,22 @@ class _Writer:
             DiagnosisEvent,
             EVENT_COLUMNS,
             [
-                (common["clinic_id"], stored.pk, d.code, d.recorded_at, d.source)
+                (
+                    common["clinic_id"],
+                    stored.pk,
+                    d.code,
+                    d.recorded_at,
+                    d.source,
+                    d.verification_status,
+                )
                 for stored, d in self.new_events
             ],
         )
+        for stored, (code, recorded_at), verification in self.marked_events:
+            if stored.pk is not None:  # marked, never removed
+                DiagnosisEvent.objects.filter(
+                    episode_id=stored.pk, code=code, recorded_at=recorded_at
+                ).update(verification_status=verification)
         self._move_report_cells(withdrawn)
         for project, count in self.received.items():
             record_received(clinic=self.clinic, project=project, at=self.now, count=count)
@@ -428,6 +439,13 @@ def ingest(
         for index, raw in enumerate(records):
             source_id = source_ids[index]
             try:
+                if raw.get("entered_in_error"):  # the FHIR door's EpisodeOfCare.status
+                    writer.withdraw(source_id, None, today)
+                    raise Reject(
+                        Reason.COURSE_ENTERED_IN_ERROR,
+                        "the course was entered in error: nothing of it is kept, and what was "
+                        "stored of it before is deleted (the reports are recounted)",
+                    )
                 if raw.get("patient_opt_out"):
                     writer.withdraw(source_id, raw.get("patient_cpr"), today)
                     raise Reject(

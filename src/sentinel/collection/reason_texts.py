@@ -18,6 +18,7 @@ REFUSAL_REASONS: dict[str, Promise] = {
     "consent_outdated": _("En ny version af samtykkeerklæringen var ikke godkendt"),
     "not_enrolled": _("Klinikken var ikke tilmeldt et projekt"),
     "patient_opted_out": _("Patienten har frabedt sig deling af data"),
+    "course_entered_in_error": _("Forløbet er oprettet ved en fejl og trukket tilbage"),
     "before_enrolment": _("Forløbet ligger før tilmeldingen"),
     "after_unenrolment": _("Forløbet ligger efter frameldingen"),
     "invalid_cpr": _("Ugyldigt CPR-nummer"),

@@ -44,11 +44,23 @@ class Reject(Exception):
         self.message = message
 
 
+VOID_STATUSES = frozenset({"refuted", "entered-in-error"})
+VERIFICATION_STATUSES = frozenset(
+    {"unconfirmed", "provisional", "differential", "confirmed", *VOID_STATUSES}
+)
+
+
 @dataclass(frozen=True)
 class Diagnosis:
     code: str
     recorded_at: dt.datetime
     source: str
+    verification_status: str = ""
+
+    @property
+    def counts(self) -> bool:
+        """A refuted code, or one entered in error, is kept but never the course's code."""
+        return self.verification_status not in VOID_STATUSES
 
 
 @dataclass(frozen=True)
@@ -177,5 +189,12 @@ def validate_record(raw: dict[str, Any], today: dt.date) -> Valid:
                 f"diagnoses[{i}].code {code!r} is not in ICPC-2-DK",
             )
         recorded = _moment(item.get("recorded_at"), f"diagnoses[{i}].recorded_at", today)
-        diagnoses.append(Diagnosis(code, recorded, item.get("source") or "clinician"))
+        diagnoses.append(
+            Diagnosis(
+                code,
+                recorded,
+                item.get("source") or "clinician",
+                item.get("verification_status") or "",
+            )
+        )
     return Valid(raw, cpr, start, end, tuple(diagnoses))

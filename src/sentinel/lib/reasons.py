@@ -25,6 +25,7 @@ class Reason(StrEnum):
     NOT_IN_DATA_SPECIFICATION = "not_in_data_specification"
     STALE_VERSION = "stale_version"
     DIAGNOSIS_HISTORY_REWRITTEN = "diagnosis_history_rewritten"
+    COURSE_ENTERED_IN_ERROR = "course_entered_in_error"  # withdrawn by the practice system
 
 
 GATE_MESSAGES = {

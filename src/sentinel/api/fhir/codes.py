@@ -49,6 +49,10 @@ ENTRY_METHODS = frozenset({"POST", "PUT"})
 EPISODE_STATUSES = frozenset(
     {"planned", "waitlist", "active", "onhold", "finished", "cancelled", "entered-in-error"}
 )
+VERIFICATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+VERIFICATION_STATUSES = frozenset(
+    {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"}
+)
 SEVERITIES = frozenset({"fatal", "error", "warning", "information"})
 #: FHIR R4 IssueType (http://hl7.org/fhir/issue-type).
 ISSUE_CODES = frozenset(

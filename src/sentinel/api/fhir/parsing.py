@@ -29,6 +29,8 @@ from sentinel.api.fhir.codes import (
     INITIALS_URL,
     OPT_OUT_URL,
     SPECIALE_SYSTEM,
+    VERIFICATION_STATUSES,
+    VERIFICATION_SYSTEM,
     YDERNUMMER_SYSTEM,
     EpisodeItem,
     FhirBundleError,
@@ -157,6 +159,7 @@ class _Diagnosis:
     source: str
     subject: int | str  # an entry, or "cpr:<number>" for a logical reference
     onset: str | None = None
+    verification: str | None = None
 
 
 def _diagnosis(index: int, resource: dict[str, Any], references: _References) -> _Diagnosis:
@@ -186,13 +189,23 @@ def _diagnosis(index: int, resource: dict[str, Any], references: _References) ->
     # Passed on as given: the pipeline rejects a value that is not a date-time (invalid_date).
     recorded_at = _value(resource, "recordedDate", str, where)
     onset = _value(resource, "onsetDateTime", str, where)
+    status_path = f"{where}.verificationStatus"
+    status = _child(resource, "verificationStatus", CodeableConcept, where)
+    verification = _one_code(
+        _codings([(status_path, status)]),
+        frozenset({VERIFICATION_SYSTEM}),
+        status_path,
+        "verification status",
+    )
+    if verification is not None and verification not in VERIFICATION_STATUSES:
+        raise _Problem(f"{status_path}: {_shown(verification)} is not a verification status")
     logical = _logical_cpr(resource.get("subject"), f"{where}.subject")
     subject: int | str = (
         references.resolve(resource.get("subject"), f"{where}.subject")
         if logical is None
         else f"cpr:{logical}"
     )
-    return _Diagnosis(code, recorded_at, source or "clinician", subject, onset)
+    return _Diagnosis(code, recorded_at, source or "clinician", subject, onset, verification)
 
 
 class _Mapper:
@@ -333,19 +346,25 @@ class _Mapper:
             if initials is None
             else _limited(initials, "practitioner_initials", f"{where}.extension"),
             "patient_opt_out": bool(opt_out),
-            "diagnoses": [
-                {
-                    "code": self.diagnoses[target].code,
-                    "recorded_at": self.recorded_at(target, period.get("start")),
-                    "source": self.diagnoses[target].source,
-                }
-                for target in conditions
-            ],
+            "diagnoses": [self.diagnosis(target, period.get("start")) for target in conditions],
             "services": None,
         }
         used = [index, *conditions]
         used += [i for i in (patient, organization) if isinstance(i, int)]
+        if status == "entered-in-error":  # withdrawn: the pipeline deletes what it stored
+            record["entered_in_error"] = True
         return EpisodeItem(ydernummer, record, used)
+
+    def diagnosis(self, target: int, course_start: Any) -> dict[str, Any]:
+        found = self.diagnoses[target]
+        diagnosis = {
+            "code": found.code,
+            "recorded_at": self.recorded_at(target, course_start),
+            "source": found.source,
+        }
+        if found.verification is not None:
+            diagnosis["verification_status"] = found.verification
+        return diagnosis
 
     def recorded_at(self, target: int, course_start: Any) -> str | None:
         """``Condition.recordedDate``; when it is missing, ``onsetDateTime`` and else the
