@@ -66,3 +66,18 @@ def test_bench_ingest_refuses_bad_arguments_in_one_line(var_dir: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "sentinel bench: --batch must be at least 1, got 0"
     ]
+
+
+def test_bench_ingest_fhir_door_sends_the_same_episodes_side_by_side(var_dir: Path) -> None:
+    result = run(
+        var_dir, "bench", "ingest", "--episodes", "200", "--batch", "100", "--door", "fhir"
+    )
+
+    assert result.returncode == 0, result.stderr
+    report = figures(result.stdout)
+    stored_json = report["stored"].split(" episodes, ")[1].split(" ")[0]
+    assert re.match(r"[\d.]+ s, \d+ diagnosis events stored, [\d,]+ events/s", report["fhir door"])
+    assert report["fhir door"].split(", ")[1].startswith(f"{stored_json} diagnosis events")
+    assert re.match(r"[\d.]+ % \(issue 12 goal", report["fhir/json"])
+    assert "as FHIR Bundles" in result.stderr
+    assert "cleanup: removed " in result.stdout

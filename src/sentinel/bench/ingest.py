@@ -54,6 +54,7 @@ from django.utils import timezone
 
 from sentinel.agreements.actions import Signer, approve_consent, sign_dpa
 from sentinel.agreements.models import AssuranceLevel, Channel
+from sentinel.api.fhir import records_to_bundle
 from sentinel.audit.actors import Actor
 from sentinel.clinics.actions import activate, create_vendor, register_clinic
 from sentinel.clinics.credentials import issue_credential, revoke_credential
@@ -219,6 +220,16 @@ class Batch:
     body: bytes
     episodes: int
     diagnoses: int
+    door: str = "json"  # or "fhir": the same records as a FHIR batch Bundle to /fhir
+    episode_entries: tuple[int, ...] = ()  # FHIR: the Bundle's EpisodeOfCare entries
+
+    @property
+    def path(self) -> str:
+        return "/fhir" if self.door == "fhir" else f"/clinics/{self.ydernummer}/submissions"
+
+    @property
+    def content_type(self) -> str:
+        return "application/fhir+json" if self.door == "fhir" else "application/json"
 
 
 class EpisodeMaker:
@@ -303,8 +314,11 @@ def make_batches(
     clinics: Sequence[BenchClinic],
     prefix: str,
     today: dt.date,
+    door: str = "json",
 ) -> list[Batch]:
-    """The run's request bodies, JSON-encoded up front so the clients only send bytes.
+    """The run's request bodies, JSON-encoded up front so the clients only send bytes: the
+    JSON door's ``{"records": …}``, or (``door="fhir"``) the same records as a FHIR batch
+    Bundle (``api.fhir.records_to_bundle``, the profile's mapping).
 
     Batch ``b`` goes to clinic ``b % len(clinics)`` and client ``b % clients``; the clinic count
     is a multiple of the client count, so two clients never write to the same clinic at once.
@@ -317,7 +331,12 @@ def make_batches(
             maker.episode(f"{prefix}{i:07d}", target.collect_from)
             for i in range(start, min(start + batch_size, episodes))
         ]
-        body = json.dumps({"records": records}, separators=(",", ":")).encode()
+        payload = (
+            records_to_bundle(target.clinic.ydernummer, records)
+            if door == "fhir"
+            else {"records": records}
+        )
+        body = json.dumps(payload, separators=(",", ":")).encode()
         batches.append(
             Batch(
                 number=number,
@@ -326,6 +345,12 @@ def make_batches(
                 body=body,
                 episodes=len(records),
                 diagnoses=sum(len(r["diagnoses"]) for r in records),
+                door=door,
+                episode_entries=tuple(
+                    i
+                    for i, e in enumerate(payload.get("entry", ()))
+                    if e["resource"]["resourceType"] == "EpisodeOfCare"
+                ),
             )
         )
     return batches
@@ -462,7 +487,7 @@ def send_batches(
     finished = [0.0] * clients
     last_note = [0.0]
     total_episodes = sum(b.episodes for b in batches)
-    headers = {**request_headers(token), "Content-Type": "application/json"}
+    headers = request_headers(token)
     barrier = threading.Barrier(clients, action=lambda: started.append(time.perf_counter()))
 
     def note() -> None:
@@ -495,7 +520,9 @@ def send_batches(
                 sent = time.perf_counter()
                 try:
                     response = http.post(
-                        f"/clinics/{batch.ydernummer}/submissions", content=batch.body
+                        batch.path,
+                        content=batch.body,
+                        headers={"Content-Type": batch.content_type},
                     )
                 except httpx.HTTPError as exc:
                     failure.append(f"batch {batch.number}: {type(exc).__name__}: {exc}")
@@ -510,12 +537,12 @@ def send_batches(
                     )
                     stop.set()
                     return
-                answer = response.json()
+                accepted, reasons = _answered(batch, response.json())
                 with lock:
                     result.batches += 1
                     result.episodes += batch.episodes
-                    result.accepted += answer["accepted"]
-                    result.rejected.update(r["reason"] for r in answer["rejected"])
+                    result.accepted += accepted
+                    result.rejected.update(reasons)
                     result.latencies.append(done - sent)
                     note()
 
@@ -530,6 +557,21 @@ def send_batches(
         raise CommandError("the clients did not get started (timed out waiting for each other)")
     result.seconds = max(finished) - started[0]
     return result
+
+
+def _answered(batch: Batch, answer: dict[str, Any]) -> tuple[int, list[str]]:
+    """Accepted records and the rejections' reasons, from either door's answer."""
+    if batch.door != "fhir":
+        return answer["accepted"], [r["reason"] for r in answer["rejected"]]
+    entries = answer.get("entry", [])
+    reasons = [
+        coding["code"]
+        for index in batch.episode_entries
+        if not entries[index]["response"]["status"].startswith("2")
+        for issue in entries[index]["response"]["outcome"]["issue"]
+        for coding in issue.get("details", {}).get("coding", ())
+    ]
+    return batch.episodes - len(reasons), reasons
 
 
 # --- the raw bulk load ------------------------------------------------------------------

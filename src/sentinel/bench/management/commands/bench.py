@@ -1,6 +1,7 @@
 """``sentinel bench …``: the numbers DESIGN.md §6 holds us to, measured on this machine.
 
-    sentinel bench ingest [--episodes N] [--batch N] [--clients N] [--workers N] [--keep]
+    sentinel bench ingest [--episodes N] [--batch N] [--clients N] [--workers N]
+                          [--door json|fhir] [--keep]
     sentinel bench reports [--clinics N] [--events N] [--renders N] [--database-url URL] [--keep]
 
 run on whatever database the settings point at (the embedded SQLite file, or PostgreSQL with
@@ -68,6 +69,15 @@ class Command(SentinelCommand):
                 "one thread per client it serves; client k talks to process k mod N); "
                 "default 1 on SQLite, as it is served; one per CPU core (at most --clients) "
                 "on PostgreSQL, as in production"
+            ),
+        )
+        ingest.add_argument(
+            "--door",
+            choices=("json", "fhir"),
+            default="json",
+            help=(
+                "json (default): the JSON door; fhir: also the same episodes as FHIR batch "
+                "Bundles to /fhir, side by side in the same run, with the FHIR/JSON ratio"
             ),
         )
         ingest.add_argument(
@@ -170,6 +180,7 @@ class Command(SentinelCommand):
                 workers=workers,
                 database=database,
                 profile=options["profile"],
+                door=options["door"],
             )
         finally:
             report += self._finish(setup, keep=options["keep"])
@@ -187,6 +198,7 @@ class Command(SentinelCommand):
         workers: int,
         database: str,
         profile: bool,
+        door: str = "json",
     ) -> list[str]:
         self._note(f"Generating {episodes} synthetic episodes …")
         batches = bench.make_batches(
@@ -221,6 +233,26 @@ class Command(SentinelCommand):
                 clients=clients,
                 progress=self._note,
             )
+            fhir = None
+            if door == "fhir":
+                fhir_batches = bench.make_batches(
+                    episodes=episodes,
+                    batch_size=batch,
+                    clients=clients,
+                    clinics=setup.clinics,
+                    prefix=f"{prefix[:-1]}F-",
+                    today=today,
+                    door="fhir",
+                )
+                megabytes = sum(len(b.body) for b in fhir_batches) / 1e6
+                self._note(f"Sending the same episodes as FHIR Bundles ({megabytes:.1f} MB) …")
+                fhir = bench.send_batches(
+                    urls=[s.url for s in servers],
+                    token=setup.token,
+                    batches=fhir_batches,
+                    clients=clients,
+                    progress=self._note,
+                )
         except BaseException:
             self._note(f"The server logs stay in {logs}.")
             raise
@@ -269,6 +301,16 @@ class Command(SentinelCommand):
             lines.append(
                 "rejected: " + ", ".join(f"{r} {n}" for r, n in api.rejected.most_common())
             )
+        if fhir is not None:
+            _, fhir_stored = bench.count_events(setup.clinic_ids, f"{prefix[:-1]}F-")
+            fhir_events = fhir_stored / fhir.seconds
+            ratio = 100 * fhir_events / api_events
+            lines += [
+                f"fhir door: {fhir.seconds:.2f} s, {fhir_stored} diagnosis events stored, "
+                f"{fhir_events:,.0f} events/s",
+                f"fhir/json: {ratio:.1f} % (issue 12 goal ≥ 50 %: "
+                f"{'met' if ratio >= 50 else 'NOT met'})",
+            ]
         if profile:
             self._profile(setup, today, prefix, batch)
         return lines
