@@ -212,3 +212,32 @@ def test_json_door_a_changed_course_at_the_same_version_is_stale_not_silently_dr
     assert Episode.objects.get(source_id="V-2").end_date is None
     replay = api.submit(ready_clinic.ydernummer, [episode("V-2")]).json()
     assert replay == {"accepted": 1, "rejected": [], "dropped_fields": []}
+
+
+@pytest.mark.parametrize("name", ["speciale", "course-type", "diagnosis-source", "reason"])
+def test_the_profiles_code_systems_are_served_as_valid_r4_without_a_credential(live_server, name):
+    from fhir.resources.R4B.codesystem import CodeSystem
+
+    response = httpx.get(f"{live_server.url}/api/v1/fhir/CodeSystem/{name}")
+
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["Content-Type"].startswith("application/fhir+json")
+    system = response.json()
+    CodeSystem.model_validate(system)
+    assert system["url"] == f"https://sentinel-data.dk/fhir/CodeSystem/{name}"
+    assert system["count"] == len(system["concept"]) > 0
+
+
+def test_the_reason_code_system_holds_every_reason_the_door_answers(live_server):
+    from sentinel.lib.reasons import Reason
+
+    system = httpx.get(f"{live_server.url}/api/v1/fhir/CodeSystem/reason").json()
+
+    assert [c["code"] for c in system["concept"]] == [r.value for r in Reason]
+
+
+def test_an_unknown_code_system_is_a_404_operation_outcome(live_server):
+    response = httpx.get(f"{live_server.url}/api/v1/fhir/CodeSystem/nope")
+
+    assert response.status_code == 404
+    assert response.json()["issue"][0]["code"] == "not-found"

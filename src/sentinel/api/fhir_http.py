@@ -69,7 +69,9 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                 "documentation": (
                     "POST a Bundle of type batch (answered entry by entry) or transaction (all "
                     "or nothing) to the base URL. Identifiers as in Danish FHIR (dk-core): CPR "
-                    "urn:oid:1.2.208.176.1.2, ydernummer urn:oid:1.2.208.176.1.4."
+                    "urn:oid:1.2.208.176.1.2, ydernummer urn:oid:1.2.208.176.1.4. The "
+                    "profile's code systems: GET CodeSystem/speciale, CodeSystem/course-type, "
+                    "CodeSystem/diagnosis-source, CodeSystem/reason."
                 ),
                 "security": {
                     "cors": False,

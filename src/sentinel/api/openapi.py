@@ -30,12 +30,14 @@ OPERATION_IDS = {
     "fhir_bundle": "submitFhirBundle",
     "clinic_report": "getClinicReport",
     "fhir_metadata": "getFhirCapabilityStatement",
+    "fhir_code_system": "getFhirCodeSystem",
 }
 
 ERRORS = {
     400: "A transaction Bundle with an entry that cannot be read: nothing was stored.",
     401: "Missing, unknown, expired or revoked credential (`WWW-Authenticate: Bearer`).",
-    404: "No such clinic for this credential (never reveals whether it exists).",
+    404: "No such clinic for this credential (never reveals whether it exists); on the FHIR "
+    "door, no such resource.",
     409: "The clinic's state does not allow this (another CVR; not activated by you).",
     413: "The body is over the size limit, or the batch over the record limit.",
     415: "The body is not `application/json`.",
@@ -49,6 +51,7 @@ _EXTRA = {
     # A transaction is all or nothing (FHIR R4 http.html#transaction): one OperationOutcome
     # naming every failing entry, with the status of the failure (400, 404 or 422).
     ("post", "submitFhirBundle"): (400, 404),
+    ("get", "getFhirCodeSystem"): (404,),
 }
 FHIR_SPEC = "https://hl7.org/fhir/R4/"
 FHIR_SCHEMAS: dict[str, dict[str, Any]] = {

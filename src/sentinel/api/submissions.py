@@ -14,6 +14,7 @@ from ninja.errors import HttpError
 
 from sentinel.api import fhir
 from sentinel.api.access import VendorRequest, reachable_clinic
+from sentinel.api.fhir.conformance import code_systems
 from sentinel.api.fhir_http import capability_statement, fhir_response
 from sentinel.api.openapi import fhir_content
 from sentinel.api.protocol import FHIR_JSON, JSON, MAX_KEY_LENGTH, ApiError, read_json
@@ -98,6 +99,26 @@ def _check_key(key: str) -> None:
 )
 def fhir_metadata(request: HttpRequest) -> HttpResponse:
     return fhir_response(capability_statement(request.build_absolute_uri("/")))
+
+
+@router.get(
+    "/fhir/CodeSystem/{name}",
+    auth=None,
+    summary="One of the profile's code systems as a FHIR CodeSystem (no credential needed)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "a FHIR R4 CodeSystem",
+                "content": {FHIR_JSON: {"schema": {"type": "object"}}},
+            }
+        }
+    },
+)
+def fhir_code_system(request: HttpRequest, name: str) -> HttpResponse:
+    found = code_systems().get(name)
+    if found is None:
+        raise HttpError(404, f"no code system {name[:40]!r}; see GET /api/v1/fhir/metadata")
+    return fhir_response(found)
 
 
 @router.post(
