@@ -95,8 +95,8 @@ def notices(request: HttpRequest, clinic: Clinic, user: PortalUser) -> HttpRespo
     )
 
 
-@require_POST
 @clinic_page
+@require_POST
 def notice_choose(request: HttpRequest, clinic: Clinic, user: PortalUser, pk: int) -> HttpResponse:
     """The owner changes which notices one address gets."""
     owner = user.owner(clinic)
