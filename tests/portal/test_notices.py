@@ -177,3 +177,14 @@ def test_another_clinics_addresses_page_is_not_found(client, provider, clinic):
     response = client.get(page(other))
 
     assert response.status_code == 404
+
+
+def test_the_addresses_page_is_english_too(client, provider, clinic):
+    log_in(client, provider, person(clinic))
+    client.post("/i18n/setlang/", {"language": "en", "next": page(clinic)})
+
+    content = client.get(page(clinic)).content.decode()
+
+    assert "Notices by e-mail" in content
+    assert "When no data has arrived for too long" in content
+    assert "Add and send link" in content

@@ -70,3 +70,16 @@ def test_unenrolment_states_the_day_retention_deletes_the_data(client, provider,
     assert "Opbevaringstid: 36 måneder" in after
     assert kept[0].unenrolled_clinics == 0
     assert gone[0].unenrolled_clinics == 1 and gone[0].unenrolled_episodes == 1
+
+
+def test_the_retention_texts_are_english_too(client, provider, clinic):
+    log_in(client, provider, person(clinic))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/klinik/"})
+
+    url = f"/klinik/{clinic.ydernummer}/administrer/diagnosekodning/frameld/"
+    confirm = client.get(url).content.decode()
+    manage = client.get(f"/klinik/{clinic.ydernummer}/administrer/").content.decode()
+
+    deleted = da(TODAY + dt.timedelta(days=11))
+    assert f"kept for 10 days after leaving and <strong>deleted on {deleted}</strong>" in confirm
+    assert "Retention: 36 months." in manage

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,9 +22,11 @@ from sentinel.portal.clinic_pages import page_context
 from sentinel.portal.templatetags.portal import english
 
 KIND_LABELS = {
-    Kind.REPORT_OPENED: "Når rapporten for et projekt åbner",
-    Kind.NO_DATA: "Når der ikke er modtaget data i for lang tid",
-    Kind.NEW_VERSION: "Når en ny version af databehandleraftalen eller samtykket skal underskrives",
+    Kind.REPORT_OPENED: gettext_noop("Når rapporten for et projekt åbner"),
+    Kind.NO_DATA: gettext_noop("Når der ikke er modtaget data i for lang tid"),
+    Kind.NEW_VERSION: gettext_noop(
+        "Når en ny version af databehandleraftalen eller samtykket skal underskrives"
+    ),
 }
 
 
