@@ -277,12 +277,13 @@ SENTINEL_PUBLIC_URL = os.environ.get("SENTINEL_PUBLIC_URL", "").rstrip("/")
 # Mail (notices to clinics): Django's SMTP backend, to the server named here (localhost:25 when
 # unset). Only the embedded set-up without a host prints mail to standard output instead (local
 # use); the tests run a real server.
+SENTINEL_SMTP_HOST = os.environ.get("SENTINEL_SMTP_HOST", "").strip()
 EMAIL_BACKEND = (
     "django.core.mail.backends.console.EmailBackend"
-    if EMBEDDED and not os.environ.get("SENTINEL_SMTP_HOST", "").strip()
+    if EMBEDDED and not SENTINEL_SMTP_HOST
     else "django.core.mail.backends.smtp.EmailBackend"
 )
-EMAIL_HOST = os.environ.get("SENTINEL_SMTP_HOST", "").strip() or "localhost"
+EMAIL_HOST = SENTINEL_SMTP_HOST or "localhost"
 EMAIL_PORT = env_int("SENTINEL_SMTP_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("SENTINEL_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("SENTINEL_SMTP_PASSWORD", "")
@@ -303,6 +304,9 @@ SENTINEL_EXPORT_DIR = Path(os.environ.get("SENTINEL_EXPORT_DIR") or VAR_DIR / "e
 # on first use) or the four endpoints. The demo runs a local provider (oidc-provider-mock) on
 # SENTINEL_DEMO_OIDC_PORT. README "The clinic portal" documents the claims.
 SENTINEL_DEMO_OIDC_PORT = env_int("SENTINEL_DEMO_OIDC_PORT", 9400)
+# The demo's local SMTP server (aiosmtpd), used unless SENTINEL_SMTP_HOST names another server;
+# its mails are kept as files in var/demo-mail (a Maildir).
+SENTINEL_DEMO_SMTP_PORT = env_int("SENTINEL_DEMO_SMTP_PORT", 9425)
 SENTINEL_OIDC_ISSUER = os.environ.get("SENTINEL_OIDC_ISSUER", "").strip().rstrip("/")
 if DEMO and not SENTINEL_OIDC_ISSUER:
     SENTINEL_OIDC_ISSUER = f"http://127.0.0.1:{SENTINEL_DEMO_OIDC_PORT}"
