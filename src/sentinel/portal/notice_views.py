@@ -140,7 +140,6 @@ def notice_verify(request: HttpRequest, token: str) -> HttpResponse:
         status=status,
     )
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
@@ -166,5 +165,4 @@ def notice_stop(request: HttpRequest, token: str) -> HttpResponse:
         status=status,
     )
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
     return response
