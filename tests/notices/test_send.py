@@ -124,7 +124,8 @@ def test_the_no_data_notice_names_the_systemhus_with_its_phone(
     last = (TODAY - dt.timedelta(days=40)).strftime("%d.%m.%Y")
     assert "Vi har ikke modtaget data til Diagnosekodning i 40 dage" in text
     assert f"(senest {last})" in text
-    assert "Kontakt jeres systemhus: Journal A/S, tlf. 7010 2030" in text
+    assert "Kontakt Journal A/S, som sender data fra dit praksissystem." in text  # the check's
+    assert "Jeres systemhus: Journal A/S, tlf. 7010 2030" in text
     assert "Sentinel support, tlf. 8844 3131" in text
     assert f"/klinik/{clinic.ydernummer}/status/" in text
 
@@ -192,7 +193,7 @@ def test_an_english_address_gets_english_notices(clinic, smtp, django_capture_on
 
     (message,) = smtp.messages
     assert message["Subject"] == "Sentinel receives no data for Diagnosekodning"
-    assert "Contact the practice system vendor: Journal A/S, phone 7010 2030" in body(message)
+    assert "Practice system vendor: Journal A/S, phone 7010 2030" in body(message)
 
 
 def test_the_stop_link_stops_the_notices_without_a_login(
@@ -258,3 +259,26 @@ def test_a_mail_the_server_does_not_take_is_not_recorded_and_goes_next_time(
     assert "1 notices could not be delivered" in err.getvalue()
     assert recorded == 0
     assert "1 notices sent" in out and len(smtp.messages) == 1
+
+
+def test_when_no_data_ever_arrived_the_notice_sends_the_clinic_to_sentinel_support_first(
+    vendor, smtp, django_capture_on_commit_callbacks
+):
+    clinic = ClinicFactory()
+    activate(
+        by=Actor.vendor(vendor),
+        vendor=vendor,
+        clinic=clinic,
+        at=timezone.now() - dt.timedelta(days=80),
+    )
+    onboard(clinic, on=TODAY - dt.timedelta(days=30))
+    add(clinic, smtp, django_capture_on_commit_callbacks, "ejer@fysio-nord.dk", ["no_data"])
+
+    send()
+    send()
+
+    (message,) = smtp.messages
+    text = body(message)
+    assert "men vi har ikke modtaget data fra dit praksissystem siden tilmeldingen" in text
+    assert "Kontakt Sentinel supporten" in text
+    assert "Jeres systemhus: Journal A/S, tlf. 7010 2030" in text

@@ -4,8 +4,9 @@
   whose dates come from the participation model). An opening more than ``RECENT_DAYS`` before
   the address was verified is not news and is not mailed.
 - **Enrolled, but no data for N days** — the status check's data-flow line needs action while the
-  prerequisites are in place (``SENTINEL_DATA_FLOW_THRESHOLD_DAYS``, the same threshold), with the
-  systemhus's name and phone.
+  prerequisites are in place (``SENTINEL_DATA_FLOW_THRESHOLD_DAYS``, the same threshold): its own
+  words (what is wrong, whom to call first), with the systemhus's name and phone and Sentinel
+  support's.
 - **A new DPA or consent version needs signing** — the participation model's agreement standing is
   *outdated*: the clinic signed an earlier version, not the one in force.
 
@@ -141,16 +142,14 @@ def due(clinic: Clinic, on: dt.date | None = None) -> list[Occasion]:
                     since=day,
                     da=Text(
                         f"Sentinel modtager ikke data til {check.project_name}",
-                        f"{_header(clinic, 'da')}{check.detail_da}\n\n"
-                        f"Kontakt jeres systemhus: {_call(house, 'da')}.\n"
-                        f"Løser det ikke problemet, så kontakt {support_da}.\n\n"
+                        f"{_header(clinic, 'da')}{check.detail_da}\n\n{check.action_da}\n\n"
+                        f"Jeres systemhus: {_call(house, 'da')}\n{support_da}\n\n"
                         "Se status for klinikken: {link}\n",
                     ),
                     en=Text(
                         f"Sentinel receives no data for {check.project_name}",
-                        f"{_header(clinic, 'en')}{check.detail_en}\n\n"
-                        f"Contact the practice system vendor: {_call(house, 'en')}.\n"
-                        f"If that does not solve it, contact {support_en}.\n\n"
+                        f"{_header(clinic, 'en')}{check.detail_en}\n\n{check.action_en}\n\n"
+                        f"Practice system vendor: {_call(house, 'en')}\n{support_en}\n\n"
                         "The clinic's status: {link}\n",
                     ),
                     path=reverse("portal:status", args=[yd]),
