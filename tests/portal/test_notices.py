@@ -188,3 +188,35 @@ def test_the_addresses_page_is_english_too(client, provider, clinic):
     assert "Notices by e-mail" in content
     assert "When no data has arrived for too long" in content
     assert "Add and send link" in content
+
+
+def test_adding_an_unverified_address_again_sends_a_new_link_and_the_old_one_dies(
+    client, provider, clinic, smtp, django_capture_on_commit_callbacks
+):
+    log_in(client, provider, person(clinic))
+    add(client, clinic, django_capture_on_commit_callbacks)
+    old = verify_link(smtp, "kontor@fysio-nord.dk")
+    smtp.clear()
+
+    add(client, clinic, django_capture_on_commit_callbacks)
+    new = verify_link(smtp, "kontor@fysio-nord.dk")
+
+    assert new != old
+    assert client.post(old).status_code == 410
+    assert client.post(new).status_code == 200
+    assert Contact.objects.filter(clinic=clinic).count() == 1
+
+
+def test_a_verified_address_is_not_added_twice(
+    client, provider, clinic, smtp, django_capture_on_commit_callbacks
+):
+    log_in(client, provider, person(clinic))
+    add(client, clinic, django_capture_on_commit_callbacks)
+    client.post(verify_link(smtp, "kontor@fysio-nord.dk"))
+    smtp.clear()
+
+    response = add(client, clinic, django_capture_on_commit_callbacks, email="Kontor@FYSIO-nord.dk")
+
+    assert response.status_code == 400
+    assert "allerede bekræftet" in response.content.decode()
+    assert not smtp.messages

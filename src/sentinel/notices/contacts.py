@@ -74,8 +74,8 @@ def _clean_email(email: str) -> str:
         raise DomainError(
             "invalid_email", "not a valid e-mail address", "Det er ikke en gyldig e-mailadresse."
         ) from None
-    local, _, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    # One address, one contact: mail systems treat addresses without regard to case in practice.
+    return email.lower()
 
 
 def _send_verification(contact_id: int, token: str, base_url: str) -> None:
