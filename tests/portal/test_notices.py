@@ -12,7 +12,7 @@ import pytest
 from sentinel.audit.models import AuditEvent
 from sentinel.notices.models import Contact
 from tests.factories import ClinicFactory, VendorFactory
-from tests.mailserver import body, links
+from tests.mailserver import body, free_port, links
 from tests.portal.conftest import activated, launch_path, log_in, onboard, person
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +220,23 @@ def test_a_verified_address_is_not_added_twice(
     assert response.status_code == 400
     assert "allerede bekræftet" in response.content.decode()
     assert not smtp.messages
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_when_the_mail_server_is_down_the_owner_is_told_and_can_add_again(
+    client, provider, clinic, smtp, settings
+):
+    """Committed for real (no test transaction), so the link's mail goes as in production:
+    when the action's transaction commits, inside the request."""
+    log_in(client, provider, person(clinic))
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+    form = {"email": "kontor@fysio-nord.dk", "kinds": ["no_data"], "language": "da"}
+
+    failed = client.post(page(clinic), form)
+    told = client.get(page(clinic)).content.decode()
+    settings.EMAIL_PORT = smtp.port
+    again = client.post(page(clinic), form)
+
+    assert failed.status_code == 302 and again.status_code == 302
+    assert "mailen med linket kunne ikke sendes" in told
+    assert client.post(verify_link(smtp, "kontor@fysio-nord.dk")).status_code == 200

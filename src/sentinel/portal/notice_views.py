@@ -4,6 +4,8 @@ and stop its notices without a login."""
 
 from __future__ import annotations
 
+import smtplib
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -71,6 +73,15 @@ def notices(request: HttpRequest, clinic: Clinic, user: PortalUser) -> HttpRespo
         except DomainError as exc:
             messages.error(request, _error(exc))
             status = 400
+        except (smtplib.SMTPException, OSError):  # the link's mail, sent once the address is saved
+            messages.error(
+                request,
+                _(
+                    "Adressen er gemt, men mailen med linket kunne ikke sendes. Prøv at tilføje "
+                    "adressen igen om lidt."
+                ),
+            )
+            return HttpResponseRedirect(_page(clinic))
         else:
             messages.success(
                 request,
