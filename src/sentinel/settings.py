@@ -55,6 +55,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices``; anything else is an error."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return value
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 EMBEDDED = not DATABASE_URL
 SQLITE_PATH = VAR_DIR / "sentinel.sqlite3"
@@ -86,6 +97,9 @@ ALLOWED_HOSTS = env_list(
 )
 
 INSTALLED_APPS = [
+    # First, so that its admin/base_site.html (the console's styles on every page) is found
+    # before Django's own.
+    "sentinel.console",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -109,7 +123,6 @@ INSTALLED_APPS = [
     "sentinel.demo",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "sentinel.console",
 ]
 
 MIDDLEWARE = [
@@ -358,4 +371,6 @@ SENTINEL_CSP_EXEMPT_PATHS = env_list("SENTINEL_CSP_EXEMPT_PATHS", ["/api/v1/docs
 SENTINEL_CONSOLE_IDLE_SECONDS = env_int("SENTINEL_CONSOLE_IDLE_SECONDS", 30 * 60)
 SENTINEL_CONSOLE_MAX_FAILURES = env_int("SENTINEL_CONSOLE_MAX_FAILURES", 5)
 SENTINEL_CONSOLE_LOCKOUT_SECONDS = env_int("SENTINEL_CONSOLE_LOCKOUT_SECONDS", 15 * 60)
+# The console's language: da (everything Danish) or en (Django's own words in English).
+SENTINEL_CONSOLE_LANGUAGE = env_choice("SENTINEL_CONSOLE_LANGUAGE", "da", ("da", "en"))
 OTP_TOTP_ISSUER = "Sentinel"

@@ -149,3 +149,66 @@ def test_every_error_under_fhir_is_an_operation_outcome(
     if status == 401:
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert not Submission.objects.exists()
+
+
+def _episode_entry(bundle: dict) -> dict:
+    (entry,) = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "EpisodeOfCare"]
+    return entry
+
+
+def _statuses(response: httpx.Response) -> list[str]:
+    return [e["response"]["status"] for e in response.json()["entry"]]
+
+
+def test_a_versionless_update_that_changes_the_course_says_what_to_send(api, ready_clinic):
+    """FHIR clients do not set meta.versionId: a changed course without a higher version is
+    rejected with the version to send, never a 200 that stores nothing."""
+    first = records_to_bundle(ready_clinic.ydernummer, [episode("V-1")])
+    _episode_entry(first)["resource"].pop("meta")
+    assert "201 Created" in _statuses(post(api, first))
+
+    more = episode(
+        "V-1",
+        diagnoses=[
+            {"code": "L90", "recorded_at": "2026-02-02T09:30:00+01:00"},
+            {"code": "L86", "recorded_at": "2026-02-20T09:30:00+01:00"},
+        ],
+    )
+    second = records_to_bundle(ready_clinic.ydernummer, [more])
+    _episode_entry(second)["resource"].pop("meta")
+    answer = post(api, second)
+
+    assert answer.status_code == 200
+    issues = [i for e in answer.json()["entry"] for i in e["response"]["outcome"]["issue"]]
+    stale = [i for i in issues if i.get("details", {}).get("coding", [{}])[0].get("code")]
+    assert stale and stale[0]["details"]["coding"][0]["code"] == "stale_version"
+    assert "send 2" in stale[0]["diagnostics"]
+    assert Episode.objects.get(source_id="V-1").current_code == "L90"
+
+    _episode_entry(second)["resource"]["meta"] = {"versionId": "2"}
+    updated = post(api, second)
+    assert set(_statuses(updated)) == {"200 OK"}
+    assert Episode.objects.get(source_id="V-1").current_code == "L86"
+
+    again = post(api, second)
+    texts = [
+        i["diagnostics"] for e in again.json()["entry"] for i in e["response"]["outcome"]["issue"]
+    ]
+    assert any(t.startswith("unchanged") for t in texts), texts
+
+
+def test_json_door_a_changed_course_at_the_same_version_is_stale_not_silently_dropped(
+    api, ready_clinic
+):
+    assert api.submit(ready_clinic.ydernummer, [episode("V-2")]).json()["accepted"] == 1
+    changed = episode("V-2", end_date="2026-03-01")
+
+    answer = api.submit(ready_clinic.ydernummer, [changed]).json()
+
+    assert answer["accepted"] == 0
+    (rejection,) = answer["rejected"]
+    assert rejection["reason"] == "stale_version"
+    assert "end_date" in rejection["message"] and "send 2" in rejection["message"]
+    assert Episode.objects.get(source_id="V-2").end_date is None
+    replay = api.submit(ready_clinic.ydernummer, [episode("V-2")]).json()
+    assert replay == {"accepted": 1, "rejected": [], "dropped_fields": []}

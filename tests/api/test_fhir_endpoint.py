@@ -38,7 +38,7 @@ def test_fhir_bundle_round_trip_stores_what_the_json_api_would(api, ready_clinic
     assert answer["resourceType"] == "Bundle"
     assert answer["type"] == "batch-response"
     assert len(answer["entry"]) == len(bundle["entry"])
-    assert {e["response"]["status"] for e in answer["entry"]} == {"200 OK"}
+    assert {e["response"]["status"] for e in answer["entry"]} == {"201 Created"}  # new courses
     for entry in answer["entry"]:
         assert entry["response"]["outcome"]["resourceType"] == "OperationOutcome"
     stored = Episode.objects.get(source_id="F-1")
@@ -59,7 +59,7 @@ def test_fhir_rejected_record_gets_an_operation_outcome_with_the_reason(api, rea
     answer = post(api, bundle).json()
 
     statuses = [e["response"]["status"] for e in answer["entry"]]
-    assert "200 OK" in statuses
+    assert "201 Created" in statuses
     rejected = [e for e in answer["entry"] if e["response"]["status"].startswith("422")]
     assert rejected
     issue = rejected[0]["response"]["outcome"]["issue"][0]

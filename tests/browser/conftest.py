@@ -156,3 +156,12 @@ def log_in_at_provider(page, sub: str) -> None:
     page.wait_for_url(re.compile(r".*/oauth2/authorize.*"))
     page.fill("input[name=sub]", sub)
     page.click("button[type=submit]:has-text('Authorize')")
+
+
+def follow_menu(page, name: str) -> None:
+    """Click the clinic menu's link ``name``, opening the compact "Menu" first in a narrow
+    window (as a user must)."""
+    compact = page.locator(".clinic-nav .nav-compact")
+    if compact.is_visible() and compact.get_attribute("open") is None:
+        compact.locator("summary").click()
+    page.locator(".clinic-nav").get_by_role("link", name=name, exact=True).click()

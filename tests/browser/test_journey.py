@@ -43,7 +43,12 @@ from sentinel.lib.dates import add_months
 from sentinel.projects.actions import enrol
 from sentinel.projects.models import Enrolment, Project
 from tests.api.conftest import synthetic_cpr
-from tests.browser.conftest import check_page, fits_without_horizontal_scroll, log_in_at_provider
+from tests.browser.conftest import (
+    check_page,
+    fits_without_horizontal_scroll,
+    follow_menu,
+    log_in_at_provider,
+)
 from tests.factories import VendorFactory, valid_cvr
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -179,7 +184,7 @@ def test_the_seed_journey_from_activation_to_the_open_report(
     assert signature.signer_uuid == uuid.UUID(owner.sub)
 
     # Praksis samtykke: the same with its own fresh login.
-    page.get_by_role("link", name="Praksis samtykke", exact=True).first.click()
+    follow_menu(page, "Praksis samtykke")
     expect(page.get_by_text("Kræver din godkendelse")).to_be_visible()
     check_page(page, "05-consent")
     page.get_by_role("link", name="Log ind med MitID Erhverv for at godkende").click()
@@ -192,7 +197,7 @@ def test_the_seed_journey_from_activation_to_the_open_report(
     assert ConsentApproval.objects.filter(clinic__ydernummer=YDERNUMMER).count() == 1
 
     # Administrer: enrol in Diagnosekodning with a confirmation.
-    page.get_by_role("link", name="Administrer", exact=True).first.click()
+    follow_menu(page, "Administrer")
     check_page(page, "08-administer")
     page.get_by_role("link", name="Tilmeld Diagnosekodning").click()
     today = timezone.localdate().strftime("%d.%m.%Y")
@@ -213,26 +218,26 @@ def test_the_seed_journey_from_activation_to_the_open_report(
     assert sent.json()["accepted"] == 2
 
     # Tjek status: everything is in order; the report waits for its opening day.
-    page.get_by_role("link", name="Tjek status", exact=True).first.click()
+    follow_menu(page, "Tjek status")
     assert page.locator(".checks li.action_needed").count() == 0
     assert page.locator(".checks li.ok").count() == 5
     expect(page.get_by_text("Vi modtager data til Diagnosekodning")).to_be_visible()
     check_page(page, "11-status-green")
 
     # The data exchange overview shows what arrived.
-    page.get_by_role("link", name="Administrer", exact=True).first.click()
+    follow_menu(page, "Administrer")
     expect(page.get_by_text("Vi modtager data til Diagnosekodning").first).to_be_visible()
     check_page(page, "12-administer-data-arrived")
 
     # Rapporter: the tab names the day the report opens (two months after today's steps).
-    page.get_by_role("link", name="Rapporter", exact=True).first.click()
+    follow_menu(page, "Rapporter")
     page.wait_for_url(re.compile(rf".*/klinik/{YDERNUMMER}/rapporter/diagnosekodning/$"))
     opens_on = add_months(timezone.localdate(), 2).strftime("%d.%m.%Y")
     expect(page.get_by_role("heading", name=f"Rapporten åbner {opens_on}")).to_be_visible()
     check_page(page, "13-report-not-open-yet")
 
     # Kom godt i gang: the guide's steps against the clinic's state.
-    page.get_by_role("link", name="Kom godt i gang", exact=True).first.click()
+    follow_menu(page, "Kom godt i gang")
     assert page.locator(".steps > li").count() == 6
     check_page(page, "14-help")
 
@@ -260,7 +265,7 @@ def test_the_seed_journey_from_activation_to_the_open_report(
     page.get_by_role("link", name=re.compile("Fysioterapi Journeyby Syd")).click()
     page.wait_for_url(re.compile(rf".*/klinik/{OTHER_YDERNUMMER}/$"))
     check_page(page, "16-other-clinic-menu")
-    page.get_by_role("link", name="Rapporter", exact=True).first.click()
+    follow_menu(page, "Rapporter")
     page.wait_for_url(re.compile(rf".*/klinik/{OTHER_YDERNUMMER}/rapporter/diagnosekodning/$"))
 
     # The report is open and shows the clinic's own numbers: 5 of 10 coded courses are L90.
@@ -406,7 +411,7 @@ def test_administer_tells_an_enrolled_clinic_what_a_new_specification_changed(
 
     page = new_page()
     page.goto(f"{live_server.url}{urlsplit(url).path}")
-    page.get_by_role("link", name="Administrer", exact=True).first.click()
+    follow_menu(page, "Administrer")
     page.wait_for_url(re.compile(r".*/administrer/$"))
     page.wait_for_load_state("load")
 

@@ -31,6 +31,7 @@ from sentinel.console import staff
 from sentinel.console.sites import console_site
 from sentinel.projects.actions import enrol
 from sentinel.projects.models import Project
+from sentinel.sharing import exports
 from tests.factories import ClinicFactory, VendorFactory
 
 PASSWORD = "Correct-Horse-42-battery"
@@ -132,12 +133,23 @@ def staff_rows(person: Staff, action: str) -> list[AuditEvent]:
 
 
 @pytest.fixture
-def console_objects(db) -> dict[str, Any]:
-    """One object of every kind the console shows, for visiting every page."""
+def console_objects(db, settings, tmp_path) -> dict[str, Any]:
+    """One object of every kind the console shows, for visiting every page (an export too)."""
     vendor = VendorFactory()
     credential, _token = issue_credential(by=ADMIN_CLI, vendor=vendor)
+    project = Project.objects.get(code="diagnosekodning")
+    settings.SENTINEL_EXPORT_DIR = tmp_path / "exports"
+    export = exports.create_export(
+        by=ADMIN_CLI,
+        project=project,
+        recipient=project.recipients.order_by("pk").first(),
+        kind=exports.AGGREGATED,
+        start=timezone.localdate() - dt.timedelta(days=30),
+        end=timezone.localdate(),
+    )
     return {
-        "project": Project.objects.get(code="diagnosekodning"),
+        "export": export.audit_event,
+        "project": project,
         "vendor": vendor,
         "credential": credential,
         "clinic": ClinicFactory(),
@@ -167,6 +179,14 @@ def collecting_clinic(clinic, vendor):
     return clinic
 
 
+def status_of(client: Client, url: str) -> int:
+    """The status of a GET, reading a download to its end (which closes its file)."""
+    response = client.get(url)
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response.status_code
+
+
 def every_console_url(objects: dict[str, Any]) -> Iterator[str]:
     """Every console page but the login and enrolment pages (which must stay open)."""
     samples = {
@@ -186,6 +206,9 @@ def every_console_url(objects: dict[str, Any]) -> Iterator[str]:
                 kwargs["object_id"] = samples[model._meta.label_lower]
             if "prefix" in converters:
                 kwargs["prefix"] = objects["credential"].prefix
+            if "export_id" in converters:
+                kwargs["export_id"] = objects["export"].pk
+                kwargs["name"] = "manifest.json"
             yield reverse(f"console:{pattern.name}", kwargs=kwargs)
     yield reverse("console:index")
     yield reverse("console:logout")

@@ -135,12 +135,13 @@ def test_nobody_adds_changes_or_deletes_audit_rows(console_client, log, role) ->
     assert 'name="_save"' not in client.get(change).content.decode()
 
 
-def test_every_action_is_shown_as_written(support, log) -> None:
-    """Actions the model's choices do not list (console and later ones) still show."""
+def test_every_action_is_shown_in_words_with_its_code(support, log) -> None:
+    """Actions show in words with the code as written (``record`` takes only the names of
+    ``AuditEvent.Action``, each of which has words: tests/console/test_labels.py)."""
     client, _person = support
     record(by=Actor.system("tests"), action="export.created")
 
     content = client.get(LIST).content.decode()
 
-    assert '<td class="field-action_code">export.created</td>' in content
-    assert f'<td class="field-action_code">{AuditEvent.Action.STAFF_LOGIN}</td>' in content
+    assert '<td class="field-action_code">Dataudtræk lavet (export.created)</td>' in content
+    assert '<td class="field-action_code">Logget ind i konsollen (staff.login)</td>' in content

@@ -80,7 +80,7 @@ def test_publishing_a_new_dpa_version_requires_new_signatures(administrator) -> 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"published_on": "2020-01-01"}, "takes effect today"),
+        ({"published_on": "2020-01-01"}, "gælder fra i dag"),
         ({"text": ""}, "Dette felt er påkrævet"),
         ({"kind": "contract"}, "contract"),
     ],
@@ -117,7 +117,7 @@ def test_the_same_text_again_is_not_a_new_version(administrator) -> None:
         },
     )
 
-    assert "the same as version 1" in response.content.decode()
+    assert "er den samme som version 1" in response.content.decode()
 
 
 def test_published_documents_cannot_be_changed_or_deleted(administrator) -> None:

@@ -33,7 +33,7 @@ from sentinel.projects.models import Project, Recipient
 from sentinel.sharing import exports
 from sentinel.sharing.recipients import add_recipient
 from tests.api.conftest import synthetic_cpr
-from tests.console.conftest import staff_rows
+from tests.console.conftest import staff_rows, status_of
 from tests.factories import ClinicFactory
 from tests.reports.conftest import onboard_for_reports
 
@@ -690,3 +690,44 @@ def test_an_export_in_its_own_transaction_reads_one_snapshot(project, vendor) ->
 
     assert [f["rows"] for f in result.manifest["files"]] == [2, 2, 2, 2]
     assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_CREATED).count() == 1
+
+
+def test_a_project_manager_downloads_an_exports_files_audited_and_never_cached(
+    project_manager, support, project, vendor, researchers
+) -> None:
+    client, person = project_manager
+    clinic = collecting(vendor, project)
+    send(vendor, clinic, [course("E-1", dt.date(2026, 2, 2))])
+    url = reverse("console:projects_project_export", args=[project.pk])
+    client.post(
+        url,
+        {
+            "recipient": "forskning",
+            "kind": "record_level",
+            "start": "2026-01-01",
+            "end": "2026-06-30",
+        },
+    )
+    [row] = staff_rows(person, AuditEvent.Action.EXPORT_CREATED)
+    download = f"{url}{row.pk}/episodes.csv"
+    assert f'href="{download}"' in client.get(url).content.decode()
+
+    response = client.get(download)
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert 'attachment; filename="episodes.csv"' in response["Content-Disposition"]
+    directory = Path(settings.SENTINEL_EXPORT_DIR) / row.details["directory"]
+    assert b"".join(response.streaming_content) == (directory / "episodes.csv").read_bytes()
+    [audited] = staff_rows(person, AuditEvent.Action.EXPORT_DOWNLOADED)
+    assert audited.details == {"export": row.pk, "file": "episodes.csv"}
+    assert status_of(client, f"{url}{row.pk}/manifest.json") == 200
+    # Only the files the export lists, of this project's exports, and not for support.
+    assert client.get(f"{url}{row.pk}/..%2F..%2Fsecret", follow=True).status_code == 404
+    assert client.get(f"{url}{row.pk}/..").status_code == 404
+    assert client.get(f"{url}{row.pk}/other.csv").status_code == 404
+    assert client.get(f"{url}{row.pk + 1000}/episodes.csv").status_code == 404
+    support_client, support_person = support
+    assert support_client.get(download).status_code == 403
+    assert staff_rows(support_person, AuditEvent.Action.EXPORT_DOWNLOADED) == []
+    assert client.post(download).status_code == 405

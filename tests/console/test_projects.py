@@ -107,7 +107,7 @@ def test_a_project_is_published_only_with_a_specification(project_manager) -> No
     publish = reverse("console:projects_project_publish", args=[project.pk])
 
     refused = client.post(publish, follow=True)
-    assert "no data specification" in refused.content.decode()
+    assert "har ingen dataspecifikation" in refused.content.decode()
     project.refresh_from_db()
     assert not project.is_published
 
@@ -231,7 +231,7 @@ def test_preview_button_never_publishes(project_manager, diagnosekodning) -> Non
         ({"icpc2_chapters": ["Q"]}, "Q"),
         (
             {"effective_from": (timezone.localdate() - dt.timedelta(days=1)).isoformat()},
-            "takes effect today",
+            "gælder fra i dag",
         ),
         (
             {
@@ -247,7 +247,7 @@ def test_preview_button_never_publishes(project_manager, diagnosekodning) -> Non
                 "icpc2_chapters": [],
                 "person_identifiable_worklist": "on",
             },
-            "the same as version 1",
+            "er den samme som version 1",
         ),
     ],
 )

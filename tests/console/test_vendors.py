@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from sentinel.audit.models import AuditEvent
+from sentinel.clinics.actions import activate
 from sentinel.clinics.credentials import authenticate, issue_credential
 from sentinel.clinics.models import Vendor, VendorCredential
 from sentinel.collection.pipeline import ingest
@@ -124,7 +125,7 @@ def test_revoking_a_credential_ends_it_now(administrator, vendor) -> None:
         {"grace_days": "1"},
         follow=True,
     )
-    assert "revoked credential cannot be rotated" in refused.content.decode()
+    assert "En tilbagekaldt API-nøgle kan ikke udskiftes." in refused.content.decode()
 
 
 def test_credentials_of_another_vendor_are_not_found(administrator, vendor) -> None:
@@ -167,8 +168,47 @@ def test_the_vendor_page_shows_each_clinic_and_its_data_flow(
     assert flow.rejections.weeks[-1] == today - dt.timedelta(days=today.weekday())
     content = response.content.decode()
     assert collecting_clinic.ydernummer in content
-    assert "<code>before_enrolment</code>" in content
+    assert "Forløbet ligger før tilmeldingen" in content  # the most frequent reason, in words
+    assert "before_enrolment" not in content
     assert "Udsted en ny API-nøgle" not in content  # support changes nothing
+
+
+def test_the_vendor_page_leads_with_clinics_needing_attention_and_pages_the_rest(
+    support, vendor, collecting_clinic
+) -> None:
+    """30 clinics: the one without data for 20 days and the one activated 60 days ago that
+    never sent anything come first (threshold 14 days); the rest follow, 25 to a page."""
+    client, _person = support
+    today = timezone.localdate()
+    ingest(
+        vendor=vendor,
+        clinic=collecting_clinic,
+        records=[episode("old", start_date=(today - dt.timedelta(days=25)).isoformat())],
+        now=at(today - dt.timedelta(days=20), 8),
+    )
+    silent = ClinicFactory(ydernummer="899999")
+    activate(by=ADMIN_CLI, vendor=vendor, clinic=silent, at=at(today - dt.timedelta(days=60)))
+    for _ in range(28):  # activated today: nothing expected yet
+        activate(by=ADMIN_CLI, vendor=vendor, clinic=ClinicFactory())
+
+    first = client.get(overview(vendor))
+
+    rows = first.context["page"].object_list
+    assert len(rows) == 25
+    assert {rows[0]["flow"].clinic, rows[1]["flow"].clinic} == {collecting_clinic, silent}
+    assert [r for r in rows[2:] if r["attention"]] == []
+    content = first.content.decode()
+    assert "2 klinikker kræver opmærksomhed" in content
+    assert "ingen data i over 14 dage" in content
+    assert "aldrig modtaget data" in content
+    assert "Side 1 af 2 (30 klinikker)" in content
+    assert 'href="?side=2" rel="next"' in content
+    second = client.get(overview(vendor), {"side": 2})
+    assert len(second.context["page"].object_list) == 5
+    only = client.get(overview(vendor), {"vis": "opmaerksomhed"})
+    assert [r["flow"].clinic for r in only.context["page"].object_list] == [
+        r["flow"].clinic for r in rows[:2]
+    ]
 
 
 def test_the_support_page_shows_the_status_check_as_the_clinic_sees_it(

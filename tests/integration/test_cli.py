@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import socket
 import subprocess
 import urllib.request
@@ -122,6 +123,15 @@ def test_cli_migrate_then_demo_sets_up_the_nation(demo_setup: DemoSetup) -> None
     assert "Creating the synthetic nation of clinics" in demo_setup.demo.stdout
     assert "50/60 clinics" in demo_setup.demo.stdout
     assert "60 clinics in the demo." in demo_setup.demo.stdout
+    assert (
+        "Operator console: http://127.0.0.1:8000/console/ as demo-admin, password "
+        "Demo-Konsol-2026 (administrator; demo only)." in demo_setup.demo.stdout
+    )
+    assert "oathtool --totp -b '" in demo_setup.demo.stdout
+    # The README's API example: a demo vendor that has clinics.
+    assert re.search(
+        r"fysiodata  Fysiodata Demo A/S: \d+ clinics, e\.g\. 9\d{5}", demo_setup.demo.stdout
+    )
     assert (demo_setup.var_dir / "sentinel.sqlite3").exists()
 
 

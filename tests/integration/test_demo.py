@@ -181,3 +181,32 @@ def test_demo_vendor_sends_data_that_arrives_and_every_rejection_reason(nation) 
     l_chapter = DiagnosisEvent.objects.filter(code__startswith="L").count()
     assert l_chapter / DiagnosisEvent.objects.count() > 0.7
     assert not Episode.objects.filter(practitioner_initials__gt="").exists()  # minimised
+
+
+def test_the_demo_console_user_enters_with_the_printed_password_and_key(
+    client, db, settings
+) -> None:
+    """What `sentinel demo` prints is enough to enter the console: the password, then the
+    authenticator key confirmed at /console/enrol/; after that the key is not shown again."""
+    from base64 import b32decode
+
+    from django_otp.oath import TOTP
+
+    from sentinel.demo.console_user import PASSWORD, USERNAME, ensure_console_user
+    from sentinel.lib.errors import DomainError
+
+    with pytest.raises(DomainError):  # never outside the demo
+        ensure_console_user()
+    settings.DEMO = True
+    printed = ensure_console_user()
+    key = b32decode(printed.secret.replace(" ", ""))
+    code = f"{TOTP(key).token():06d}"
+
+    client.post("/console/enrol/", {"step": "password", "username": USERNAME, "password": PASSWORD})
+    confirmed = client.post("/console/enrol/", {"step": "confirm", "otp_token": code})
+
+    assert confirmed.status_code == 302
+    assert client.get("/console/").status_code == 200
+    again = ensure_console_user()
+    assert again.user.pk == printed.user.pk
+    assert again.secret == ""

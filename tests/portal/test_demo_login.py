@@ -4,6 +4,7 @@ local provider as a separate process (``sentinel demo``) or in a thread (tests).
 from __future__ import annotations
 
 import socket
+from html import escape
 
 import httpx
 import pytest
@@ -33,6 +34,9 @@ def test_demo_users_act_for_clinics_in_telling_states(nation) -> None:
     assert any(u.assurance_level == "low" for u in users)
     assert len({u.sub for u in users}) == len(users)
     assert demo_users() == users  # the same ids every time
+    assert not any(u.name.startswith("Demo") for u in users)  # real-looking names
+    owner = users[0]
+    assert owner.label == f"Karen Hansen – {owner.role} · {owner.clinic_name} ({owner.ydernummer})"
 
 
 def test_demo_page_lists_whom_to_log_in_as(client, settings, nation) -> None:
@@ -100,8 +104,9 @@ def test_the_demo_provider_runs_as_its_own_process(nation) -> None:
                 "redirect_uri": "http://127.0.0.1:8000/login/callback/",
             },
         )
-        for user in users:
-            assert user.sub in page.text  # offered as a one-click user
+        for user in users:  # offered as a one-click user, by name, what they show and clinic
+            assert f'value="{user.sub}">{escape(user.label)}</button>' in page.text
+            assert f">{user.sub}</button>" not in page.text
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -120,7 +125,7 @@ def test_every_demo_user_logs_in_twice_around_a_signature(provider, nation) -> N
             client = Client()
             log_in(client, provider, user)
             assert client.get(f"/klinik/{user.ydernummer}/").status_code == 200, user.name
-        signer = next(u for u in users if u.name == "Demo Klinikejer 1")
+        signer = next(u for u in users if u.role == "Har ikke underskrevet databehandleraftalen")
         client = Client()
         dpa = f"/klinik/{signer.ydernummer}/databehandleraftale/"
         log_in(client, provider, signer, dpa, fresh=True)

@@ -3,15 +3,23 @@ Kom godt i gang (the seed guide's steps against the clinic's state)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
+from sentinel.audit.actors import Actor
+from sentinel.clinics.actions import activate
 from sentinel.collection.pipeline import ingest
 from sentinel.collection.status import check_status
 from tests.factories import ClinicFactory, VendorFactory
 from tests.portal.conftest import activated, course, log_in, onboard, person
 
 pytestmark = pytest.mark.django_db
+
+
+def nine(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
 
 
 @pytest.fixture
@@ -87,3 +95,46 @@ def test_menu_summarises_the_status(client, clinic, logged_in) -> None:
     assert "punkter kræver handling" in content
     assert "Kræver din godkendelse" in content
     assert "Kræver din underskrift" in content
+
+
+def test_status_names_the_systemhus_with_phone_and_email_where_it_says_whom_to_call(
+    client, provider, vendor
+) -> None:
+    """Data stopped arriving 38 days ago: the systemhus that stopped sending is named with its
+    phone and e-mail first, then Sentinel support; "Hvem kan hjælpe?" names it too."""
+    past = timezone.localdate() - dt.timedelta(days=40)
+    clinic = ClinicFactory()
+    activate(by=Actor.vendor(vendor), vendor=vendor, clinic=clinic, at=nine(past))
+    onboard(clinic, on=past)
+    ingest(
+        vendor=vendor,
+        clinic=clinic,
+        records=[course("E-1", past + dt.timedelta(days=1))],
+        now=nine(past + dt.timedelta(days=2)),
+    )
+    log_in(client, provider, person(clinic))
+
+    content = client.get(f"/klinik/{clinic.ydernummer}/status/").content.decode()
+
+    house = (
+        f"{vendor.name}, tlf. {vendor.support_phone}, "
+        f'<a href="mailto:{vendor.support_email}">{vendor.support_email}</a>'
+    )
+    assert f"<strong>Kontakt:</strong> {house}</p>" in content
+    assert content.index(house) < content.index("<strong>Kontakt:</strong> Sentinel support")
+    assert f"Sentinel er ikke aktiveret, eller du mangler menupunktet: {house}." in content
+    assert "dit systemhus</" not in content
+
+
+def test_without_an_active_systemhus_the_portal_says_your_systemhus_in_each_language(
+    client, provider
+) -> None:
+    clinic = ClinicFactory()
+    log_in(client, provider, person(clinic))
+
+    danish = client.get(f"/klinik/{clinic.ydernummer}/status/").content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/klinik/{clinic.ydernummer}/status/").content.decode()
+
+    assert "<strong>Kontakt:</strong> dit systemhus</p>" in danish
+    assert "<strong>Contact:</strong> your practice system vendor</p>" in english

@@ -5,6 +5,7 @@ Every CPR here is synthetic (made-up digit strings), never a real person's.
 
 import copy
 import datetime as dt
+import re
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
@@ -66,14 +67,17 @@ def assert_every_entry_accounted_for_once(parsed):
     used = [i for item in parsed.items for i in item.entry_indexes]
     in_items = set(used)
     assert in_items.isdisjoint(parsed.entry_errors)
-    assert in_items | set(parsed.entry_errors) == set(range(parsed.total_entries))
+    assert in_items.isdisjoint(parsed.entry_ignored)
+    assert set(parsed.entry_errors).isdisjoint(parsed.entry_ignored)
+    covered = in_items | set(parsed.entry_errors) | set(parsed.entry_ignored)
+    assert covered == set(range(parsed.total_entries))
     for item in parsed.items:  # an item lists an entry once
         assert len(item.entry_indexes) == len(set(item.entry_indexes))
 
 
 def assert_every_entry_accounted_for_once_but_shared(parsed):
     covered = {i for item in parsed.items for i in item.entry_indexes} | set(parsed.entry_errors)
-    assert covered == set(range(parsed.total_entries))
+    assert covered | set(parsed.entry_ignored) == set(range(parsed.total_entries))
 
 
 # --- round trip ------------------------------------------------------------------------------
@@ -192,8 +196,20 @@ def test_parse_bundle_inverts_records_to_bundle(generated):
     parsed = parse_bundle(bundle)
 
     assert parsed.entry_errors == {}
-    assert [item.record for item in parsed.items] == generated
+    assert [item.record for item in parsed.items] == [with_the_profiles_rules(r) for r in generated]
     assert_every_entry_accounted_for_once_but_shared(parsed)
+
+
+def with_the_profiles_rules(record):
+    """A diagnosis without ``recordedDate`` takes the course's start (a date as its Danish
+    midnight), as the profile says."""
+    start = record["start_date"]
+    if start is not None and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", start):
+        start = f"{start}T00:00:00"
+    diagnoses = [
+        {**d, "recorded_at": start} if d["recorded_at"] is None else d for d in record["diagnoses"]
+    ]
+    return {**record, "diagnoses": diagnoses}
 
 
 # --- the mapping ---------------------------------------------------------------------------
@@ -435,8 +451,8 @@ def test_parse_bundle_answers_resource_types_and_methods_it_does_not_take():
     bundle = records_to_bundle(YDER, [a_record()])
     bundle["entry"].append(
         {
-            "resource": {"resourceType": "Organization", "name": "Fysio"},
-            "request": {"method": "POST", "url": "Organization"},
+            "resource": {"resourceType": "Practitioner", "name": [{"family": "Fysio"}]},
+            "request": {"method": "POST", "url": "Practitioner"},
         }
     )
     bundle["entry"].append({"request": {"method": "DELETE", "url": "EpisodeOfCare/1"}})
@@ -444,7 +460,7 @@ def test_parse_bundle_answers_resource_types_and_methods_it_does_not_take():
     parsed = parse_bundle(bundle)
 
     assert len(parsed.items) == 1
-    assert "'Organization' is not taken" in parsed.entry_errors[len(bundle["entry"]) - 2]
+    assert "'Practitioner' is not taken" in parsed.entry_errors[len(bundle["entry"]) - 2]
     assert "'DELETE' is not taken" in parsed.entry_errors[len(bundle["entry"]) - 1]
     assert_every_entry_accounted_for_once(parsed)
 

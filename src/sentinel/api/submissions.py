@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -18,11 +19,18 @@ from sentinel.api.openapi import fhir_content
 from sentinel.api.protocol import FHIR_JSON, JSON, MAX_KEY_LENGTH, ApiError, read_json
 from sentinel.api.schemas import SubmissionIn, SubmissionOut
 from sentinel.collection.models import Submission
-from sentinel.collection.pipeline import IdempotencyKeyReused, ingest
+from sentinel.collection.outcome import CREATED, UNCHANGED, UPDATED, IdempotencyKeyReused
+from sentinel.collection.pipeline import ingest
 from sentinel.lib.cpr import contains_cpr
 from sentinel.lib.text import is_clean_text
 
 router = Router(tags=["submissions"])
+_STORED_STATUS = {CREATED: "201 Created", UPDATED: "200 OK", UNCHANGED: "200 OK"}
+_STORED_TEXT = {
+    CREATED: "stored: a new course",
+    UPDATED: "stored: the course is updated",
+    UNCHANGED: "unchanged: this version of the course is stored already",
+}
 
 
 @router.post(
@@ -117,8 +125,10 @@ def fhir_bundle(request: VendorRequest) -> HttpResponse:
         results[index] = fhir.EntryResult(
             "400 Bad Request", "error", "invalid", message, None, fhir.expression_of(message, index)
         )
+    for index, message in parsed.entry_ignored.items():
+        results[index] = fhir.EntryResult("200 OK", "information", "informational", message)
     all_or_nothing = parsed.bundle_type == "transaction"
-    if all_or_nothing and results:  # FHIR R4 http.html#transaction: nothing is tried
+    if all_or_nothing and parsed.entry_errors:  # FHIR R4 http.html#transaction: nothing tried
         return fhir_response(fhir.transaction_failure(results), 400)
     by_clinic: dict[str, list[fhir.EpisodeItem]] = defaultdict(list)
     for item in parsed.items:
@@ -149,8 +159,12 @@ def fhir_bundle(request: VendorRequest) -> HttpResponse:
                         if outcome.dropped_fields
                         else ""
                     )
+                    what = outcome.results.get(position, UPDATED)
                     result = fhir.EntryResult(
-                        "200 OK", "information", "informational", f"accepted{dropped}"
+                        _STORED_STATUS[what],
+                        "information",
+                        "informational",
+                        f"{_STORED_TEXT[what]}{dropped}",
                     )
                 else:
                     result = fhir.EntryResult(
@@ -169,6 +183,12 @@ def fhir_bundle(request: VendorRequest) -> HttpResponse:
         statuses = {int(r.status[:3]) for r in failed.values()}
         status = statuses.pop() if len(statuses) == 1 else 400
         return fhir_response(fhir.transaction_failure(failed), status)
+    for index, notes in parsed.entry_notes.items():
+        taken = results.get(index)
+        if taken is not None and taken.severity == "information":
+            results[index] = replace(
+                taken, severity="warning", message="; ".join([taken.message, *notes])
+            )
     for index in range(parsed.total_entries):
         results.setdefault(
             index,

@@ -69,6 +69,7 @@ class AuditEvent(models.Model):
         RECIPIENT_CREATED = "recipient.created"
         RECIPIENT_UPDATED = "recipient.updated"
         EXPORT_CREATED = "export.created"
+        EXPORT_DOWNLOADED = "export.downloaded"
         RETENTION_DELETED = "retention.deleted"
         PORTAL_LOGIN = "portal.login"
         PORTAL_LOGOUT = "portal.logout"

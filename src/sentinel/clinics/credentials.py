@@ -54,7 +54,11 @@ def rotate_credential(
     """Issue a replacement; the old credential keeps working for ``grace``, then expires."""
     old = VendorCredential.objects.select_for_update().get(pk=credential.pk)
     if old.revoked_at is not None:
-        raise DomainError("credential_revoked", "a revoked credential cannot be rotated")
+        raise DomainError(
+            "credential_revoked",
+            "a revoked credential cannot be rotated",
+            "En tilbagekaldt API-nøgle kan ikke udskiftes.",
+        )
     expires = timezone.now() + grace
     if old.expires_at is None or old.expires_at > expires:
         old.expires_at = expires

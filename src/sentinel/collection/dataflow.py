@@ -11,7 +11,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
+from django.conf import settings
 from django.utils import timezone
 
 from sentinel.clinics.models import Activation, Clinic, Vendor
@@ -45,11 +47,28 @@ class Rejections:
         return Counter({reason: sum(c.values()) for reason, c in self.by_reason.items()})
 
     def rows(self) -> list[tuple[str, list[int], int]]:
-        """(reason, count per week, total), the most frequent reason first."""
+        """(reason, count per week, total), the most frequent reason first (ties by code)."""
         return [
             (reason, [self.by_reason[reason][w] for w in self.weeks], total)
-            for reason, total in self.total.most_common()
+            for reason, total in sorted(self.total.items(), key=lambda item: (-item[1], item[0]))
         ]
+
+    def refused_by_fortnight(self) -> tuple[int, int]:
+        """Records refused in the last two weeks shown, and in the two weeks before."""
+        recent, before = self.weeks[-2:], self.weeks[-4:-2]
+        counts = self.by_reason.values()
+        return (
+            sum(c[w] for c in counts for w in recent),
+            sum(c[w] for c in counts for w in before),
+        )
+
+
+class Attention(StrEnum):
+    """Why support should look at a clinic of a vendor first."""
+
+    NEVER_RECEIVED = "never_received"  # active for longer than the threshold, nothing arrived
+    NO_RECENT_DATA = "no_recent_data"  # nothing for longer than the threshold
+    REFUSALS_RISING = "refusals_rising"  # more refused in the last two weeks than before
 
 
 @dataclass
@@ -58,10 +77,35 @@ class ClinicFlow:
     active: bool
     flows: list[DataFlow]
     rejections: Rejections
+    activated_at: dt.datetime | None = None
 
     @property
     def last_received_at(self) -> dt.datetime | None:
         return max((f.last_received_at for f in self.flows), default=None)
+
+    def quiet_days(self, today: dt.date) -> int | None:
+        """Days since data last arrived, or None when nothing ever did."""
+        last = self.last_received_at
+        return (today - timezone.localdate(last)).days if last else None
+
+    def attention(self, today: dt.date) -> list[Attention]:
+        """Why this (active) clinic needs a look, with the status check's threshold
+        (``SENTINEL_DATA_FLOW_THRESHOLD_DAYS``): no data beyond it, or refusals rising."""
+        if not self.active:
+            return []
+        threshold = settings.SENTINEL_DATA_FLOW_THRESHOLD_DAYS
+        reasons = []
+        quiet = self.quiet_days(today)
+        if quiet is None:
+            since = timezone.localdate(self.activated_at) if self.activated_at else today
+            if (today - since).days > threshold:
+                reasons.append(Attention.NEVER_RECEIVED)
+        elif quiet > threshold:
+            reasons.append(Attention.NO_RECENT_DATA)
+        recent, before = self.rejections.refused_by_fortnight()
+        if recent > before:
+            reasons.append(Attention.REFUSALS_RISING)
+        return reasons
 
 
 def rejections(
@@ -98,20 +142,24 @@ def clinic_flow(clinic: Clinic, *, today: dt.date | None = None) -> ClinicFlow:
 
 def vendor_clinics(vendor: Vendor, *, today: dt.date | None = None) -> list[ClinicFlow]:
     """Every clinic the vendor has activated Sentinel for (now or before), with its data flow
-    and the records of this vendor refused over the last weeks."""
+    and the records of this vendor refused over the last weeks: those needing attention
+    (``ClinicFlow.attention``) first, then by ydernummer."""
     day = today or timezone.localdate()
     activations = Activation.objects.filter(vendor=vendor).select_related("clinic")
     clinics: dict[int, Clinic] = {}
-    active: set[int] = set()
+    active: dict[int, dt.datetime] = {}
     for activation in activations:
         clinics[activation.clinic_id] = activation.clinic
         if activation.is_active:
-            active.add(activation.clinic_id)
+            active[activation.clinic_id] = activation.activated_at
     flows: dict[int, list[DataFlow]] = defaultdict(list)
     for flow in DataFlow.objects.filter(clinic_id__in=clinics).select_related("project"):
         flows[flow.clinic_id].append(flow)
     refused = rejections(clinics, today=day, vendor=vendor)
-    return [
-        ClinicFlow(clinic, clinic.pk in active, flows[clinic.pk], refused[clinic.pk])
+    result = [
+        ClinicFlow(
+            clinic, clinic.pk in active, flows[clinic.pk], refused[clinic.pk], active.get(clinic.pk)
+        )
         for clinic in sorted(clinics.values(), key=lambda c: c.ydernummer)
     ]
+    return sorted(result, key=lambda flow: not flow.attention(day))

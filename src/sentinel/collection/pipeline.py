@@ -12,8 +12,10 @@ fixed reason code (``reasons.Reason``), checked in this order:
    activation by the submitting vendor, DPA, consent, enrolment covering the start date,
    the project's data specification (record type, speciale, code filter);
 4. versions: lower than stored → ``stale_version``; a resubmission may add diagnoses but
-   never drop one → ``diagnosis_history_rewritten``; the same version again is accepted and
-   stores nothing new.
+   never drop one → ``diagnosis_history_rewritten``; the same version again is a replay,
+   accepted, storing nothing new — unless the course changed (a diagnosis, the end date or the
+   course type the project collects differs from what is stored at that version): then it is
+   ``stale_version`` with the version to send, for a 200 must never store nothing silently.
 
 Accepted records are minimised per project to the fields its specification names (the
 response lists the dropped fields) and stored per project. No plain CPR is kept: a keyed
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -36,6 +38,15 @@ from django.utils import timezone
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection import rows
 from sentinel.collection.models import DiagnosisEvent, Episode, Submission
+from sentinel.collection.outcome import (
+    CREATED,
+    IDEMPOTENCY_WINDOW,
+    UNCHANGED,
+    UPDATED,
+    IdempotencyKeyReused,
+    Outcome,
+    Rejection,
+)
 from sentinel.collection.services import record_received
 from sentinel.collection.validation import (
     Diagnosis,
@@ -47,7 +58,6 @@ from sentinel.collection.validation import (
 )
 from sentinel.lib.cpr import InvalidCpr, parse_cpr
 from sentinel.lib.dataspec import KNOWN_FIELDS
-from sentinel.lib.errors import DomainError
 from sentinel.lib.pseudonym import CprCipher, pseudonym
 from sentinel.lib.reasons import GATE_MESSAGES, Reason
 from sentinel.projects.models import DataSpecification, Project
@@ -79,57 +89,22 @@ EPISODE_STATE = (
 EVENT_COLUMNS = ("clinic_id", "episode_id", "code", "recorded_at", "source")
 
 
-@dataclass(frozen=True)
-class Rejection:
-    index: int
-    source_id: str
-    reason: Reason
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "source_id": self.source_id,
-            "reason": self.reason.value,
-            "message": self.message,
-        }
-
-
-IDEMPOTENCY_WINDOW = dt.timedelta(hours=24)
-
-
-class IdempotencyKeyReused(DomainError):
-    def __init__(self) -> None:
-        super().__init__(
-            "idempotency_key_reused",
-            "this Idempotency-Key was used in the last 24 hours for another request (another "
-            "body or clinic); use a new key for a new batch",
-        )
-
-
-@dataclass
-class Outcome:
-    accepted: int = 0
-    rejected: list[Rejection] = field(default_factory=list)
-    dropped_fields: list[str] = field(default_factory=list)
-    stored_episodes: int = 0
-    stored_diagnoses: int = 0
-    replayed: bool = False
-
-    @classmethod
-    def replay(cls, answer: dict[str, Any]) -> Outcome:
-        rejected = [
-            Rejection(r["index"], r["source_id"], Reason(r["reason"]), r["message"])
-            for r in answer["rejected"]
-        ]
-        return cls(answer["accepted"], rejected, list(answer["dropped_fields"]), replayed=True)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "accepted": self.accepted,
-            "rejected": [r.as_dict() for r in self.rejected],
-            "dropped_fields": self.dropped_fields,
-        }
+def _changed_at_the_same_version(
+    stored: _Stored, specification: DataSpecification, record: Valid
+) -> str:
+    """What of the course the project collects differs from the stored row ('' if nothing)."""
+    fields = specification.parsed.fields
+    if "diagnoses" in fields:
+        sent = {(d.code, d.recorded_at) for d in record.diagnoses}
+        if sent - stored.events:
+            return "diagnosis history"
+    if "end_date" in fields and record.end != stored.row.get("end_date"):
+        return "end_date"
+    if "course_type" in fields and (record.raw.get("course_type") or "") != (
+        stored.row.get("course_type") or ""
+    ):
+        return "course_type"
+    return ""
 
 
 @dataclass
@@ -244,11 +219,20 @@ class _Writer:
             return
         self.withdrawn_patients.add(pseudonym(self.pseudonym_key, normalised))
 
-    def check(self, project: Project, record: Valid) -> None:
+    def check(self, project: Project, specification: DataSpecification, record: Valid) -> None:
         stored = self.stored.get((project.pk, record.raw["source_id"]))
         if stored is None:
             return
         version = record.raw["version"]
+        if version == stored.row["version"]:
+            changed = _changed_at_the_same_version(stored, specification, record)
+            if changed:
+                raise Reject(
+                    Reason.STALE_VERSION,
+                    f"version {version} is stored with another {changed}; a changed course "
+                    f"needs a higher version: send {version + 1} (JSON: version; FHIR: "
+                    "meta.versionId)",
+                )
         if version < stored.row["version"]:
             raise Reject(
                 Reason.STALE_VERSION,
@@ -265,12 +249,14 @@ class _Writer:
                     "missing now; codes may be added or changed, never removed",
                 )
 
-    def put(self, project: Project, specification: DataSpecification, record: Valid) -> None:
+    def put(self, project: Project, specification: DataSpecification, record: Valid) -> str:
+        """Store the record for the project; says ``created``, ``updated`` or ``unchanged``."""
         raw = record.raw
         key = (project.pk, raw["source_id"])
         stored = self.stored.get(key)
         if stored is not None and raw["version"] == stored.row["version"]:
-            return  # a replay: accepted, nothing new
+            return UNCHANGED  # a replay: accepted, nothing new
+        what = CREATED if stored is None else UPDATED
         spec = specification.parsed
         fields = spec.fields
         if stored is None:
@@ -308,6 +294,7 @@ class _Writer:
                     stored.events.add(marker)
                     self.new_events.append((stored, diagnosis))
         self.received[project] += 1
+        return what
 
     def _drop_withdrawn(self) -> None:
         """Forget this batch's data of patients who opted out, and delete what was stored."""
@@ -453,19 +440,23 @@ def ingest(
                 if gate.clinic_reason is not None:
                     raise Reject(gate.clinic_reason, GATE_MESSAGES[gate.clinic_reason])
                 targets = gate.projects_for(record)
-                for project, _specification in targets:
-                    writer.check(project, record)
+                for project, specification in targets:
+                    writer.check(project, specification, record)
             except Reject as rejection:
                 outcome.rejected.append(
                     Rejection(index, source_id, rejection.reason, rejection.message)
                 )
                 continue
             kept: set[str] = set()
+            results = set()
             for project, specification in targets:
-                writer.put(project, specification, record)
+                results.add(writer.put(project, specification, record))
                 kept |= set(specification.parsed.fields)
             dropped |= _dropped(raw, kept)
             outcome.accepted += 1
+            outcome.results[index] = (
+                CREATED if CREATED in results else UPDATED if UPDATED in results else UNCHANGED
+            )
         outcome.stored_episodes, outcome.stored_diagnoses = writer.write()
         outcome.dropped_fields = sorted(dropped)
         Submission.objects.create(

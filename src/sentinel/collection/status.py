@@ -27,8 +27,9 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import capfirst
 
-from sentinel.clinics.contacts import SENTINEL_SUPPORT, systemhus
+from sentinel.clinics.contacts import SENTINEL_SUPPORT, Contact, systemhus
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection import approvals
 from sentinel.collection.models import DataFlow
@@ -72,6 +73,8 @@ class StatusReport:
     projects: list[ProjectStatus] = field(default_factory=list)
     vendor_menu_help_da: str = ""
     vendor_menu_help_en: str = ""
+    vendor_contact: Contact = field(default_factory=lambda: systemhus(None))
+    """The clinic's systemhus (name, phone, e-mail), or 'dit systemhus' when none is active."""
 
     @property
     def ok(self) -> bool:
@@ -157,9 +160,10 @@ def _data_flow_check(
             detail_da,
             detail_en,
             "Kontakt Sentinel supporten, så finder vi ud af, hvorfor data ikke overføres. "
-            "Dit systemhus kan se, om Sentinel er sat op i dit praksissystem.",
-            "Contact Sentinel support to find out why data is not being transferred; the "
-            "practice system vendor can check that Sentinel is set up.",
+            f"{capfirst(house.name)} kan se, om Sentinel er sat op i dit praksissystem.",
+            "Contact Sentinel support to find out why data is not being transferred; "
+            f"{house.name if vendor else 'the practice system vendor'} can check that Sentinel "
+            "is set up.",
             SENTINEL_SUPPORT,
             project=project.code,
             project_name=project.name,
@@ -316,4 +320,5 @@ def check_status(
         projects=projects,
         vendor_menu_help_da=vendor.menu_help_da if vendor else "",
         vendor_menu_help_en=vendor.menu_help_en if vendor else "",
+        vendor_contact=systemhus(vendor),
     )

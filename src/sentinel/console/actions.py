@@ -23,6 +23,7 @@ from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
 from sentinel.lib import icpc2
 from sentinel.lib.dataspec import DataSpec, parse_spec
+from sentinel.lib.dates import format_da
 from sentinel.lib.errors import DomainError
 from sentinel.projects.actions import publish_specification
 from sentinel.projects.models import DataSpecification, Project
@@ -107,11 +108,16 @@ def publish_project(*, by: Actor, project: Project) -> Project:
     specification first (what would be collected is part of what a clinic agrees to)."""
     current = Project.objects.select_for_update().get(pk=project.pk)
     if current.is_published:
-        raise DomainError("already_published", f"project {current.code} is published already")
+        raise DomainError(
+            "already_published",
+            f"project {current.code} is published already",
+            f"Projektet {current.name} er allerede offentliggjort.",
+        )
     if not current.specifications.exists():
         raise DomainError(
             "no_specification",
             f"project {current.code} has no data specification; publish one first",
+            f"Projektet {current.name} har ingen dataspecifikation; offentliggør en først.",
         )
     current.is_published = True
     current.save(update_fields=["is_published"])
@@ -124,16 +130,26 @@ def publish_project(*, by: Actor, project: Project) -> Project:
     return current
 
 
+_WHAT_DA = {
+    "specification version": "version af dataspecifikationen",
+    "document version": "dokumentversion",
+}
+
+
 def _not_before(effective: dt.date, *, today: dt.date, previous: dt.date | None, what: str) -> None:
+    what_da = _WHAT_DA.get(what, what)
     if effective < today:
         raise DomainError(
             "retroactive",
             f"a new {what} takes effect today ({today}) or later, not on {effective}",
+            f"En ny {what_da} gælder fra i dag ({format_da(today)}) eller senere, ikke fra "
+            f"{format_da(effective)}.",
         )
     if previous is not None and effective < previous:
         raise DomainError(
             "before_previous_version",
             f"a new {what} cannot take effect before the current latest version ({previous})",
+            f"En ny {what_da} kan ikke gælde fra før den seneste version ({format_da(previous)}).",
         )
 
 
@@ -165,7 +181,11 @@ def check_specification_version(
     parsed = parse_spec(spec)
     unknown = unknown_icpc2_codes(list(parsed.icpc2_codes))
     if unknown:
-        raise DomainError("unknown_icpc2_code", f"codes not in ICPC-2-DK: {', '.join(unknown)}")
+        raise DomainError(
+            "unknown_icpc2_code",
+            f"codes not in ICPC-2-DK: {', '.join(unknown)}",
+            f"Koder, der ikke findes i ICPC-2-DK: {', '.join(unknown)}.",
+        )
     latest = project.specifications.order_by("-version").first()
     _not_before(
         effective_from,
@@ -174,7 +194,11 @@ def check_specification_version(
         what="specification version",
     )
     if latest is not None and _canonical(latest.parsed) == _canonical(parsed):
-        raise DomainError("unchanged", f"the specification is the same as version {latest.version}")
+        raise DomainError(
+            "unchanged",
+            f"the specification is the same as version {latest.version}",
+            f"Dataspecifikationen er den samme som version {latest.version}.",
+        )
     return parsed
 
 
@@ -222,7 +246,9 @@ def publish_document_version(
     """Publish the next DPA or consent version, in force from ``published_on``. From that day
     clinics must sign or approve it again before collection continues."""
     if kind not in DocumentKind.values:
-        raise DomainError("invalid_kind", f"unknown document kind {kind!r}")
+        raise DomainError(
+            "invalid_kind", f"unknown document kind {kind!r}", f"Ukendt dokumenttype {kind!r}."
+        )
     latest = Document.objects.select_for_update().filter(kind=kind).order_by("-version").first()
     _not_before(
         published_on,
@@ -231,7 +257,11 @@ def publish_document_version(
         what="document version",
     )
     if latest is not None and _same_text(latest.text, text) and latest.title == title.strip():
-        raise DomainError("unchanged", f"the text is the same as version {latest.version}")
+        raise DomainError(
+            "unchanged",
+            f"the text is the same as version {latest.version}",
+            f"Teksten er den samme som version {latest.version}.",
+        )
     return publish_document(
         by=by,
         kind=kind,

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from sentinel.audit.models import AuditEvent
+from sentinel.console import labels
 
 CSV_COLUMNS = (
     "at",
@@ -124,7 +125,7 @@ class ActionFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         actions = AuditEvent.objects.order_by("action").values_list("action", flat=True)
-        return [(a, a) for a in actions.distinct()]
+        return [(a, labels.audit_action(a)) for a in actions.distinct()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
         return queryset.filter(action=self.value()) if self.value() else queryset

@@ -232,7 +232,7 @@ class SpecificationForm(forms.Form):
         try:
             self.spec = parse_spec(raw).as_json()
         except DomainError as exc:
-            raise ValidationError(exc.message_en, code=exc.code) from None
+            raise ValidationError(exc.message_da, code=exc.code) from None
         return cleaned
 
 

@@ -14,9 +14,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.db import transaction
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.http.response import HttpResponseBase
 from django.urls import URLPattern, path
 
+from sentinel.audit.models import AuditEvent
+from sentinel.audit.services import record
 from sentinel.console.sharing_forms import ExportForm, RecipientForm, RetentionForm
 from sentinel.console.staff import staff_actor
 from sentinel.lib.errors import DomainError
@@ -26,7 +37,8 @@ from sentinel.sharing.recipients import add_recipient, set_retention, update_rec
 
 
 def sharing_urls(model_admin: Any) -> list[URLPattern]:
-    """The pages' URLs on the project admin (``projects_project_sharing``, ``…_export``)."""
+    """The pages' URLs on the project admin (``projects_project_sharing``, ``…_export``,
+    ``…_export_download``)."""
     info = f"{model_admin.opts.app_label}_{model_admin.opts.model_name}"
 
     def view(function: Any) -> Any:
@@ -36,6 +48,11 @@ def sharing_urls(model_admin: Any) -> list[URLPattern]:
     return [
         path("<path:object_id>/sharing/", view(sharing_view), name=f"{info}_sharing"),
         path("<path:object_id>/export/", view(export_view), name=f"{info}_export"),
+        path(
+            "<path:object_id>/export/<int:export_id>/<str:name>",
+            view(download_view),
+            name=f"{info}_export_download",
+        ),
     ]
 
 
@@ -125,7 +142,8 @@ def _recipient_form(recipient: Recipient | None) -> RecipientForm:
 
 
 def export_view(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
-    """Choose recipient, kind and period; the export is written on the server and audited."""
+    """Choose recipient, kind and period; the export is written on the server and audited,
+    and its files can be downloaded from the list of past exports."""
     project: Project = model_admin.object_or_404(request, object_id)
     model_admin.require(request, exports.PERMISSION)
     here = model_admin.url("export", project.pk)
@@ -169,7 +187,33 @@ def export_view(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
             "original": project,
             "form": form,
             "past": exports.past_exports(project),
+            "download_url": model_admin.url("export", project.pk),
             "export_dir": exports.export_dir(),
             "sharing_url": model_admin.url("sharing", project.pk),
         },
     )
+
+
+def download_view(
+    model_admin: Any, request: HttpRequest, object_id: str, export_id: int, name: str
+) -> HttpResponseBase:
+    """One file of a past export, for those who may export (``console.export_data``); the
+    download is audited before the file is sent, and never cached."""
+    project: Project = model_admin.object_or_404(request, object_id)
+    model_admin.require(request, exports.PERMISSION)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    path = exports.export_file(project, export_id, name)
+    if path is None:
+        raise Http404
+    with transaction.atomic():
+        record(
+            by=staff_actor(request.user),
+            action=AuditEvent.Action.EXPORT_DOWNLOADED,
+            obj=project,
+            details={"export": export_id, "file": name},
+        )
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=name)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -16,16 +16,18 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sentinel.console import staff
+from sentinel.console import labels, staff
 from sentinel.console.forms import (
     WRONG_CODE,
     ConsoleLoginForm,
@@ -72,10 +74,26 @@ class ConsoleSite(OTPAdminSite):
         return staff.may_enter(request.user)
 
     def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        _speak_console_language(request)
         context = super().each_context(request)
         role = role_of(request.user) if context.get("has_permission") else None
-        context["console_role"] = role.value if role else ""
+        context["console_role"] = labels.role(role.value) if role else ""
         return context
+
+    def app_index(
+        self, request: HttpRequest, app_label: str, extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        context = {"title": labels.app_name(app_label), **(extra_context or {})}
+        return super().app_index(request, app_label, context)
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
+        """The apps and models by their Danish names (``console.labels``)."""
+        apps = super().get_app_list(request, app_label)
+        for app in apps:
+            app["name"] = labels.app_name(app["app_label"])
+            for model in app["models"]:
+                model["name"] = capfirst(labels.model_names(model["model"]._meta)[1])
+        return apps
 
     # --- idle timeout -------------------------------------------------------------------
 
@@ -83,6 +101,7 @@ class ConsoleSite(OTPAdminSite):
         inner = super().admin_view(view, cacheable)
 
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            _speak_console_language(request)
             if self.has_permission(request):
                 last_seen = request.session.get(LAST_SEEN)
                 idle = settings.SENTINEL_CONSOLE_IDLE_SECONDS
@@ -263,6 +282,14 @@ class ConsoleSite(OTPAdminSite):
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
         return [path("enrol/", self.enrol, name="enrol"), *super().get_urls()]
+
+
+def _speak_console_language(request: HttpRequest) -> None:
+    """The console speaks ``SENTINEL_CONSOLE_LANGUAGE`` (Danish; English for Django's own
+    words if set), whatever language the portal's cookie asks for."""
+    language = settings.SENTINEL_CONSOLE_LANGUAGE
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
 
 
 console_site = ConsoleSite()

@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 import warnings
@@ -61,6 +62,13 @@ class DemoUser:
     def provider_user(self) -> Any:
         return _provider_module().User(sub=self.sub, claims=self.claims())
 
+    @property
+    def label(self) -> str:
+        """How the provider's login page offers the user: name, what they show, clinic."""
+        where = f" · {self.clinic_name} ({self.ydernummer})" if self.ydernummer else ""
+        what = f" – {self.role}" if self.role else ""
+        return f"{self.name}{what}{where}"
+
 
 def _provider_module() -> Any:
     """oidc_provider_mock, imported without the deprecation warnings of the authlib modules it
@@ -100,11 +108,11 @@ def demo_user(
 # assurance level, what the user shows). Each points at the first clinic built with that story,
 # so a user keeps their clinic after signing, enrolling or re-running ``sentinel demo``.
 DEMO_IDENTITIES = [
-    ("ok", "owner", "Demo Klinikejer Hansen", True, "high", "Alt i orden: rapporter, arbejdsliste"),
+    ("ok", "owner", "Karen Hansen", True, "high", "Alt i orden: rapporter, arbejdsliste"),
     (
         "no_dpa",
         "owner",
-        "Demo Klinikejer 1",
+        "Mette Nielsen",
         True,
         "substantial",
         "Har ikke underskrevet databehandleraftalen",
@@ -112,7 +120,7 @@ DEMO_IDENTITIES = [
     (
         "no_dpa",
         "employee",
-        "Demo Sekretær Jensen",
+        "Sofie Jensen",
         False,
         "substantial",
         "Ansat uden ret til at underskrive",
@@ -120,7 +128,7 @@ DEMO_IDENTITIES = [
     (
         "no_dpa",
         "low",
-        "Demo Klinikejer 1 (lavt niveau)",
+        "Mette Nielsen",
         True,
         "low",
         "Login på for lavt sikringsniveau til at underskrive",
@@ -128,7 +136,7 @@ DEMO_IDENTITIES = [
     (
         "dpa_outdated",
         "owner",
-        "Demo Klinikejer 2",
+        "Lars Poulsen",
         True,
         "substantial",
         "Ny version af databehandleraftalen",
@@ -136,7 +144,7 @@ DEMO_IDENTITIES = [
     (
         "not_enrolled",
         "owner",
-        "Demo Klinikejer 3",
+        "Anne Christensen",
         True,
         "substantial",
         "Klar til at tilmelde sig Diagnosekodning",
@@ -187,10 +195,11 @@ def _discovery_ok(issuer: str) -> bool:
 def start_provider_process(
     users: Sequence[DemoUser], *, port: int, host: str = "127.0.0.1", wait: float = 20.0
 ) -> subprocess.Popen[bytes]:
-    """Start oidc-provider-mock as its own process with ``users``; returns once it answers."""
-    command = [sys.executable, "-m", "oidc_provider_mock", "--host", host, "--port", str(port)]
+    """Start oidc-provider-mock as its own process with ``users`` (``demo.provider``, which
+    names them on the login page); returns once it answers."""
+    command = [sys.executable, "-m", "sentinel.demo.provider", "--host", host, "--port", str(port)]
     for user in users:
-        command += ["--user-claims", json.dumps({"sub": user.sub, **user.claims()})]
+        command += ["--user", json.dumps(_user_json(user))]
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         command,
         stdout=subprocess.DEVNULL,
@@ -209,11 +218,25 @@ def start_provider_process(
     raise RuntimeError(f"the OpenID Connect provider did not answer on {issuer}")
 
 
+def _user_json(user: DemoUser) -> dict[str, Any]:
+    return {"sub": user.sub, "claims": user.claims(), "label": user.label}
+
+
 @contextlib.contextmanager
 def provider_in_thread(users: Sequence[DemoUser]) -> Iterator[str]:
     """Run the provider in a thread for the duration; yields its issuer URL."""
-    run_server_in_thread = _provider_module().run_server_in_thread
+    from werkzeug.serving import make_server
+
+    from sentinel.demo.provider import provider_app
 
     os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # plain HTTP on localhost
-    with run_server_in_thread(user_claims=[u.provider_user() for u in users]) as server:
+    app = provider_app([_user_json(u) for u in users])
+    server = make_server("localhost", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
+    thread.start()
+    try:
         yield f"http://localhost:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()

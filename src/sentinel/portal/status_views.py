@@ -181,6 +181,7 @@ def help_page(request: HttpRequest, clinic: Clinic, user: PortalUser) -> HttpRes
             steps=steps,
             current=next((s for s in steps if s.state != "ok"), None),
             first_report=_first_report_text(),
+            vendor_contact=report.vendor_contact,
             menu_help=report.vendor_menu_help_en if english() else report.vendor_menu_help_da,
             sentinel=SENTINEL_SUPPORT,
             sundhed_dk=SUNDHED_DK_SUPPORT,

@@ -10,6 +10,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from sentinel.agreements.models import AssuranceLevel, Channel, DocumentKind
+from sentinel.collection import reason_texts
 
 # Why a login could not be used (portal.oidc.LoginRefused codes and callback outcomes).
 LOGIN_REFUSALS: dict[str, Promise] = {
@@ -25,25 +26,8 @@ LOGIN_REFUSALS: dict[str, Promise] = {
     "cancelled": _("Login blev afbrudt, så du er ikke logget ind."),
 }
 
-# Why the vendor API refused records (collection.reasons.Reason), in the clinic's words.
-REFUSAL_REASONS: dict[str, Promise] = {
-    "clinic_not_activated": _("Sentinel var ikke aktiveret i praksissystemet"),
-    "no_dpa": _("Databehandleraftalen var ikke underskrevet"),
-    "dpa_outdated": _("En ny version af databehandleraftalen var ikke underskrevet"),
-    "no_consent": _("Samtykkeerklæringen var ikke godkendt"),
-    "consent_outdated": _("En ny version af samtykkeerklæringen var ikke godkendt"),
-    "not_enrolled": _("Klinikken var ikke tilmeldt et projekt"),
-    "patient_opted_out": _("Patienten har frabedt sig deling af data"),
-    "before_enrolment": _("Forløbet ligger før tilmeldingen"),
-    "after_unenrolment": _("Forløbet ligger efter frameldingen"),
-    "invalid_cpr": _("Ugyldigt CPR-nummer"),
-    "invalid_text": _("Et tekstfelt indeholdt ugyldige tegn eller et CPR-nummer"),
-    "unknown_icpc2_code": _("Ukendt ICPC-2-kode"),
-    "invalid_date": _("Ugyldig dato"),
-    "not_in_data_specification": _("Forløbet hører ikke under et tilmeldt projekt"),
-    "stale_version": _("En ældre version af et forløb, der allerede er modtaget"),
-    "diagnosis_history_rewritten": _("En tidligere diagnosekode manglede (koder må ikke slettes)"),
-}
+# Why the vendor API refused records: one home for every door (collection.reason_texts).
+REFUSAL_REASONS = reason_texts.REFUSAL_REASONS
 
 # The data a specification names (lib.dataspec.KNOWN_FIELDS has the Danish labels).
 FIELD_LABELS: dict[str, Promise] = {

@@ -282,3 +282,24 @@ def past_exports(project: Project, *, limit: int = 50) -> list[AuditEvent]:
             object_id=str(project.pk),
         ).order_by("-at", "-id")[:limit]
     )
+
+
+def export_file(project: Project, export_id: int, name: str) -> Path | None:
+    """A file of one of ``project``'s exports, as its audit row lists it (or its
+    ``manifest.json``), or None: never a path outside ``SENTINEL_EXPORT_DIR``."""
+    event = AuditEvent.objects.filter(
+        pk=export_id,
+        action=AuditEvent.Action.EXPORT_CREATED,
+        object_type=Project._meta.label_lower,
+        object_id=str(project.pk),
+    ).first()
+    if event is None or not isinstance(event.details.get("directory"), str):
+        return None
+    names = {f.get("name") for f in event.details.get("files", [])} | {"manifest.json"}
+    if name not in names:
+        return None
+    root = export_dir().resolve()
+    path = (root / event.details["directory"] / name).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path

@@ -26,22 +26,29 @@ practitioner initials  extension ``https://sentinel-data.dk/fhir/StructureDefini
 reason (answer)        ``https://sentinel-data.dk/fhir/CodeSystem/reason``
 =====================  ===================================================================
 
-A submission Bundle carries three resource types; anything else is answered per entry as not
-taken. Every entry is a create or update: ``request.method`` is ``POST`` or ``PUT`` (or absent);
-``GET``, ``DELETE`` and the rest are refused per entry.
+A submission Bundle carries EpisodeOfCare, Condition and Patient resources, and the clinic's
+Organization (dk-core's); anything else is answered per entry as not taken. Every entry is a
+create or update: ``request.method`` is ``POST`` or ``PUT`` (or absent); ``GET``, ``DELETE``
+and the rest are refused per entry.
 
 **EpisodeOfCare** — one per record (a patient course, *forløb*):
 
 - ``identifier[0].value`` → ``source_id`` (any system; the vendor's own id of the course,
   at most 100 characters). Required.
 - ``meta.versionId`` → ``version``: a whole number from 1 to 2³¹−1 as text (``"3"``); absent
-  means 1.
-- ``period.start`` → ``start_date``, ``period.end`` → ``end_date``: dates as ``YYYY-MM-DD``.
-  The profile narrows FHIR's dateTime to a date; a value that is not a real date reaches the
-  pipeline as given and the record is rejected with reason ``invalid_date``.
-- ``patient`` → a Patient entry of this Bundle (see references below).
-- ``managingOrganization.identifier`` with the ydernummer system → the clinic. Required; a
-  ``reference`` to an Organization alone is not enough (one Bundle may hold several clinics).
+  means 1. A course sent again at the same version is a replay (answered ``unchanged``) when
+  nothing the project collects differs; when something does (a new Condition, an end date), it
+  is rejected as ``stale_version`` with the version to send — FHIR clients that never set
+  ``meta.versionId`` are told to. Never a 200 that stores nothing silently.
+- ``period.start`` → ``start_date``, ``period.end`` → ``end_date``: a date, or a dateTime taken
+  as its date in Danish time (``2026-02-01T23:30:00Z`` is 2 February); a value that is not a
+  real date reaches the pipeline as given and the record is rejected with ``invalid_date``.
+- ``patient`` → a Patient entry of this Bundle (see references below), or a logical reference
+  ``{"identifier": {"system": <CPR>, "value": …}}`` (no Patient entry needed).
+- ``managingOrganization.identifier`` with the ydernummer system → the clinic; or a
+  ``reference`` to an Organization entry of this Bundle with that identifier. Required.
+  Ydernumre written without leading zeros (dk-core's ``77410``) are read as six digits.
+  An Organization no EpisodeOfCare refers to is answered ``200`` with an informational issue.
 - ``type[].coding`` with the speciale system → ``speciale`` (``51``, ``57``); with the
   course-type system → ``course_type`` (``knee_osteoarthritis`` …, at most 40 characters).
 - ``diagnosis[].condition`` → Condition entries of this Bundle, the full diagnosis history in
@@ -57,12 +64,15 @@ taken. Every entry is a create or update: ``request.method`` is ``POST`` or ``PU
 
 - ``code.coding`` with an ICPC-2 system → the ICPC-2-DK code (two codings with different
   codes are refused; unknown codes are rejected by the pipeline as ``unknown_icpc2_code``).
-- ``recordedDate`` → ``recorded_at``: when the code was put on the course (ISO 8601; passed
-  on as given, an invalid one is rejected by the pipeline as ``invalid_date``).
+- ``recordedDate`` → ``recorded_at``: when the code was put on the course (a dateTime; a date
+  alone is that day's Danish midnight; an invalid one is rejected as ``invalid_date``). When
+  it is missing, ``onsetDateTime`` is used, else the course's ``period.start``, and the entry's
+  answer carries a warning saying so. Other codings beside ICPC-2 (SNOMED CT …) are ignored.
 - ``category[].coding`` with the diagnosis-source system, code ``clinician`` or ``referral``
   → ``source`` (absent means ``clinician``; ``referral`` for vederlagsfri courses whose
   diagnosis comes from the henvisning).
-- ``subject`` → the same patient as the EpisodeOfCare that lists it.
+- ``subject`` → the same patient as the EpisodeOfCare that lists it (by reference or by CPR
+  identifier).
 
 **Patient** — ``identifier`` with the CPR system → ``patient_cpr`` (10 digits as text). A
 Patient without a CPR identifier gives ``patient_cpr: null``. One Patient may serve several
@@ -86,8 +96,12 @@ Outcomes
   look like a rewritten one), and neither are its other entries. Every other entry belongs
   to an ``EpisodeItem`` whose record goes through the pipeline; its reason (API.md) comes
   back in ``issue.details.coding`` with the reason system.
-- A ``transaction`` Bundle is processed like a ``batch`` (entry by entry, as the JSON door
-  does record by record) and answered with a ``batch-response``.
+- A ``batch`` is answered entry by entry: ``201 Created`` for a new course, ``200 OK`` for an
+  update or an unchanged resend (the outcome says which), ``4xx`` for an entry that failed.
+- A ``transaction`` is all or nothing (FHIR R4 http.html#transaction): an entry that cannot
+  be mapped is ``400`` before anything is tried; a rejected or unreachable one rolls everything
+  back; either way the answer is one OperationOutcome naming every failing entry, each issue
+  with its ``expression`` (FHIRPath into the Bundle). Success is a ``transaction-response``.
 
 Validation choices
 ------------------

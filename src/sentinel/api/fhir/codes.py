@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.episodeofcare import EpisodeOfCare
+from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
 from pydantic import BaseModel, ValidationError
 
@@ -92,6 +93,7 @@ _MODELS: dict[str, type[BaseModel]] = {
     "EpisodeOfCare": EpisodeOfCare,
     "Condition": Condition,
     "Patient": Patient,
+    "Organization": Organization,
 }
 _CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,10}")
@@ -125,9 +127,14 @@ class ParsedBundle:
     total_entries: int
     items: list[EpisodeItem]
     #: Entries that could not be mapped, with a message for the vendor's developer. Every
-    #: entry index is in exactly one of ``entry_errors`` and the items' ``entry_indexes``.
+    #: entry index is in exactly one of ``entry_errors``, ``entry_ignored`` and the items'
+    #: ``entry_indexes``.
     entry_errors: dict[int, str]
     bundle_type: str = "batch"
+    #: Warnings about entries that were taken (a rule of the profile filled something in).
+    entry_notes: dict[int, list[str]] = field(default_factory=dict)
+    #: Entries taken but not needed (an Organization no EpisodeOfCare refers to), with why.
+    entry_ignored: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -11,7 +11,6 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.episodeofcare import EpisodeOfCareDiagnosis
 from fhir.resources.R4B.identifier import Identifier
-from fhir.resources.R4B.meta import Meta
 from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.reference import Reference
 from pydantic import ValidationError
@@ -19,10 +18,8 @@ from pydantic import ValidationError
 from sentinel.api.fhir.codes import (
     _MAX_ERRORS,
     _MODELS,
-    _WHOLE_NUMBER,
     BUNDLE_TYPES,
     COURSE_TYPE_SYSTEM,
-    CPR_SYSTEM,
     DIAGNOSIS_SOURCE_SYSTEM,
     DIAGNOSIS_SOURCES,
     ENTRY_METHODS,
@@ -30,7 +27,6 @@ from sentinel.api.fhir.codes import (
     ICPC2_SYSTEM,
     ICPC2_SYSTEMS,
     INITIALS_URL,
-    MAX_VERSION,
     OPT_OUT_URL,
     SPECIALE_SYSTEM,
     YDERNUMMER_SYSTEM,
@@ -43,15 +39,22 @@ from sentinel.api.fhir.codes import (
     _shown,
 )
 from sentinel.api.fhir.reading import (
+    _as_date,
+    _as_moment,
     _child,
     _children,
     _codings,
     _extension,
     _limited,
+    _logical_cpr,
     _object,
     _one_code,
+    _organization_ydernummer,
+    _patient_cpr,
     _References,
     _value,
+    _version,
+    _ydernummer,
 )
 
 
@@ -147,28 +150,13 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _patient_cpr(index: int, resource: dict[str, Any]) -> str | None:
-    values: list[str] = []
-    for path, identifier in _children(
-        resource, "identifier", Identifier, f"entry[{index}].resource"
-    ):
-        if _value(identifier, "system", str, path) == CPR_SYSTEM:
-            value = _value(identifier, "value", str, path)
-            if not value:
-                raise _Problem(f"{path}.value: the CPR identifier has no value")
-            if value not in values:
-                values.append(value)
-    if len(values) > 1:
-        raise _Problem(f"entry[{index}].resource.identifier: more than one CPR number")
-    return values[0] if values else None
-
-
 @dataclass
 class _Diagnosis:
     code: str
     recorded_at: str | None
     source: str
-    subject: int
+    subject: int | str  # an entry, or "cpr:<number>" for a logical reference
+    onset: str | None = None
 
 
 def _diagnosis(index: int, resource: dict[str, Any], references: _References) -> _Diagnosis:
@@ -197,8 +185,14 @@ def _diagnosis(index: int, resource: dict[str, Any], references: _References) ->
         )
     # Passed on as given: the pipeline rejects a value that is not a date-time (invalid_date).
     recorded_at = _value(resource, "recordedDate", str, where)
-    subject = references.resolve(resource.get("subject"), f"{where}.subject")
-    return _Diagnosis(code, recorded_at, source or "clinician", subject)
+    onset = _value(resource, "onsetDateTime", str, where)
+    logical = _logical_cpr(resource.get("subject"), f"{where}.subject")
+    subject: int | str = (
+        references.resolve(resource.get("subject"), f"{where}.subject")
+        if logical is None
+        else f"cpr:{logical}"
+    )
+    return _Diagnosis(code, recorded_at, source or "clinician", subject, onset)
 
 
 class _Mapper:
@@ -211,6 +205,9 @@ class _Mapper:
         self.diagnoses: dict[int, _Diagnosis] = {}
         # entry → the EpisodeOfCare entries that refer to it
         self.referrers: dict[int, list[int]] = {}
+        self.organizations: dict[int, str | None] = {}  # entry → its ydernummer, if any
+        self.notes: dict[int, list[str]] = {}
+        self.ignored: dict[int, str] = {}
 
     def run(self) -> ParsedBundle:
         for index, entry in enumerate(self.entries):
@@ -229,6 +226,8 @@ class _Mapper:
                         self.cprs[index] = _patient_cpr(index, resource)
                     case "Condition":
                         self.diagnoses[index] = _diagnosis(index, resource, self.references)
+                    case "Organization":
+                        self.organizations[index] = _organization_ydernummer(index, resource)
                     case _:
                         episodes.append(index)
             except _Problem as problem:
@@ -241,7 +240,10 @@ class _Mapper:
                 self.errors[index] = problem.message
         self.unused({i for item in items for i in item.entry_indexes})
         errors = {i: _redact(self.errors[i]) for i in sorted(self.errors)}
-        return ParsedBundle(len(self.entries), items, errors)
+        notes = {i: [_redact(n) for n in self.notes[i]] for i in sorted(self.notes)}
+        return ParsedBundle(
+            len(self.entries), items, errors, entry_notes=notes, entry_ignored=self.ignored
+        )
 
     def target(
         self, reference: Any, where: str, expected: str, episode: int, problems: list[str]
@@ -270,9 +272,7 @@ class _Mapper:
         # Every reference is followed before giving up, so that each referenced entry learns
         # which episode it belonged to.
         problems: list[str] = []
-        patient = self.target(
-            resource.get("patient"), f"{where}.patient", "Patient", index, problems
-        )
+        patient = self.patient(resource.get("patient"), f"{where}.patient", index, problems)
         conditions: list[int] = []
         for path, diagnosis in _children(resource, "diagnosis", EpisodeOfCareDiagnosis, where):
             target = self.target(
@@ -285,10 +285,13 @@ class _Mapper:
             raise _Problem(
                 "; ".join(problems[:_MAX_ERRORS]) + (f"; and {more} more" if more > 0 else "")
             )
-        cpr = self.cprs[patient]
+        cpr = self.cprs[patient] if isinstance(patient, int) else patient.removeprefix("cpr:")
         for target in conditions:
             subject = self.diagnoses[target].subject
-            if subject != patient and (cpr is None or self.cprs.get(subject) != cpr):
+            subject_cpr = (
+                self.cprs.get(subject) if isinstance(subject, int) else subject[len("cpr:") :]
+            )
+            if subject != patient and (cpr is None or subject_cpr != cpr):
                 raise _Problem(
                     f"{where}.diagnosis: the Condition at entry[{target}] is about another "
                     f"patient than this EpisodeOfCare (its subject is entry[{subject}])"
@@ -296,7 +299,7 @@ class _Mapper:
         status = _value(resource, "status", str, where, required=True)
         if status not in EPISODE_STATUSES:
             raise _Problem(f"{where}.status: {_shown(status)} is not an EpisodeOfCare status")
-        ydernummer = _ydernummer(resource, where)
+        ydernummer, organization = self.ydernummer(resource, where)
         identifiers = _children(resource, "identifier", Identifier, where)
         source_id = (
             _value(identifiers[0][1], "value", str, identifiers[0][0]) if identifiers else None
@@ -322,9 +325,10 @@ class _Mapper:
             "course_type": None
             if course_type is None
             else _limited(course_type, "course_type", f"{where}.type"),
-            # Passed on as given: the pipeline rejects what is not a real date (invalid_date).
-            "start_date": _value(period, "start", str, f"{where}.period"),
-            "end_date": _value(period, "end", str, f"{where}.period"),
+            # Passed on as given (a dateTime as its Danish date): the pipeline rejects what is
+            # not a real date (invalid_date).
+            "start_date": _as_date(_value(period, "start", str, f"{where}.period")),
+            "end_date": _as_date(_value(period, "end", str, f"{where}.period")),
             "practitioner_initials": None
             if initials is None
             else _limited(initials, "practitioner_initials", f"{where}.extension"),
@@ -332,14 +336,68 @@ class _Mapper:
             "diagnoses": [
                 {
                     "code": self.diagnoses[target].code,
-                    "recorded_at": self.diagnoses[target].recorded_at,
+                    "recorded_at": self.recorded_at(target, period.get("start")),
                     "source": self.diagnoses[target].source,
                 }
                 for target in conditions
             ],
             "services": None,
         }
-        return EpisodeItem(ydernummer, record, [index, *conditions, patient])
+        used = [index, *conditions]
+        used += [i for i in (patient, organization) if isinstance(i, int)]
+        return EpisodeItem(ydernummer, record, used)
+
+    def recorded_at(self, target: int, course_start: Any) -> str | None:
+        """``Condition.recordedDate``; when it is missing, ``onsetDateTime`` and else the
+        course's start (FHIR does not require it; the profile's rule, said as a warning)."""
+        diagnosis = self.diagnoses[target]
+        if diagnosis.recorded_at is not None:
+            return _as_moment(diagnosis.recorded_at)
+        where = f"entry[{target}].resource"
+        if diagnosis.onset is not None:
+            self.notes.setdefault(target, []).append(
+                f"{where}.recordedDate is missing: onsetDateTime is used as the date of the code"
+            )
+            return _as_moment(diagnosis.onset)
+        if isinstance(course_start, str):
+            self.notes.setdefault(target, []).append(
+                f"{where}.recordedDate is missing: the course's start "
+                "(EpisodeOfCare.period.start) is used as the date of the code"
+            )
+            return _as_moment(_as_date(course_start) or course_start)
+        return None
+
+    def patient(
+        self, reference: Any, where: str, episode: int, problems: list[str]
+    ) -> int | str | None:
+        """The Patient entry, or ``"cpr:<number>"`` for a logical reference by CPR identifier
+        with no Patient entry in the Bundle (dk-core allows both)."""
+        logical = _logical_cpr(reference, where)
+        if logical is None:
+            return self.target(reference, where, "Patient", episode, problems)
+        for index, cpr in self.cprs.items():
+            if cpr == logical and index not in self.errors:
+                self.referrers.setdefault(index, []).append(episode)
+                return index
+        return f"cpr:{logical}"
+
+    def ydernummer(self, resource: dict[str, Any], where: str) -> tuple[str, int | None]:
+        """The clinic: ``managingOrganization.identifier`` with the ydernummer system, or a
+        reference to an Organization entry of this Bundle that carries one."""
+        organization = _child(resource, "managingOrganization", Reference, where)
+        path = f"{where}.managingOrganization"
+        if "identifier" in organization or "reference" not in organization:
+            return _ydernummer(organization, path), None
+        target = self.references.resolve(organization, path)
+        if target not in self.organizations:
+            raise _Problem(f"{path}: refers to entry[{target}], which is not a usable Organization")
+        value = self.organizations[target]
+        if value is None:
+            raise _Problem(
+                f"{path}: the Organization at entry[{target}] has no identifier with system "
+                f"{YDERNUMMER_SYSTEM} (the clinic's ydernummer)"
+            )
+        return value, target
 
     def unused(self, used: set[int]) -> None:
         """Give every entry that is in no item and has no error of its own an error."""
@@ -353,6 +411,11 @@ class _Mapper:
                     f"entry[{index}]: not used, because the EpisodeOfCare that refers to it "
                     f"({listed}) could not be mapped"
                 )
+            elif resource["resourceType"] == "Organization":
+                self.ignored[index] = (
+                    f"entry[{index}]: not used — no EpisodeOfCare of this Bundle has this "
+                    "Organization as its managingOrganization (nothing of it is stored)"
+                )
             elif resource["resourceType"] == "Patient":
                 self.errors[index] = (
                     f"entry[{index}]: no EpisodeOfCare of this Bundle has this Patient as its "
@@ -363,32 +426,6 @@ class _Mapper:
                     f"entry[{index}]: no EpisodeOfCare of this Bundle lists this Condition in "
                     "its diagnosis; a Condition is taken only as a diagnosis of an episode"
                 )
-
-
-def _ydernummer(resource: dict[str, Any], where: str) -> str:
-    organization = _child(resource, "managingOrganization", Reference, where)
-    path = f"{where}.managingOrganization"
-    identifier = _child(organization, "identifier", Identifier, path)
-    value = _value(identifier, "value", str, f"{path}.identifier")
-    if _value(identifier, "system", str, f"{path}.identifier") != YDERNUMMER_SYSTEM or not value:
-        raise _Problem(
-            f"{path}: the clinic's ydernummer is required, as managingOrganization.identifier "
-            f"with system {YDERNUMMER_SYSTEM}"
-        )
-    return value
-
-
-def _version(resource: dict[str, Any], where: str) -> int:
-    meta = _child(resource, "meta", Meta, where)
-    version_id = _value(meta, "versionId", str, f"{where}.meta")
-    if version_id is None:
-        return 1
-    if not _WHOLE_NUMBER.fullmatch(version_id) or not 1 <= int(version_id) <= MAX_VERSION:
-        raise _Problem(
-            f"{where}.meta.versionId: the record version must be a whole number from 1 to "
-            f'{MAX_VERSION} (as text, e.g. "3"), got {_shown(version_id)}'
-        )
-    return int(version_id)
 
 
 def parse_bundle(data: Any) -> ParsedBundle:

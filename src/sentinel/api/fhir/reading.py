@@ -3,16 +3,25 @@ Bundle's references (``fullUrl`` and ``Type/id``). See ``sentinel.api.fhir``."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fhir.resources.R4B.coding import Coding
 from fhir.resources.R4B.extension import Extension
+from fhir.resources.R4B.identifier import Identifier
+from fhir.resources.R4B.meta import Meta
 from fhir.resources.R4B.reference import Reference
 from pydantic import BaseModel
 
 from sentinel.api.fhir.codes import (
+    _WHOLE_NUMBER,
+    CPR_SYSTEM,
     MAX_LENGTHS,
+    MAX_VERSION,
+    YDERNUMMER_SYSTEM,
     _Problem,
     _shown,
 )
@@ -173,3 +182,101 @@ class _References:
 
 def _type_and_id(url: str) -> str:
     return "/".join(url.rstrip("/").split("/")[-2:])
+
+
+# --- elements the mapping reads: dates, identifiers, the version --------------------------
+
+
+_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+_COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+def _as_date(value: str | None) -> str | None:
+    """A FHIR date or dateTime as the date the pipeline takes: a dateTime's date in Danish
+    time. Anything else is passed on as given (the pipeline answers ``invalid_date``)."""
+    if value is None or _DATE_ONLY.fullmatch(value) or "T" not in value:
+        return value
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(_COPENHAGEN)
+    return moment.date().isoformat()
+
+
+def _as_moment(value: str) -> str:
+    """A FHIR dateTime that is a date only (``2026-02-02``) as that day's Danish midnight."""
+    return f"{value}T00:00:00" if _DATE_ONLY.fullmatch(value) else value
+
+
+def _logical_cpr(reference: Any, where: str) -> str | None:
+    """The CPR of a logical reference (``{"identifier": {system: CPR, value}}``), if it is one."""
+    if not isinstance(reference, dict) or "reference" in reference or "identifier" not in reference:
+        return None
+    identifier = _child(_object(reference, Reference, where), "identifier", Identifier, where)
+    if _value(identifier, "system", str, f"{where}.identifier") != CPR_SYSTEM:
+        raise _Problem(f"{where}.identifier: a patient by identifier needs system {CPR_SYSTEM}")
+    value = _value(identifier, "value", str, f"{where}.identifier", required=True)
+    return str(value)
+
+
+def _organization_ydernummer(index: int, resource: dict[str, Any]) -> str | None:
+    for path, identifier in _children(
+        resource, "identifier", Identifier, f"entry[{index}].resource"
+    ):
+        if _value(identifier, "system", str, path) == YDERNUMMER_SYSTEM:
+            value = _value(identifier, "value", str, path)
+            if value:
+                return _padded(value)
+    return None
+
+
+def _padded(ydernummer: str) -> str:
+    """Ydernumre are six digits; dk-core's examples write them without leading zeros."""
+    if ydernummer.isascii() and ydernummer.isdigit() and len(ydernummer) < 6:
+        return ydernummer.zfill(6)
+    return ydernummer
+
+
+def _ydernummer(organization: dict[str, Any], path: str) -> str:
+    identifier = _child(organization, "identifier", Identifier, path)
+    value = _value(identifier, "value", str, f"{path}.identifier")
+    if _value(identifier, "system", str, f"{path}.identifier") != YDERNUMMER_SYSTEM or not value:
+        raise _Problem(
+            f"{path}: the clinic's ydernummer is required, as managingOrganization.identifier "
+            f"with system {YDERNUMMER_SYSTEM} or as a reference to an Organization entry "
+            "that has it"
+        )
+    return _padded(value)
+
+
+def _version(resource: dict[str, Any], where: str) -> int:
+    meta = _child(resource, "meta", Meta, where)
+    version_id = _value(meta, "versionId", str, f"{where}.meta")
+    if version_id is None:
+        return 1
+    if not _WHOLE_NUMBER.fullmatch(version_id) or not 1 <= int(version_id) <= MAX_VERSION:
+        raise _Problem(
+            f"{where}.meta.versionId: the record version must be a whole number from 1 to "
+            f'{MAX_VERSION} (as text, e.g. "3"), got {_shown(version_id)}'
+        )
+    return int(version_id)
+
+
+def _patient_cpr(index: int, resource: dict[str, Any]) -> str | None:
+    values: list[str] = []
+    for path, identifier in _children(
+        resource, "identifier", Identifier, f"entry[{index}].resource"
+    ):
+        if _value(identifier, "system", str, path) == CPR_SYSTEM:
+            value = _value(identifier, "value", str, path)
+            if not value:
+                raise _Problem(f"{path}.value: the CPR identifier has no value")
+            if value not in values:
+                values.append(value)
+    if len(values) > 1:
+        raise _Problem(f"entry[{index}].resource.identifier: more than one CPR number")
+    return values[0] if values else None

@@ -19,10 +19,13 @@ from sentinel.clinics.launch import create_launch_link
 from sentinel.clinics.models import Activation, Clinic
 from sentinel.core.command import SentinelCommand
 from sentinel.demo import mail
-from sentinel.demo.nation import build_nation
+from sentinel.demo.console_user import PASSWORD, ROLE, USERNAME, ensure_console_user
+from sentinel.demo.nation import VENDORS, build_nation
 from sentinel.demo.oidc import demo_users, start_provider_process
 from sentinel.demo.vendor import push_year
 from sentinel.reports.aggregates import refresh_benchmark
+
+VENDOR_SLUGS = [v["slug"] for v in VENDORS]
 
 
 def _me() -> str:
@@ -73,9 +76,11 @@ class Command(SentinelCommand):
         else:
             self.stdout.write("The demo data was already there; nothing added.")
         self.stdout.write(f"{total} clinics in the demo.")
+        base = f"http://{options['host']}:{options['port']}"
+        self._print_console_user(base)
+        self._print_vendor_clinics()
         if options["no_serve"]:
             return
-        base = f"http://{options['host']}:{options['port']}"
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nOpen {base}/demo/ for the demo clinics and their status checks\n"
@@ -120,6 +125,43 @@ class Command(SentinelCommand):
             f"{_me()} notices send"
         )
         return server
+
+    def _print_console_user(self, base: str) -> None:
+        """The demo's operator-console user (an administrator), and how to give it its
+        second factor."""
+        console = ensure_console_user()
+        self.stdout.write(
+            f"Operator console: {base}/console/ as {USERNAME}, password {PASSWORD} "
+            f"({ROLE}; demo only)."
+        )
+        if console.secret:
+            self.stdout.write(
+                f"  Second factor: first confirm an authenticator app at {base}/console/enrol/ "
+                f"(it shows a QR code), or type in the key {console.secret}\n"
+                f"  (without a phone: oathtool --totp -b '{console.secret.replace(' ', '')}')."
+            )
+        else:
+            self.stdout.write("  Second factor: the authenticator app you confirmed for it.")
+
+    def _print_vendor_clinics(self) -> None:
+        """For the README's API example: each demo vendor and a clinic it serves."""
+        self.stdout.write(
+            "The API as a demo vendor: TOKEN=$(sentinel vendor issue SLUG), then e.g. "
+            "GET /api/v1/clinics/YDERNUMMER/status with one of its clinics:"
+        )
+        for slug in VENDOR_SLUGS:
+            served = (
+                Activation.objects.active()
+                .filter(vendor__slug=slug)
+                .select_related("vendor", "clinic")
+                .order_by("clinic__ydernummer")
+            )
+            first = served.first()
+            if first is not None:
+                self.stdout.write(
+                    f"  {slug}  {first.vendor.name}: {served.count()} clinics, "
+                    f"e.g. {first.clinic.ydernummer} ({first.clinic.name})"
+                )
 
     def _print_launch_link(self, base: str) -> None:
         """A launch link as a practice system would ask for one (valid 5 minutes), for the

@@ -1,0 +1,30 @@
+"""Why records were refused (``lib.reasons.Reason``), in the clinic's words.
+
+Danish is the source language; English comes from the translation catalogue. The portal and
+the console both show these.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+# Why the vendor API refused records (lib.reasons.Reason).
+REFUSAL_REASONS: dict[str, Promise] = {
+    "clinic_not_activated": _("Sentinel var ikke aktiveret i praksissystemet"),
+    "no_dpa": _("Databehandleraftalen var ikke underskrevet"),
+    "dpa_outdated": _("En ny version af databehandleraftalen var ikke underskrevet"),
+    "no_consent": _("Samtykkeerklæringen var ikke godkendt"),
+    "consent_outdated": _("En ny version af samtykkeerklæringen var ikke godkendt"),
+    "not_enrolled": _("Klinikken var ikke tilmeldt et projekt"),
+    "patient_opted_out": _("Patienten har frabedt sig deling af data"),
+    "before_enrolment": _("Forløbet ligger før tilmeldingen"),
+    "after_unenrolment": _("Forløbet ligger efter frameldingen"),
+    "invalid_cpr": _("Ugyldigt CPR-nummer"),
+    "invalid_text": _("Et tekstfelt indeholdt ugyldige tegn eller et CPR-nummer"),
+    "unknown_icpc2_code": _("Ukendt ICPC-2-kode"),
+    "invalid_date": _("Ugyldig dato"),
+    "not_in_data_specification": _("Forløbet hører ikke under et tilmeldt projekt"),
+    "stale_version": _("En ældre version af et forløb, der allerede er modtaget"),
+    "diagnosis_history_rewritten": _("En tidligere diagnosekode manglede (koder må ikke slettes)"),
+}

@@ -1,0 +1,1 @@
+"""The console's model admins, one module per area; ``console.admin`` registers them."""
