@@ -14,6 +14,8 @@ from sentinel.audit.actors import Actor
 from sentinel.projects.models import Project
 from tests.factories import ClinicFactory, VendorFactory
 
+pytest_plugins = ["tests.mailserver"]  # the real SMTP server (``smtp``)
+
 SYSTEM = Actor.system("tests")
 
 

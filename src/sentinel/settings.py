@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "sentinel.collection",
     "sentinel.reports",
     "sentinel.sharing",
+    "sentinel.notices",
     "sentinel.portal",
     "sentinel.cli",
     "sentinel.bench",
@@ -286,6 +287,27 @@ SENTINEL_BENCHMARK_REFRESH_SECONDS = env_int("SENTINEL_BENCHMARK_REFRESH_SECONDS
 # Where Sentinel is reached from outside (launch links, mails). Unset: the request's own scheme
 # and host (``sentinel serve --port 9000`` hands out links to port 9000).
 SENTINEL_PUBLIC_URL = os.environ.get("SENTINEL_PUBLIC_URL", "").rstrip("/")
+# Mail (notices to clinics): Django's SMTP backend, to the server named here (localhost:25 when
+# unset). Only the embedded set-up without a host prints mail to standard output instead (local
+# use); the tests run a real server.
+SENTINEL_SMTP_HOST = os.environ.get("SENTINEL_SMTP_HOST", "").strip()
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if EMBEDDED and not SENTINEL_SMTP_HOST
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = SENTINEL_SMTP_HOST or "localhost"
+EMAIL_PORT = env_int("SENTINEL_SMTP_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("SENTINEL_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SENTINEL_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("SENTINEL_SMTP_STARTTLS", False)
+EMAIL_USE_SSL = env_bool("SENTINEL_SMTP_SSL", False)
+EMAIL_TIMEOUT = env_int("SENTINEL_SMTP_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("SENTINEL_MAIL_FROM", "Sentinel <noreply@sentinel-data.dk>")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("SENTINEL_SMTP_STARTTLS and SENTINEL_SMTP_SSL exclude each other")
+# Hours a notice contact's verification link stays valid (default 48).
+SENTINEL_NOTICE_VERIFY_HOURS = env_int("SENTINEL_NOTICE_VERIFY_HOURS", 48)
 # Where the operator's data-sharing exports are written (one directory per export, with a
 # manifest.json); keep it on encrypted storage readable by the operator only.
 SENTINEL_EXPORT_DIR = Path(os.environ.get("SENTINEL_EXPORT_DIR") or VAR_DIR / "exports").resolve()
@@ -295,6 +317,9 @@ SENTINEL_EXPORT_DIR = Path(os.environ.get("SENTINEL_EXPORT_DIR") or VAR_DIR / "e
 # on first use) or the four endpoints. The demo runs a local provider (oidc-provider-mock) on
 # SENTINEL_DEMO_OIDC_PORT. README "The clinic portal" documents the claims.
 SENTINEL_DEMO_OIDC_PORT = env_int("SENTINEL_DEMO_OIDC_PORT", 9400)
+# The demo's local SMTP server (aiosmtpd), used unless SENTINEL_SMTP_HOST names another server;
+# its mails are kept as files in var/demo-mail (a Maildir).
+SENTINEL_DEMO_SMTP_PORT = env_int("SENTINEL_DEMO_SMTP_PORT", 9425)
 SENTINEL_OIDC_ISSUER = os.environ.get("SENTINEL_OIDC_ISSUER", "").strip().rstrip("/")
 if DEMO and not SENTINEL_OIDC_ISSUER:
     SENTINEL_OIDC_ISSUER = f"http://127.0.0.1:{SENTINEL_DEMO_OIDC_PORT}"

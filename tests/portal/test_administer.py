@@ -135,7 +135,8 @@ def test_unenrol_confirmation_says_collection_stops_today(client, clinic, logged
 
     content = page.content.decode()
     assert f"Frameldingen gælder fra i dag, <strong>{today_da()}</strong>" in content
-    assert "slettes ikke" in content
+    assert "slettes ikke" not in content
+    assert "gemmes i 90 dage efter frameldingen" in content
     assert response["Location"] == admin_url(clinic)
     assert Enrolment.objects.get(clinic=clinic).unenrolled_on == timezone.localdate()
     assert (

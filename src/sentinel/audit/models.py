@@ -74,6 +74,11 @@ class AuditEvent(models.Model):
         PORTAL_LOGIN = "portal.login"
         PORTAL_LOGOUT = "portal.logout"
         WORKLIST_VIEWED = "report.worklist_viewed"
+        NOTICE_CONTACT_ADDED = "notices.contact_added"
+        NOTICE_CONTACT_VERIFIED = "notices.contact_verified"
+        NOTICE_CONTACT_CHANGED = "notices.contact_changed"
+        NOTICE_CONTACT_STOPPED = "notices.contact_stopped"
+        NOTICE_SENT = "notices.sent"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor_kind = models.CharField(max_length=20, choices=ActorKind.choices)

@@ -33,6 +33,8 @@ Commands:
   export PROJECT --recipient R --kind aggregated|record-level --from DATE --to DATE
                             a data-sharing export (Parquet + CSV + manifest.json)
   retention run [--apply]   delete data past the projects' retention (dry run by default)
+  notices send [--date DATE]
+                            mail the clinics the notices that are due (once per occasion)
   manage COMMAND ...        any other Django management command
 
 Run 'sentinel COMMAND --help' for a command's options.

@@ -192,6 +192,11 @@ AUDIT_ACTIONS = {
     AuditEvent.Action.PORTAL_LOGOUT: "Logget ud af portalen",
     AuditEvent.Action.WORKLIST_VIEWED: "Arbejdsliste vist",
     AuditEvent.Action.EXPORT_DOWNLOADED: "Fil fra dataudtræk hentet",
+    AuditEvent.Action.NOTICE_CONTACT_ADDED: "E-mailadresse til beskeder tilføjet",
+    AuditEvent.Action.NOTICE_CONTACT_VERIFIED: "E-mailadresse til beskeder bekræftet",
+    AuditEvent.Action.NOTICE_CONTACT_CHANGED: "Beskeder til e-mailadresse ændret",
+    AuditEvent.Action.NOTICE_CONTACT_STOPPED: "Beskeder til e-mailadresse stoppet",
+    AuditEvent.Action.NOTICE_SENT: "Besked sendt pr. e-mail",
 }
 
 

@@ -30,6 +30,7 @@ from sentinel.portal.vendor_views import vendors_context
 from sentinel.projects.actions import enrol, unenrol
 from sentinel.projects.models import Enrolment, Project
 from sentinel.projects.participation import Participation
+from sentinel.sharing.retention import deletion_day
 
 # --- Administrer ------------------------------------------------------------------------------
 
@@ -149,6 +150,8 @@ class ProjectView:
     current: Enrolment | None
     last: Enrolment | None
     changes: list[SpecificationChange]
+    deleted_on: dt.date | None
+    """When the data goes after the last unenrolment (None while enrolled or never enrolled)."""
 
 
 def _codes_text(chapters: tuple[str, ...], codes: tuple[str, ...]) -> str:
@@ -182,6 +185,11 @@ def _project_view(clinic: Clinic, project: Project, today: dt.date) -> ProjectVi
         current=current,
         last=periods[0] if periods else None,
         changes=_specification_changes(project, current, today),
+        deleted_on=(
+            deletion_day(project, periods[0].unenrolled_on)
+            if current is None and periods and periods[0].unenrolled_on
+            else None
+        ),
     )
 
 
@@ -285,8 +293,15 @@ def unenrol_confirm(
             assert ended.unenrolled_on is not None  # noqa: S101 - unenrol sets it
             messages.success(
                 request,
-                _("Du er frameldt %(project)s. Der opsamles ikke data fra %(day)s.")
-                % {"project": project.name, "day": ended.unenrolled_on.strftime("%d.%m.%Y")},
+                _(
+                    "Du er frameldt %(project)s. Der opsamles ikke data fra %(day)s. Data, der "
+                    "er modtaget, slettes %(deleted)s, medmindre du tilmelder dig igen inden da."
+                )
+                % {
+                    "project": project.name,
+                    "day": ended.unenrolled_on.strftime("%d.%m.%Y"),
+                    "deleted": deletion_day(project, ended.unenrolled_on).strftime("%d.%m.%Y"),
+                },
             )
             return HttpResponseRedirect(reverse("portal:administer", args=[clinic.ydernummer]))
     elif current is None:
@@ -295,7 +310,14 @@ def unenrol_confirm(
         request,
         "portal/unenrol_confirm.html",
         page_context(
-            clinic, user, "administer", project=project, current=current, today=today, error=error
+            clinic,
+            user,
+            "administer",
+            project=project,
+            current=current,
+            today=today,
+            deleted_on=deletion_day(project, today),
+            error=error,
         ),
         status=status,
     )

@@ -102,6 +102,14 @@ class ProjectRetention:
         }
 
 
+def deletion_day(project: Project, unenrolled_on: dt.date) -> dt.date:
+    """The first day ``run`` deletes a clinic's data of ``project`` after an unenrolment on
+    ``unenrolled_on`` (unless the clinic enrols again before): the data is kept for
+    ``unenrolment_grace_days`` days after the unenrolment and goes the day after. The same rule
+    as ``_plan_one``'s ``unenrolled_before`` (a last unenrolment before ``on - grace``)."""
+    return unenrolled_on + dt.timedelta(days=project.unenrolment_grace_days + 1)
+
+
 def _unenrolled_clinics(project: Project, before: dt.date) -> list[int]:
     """Clinics with no open enrolment in ``project`` whose last unenrolment is before
     ``before``."""

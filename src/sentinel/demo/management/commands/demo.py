@@ -18,6 +18,7 @@ from sentinel.cli.server import run_server
 from sentinel.clinics.launch import create_launch_link
 from sentinel.clinics.models import Activation, Clinic
 from sentinel.core.command import SentinelCommand
+from sentinel.demo import mail
 from sentinel.demo.console_user import PASSWORD, ROLE, USERNAME, ensure_console_user
 from sentinel.demo.nation import VENDORS, build_nation
 from sentinel.demo.oidc import demo_users, start_provider_process
@@ -89,12 +90,41 @@ class Command(SentinelCommand):
         )
         self._print_launch_link(base)
         provider = self._start_login_provider()
+        mail_server = self._start_mail_server()
         try:
             run_server(host=options["host"], port=options["port"])
         finally:
+            if mail_server is not None:
+                mail_server.stop()
             if provider is not None:
                 provider.terminate()
                 provider.wait(timeout=10)
+
+    def _start_mail_server(self) -> mail.DemoMail | None:
+        """The local SMTP server every mail of the demo goes to (unless SENTINEL_SMTP_HOST
+        names another server), and where its mails are kept."""
+        if settings.SENTINEL_SMTP_HOST:
+            self.stdout.write(
+                f"Mail: to the SMTP server {settings.EMAIL_HOST}:{settings.EMAIL_PORT} "
+                "(SENTINEL_SMTP_HOST)."
+            )
+            return None
+        try:
+            server = mail.start()
+        except (RuntimeError, OSError) as exc:
+            self.stderr.write(
+                f"Mail is not available: {exc}. Set SENTINEL_DEMO_SMTP_PORT to a free port."
+            )
+            return None
+        self.stdout.write(
+            f"Mail: a local SMTP server (aiosmtpd) runs on {server.host}:{server.port}; every "
+            f"mail Sentinel sends is kept as a file in {server.maildir / 'new'}.\n"
+            "Add an address under Administrer → Beskeder pr. e-mail, open the link in the "
+            "mail, then send the notices that are due:\n"
+            f"  SENTINEL_SMTP_HOST={server.host} SENTINEL_SMTP_PORT={server.port} "
+            f"{_me()} notices send"
+        )
+        return server
 
     def _print_console_user(self, base: str) -> None:
         """The demo's operator-console user (an administrator), and how to give it its
