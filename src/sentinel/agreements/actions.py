@@ -22,6 +22,7 @@ from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
 from sentinel.clinics.models import Clinic
+from sentinel.lib.effective import check_effective_date
 from sentinel.lib.errors import DomainError
 
 SIGNING_LEVELS = {AssuranceLevel.SUBSTANTIAL, AssuranceLevel.HIGH}
@@ -186,4 +187,52 @@ def approve_consent(
         signer=signer,
         channel=channel,
         at=at,
+    )
+
+
+def _same_text(a: str, b: str) -> bool:
+    def normal(text: str) -> str:
+        return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+    return normal(a) == normal(b)
+
+
+@transaction.atomic
+def publish_document_version(
+    *,
+    by: Actor,
+    kind: str,
+    title: str,
+    text: str,
+    published_on: dt.date,
+    is_sample: bool = False,
+    today: dt.date | None = None,
+) -> Document:
+    """Publish the next DPA or consent version, in force from ``published_on``. From that day
+    clinics must sign or approve it again before collection continues."""
+    if kind not in DocumentKind.values:
+        raise DomainError(
+            "invalid_kind", f"unknown document kind {kind!r}", f"Ukendt dokumenttype {kind!r}."
+        )
+    latest = Document.objects.select_for_update().filter(kind=kind).order_by("-version").first()
+    check_effective_date(
+        published_on,
+        today=today or timezone.localdate(),
+        previous=latest.published_on if latest else None,
+        what_en="document version",
+        what_da="dokumentversion",
+    )
+    if latest is not None and _same_text(latest.text, text) and latest.title == title.strip():
+        raise DomainError(
+            "unchanged",
+            f"the text is the same as version {latest.version}",
+            f"Teksten er den samme som version {latest.version}.",
+        )
+    return publish_document(
+        by=by,
+        kind=kind,
+        title=title,
+        text=text,
+        published_on=published_on,
+        is_sample=is_sample,
     )

@@ -13,7 +13,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sentinel.agreements.models import DocumentKind
 from sentinel.clinics.models import Speciale
-from sentinel.console.actions import unknown_icpc2_codes
 from sentinel.console.roles import role_of
 from sentinel.console.staff import confirmed_device, pending_device
 from sentinel.lib import icpc2
@@ -25,6 +24,7 @@ from sentinel.lib.dataspec import (
     parse_spec,
 )
 from sentinel.lib.errors import DomainError
+from sentinel.projects.publishing import unknown_icpc2_codes
 
 NO_DEVICE = (
     "Du har ingen bekræftet autentificerings-app. Har en administrator oprettet dig, så bekræft "

@@ -15,10 +15,8 @@ from django.http import (
 from django.urls import URLPattern, path
 from django.utils import timezone
 
+from sentinel.agreements.actions import publish_document_version
 from sentinel.agreements.models import ConsentApproval, Document, DocumentKind, DpaSignature
-from sentinel.console.actions import (
-    publish_document_version,
-)
 from sentinel.console.admins.base import ConsoleModelAdmin
 from sentinel.console.forms import DocumentForm
 from sentinel.console.sites import console_site

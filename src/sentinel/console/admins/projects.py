@@ -20,14 +20,6 @@ from django.http import (
 from django.urls import URLPattern, path
 from django.utils import timezone
 
-from sentinel.console.actions import (
-    PROJECT_FIELDS,
-    check_specification_version,
-    create_project,
-    publish_project,
-    publish_specification_version,
-    update_project,
-)
 from sentinel.console.admins.base import ConsoleModelAdmin
 from sentinel.console.forms import SpecificationForm
 from sentinel.console.sharing_views import sharing_urls
@@ -37,6 +29,14 @@ from sentinel.lib.dataspec import parse_spec
 from sentinel.lib.errors import DomainError
 from sentinel.lib.specdiff import diff_specs
 from sentinel.projects.models import DataSpecification, Enrolment, Project
+from sentinel.projects.publishing import (
+    PROJECT_FIELDS,
+    check_specification_version,
+    create_project,
+    publish_project,
+    publish_specification_version,
+    update_project,
+)
 
 
 @admin.register(Project, site=console_site)

@@ -1,11 +1,8 @@
-"""The console's writes that have no domain action yet, and the console's publishing rules.
-
-Projects are created, edited and published here (each audited in the same transaction).
-Publishing a data specification or a document version goes through the domain actions
-(``projects.actions.publish_specification``, ``agreements.actions.publish_document``) after the
-rules staff must follow: a new version takes effect today or later, never before the version it
-follows (it would rewrite what was in force in the past), and it must change something.
-"""
+"""Projects as staff shape them: created, edited and published (each audited in the same
+transaction), and the rules for a new data specification version — it takes effect today or
+later, never before the version it follows (``lib.effective``), it names only known codes, and
+it must change something — before ``projects.actions.publish_specification`` stores it. Every
+door (the console today) calls these; none re-derives them."""
 
 from __future__ import annotations
 
@@ -16,14 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sentinel.agreements.actions import publish_document
-from sentinel.agreements.models import Document, DocumentKind
 from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
 from sentinel.lib import icpc2
 from sentinel.lib.dataspec import DataSpec, parse_spec
-from sentinel.lib.dates import format_da
+from sentinel.lib.effective import check_effective_date
 from sentinel.lib.errors import DomainError
 from sentinel.projects.actions import publish_specification
 from sentinel.projects.models import DataSpecification, Project
@@ -130,29 +125,6 @@ def publish_project(*, by: Actor, project: Project) -> Project:
     return current
 
 
-_WHAT_DA = {
-    "specification version": "version af dataspecifikationen",
-    "document version": "dokumentversion",
-}
-
-
-def _not_before(effective: dt.date, *, today: dt.date, previous: dt.date | None, what: str) -> None:
-    what_da = _WHAT_DA.get(what, what)
-    if effective < today:
-        raise DomainError(
-            "retroactive",
-            f"a new {what} takes effect today ({today}) or later, not on {effective}",
-            f"En ny {what_da} gælder fra i dag ({format_da(today)}) eller senere, ikke fra "
-            f"{format_da(effective)}.",
-        )
-    if previous is not None and effective < previous:
-        raise DomainError(
-            "before_previous_version",
-            f"a new {what} cannot take effect before the current latest version ({previous})",
-            f"En ny {what_da} kan ikke gælde fra før den seneste version ({format_da(previous)}).",
-        )
-
-
 def unknown_icpc2_codes(codes: list[str]) -> list[str]:
     known = icpc2.codes()
     return [code for code in codes if code not in known]
@@ -187,11 +159,12 @@ def check_specification_version(
             f"Koder, der ikke findes i ICPC-2-DK: {', '.join(unknown)}.",
         )
     latest = project.specifications.order_by("-version").first()
-    _not_before(
+    check_effective_date(
         effective_from,
         today=today or timezone.localdate(),
         previous=latest.effective_from if latest else None,
-        what="specification version",
+        what_en="specification version",
+        what_da="version af dataspecifikationen",
     )
     if latest is not None and _canonical(latest.parsed) == _canonical(parsed):
         raise DomainError(
@@ -222,51 +195,4 @@ def publish_specification_version(
     )
     return publish_specification(
         by=by, project=project, spec=parsed.as_json(), effective_from=effective_from
-    )
-
-
-def _same_text(a: str, b: str) -> bool:
-    def normal(text: str) -> str:
-        return "\n".join(line.rstrip() for line in text.strip().splitlines())
-
-    return normal(a) == normal(b)
-
-
-@transaction.atomic
-def publish_document_version(
-    *,
-    by: Actor,
-    kind: str,
-    title: str,
-    text: str,
-    published_on: dt.date,
-    is_sample: bool = False,
-    today: dt.date | None = None,
-) -> Document:
-    """Publish the next DPA or consent version, in force from ``published_on``. From that day
-    clinics must sign or approve it again before collection continues."""
-    if kind not in DocumentKind.values:
-        raise DomainError(
-            "invalid_kind", f"unknown document kind {kind!r}", f"Ukendt dokumenttype {kind!r}."
-        )
-    latest = Document.objects.select_for_update().filter(kind=kind).order_by("-version").first()
-    _not_before(
-        published_on,
-        today=today or timezone.localdate(),
-        previous=latest.published_on if latest else None,
-        what="document version",
-    )
-    if latest is not None and _same_text(latest.text, text) and latest.title == title.strip():
-        raise DomainError(
-            "unchanged",
-            f"the text is the same as version {latest.version}",
-            f"Teksten er den samme som version {latest.version}.",
-        )
-    return publish_document(
-        by=by,
-        kind=kind,
-        title=title,
-        text=text,
-        published_on=published_on,
-        is_sample=is_sample,
     )
