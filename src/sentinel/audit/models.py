@@ -73,6 +73,7 @@ class AuditEvent(models.Model):
         PORTAL_LOGIN = "portal.login"
         PORTAL_LOGOUT = "portal.logout"
         WORKLIST_VIEWED = "report.worklist_viewed"
+        WORKLIST_PRINTED = "report.worklist_printed"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor_kind = models.CharField(max_length=20, choices=ActorKind.choices)
