@@ -45,6 +45,7 @@ from sentinel.projects.models import Enrolment, Project
 from sentinel.projects.opening import ReportState
 from sentinel.projects.participation import Participation
 from sentinel.reports.disclosure import SUPPRESSED, Suppressed
+from sentinel.reports.headline import Figure, Indicator
 from sentinel.reports.periods import Period, data_range, months_between
 from sentinel.reports.report import Notice, Report, Tab
 from sentinel.reports.tables import (
@@ -64,6 +65,8 @@ __all__ = [
     "Chart",
     "ChartValue",
     "Column",
+    "Figure",
+    "Indicator",
     "Notice",
     "Period",
     "Prepared",
@@ -162,9 +165,17 @@ class ReportDefinition:
     (enrolment, opening rule, period and data range)."""
 
     project_code: ClassVar[str] = ""
+    indicators: ClassVar[tuple[Indicator, ...]] = ()
+    """The report's headline figures as data: what each is, which direction is better, its
+    target range (``reports.headline``)."""
 
     def sections(self, ctx: ReportContext) -> list[Section]:
         raise NotImplementedError
+
+    def contents(self, ctx: ReportContext) -> tuple[list[Section], tuple[Figure, ...]]:
+        """The sections and the headline (one ``Figure`` per indicator). By default the
+        sections and no headline; a definition with a headline builds both from one read."""
+        return self.sections(ctx), ()
 
     def benchmark_refreshed_at(self, ctx: ReportContext) -> dt.datetime | None:
         return None
@@ -221,13 +232,14 @@ class ReportDefinition:
             return closed
         refreshed_at = self.benchmark_refreshed_at(ctx)
         ctx = replace(ctx, benchmark_refreshed_at=refreshed_at)
-        sections = self.sections(ctx)
+        sections, headline = self.contents(ctx)
         return replace(
             closed,
             data_from=ctx.data_from,
             data_to=ctx.data_to,
             is_open=True,
             sections=tuple(sections),
+            headline=headline,
             benchmark_refreshed_at=refreshed_at,
             courses=self.courses(sections),
         )

@@ -65,6 +65,7 @@ from sentinel.reports.presenting import (
     ReportLinks,
     SectionView,
     TabView,
+    figure_view,
     period_form,
     section_view,
     table_view,
@@ -160,6 +161,9 @@ def render_tab_html(
         "period": period,
         "period_form": period_form(report, period, current_tab, day),
         "sections": sections,
+        "headline": [figure_view(f) for f in report.headline]
+        if report is not None and report.is_open and report.has_data
+        else [],
         "tabs": [
             TabView(
                 name=t.project_name,

@@ -30,6 +30,7 @@ from sentinel.reports.engine import (
     Table,
 )
 from sentinel.reports.exports import number_da
+from sentinel.reports.headline import Figure
 
 EMPTY_CELL = "–"
 
@@ -125,6 +126,65 @@ class TabView:
     url: str
     current: bool
     status: str
+
+
+@dataclass(frozen=True)
+class FigureView:
+    """One headline figure as the tab writes it (Danish)."""
+
+    key: str
+    label: str
+    value: str
+    code_title: str
+    n: str
+    region_name: str
+    region: str
+    nation: str
+    change: str
+    verdict: str
+    better: str
+    target: str
+    in_target: str
+
+
+def _share_da(value: CellValue, note: str) -> str:
+    if isinstance(value, Suppressed):
+        return f"{value.text} %"
+    if isinstance(value, Decimal):
+        return f"{number_da(value.quantize(Decimal('0.01')))} %"
+    return f"ingen tal ({note})" if note else "ingen tal"
+
+
+def figure_view(figure: Figure) -> FigureView:
+    """A headline figure in Danish words: the value with its n, region and nation beside it,
+    the change since the previous period (an arrow with words), which direction is better
+    and the target."""
+    indicator = figure.indicator
+    value = _share_da(figure.value, "ingen forløb")
+    if indicator.kind == "code":
+        value = f"{figure.code} ({value})" if figure.code else "ingen kode"
+        n = f"{number_da(figure.n)} forløb med koden"
+    else:
+        unit = "strukturerede forløb" if indicator.key == "completeness" else "forløb"
+        n = f"{number_da(figure.n)} {unit}"
+    in_target = "" if figure.in_target is None else "inden for målet"
+    if figure.in_target is False:
+        in_target = "uden for målet"
+    return FigureView(
+        key=indicator.key,
+        label=indicator.label_da,
+        value=value,
+        code_title=figure.code_title_da,
+        n=n,
+        region_name=figure.region_name_da,
+        region=_share_da(figure.region, figure.region_note_da),
+        nation=_share_da(figure.nation, figure.nation_note_da),
+        change=figure.change_da,
+        verdict=figure.verdict,
+        better=figure.better_da,
+        target=indicator.target_da,
+        in_target=in_target,
+    )
 
 
 @dataclass
