@@ -50,9 +50,13 @@ class TableOut(Schema):
 
 
 class SeriesOut(Schema):
+    """One line or set of bars; `counts` are the courses behind each share (empty when the
+    values are counts)."""
+
     name_da: str
     name_en: str
     values: list[Cell]
+    counts: list[int | None]
 
 
 class ChartOut(Schema):
@@ -66,6 +70,7 @@ class ChartOut(Schema):
     categories: list[str]
     series: list[SeriesOut]
     table_key: str
+    incomplete: list[str]
 
 
 class SectionOut(Schema):

@@ -46,7 +46,13 @@ from sentinel.projects.opening import ReportState
 from sentinel.projects.participation import Participation
 from sentinel.reports.disclosure import SUPPRESSED, Suppressed
 from sentinel.reports.headline import Figure, Indicator
-from sentinel.reports.periods import Period, data_range, months_between
+from sentinel.reports.periods import (
+    Period,
+    data_range,
+    first_of_month,
+    last_of_month,
+    months_between,
+)
 from sentinel.reports.report import Notice, Report, Tab
 from sentinel.reports.tables import (
     CellValue,
@@ -108,6 +114,15 @@ class ReportContext:
     benchmark_refreshed_at: dt.datetime | None = None
     """When the benchmark was last refreshed (``ReportDefinition.benchmark_refreshed_at``),
     set by the engine before it asks for the sections."""
+
+    @property
+    def incomplete_month(self) -> dt.date | None:
+        """The report's last month when it is still running (the data reaches today and
+        today is not the month's last day): its figures are provisional, never a drop."""
+        if self.data_to != self.today or self.today == last_of_month(self.today):
+            return None
+        month = first_of_month(self.today)
+        return month if month in self.months else None
 
     @property
     def first_month(self) -> dt.date:

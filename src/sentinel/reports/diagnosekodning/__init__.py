@@ -103,8 +103,8 @@ class DiagnosekodningReport(ReportDefinition):
         )
         sections = [
             diagnoses,
-            completeness(cells, ctx.months),
-            trend(cells, ctx.months),
+            completeness(cells, ctx.months, ctx.incomplete_month),
+            trend(cells, ctx.months, ctx.incomplete_month),
             benchmark,
         ]
         return sections, headline(cells, previous_cells, previous_months, compared, benchmark)

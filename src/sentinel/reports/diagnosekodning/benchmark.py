@@ -340,13 +340,17 @@ def benchmark_section(
         columns=tuple(columns),
         rows=tuple(rows),
         footnote_da=(
-            "Andel af forløb med kode i samme periode. Regionens og landets tal kommer kun fra "
+            f"Andel af forløb med kode i samme periode; klinikkens andele står på "
+            f"{sum(clinic_counts)} forløb med kode (antallet pr. kode står i tabellen over de "
+            "mest brugte diagnoser). Regionens og landets tal kommer kun fra "
             f"tilmeldte klinikker. '{LABEL}' betyder færre end {MIN_CELL} forløb eller et tal, "
             "der er skjult, så et lille tal ikke kan regnes ud af de andre. Der vises ingen "
             f"sammenligning, hvor færre end {MIN_CLINICS} klinikker bidrager."
         ),
         footnote_en=(
-            "Share of coded courses in the same period, from enrolled clinics only. "
+            f"Share of coded courses in the same period; the clinic's shares are of "
+            f"{sum(clinic_counts)} coded courses (the count per code is in the top codes "
+            "table). Region and nation come from enrolled clinics only. "
             f"'{LABEL}' means fewer than {MIN_CELL} courses, or a figure hidden so that a small "
             f"one cannot be worked out from the others. No comparison where fewer than "
             f"{MIN_CLINICS} clinics contribute."
