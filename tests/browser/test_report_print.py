@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
 from sentinel.clinics.actions import activate, register_clinic
+from sentinel.clinics.models import Clinic
 from sentinel.collection.pipeline import ingest
 from sentinel.demo.oidc import DemoUser
 from sentinel.lib.dates import add_months
@@ -32,14 +33,14 @@ WIDE = {"width": 1280, "height": 800}
 CPR_SHAPE = re.compile(r"\b\d{6}-\d{4}\b")
 
 
-def test_print_view_has_no_cpr_unless_the_worklist_is_ticked(
-    live_server, provider, vendor, new_page
-) -> None:
+def clinic_with_a_worklist(provider, vendor, ydernummer: str) -> tuple[Clinic, DemoUser, str]:
+    """A clinic onboarded three months ago with courses in three months, one of them (a knee
+    course coded L03) on the worklist; its owner, and that course's CPR as the page shows it."""
     owner = provider.add(
-        DemoUser(str(uuid.uuid4()), "Karen Klinikejer", valid_cvr(847001), True, "high")
+        DemoUser(str(uuid.uuid4()), "Karen Klinikejer", valid_cvr(int(ydernummer)), True, "high")
     )
     clinic = register_clinic(
-        by=Actor.vendor(vendor), ydernummer="847001", cvr=owner.cvr, name="Fysio Udskrift",
+        by=Actor.vendor(vendor), ydernummer=ydernummer, cvr=owner.cvr, name="Fysio Udskrift",
         speciale="51", municipality_code="0101",
     )  # fmt: skip
     start = add_months(timezone.localdate(), -3)
@@ -52,14 +53,28 @@ def test_print_view_has_no_cpr_unless_the_worklist_is_ticked(
     onboard(clinic, on=start)
     record = course("P-MANGLER", start + dt.timedelta(days=2), "L03")  # knee course, not L90
     cpr = record["patient_cpr"]
-    ingest(vendor=vendor, clinic=clinic, records=[record, course("P-OK", start, "L90")])
-    shown_cpr = f"{cpr[:6]}-{cpr[6:]}"
+    others = [
+        course(f"P-{i}", add_months(start, i % 3) + dt.timedelta(days=i), code)
+        for i, code in enumerate(("L90", "L90", "L90", "L89", "L03", "L90", "L90"))
+    ]
+    ingest(vendor=vendor, clinic=clinic, records=[record, *others])
+    return clinic, owner, f"{cpr[:6]}-{cpr[6:]}"
+
+
+def log_in_to_the_tab(page, live_server, owner: DemoUser, ydernummer: str) -> None:
+    page.goto(f"{live_server.url}/login/?next=/klinik/{ydernummer}/rapporter/diagnosekodning/")
+    log_in_at_provider(page, owner.sub)
+    page.wait_for_url(re.compile(r".*/rapporter/diagnosekodning/$"))
+
+
+def test_print_view_has_no_cpr_unless_the_worklist_is_ticked(
+    live_server, provider, vendor, new_page
+) -> None:
+    clinic, owner, shown_cpr = clinic_with_a_worklist(provider, vendor, "847001")
 
     page = new_page(viewport=WIDE)
     base = f"{live_server.url}/klinik/847001/rapporter/diagnosekodning/"
-    page.goto(f"{live_server.url}/login/?next=/klinik/847001/rapporter/diagnosekodning/")
-    log_in_at_provider(page, owner.sub)
-    page.wait_for_url(re.compile(r".*/rapporter/diagnosekodning/$"))
+    log_in_to_the_tab(page, live_server, owner, "847001")
     # On screen the tab shows the worklist with the CPR number (the clinic's own user).
     expect(page.locator("#tabel-worklist").get_by_text(shown_cpr)).to_be_visible()
 

@@ -81,6 +81,15 @@ class CellView:
     numeric: bool = False
     suppressed: bool = False
     empty: bool = False
+    identifier: bool = False
+    """A code, a month, a CPR number or an id: never broken across lines."""
+
+
+IDENTIFIER_KEYS = frozenset(
+    {"code", "chapter", "month", "cpr", "source_id", "start_date", "current_code", "required"}
+)
+"""Columns whose values are identifiers or codes: the page keeps each on one line (a narrow
+window scrolls the table instead)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,7 @@ class ChartView:
     key: str
     svg: SafeString
     table_title: str
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,8 @@ class TableView:
     charts: tuple[ChartView, ...] = ()
     body: SafeString = field(default_factory=SafeString)
     """The rows as HTML (``rows_html``): the template places it, it does no per-row work."""
+    identifiers_first: bool = False
+    """The row headers are codes, months or ids (kept on one line)."""
 
 
 @dataclass(frozen=True)
@@ -221,7 +233,9 @@ def _cell_html(cell: CellView) -> str:
         text = f'<abbr title="færre end 5">{text}</abbr>'
     elif cell.empty:
         text = f'<span aria-hidden="true">{text}</span><span class="sr-only">ingen værdi</span>'
-    return f'<td class="num">{text}</td>' if cell.numeric else f"<td>{text}</td>"
+    if cell.numeric:
+        return f'<td class="num">{text}</td>'
+    return f'<td class="id">{text}</td>' if cell.identifier else f"<td>{text}</td>"
 
 
 def rows_html(rows: Sequence[RowView], column_count: int) -> SafeString:
@@ -247,9 +261,17 @@ def table_view(
     table: Table, *, csv_url: str, charts: Sequence[ChartView] = (), title: str | None = None
 ) -> TableView:
     kinds = [c.kind for c in table.columns]
+    ids = [c.key in IDENTIFIER_KEYS for c in table.columns]
     rows = []
     for row in table.rows:
-        cells = [cell_view(value, kind) for value, kind in zip(row, kinds, strict=True)]
+        cells = [
+            replace(cell, identifier=True) if is_id and not cell.numeric else cell
+            for cell, is_id in zip(
+                (cell_view(value, kind) for value, kind in zip(row, kinds, strict=True)),
+                ids,
+                strict=True,
+            )
+        ]
         rows.append(
             RowView(
                 header=cells[0],
@@ -266,6 +288,7 @@ def table_view(
         csv_url=csv_url,
         charts=tuple(charts),
         body=rows_html(rows, len(table.columns)),
+        identifiers_first=bool(ids and ids[0]),
     )
 
 
@@ -333,6 +356,7 @@ def section_view(
                 )
             ),
             table_title=table.title_da if table else "",
+            title=chart.title_da,
         )
         if table is None:
             loose.append(view)
