@@ -19,11 +19,17 @@ sections, in order:
   cells and their complement as "<5"; a scope with too few contributing clinics in those
   months gets no comparison at all, with a note saying why).
 
+The headline (``headline``) leads the tab: coding completeness of the structured courses,
+the share of courses with a code and the most used code, each with n, region and nation and
+the change since the previous period of the same length (``INDICATORS`` say which direction is
+better and the target).
+
 The worklist (``worklist``) is separate: it is person-identifiable, reads the clinic's own
 ``Episode`` rows and writes an audit row every time it is built.
 
 One folder, one module per part: ``labels`` (words and code helpers), ``sections`` (the
-clinic's own sections), ``benchmark``, ``worklist``; this module is the definition.
+clinic's own sections), ``benchmark``, ``headline``, ``worklist``; this module is the
+definition.
 """
 
 import datetime as dt
