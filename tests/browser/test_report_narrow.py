@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import check_page
+from tests.browser.conftest import SCREENSHOTS, check_page
 from tests.browser.test_report_print import clinic_with_a_worklist, log_in_to_the_tab
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -57,3 +57,7 @@ def test_report_tab_in_the_narrow_window(live_server, provider, vendor, new_page
     )
     assert len(cards) == 3 and len(set(cards)) == 1
     check_page(page, "42-report-narrow")
+    page.locator(".report-headline").screenshot(path=str(SCREENSHOTS / "42-headline-narrow.png"))
+    page.locator("#sektion-completeness").screenshot(
+        path=str(SCREENSHOTS / "42-completeness-narrow.png")
+    )

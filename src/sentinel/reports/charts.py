@@ -204,17 +204,18 @@ def line_chart_svg(chart: Chart, *, id_prefix: str = "") -> str:
     def y_of(v: float) -> float:
         return bottom - plot_h * max(0.0, min(1.0, v / axis_max))
 
+    small = any(
+        count is not None and count < SMALL_N and as_number(v) is not None
+        for s in chart.series
+        for v, count in zip(s.values, s.counts, strict=False)
+    )
+    height += 18 if small else 0
     parts = open_svg(chart, base, LINE_WIDTH, height)
     parts.append(_legend_lines(chart))
-    small = any(
-        n is not None and n < SMALL_N and as_number(v) is not None
-        for s in chart.series
-        for v, n in zip(s.values, s.counts, strict=False)
-    )
     if small:
         parts.append(
-            f'<text x="8" y="34" fill="{MUTED}" font-size="11">Hul markør: under {SMALL_N} '
-            "forløb i måneden – andelen kan svinge meget.</text>"
+            f'<text x="8" y="{height - 6}" fill="{MUTED}" font-size="11">Hul markør: under '
+            f"{SMALL_N} forløb i måneden – andelen kan svinge meget.</text>"
         )
     half = plot_w / (2 * max(1, n - 1)) if n > 1 else plot_w / 4
     for i in sorted(incomplete):

@@ -186,8 +186,8 @@ def _top_code(
     share = row[keys.index("clinic")] if row is not None else None
     region = row[keys.index("region")] if row is not None else None
     nation = row[keys.index("nation")] if row is not None else None
-    note_da = "" if region is not None else "ingen sammenligning (se nedenfor)"
-    note_en = "" if region is not None else "no comparison (see below)"
+    note_da = "" if region is not None else "ingen sammenligning, se nedenfor"
+    note_en = "" if region is not None else "no comparison, see below"
     region_col = table.columns[keys.index("region")]
     return Figure(
         TOP_CODE,
@@ -199,8 +199,8 @@ def _top_code(
         region_name_en=region_col.label_en.removesuffix(" (%)"),
         region_note_da=note_da,
         region_note_en=note_en,
-        nation_note_da="" if nation is not None else "ingen sammenligning (se nedenfor)",
-        nation_note_en="" if nation is not None else "no comparison (see below)",
+        nation_note_da="" if nation is not None else "ingen sammenligning, se nedenfor",
+        nation_note_en="" if nation is not None else "no comparison, see below",
         code=code,
         code_title_da=code_title(code),
         previous_code=previous_code,
