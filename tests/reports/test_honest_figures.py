@@ -96,3 +96,20 @@ def test_equal_counts_with_equal_shares_need_no_note(enrolled_clinic, project):
     report = build_report(enrolled_clinic, project, PERIOD, today=D(2026, 4, 30))
 
     assert "sidste decimal" not in report.section("diagnoses").table("top_codes").footnote_da
+
+
+def test_the_clinics_bars_carry_the_courses_behind_each_share(enrolled_clinic, project):
+    add_cells(enrolled_clinic, project, FEB, {"L03": 2, "L90": 1})  # 66.67 and 33.33
+
+    report = build_report(enrolled_clinic, project, PERIOD, today=D(2026, 4, 30))
+    chart = report.section("benchmark").charts[0]
+
+    assert chart.series[0].name_da == "Klinikken"
+    assert chart.series[0].counts == (2, 1)
+    svg = chart_svg(chart)
+    assert ">66,67 % · n 2</text>" in svg
+    assert ">33,33 % · n 1</text>" in svg
+    assert "L03: 66,67 % (n 2)" in svg  # the description
+    assert "klinikkens andele står på 3 forløb med kode" in (
+        report.section("benchmark").table("benchmark").footnote_da
+    )

@@ -63,7 +63,7 @@ __all__ = ["SMALL_N", "bar_chart_svg", "chart_svg", "line_chart_svg"]
 
 BAR_WIDTH = 640
 BAR_LABEL_W = 224
-BAR_VALUE_W = 72
+BAR_VALUE_W = 96
 BAR_H = 14
 BAR_GAP = 3
 GROUP_GAP = 14
@@ -127,7 +127,9 @@ def bar_chart_svg(
             value = series.values[c_index]
             bar_y = y + s_index * (BAR_H + BAR_GAP)
             text_y = coord(bar_y + BAR_H - 3)
-            text = escape(value_text(value, chart.unit))
+            count = series.counts[c_index] if series.counts else None
+            shown = value_text(value, chart.unit)
+            text = escape(f"{shown} · n {count}" if count is not None else shown)
             number = as_number(value)
             if number is not None:
                 length = max(0.0, min(1.0, number / axis_max)) * span

@@ -357,7 +357,14 @@ def benchmark_section(
         ),
     )
     top = len(top_codes)
-    series = [Series("Klinikken", tuple(_chart_value(v) for v in clinic_shares[:top]), "Clinic")]
+    series = [
+        Series(
+            "Klinikken",
+            tuple(_chart_value(v) for v in clinic_shares[:top]),
+            "Clinic",
+            counts=tuple(clinic_counts[:top]),
+        )
+    ]
     for scope, cells in zip(scopes, scope_cells, strict=True):
         if scope.compared:
             series.append(
