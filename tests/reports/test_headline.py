@@ -206,3 +206,28 @@ def test_tab_leads_with_the_headline_in_danish(client, settings, headline_clinic
     assert "<dd>85,96 %</dd>" in top and "<dd>73,13 %</dd>" in top
     assert "): L03." in top
     assert "Hverken højere eller lavere er bedre." in top
+
+
+def test_headline_without_enough_clinics_says_why_there_is_no_comparison(
+    client, settings, project, vendor
+):
+    settings.DEMO = True
+    alone = _clinic(vendor, project, [course("E-1", NOW, "L90", KNEE)], name="Fysio Alene")
+    aggregates.refresh_benchmark()
+
+    response = client.get(
+        f"/demo/klinik/{alone.ydernummer}/rapporter/diagnosekodning/?" + urlencode(QUERY)
+    )
+
+    content = response.content.decode()
+    figure = content[content.index('id="overblik-completeness"') :]
+    figure = figure[: figure.index("</li>")]
+    assert '<strong class="nowrap">100,00 %</strong>' in figure
+    assert "n = 1 strukturerede forløb" in figure
+    assert figure.count("<dd>ingen tal (færre end 5 klinikker har bidraget)</dd>") == 2
+    assert "Ingen forløb i forrige periode (" in figure
+    assert "(inden for målet)" in figure
+    top = content[content.index('id="overblik-top_code"') :]
+    top = top[: top.index("</li>")]
+    assert top.count("<dd>ingen tal (ingen sammenligning, se nedenfor)</dd>") == 2
+    assert "Ingen forløb med kode i forrige periode." in top
