@@ -58,6 +58,15 @@ def test_report_tab_in_the_narrow_window(live_server, provider, vendor, new_page
     assert len(cards) == 3 and len(set(cards)) == 1
     check_page(page, "42-report-narrow")
     page.locator(".report-headline").screenshot(path=str(SCREENSHOTS / "42-headline-narrow.png"))
+    # From 360 px on: still nothing broken and nothing pushing the page sideways.
+    page.set_viewport_size({"width": 360, "height": 700})
+    cells = page.evaluate(
+        LINES, ".report-table.ids-first tbody th, .report-table .id, .report-table .num"
+    )
+    assert [c for c in cells if c[1] != 1] == []
+    assert page.evaluate("() => document.querySelector('.report').scrollWidth") <= 360
+    check_page(page, "43-report-360")
+    page.set_viewport_size(NARROW)
     page.locator("#sektion-completeness").screenshot(
         path=str(SCREENSHOTS / "42-completeness-narrow.png")
     )
