@@ -123,7 +123,7 @@ def open_report(clinic, vendor):
 
 def _worklist_urls(clinic) -> list[str]:
     base = f"/klinik/{clinic.ydernummer}/rapporter/diagnosekodning/"
-    return [base, f"{base}print/", f"{base}csv/worklist/"]
+    return [base, f"{base}print/?arbejdsliste=med", f"{base}csv/worklist/"]
 
 
 def test_every_worklist_in_the_portal_is_audited_as_the_logged_in_person(
@@ -143,6 +143,10 @@ def test_every_worklist_in_the_portal_is_audited_as_the_logged_in_person(
         assert rows[-1].actor_id == user.sub
         assert rows[-1].actor_name == "Karen Ejer"
         assert rows[-1].clinic_id == open_report.pk
+    printed = _rows("report.worklist_printed")
+    assert [(r.actor_id, r.clinic_id, r.details["rows"]) for r in printed] == [
+        (user.sub, open_report.pk, 1)
+    ]
 
 
 def test_every_worklist_in_a_launch_session_is_audited_as_the_practice_system_user(

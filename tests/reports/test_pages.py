@@ -414,11 +414,39 @@ def test_print_view_has_the_content_without_navigation(client, demo_on, clinic_w
     assert '<caption id="tabel-top_codes-caption">De 10 mest brugte diagnoser</caption>' in content
     assert content.count('role="img"') == 3
     assert "report-tabs" not in content
-    assert "<form" not in content
+    assert "period-form" not in content
     assert "csv/" not in content
     assert 'class="top"' not in content  # no site header
     assert "sentinel/site.css" in content
+
+
+def test_print_view_leaves_out_the_worklist_unless_ticked_and_audits_it_when_included(
+    client, demo_on, clinic_with_data
+):
+    default = page(client, tab_url(clinic_with_data, "print/"))
+
+    assert 'id="tabel-worklist"' not in default
+    assert '<th scope="row">A-2</th>' not in default
+    assert 'name="arbejdsliste" id="medtag-arbejdsliste" value="med"' in default
+    assert ' checked aria-describedby="medtag-arbejdsliste-hjaelp"' not in default
+    assert not AuditEvent.objects.filter(action__startswith="report.worklist").exists()
+
+    ticked = page(client, tab_url(clinic_with_data, "print/?arbejdsliste=med"))
+
+    assert 'id="tabel-worklist"' in ticked
+    assert '<th scope="row">A-2</th>' in ticked
+    assert ' checked aria-describedby="medtag-arbejdsliste-hjaelp"' in ticked
     assert AuditEvent.objects.filter(action="report.worklist_viewed").count() == 1
+    printed = AuditEvent.objects.get(action="report.worklist_printed")
+    assert printed.clinic == clinic_with_data
+    assert (printed.actor_kind, printed.actor_id) == ("system", "demo")
+    assert printed.details == {"project": "diagnosekodning", "rows": 2, "period": "since_enrolment"}
+
+
+def test_print_view_keeps_the_period_when_the_worklist_is_ticked(client, demo_on, clinic_with_data):
+    content = page(client, tab_url(clinic_with_data, "print/?period=last_12_months"))
+
+    assert '<input type="hidden" name="period" value="last_12_months">' in content
 
 
 # --- CSV -------------------------------------------------------------------------------------

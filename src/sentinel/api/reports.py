@@ -50,9 +50,13 @@ class TableOut(Schema):
 
 
 class SeriesOut(Schema):
+    """One line or set of bars; `counts` are the courses behind each share (empty when the
+    values are counts)."""
+
     name_da: str
     name_en: str
     values: list[Cell]
+    counts: list[int | None]
 
 
 class ChartOut(Schema):
@@ -66,6 +70,7 @@ class ChartOut(Schema):
     categories: list[str]
     series: list[SeriesOut]
     table_key: str
+    incomplete: list[str]
 
 
 class SectionOut(Schema):
@@ -108,6 +113,46 @@ class NoticeOut(Schema):
     contact: ContactOut | None
 
 
+class HeadlineFigureOut(Schema):
+    """One of the figures a report leads with: the clinic's value (a percentage; for
+    `kind` `code` the share of the courses with `code`), `n` courses behind it, the region's
+    and the nation's value (null with a note when there is no comparison, `"<5"` when
+    suppressed), the clinic's value in the previous period of the same length and the change
+    in percentage points, which direction is better (`better`) and the target range."""
+
+    key: str
+    label_da: str
+    label_en: str
+    better: Literal["higher", "lower", "none"]
+    target: list[str] | None
+    kind: Literal["percent", "code"]
+    value: Cell
+    n: int
+    code: str | None
+    code_title_da: str
+    region: Cell
+    region_name_da: str
+    region_name_en: str
+    region_note_da: str
+    region_note_en: str
+    nation: Cell
+    nation_note_da: str
+    nation_note_en: str
+    previous: Cell
+    previous_n: int
+    previous_code: str | None
+    previous_period_da: str
+    previous_period_en: str
+    change: Cell
+    direction: Literal["up", "down", "same", "none"]
+    verdict: Literal["better", "worse", "same", "none"]
+    in_target: bool | None
+    change_da: str
+    change_en: str
+    better_da: str
+    better_en: str
+
+
 class ReportOut(Schema):
     """A clinic's report for one project. Before it opens, ``is_open`` is false, ``opens_on``
     says when (null while the DPA or consent is missing), ``closed_reason_*`` says why, and
@@ -132,6 +177,7 @@ class ReportOut(Schema):
     notice: NoticeOut | None
     courses: int | None
     sections: list[SectionOut]
+    headline: list[HeadlineFigureOut]
     worklist: TableOut | None
 
 

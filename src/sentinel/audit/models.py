@@ -79,6 +79,7 @@ class AuditEvent(models.Model):
         NOTICE_CONTACT_CHANGED = "notices.contact_changed"
         NOTICE_CONTACT_STOPPED = "notices.contact_stopped"
         NOTICE_SENT = "notices.sent"
+        WORKLIST_PRINTED = "report.worklist_printed"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor_kind = models.CharField(max_length=20, choices=ActorKind.choices)

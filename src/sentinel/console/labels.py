@@ -191,6 +191,7 @@ AUDIT_ACTIONS = {
     AuditEvent.Action.PORTAL_LOGIN: "Logget ind i portalen",
     AuditEvent.Action.PORTAL_LOGOUT: "Logget ud af portalen",
     AuditEvent.Action.WORKLIST_VIEWED: "Arbejdsliste vist",
+    AuditEvent.Action.WORKLIST_PRINTED: "Arbejdsliste udskrevet",
     AuditEvent.Action.EXPORT_DOWNLOADED: "Fil fra dataudtræk hentet",
     AuditEvent.Action.NOTICE_CONTACT_ADDED: "E-mailadresse til beskeder tilføjet",
     AuditEvent.Action.NOTICE_CONTACT_VERIFIED: "E-mailadresse til beskeder bekræftet",

@@ -14,6 +14,11 @@ over the months. The rules every chart keeps:
 - **Absent values are absent.** A suppressed cell (``Suppressed``) draws no bar but the label
   "<5"; a value that is missing (``None``: no comparison, no data) draws no bar but "–". In a
   line a missing point breaks the line.
+- **Honest about thin and unfinished data.** A share's series may carry the courses behind
+  each point (``Series.counts``): the line chart writes "n" under each month and draws a point
+  on fewer than ``SMALL_N`` courses as a hollow marker, with a line saying so. A month that is
+  not over yet (``Chart.incomplete``) is shaded and labelled "foreløbig", and the line into it
+  is dotted, so a running month never reads as a drop.
 - **Safe and deterministic.** All text is HTML-escaped; the same chart gives byte-for-byte the
   same SVG (element ids come from the chart key and an optional prefix, never at random).
 
@@ -23,191 +28,42 @@ Numbers are written the Danish way: decimal comma, no thousands separator (like 
 from __future__ import annotations
 
 import math
-import re
-from decimal import Decimal
 
 from django.utils.html import escape
 
-from sentinel.reports import disclosure
 from sentinel.reports.engine import Chart, Suppressed
-from sentinel.reports.exports import number_da
-
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-INK = "#1b1f24"
-MUTED = "#4a5561"
-GRID = "#d5dbe1"
-
-# (colour, pattern) per series, in order. Colours: ≥ 3:1 against white (WCAG 1.4.11).
-STYLES: tuple[tuple[str, str], ...] = (
-    ("#0b4f8a", "solid"),
-    ("#6a3d9a", "stripes"),
-    ("#4a5561", "dots"),
-    ("#1e6b35", "cross"),
+from sentinel.reports.svg import (
+    BAND,
+    DASHES,
+    GRID,
+    INK,
+    MARKERS,
+    MUTED,
+    SMALL_N,
+    STYLES,
+    as_number,
+    axis_number,
+    axis_ticks,
+    base_id,
+    coord,
+    empty_svg,
+    fill_of,
+    marker_svg,
+    open_svg,
+    patterns_svg,
+    shorten,
+    value_text,
+    wrap_label,
 )
-DASHES = ("", "6 4", "2 3", "10 3 2 3")
-MARKERS = ("circle", "square", "triangle", "diamond")
 
-SUPPRESSED_LABEL = disclosure.LABEL
-MISSING_LABEL = "–"
-
-
-# --- numbers ---------------------------------------------------------------------------------
-
-
-def _value_text(value: object, unit: str) -> str:
-    if isinstance(value, Suppressed):
-        return SUPPRESSED_LABEL
-    if isinstance(value, int | Decimal | float) and not isinstance(value, bool):
-        return number_da(value) + (" %" if unit == "percent" else "")
-    return MISSING_LABEL
-
-
-def _number(value: object) -> float | None:
-    """A chart value as a float for geometry, or None when it draws nothing."""
-    if isinstance(value, int | Decimal | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def _ticks(top: float, *, percent: bool, whole: bool) -> list[float]:
-    """Axis ticks from 0 to at least ``top`` in 2–5 even steps of 1, 2, (2.5,) 5 × 10^k
-    (whole steps for counts; a percent axis never goes past 100)."""
-    if top <= 0:
-        return [0.0, 50.0, 100.0] if percent else [0.0, 1.0]
-    rough = top / 4
-    exponent = math.floor(math.log10(rough))
-    step = 10.0 ** (exponent + 1)
-    for factor in (1.0, 2.0, 5.0) if whole else (1.0, 2.0, 2.5, 5.0):
-        if factor * 10.0**exponent >= rough - 1e-9:
-            step = factor * 10.0**exponent
-            break
-    if whole:
-        step = max(1.0, round(step))
-    count = math.ceil(top / step - 1e-9)
-    ticks = [step * i for i in range(count + 1)]
-    if percent and ticks[-1] > 100:
-        ticks = [t for t in ticks if t < 100] + [100.0]
-    return ticks
-
-
-def _fmt(x: float) -> str:
-    """A coordinate with at most one decimal, no trailing zeros (deterministic, compact)."""
-    text = f"{x:.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def _axis_number(x: float) -> str:
-    if float(x).is_integer():
-        return str(int(x))
-    return number_da(Decimal(str(x)).normalize())
-
-
-# --- shared parts ----------------------------------------------------------------------------
-
-
-def _base_id(chart: Chart, prefix: str) -> str:
-    raw = f"{prefix}-{chart.key}" if prefix else f"chart-{chart.key}"
-    return re.sub(r"[^A-Za-z0-9_-]", "-", raw)
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    """``text`` on at most two lines of about ``width`` characters (the rest shortened)."""
-    if len(text) <= width:
-        return [text]
-    cut = text.rfind(" ", 0, width + 1)
-    if cut <= 0:
-        cut = width
-    return [text[:cut].rstrip(), _truncate(text[cut:].strip(), width)]
-
-
-def _description(chart: Chart) -> str:
-    """The chart's description followed by every number in it, series by series."""
-    parts = [chart.description_da.strip()]
-    for series in chart.series:
-        values = "; ".join(
-            f"{category}: {_value_text(value, chart.unit)}"
-            for category, value in zip(chart.categories, series.values, strict=True)
-        )
-        parts.append(f"{series.name_da}: {values or 'ingen værdier'}.")
-    return " ".join(p for p in parts if p)
-
-
-def _open_svg(chart: Chart, base: str, width: int, height: int) -> list[str]:
-    return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{escape(chart.kind)}" '
-        f'id="{base}" role="img" aria-labelledby="{base}-title {base}-desc" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'font-family="{escape(FONT)}" font-size="13">',
-        f'<title id="{base}-title">{escape(chart.title_da)}</title>',
-        f'<desc id="{base}-desc">{escape(_description(chart))}</desc>',
-    ]
-
-
-def _patterns(base: str, count: int) -> list[str]:
-    """One ``<pattern>`` per series style that is not a plain fill."""
-    out = ["<defs>"]
-    for i in range(count):
-        colour, kind = STYLES[i % len(STYLES)]
-        pid = f"{base}-p{i}"
-        if kind == "stripes":
-            out.append(
-                f'<pattern id="{pid}" width="6" height="6" patternUnits="userSpaceOnUse" '
-                f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
-                f'<rect width="3" height="6" fill="{colour}"/></pattern>'
-            )
-        elif kind == "dots":
-            out.append(
-                f'<pattern id="{pid}" width="5" height="5" patternUnits="userSpaceOnUse">'
-                f'<rect width="5" height="5" fill="#fff"/>'
-                f'<circle cx="2.5" cy="2.5" r="1.6" fill="{colour}"/></pattern>'
-            )
-        elif kind == "cross":
-            out.append(
-                f'<pattern id="{pid}" width="6" height="6" patternUnits="userSpaceOnUse">'
-                f'<rect width="6" height="6" fill="#fff"/>'
-                f'<path d="M0 0L6 6M6 0L0 6" stroke="{colour}" stroke-width="1.5"/></pattern>'
-            )
-    out.append("</defs>")
-    return out
-
-
-def _fill(base: str, index: int) -> str:
-    colour, kind = STYLES[index % len(STYLES)]
-    return colour if kind == "solid" else f"url(#{base}-p{index})"
-
-
-def _marker(shape: str, x: float, y: float, colour: str) -> str:
-    if shape == "square":
-        return f'<rect x="{_fmt(x - 4)}" y="{_fmt(y - 4)}" width="8" height="8" fill="{colour}"/>'
-    if shape == "triangle":
-        return (
-            f'<path d="M{_fmt(x)} {_fmt(y - 5)}L{_fmt(x + 5)} {_fmt(y + 4)}'
-            f'L{_fmt(x - 5)} {_fmt(y + 4)}Z" fill="{colour}"/>'
-        )
-    if shape == "diamond":
-        return (
-            f'<path d="M{_fmt(x)} {_fmt(y - 5)}L{_fmt(x + 5)} {_fmt(y)}L{_fmt(x)} {_fmt(y + 5)}'
-            f'L{_fmt(x - 5)} {_fmt(y)}Z" fill="{colour}"/>'
-        )
-    return f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="4" fill="{colour}"/>'
-
-
-def _empty(chart: Chart, base: str, width: int) -> str:
-    height = 60
-    parts = _open_svg(chart, base, width, height)
-    parts.append(f'<text x="8" y="34" fill="{MUTED}">Ingen data at vise i perioden.</text></svg>')
-    return "".join(parts)
+__all__ = ["SMALL_N", "bar_chart_svg", "chart_svg", "line_chart_svg"]
 
 
 # --- bar chart -------------------------------------------------------------------------------
 
 BAR_WIDTH = 640
 BAR_LABEL_W = 224
-BAR_VALUE_W = 72
+BAR_VALUE_W = 96
 BAR_H = 14
 BAR_GAP = 3
 GROUP_GAP = 14
@@ -223,20 +79,20 @@ def bar_chart_svg(
 
     ``labels`` may give a longer text for a category (e.g. ``"L03"`` → ``"L03 Lænderyg…"``);
     it is shortened to fit, and the full text stays in the table beside the chart."""
-    base = _base_id(chart, id_prefix)
+    base = base_id(chart, id_prefix)
     n_series = len(chart.series)
     if not chart.categories or n_series == 0:
-        return _empty(chart, base, BAR_WIDTH)
-    numbers = [x for s in chart.series for v in s.values if (x := _number(v)) is not None]
+        return empty_svg(chart, base, BAR_WIDTH)
+    numbers = [x for s in chart.series for v in s.values if (x := as_number(v)) is not None]
     top = max(numbers, default=0.0)
-    ticks = _ticks(top, percent=chart.unit == "percent", whole=chart.unit == "count")
+    ticks = axis_ticks(top, percent=chart.unit == "percent", whole=chart.unit == "count")
     axis_max = ticks[-1]
     x0 = BAR_LABEL_W
     span = BAR_WIDTH - BAR_LABEL_W - BAR_VALUE_W
     group_h = max(n_series * (BAR_H + BAR_GAP) - BAR_GAP, 2 * LABEL_LINE_H)
     height = LEGEND_H + len(chart.categories) * (group_h + GROUP_GAP) + 24
-    parts = _open_svg(chart, base, BAR_WIDTH, height)
-    parts += _patterns(base, n_series)
+    parts = open_svg(chart, base, BAR_WIDTH, height)
+    parts += patterns_svg(base, n_series)
     parts.append(_legend_bars(chart, base))
     y_axis_top = LEGEND_H - 4
     y_axis_bottom = height - 20
@@ -245,22 +101,22 @@ def bar_chart_svg(
     for tick in ticks:
         x = x0 + span * tick / axis_max
         parts.append(
-            f'<line x1="{_fmt(x)}" y1="{y_axis_top}" x2="{_fmt(x)}" y2="{y_axis_bottom}" '
+            f'<line x1="{coord(x)}" y1="{y_axis_top}" x2="{coord(x)}" y2="{y_axis_bottom}" '
             f'stroke="{GRID if tick else INK}" stroke-width="1"/>'
         )
         suffix = " %" if chart.unit == "percent" else ""
         parts.append(
-            f'<text x="{_fmt(x)}" y="{height - 6}" text-anchor="middle" fill="{MUTED}" '
-            f'font-size="11">{escape(_axis_number(tick) + suffix)}</text>'
+            f'<text x="{coord(x)}" y="{height - 6}" text-anchor="middle" fill="{MUTED}" '
+            f'font-size="11">{escape(axis_number(tick) + suffix)}</text>'
         )
     parts.append("</g>")
     y = LEGEND_H
     for c_index, category in enumerate(chart.categories):
-        lines = _wrap((labels or {}).get(category, category), LABEL_CHARS)
+        lines = wrap_label((labels or {}).get(category, category), LABEL_CHARS)
         first_y = y + group_h / 2 + 4 - (len(lines) - 1) * LABEL_LINE_H / 2
         parts.append('<g class="group">')
         parts.append(
-            f'<text x="{x0 - 8}" y="{_fmt(first_y)}" text-anchor="end" fill="{INK}">'
+            f'<text x="{x0 - 8}" y="{coord(first_y)}" text-anchor="end" fill="{INK}">'
             + "".join(
                 f'<tspan x="{x0 - 8}" dy="{0 if i == 0 else LABEL_LINE_H}">{escape(line)}</tspan>'
                 for i, line in enumerate(lines)
@@ -270,19 +126,21 @@ def bar_chart_svg(
         for s_index, series in enumerate(chart.series):
             value = series.values[c_index]
             bar_y = y + s_index * (BAR_H + BAR_GAP)
-            text_y = _fmt(bar_y + BAR_H - 3)
-            text = escape(_value_text(value, chart.unit))
-            number = _number(value)
+            text_y = coord(bar_y + BAR_H - 3)
+            count = series.counts[c_index] if series.counts else None
+            shown = value_text(value, chart.unit)
+            text = escape(f"{shown} · n {count}" if count is not None else shown)
+            number = as_number(value)
             if number is not None:
                 length = max(0.0, min(1.0, number / axis_max)) * span
                 colour = STYLES[s_index % len(STYLES)][0]
                 parts.append(
-                    f'<rect x="{x0}" y="{bar_y}" width="{_fmt(length)}" height="{BAR_H}" '
-                    f'fill="{_fill(base, s_index)}" stroke="{colour}" stroke-width="1">'
+                    f'<rect x="{x0}" y="{bar_y}" width="{coord(length)}" height="{BAR_H}" '
+                    f'fill="{fill_of(base, s_index)}" stroke="{colour}" stroke-width="1">'
                     f"<title>{escape(series.name_da)}, {escape(category)}: {text}</title></rect>"
                 )
                 parts.append(
-                    f'<text x="{_fmt(x0 + length + 4)}" y="{text_y}" fill="{INK}" '
+                    f'<text x="{coord(x0 + length + 4)}" y="{text_y}" fill="{INK}" '
                     f'font-size="11">{text}</text>'
                 )
             else:
@@ -302,10 +160,10 @@ def _legend_bars(chart: Chart, base: str) -> str:
     for i, series in enumerate(chart.series):
         colour = STYLES[i % len(STYLES)][0]
         out.append(
-            f'<rect x="{x}" y="6" width="14" height="14" fill="{_fill(base, i)}" '
+            f'<rect x="{x}" y="6" width="14" height="14" fill="{fill_of(base, i)}" '
             f'stroke="{colour}" stroke-width="1"/>'
         )
-        name = _truncate(series.name_da, 28)
+        name = shorten(series.name_da, 28)
         out.append(f'<text x="{x + 20}" y="18" fill="{INK}">{escape(name)}</text>')
         x += 20 + 8 * len(name) + 24
     out.append("</g>")
@@ -327,17 +185,20 @@ beyond, only a tooltip."""
 
 def line_chart_svg(chart: Chart, *, id_prefix: str = "") -> str:
     """One line per series over the categories (months), with a y axis from zero."""
-    base = _base_id(chart, id_prefix)
+    base = base_id(chart, id_prefix)
     n = len(chart.categories)
     if n == 0 or not chart.series:
-        return _empty(chart, base, LINE_WIDTH)
-    numbers = [x for s in chart.series for v in s.values if (x := _number(v)) is not None]
+        return empty_svg(chart, base, LINE_WIDTH)
+    numbers = [x for s in chart.series for v in s.values if (x := as_number(v)) is not None]
     top = max(numbers, default=0.0)
-    ticks = _ticks(top, percent=chart.unit == "percent", whole=chart.unit == "count")
+    ticks = axis_ticks(top, percent=chart.unit == "percent", whole=chart.unit == "count")
     axis_max = ticks[-1]
+    counted = next((s.counts for s in chart.series if s.counts), ())
+    height = LINE_HEIGHT + (14 if counted else 0)
     plot_w = LINE_WIDTH - LINE_LEFT - LINE_RIGHT
     plot_h = LINE_HEIGHT - LINE_TOP - LINE_BOTTOM
     bottom = LINE_TOP + plot_h
+    incomplete = {i for i, c in enumerate(chart.categories) if c in chart.incomplete}
 
     def x_of(i: int) -> float:
         return LINE_LEFT + (plot_w / 2 if n == 1 else plot_w * i / (n - 1))
@@ -345,28 +206,52 @@ def line_chart_svg(chart: Chart, *, id_prefix: str = "") -> str:
     def y_of(v: float) -> float:
         return bottom - plot_h * max(0.0, min(1.0, v / axis_max))
 
-    parts = _open_svg(chart, base, LINE_WIDTH, LINE_HEIGHT)
+    small = any(
+        count is not None and count < SMALL_N and as_number(v) is not None
+        for s in chart.series
+        for v, count in zip(s.values, s.counts, strict=False)
+    )
+    height += 18 if small else 0
+    parts = open_svg(chart, base, LINE_WIDTH, height)
     parts.append(_legend_lines(chart))
+    if small:
+        parts.append(
+            f'<text x="8" y="{height - 6}" fill="{MUTED}" font-size="11">Hul markør: under '
+            f"{SMALL_N} forløb i måneden – andelen kan svinge meget.</text>"
+        )
+    half = plot_w / (2 * max(1, n - 1)) if n > 1 else plot_w / 4
+    for i in sorted(incomplete):
+        parts.append(
+            f'<g class="incomplete"><rect x="{coord(x_of(i) - half)}" y="{LINE_TOP}" '
+            f'width="{coord(2 * half)}" height="{coord(plot_h)}" fill="{BAND}"/>'
+            f'<text x="{coord(x_of(i))}" y="{LINE_TOP + 12}" text-anchor="middle" fill="{INK}" '
+            f'font-size="10">foreløbig</text></g>'
+        )
     suffix = " %" if chart.unit == "percent" else ""
     parts.append('<g class="axis">')
     for tick in ticks:
         y = bottom - plot_h * tick / axis_max
         parts.append(
-            f'<line x1="{LINE_LEFT}" y1="{_fmt(y)}" x2="{LINE_WIDTH - LINE_RIGHT}" '
-            f'y2="{_fmt(y)}" stroke="{GRID if tick else INK}" stroke-width="1"/>'
+            f'<line x1="{LINE_LEFT}" y1="{coord(y)}" x2="{LINE_WIDTH - LINE_RIGHT}" '
+            f'y2="{coord(y)}" stroke="{GRID if tick else INK}" stroke-width="1"/>'
         )
         parts.append(
-            f'<text x="{LINE_LEFT - 6}" y="{_fmt(y + 4)}" text-anchor="end" fill="{MUTED}" '
-            f'font-size="11">{escape(_axis_number(tick) + suffix)}</text>'
+            f'<text x="{LINE_LEFT - 6}" y="{coord(y + 4)}" text-anchor="end" fill="{MUTED}" '
+            f'font-size="11">{escape(axis_number(tick) + suffix)}</text>'
         )
     every = max(1, math.ceil(n / 12))
     for i, category in enumerate(chart.categories):
         if i != n - 1 and (i % every or n - 1 - i < every):
             continue
         parts.append(
-            f'<text x="{_fmt(x_of(i))}" y="{bottom + 18}" text-anchor="middle" '
-            f'fill="{MUTED}" font-size="11">{escape(_truncate(category, 10))}</text>'
+            f'<text x="{coord(x_of(i))}" y="{bottom + 18}" text-anchor="middle" '
+            f'fill="{MUTED}" font-size="11">{escape(shorten(category, 10))}</text>'
         )
+        if counted and counted[i] is not None:
+            parts.append(
+                f'<text x="{coord(x_of(i))}" y="{bottom + 32}" text-anchor="middle" '
+                f'fill="{MUTED}" font-size="11" class="n">n {counted[i]}</text>'
+            )
     parts.append("</g>")
     for s_index, series in enumerate(chart.series):
         colour = STYLES[s_index % len(STYLES)][0]
@@ -374,41 +259,62 @@ def line_chart_svg(chart: Chart, *, id_prefix: str = "") -> str:
         shape = MARKERS[s_index % len(MARKERS)]
         parts.append(f'<g class="series series-{s_index}">')
         # The line, broken where a point is missing.
+        # The line, broken where a point is missing; into a month not over yet it is dotted.
         runs: list[list[tuple[float, float]]] = [[]]
+        provisional: list[tuple[tuple[float, float], tuple[float, float]]] = []
+        previous: tuple[float, float] | None = None
         for i, value in enumerate(series.values):
-            number = _number(value)
-            if number is not None:
-                runs[-1].append((x_of(i), y_of(number)))
+            number = as_number(value)
+            point = (x_of(i), y_of(number)) if number is not None else None
+            if point is not None and i in incomplete:
+                if previous is not None:
+                    provisional.append((previous, point))
+                if runs[-1]:
+                    runs.append([])
+            elif point is not None:
+                runs[-1].append(point)
             elif runs[-1]:
                 runs.append([])
+            previous = point
         for run in runs:
             if len(run) < 2:
                 continue
-            d = "M" + "L".join(f"{_fmt(x)} {_fmt(y)}" for x, y in run)
+            d = "M" + "L".join(f"{coord(x)} {coord(y)}" for x, y in run)
             dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
             parts.append(
                 f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="2"{dash_attr}/>'
             )
+        for (x1, y1), (x2, y2) in provisional:
+            parts.append(
+                f'<path d="M{coord(x1)} {coord(y1)}L{coord(x2)} {coord(y2)}" fill="none" '
+                f'stroke="{colour}" stroke-width="2" stroke-dasharray="1 4" '
+                'class="provisional"/>'
+            )
         for i, value in enumerate(series.values):
-            text = escape(_value_text(value, chart.unit))
+            text = escape(value_text(value, chart.unit))
             tooltip = f"{escape(series.name_da)}, {escape(chart.categories[i])}: {text}"
-            number = _number(value)
+            number = as_number(value)
             if number is not None:
                 x, y = x_of(i), y_of(number)
-                parts.append(f"<g>{_marker(shape, x, y, colour)}<title>{tooltip}</title></g>")
+                count = series.counts[i] if series.counts else None
+                hollow = count is not None and count < SMALL_N
+                if count is not None:
+                    tooltip += f" (n {count})"
+                marker = marker_svg(shape, x, y, colour, hollow=hollow)
+                parts.append(f"<g>{marker}<title>{tooltip}</title></g>")
                 shown_before = any(
-                    _number(other.values[i]) == number for other in chart.series[:s_index]
+                    as_number(other.values[i]) == number for other in chart.series[:s_index]
                 )
                 if n <= LABELLED_POINTS and not shown_before:
                     below = s_index % 2 == 1 and y + 16 <= bottom - 4
                     label_y = y + 16 if below else y - 8
                     parts.append(
-                        f'<text x="{_fmt(x)}" y="{_fmt(label_y)}" text-anchor="middle" '
+                        f'<text x="{coord(x)}" y="{coord(label_y)}" text-anchor="middle" '
                         f'fill="{INK}" font-size="10">{text}</text>'
                     )
             elif isinstance(value, Suppressed):
                 parts.append(
-                    f'<text x="{_fmt(x_of(i))}" y="{bottom - 4}" text-anchor="middle" '
+                    f'<text x="{coord(x_of(i))}" y="{bottom - 4}" text-anchor="middle" '
                     f'fill="{INK}" font-size="10" class="absent">{text}'
                     f"<title>{tooltip}</title></text>"
                 )
@@ -428,8 +334,8 @@ def _legend_lines(chart: Chart) -> str:
             f'<line x1="{x}" y1="14" x2="{x + 28}" y2="14" stroke="{colour}" '
             f'stroke-width="2"{dash_attr}/>'
         )
-        out.append(_marker(MARKERS[i % len(MARKERS)], x + 14, 14, colour))
-        name = _truncate(series.name_da, 32)
+        out.append(marker_svg(MARKERS[i % len(MARKERS)], x + 14, 14, colour))
+        name = shorten(series.name_da, 32)
         out.append(f'<text x="{x + 36}" y="18" fill="{INK}">{escape(name)}</text>')
         x += 36 + 8 * len(name) + 24
     out.append("</g>")

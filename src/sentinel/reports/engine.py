@@ -45,7 +45,14 @@ from sentinel.projects.models import Enrolment, Project
 from sentinel.projects.opening import ReportState
 from sentinel.projects.participation import Participation
 from sentinel.reports.disclosure import SUPPRESSED, Suppressed
-from sentinel.reports.periods import Period, data_range, months_between
+from sentinel.reports.headline import Figure, Indicator
+from sentinel.reports.periods import (
+    Period,
+    data_range,
+    first_of_month,
+    last_of_month,
+    months_between,
+)
 from sentinel.reports.report import Notice, Report, Tab
 from sentinel.reports.tables import (
     CellValue,
@@ -64,6 +71,8 @@ __all__ = [
     "Chart",
     "ChartValue",
     "Column",
+    "Figure",
+    "Indicator",
     "Notice",
     "Period",
     "Prepared",
@@ -105,6 +114,15 @@ class ReportContext:
     benchmark_refreshed_at: dt.datetime | None = None
     """When the benchmark was last refreshed (``ReportDefinition.benchmark_refreshed_at``),
     set by the engine before it asks for the sections."""
+
+    @property
+    def incomplete_month(self) -> dt.date | None:
+        """The report's last month when it is still running (the data reaches today and
+        today is not the month's last day): its figures are provisional, never a drop."""
+        if self.data_to != self.today or self.today == last_of_month(self.today):
+            return None
+        month = first_of_month(self.today)
+        return month if month in self.months else None
 
     @property
     def first_month(self) -> dt.date:
@@ -162,9 +180,17 @@ class ReportDefinition:
     (enrolment, opening rule, period and data range)."""
 
     project_code: ClassVar[str] = ""
+    indicators: ClassVar[tuple[Indicator, ...]] = ()
+    """The report's headline figures as data: what each is, which direction is better, its
+    target range (``reports.headline``)."""
 
     def sections(self, ctx: ReportContext) -> list[Section]:
         raise NotImplementedError
+
+    def contents(self, ctx: ReportContext) -> tuple[list[Section], tuple[Figure, ...]]:
+        """The sections and the headline (one ``Figure`` per indicator). By default the
+        sections and no headline; a definition with a headline builds both from one read."""
+        return self.sections(ctx), ()
 
     def benchmark_refreshed_at(self, ctx: ReportContext) -> dt.datetime | None:
         return None
@@ -221,13 +247,14 @@ class ReportDefinition:
             return closed
         refreshed_at = self.benchmark_refreshed_at(ctx)
         ctx = replace(ctx, benchmark_refreshed_at=refreshed_at)
-        sections = self.sections(ctx)
+        sections, headline = self.contents(ctx)
         return replace(
             closed,
             data_from=ctx.data_from,
             data_to=ctx.data_to,
             is_open=True,
             sections=tuple(sections),
+            headline=headline,
             benchmark_refreshed_at=refreshed_at,
             courses=self.courses(sections),
         )

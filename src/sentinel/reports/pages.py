@@ -7,6 +7,11 @@ project is one of its tabs, and then either places ``render_tab_html`` (an HTML 
 its own page or answers with ``tab_response(..., print_view=True)`` / ``csv_response``, passing
 its own ``ReportLinks`` and the logged-in user as ``worklist_by``.
 
+The print view leaves the worklist out unless the user ticks "Medtag arbejdslisten" on it
+(``?arbejdsliste=med``, ``PRINT_WORKLIST``): a report printed for a staff meeting carries no
+patient's CPR by default, and a printed worklist writes a ``report.worklist_printed`` audit row
+beside the ``report.worklist_viewed`` row every build of it writes.
+
 What the tab shows: a row of tabs (one per project the clinic is or was enrolled in), the
 "Data fra … til …" line, the period chooser (a plain GET form), each section's charts and
 tables with a CSV link per table, the benchmark note, and a print link. Before the report
@@ -24,8 +29,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -33,6 +40,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from sentinel.audit.actors import Actor
+from sentinel.audit.models import AuditEvent
+from sentinel.audit.services import record
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.lib.dates import format_da
 from sentinel.lib.errors import DomainError
@@ -56,12 +65,15 @@ from sentinel.reports.presenting import (
     ReportLinks,
     SectionView,
     TabView,
+    figure_view,
     period_form,
     section_view,
     table_view,
 )
 
 WORKLIST_KEY = "worklist"
+PRINT_WORKLIST = ("arbejdsliste", "med")
+"""The print view's query parameter that includes the worklist (the user ticked it)."""
 NO_STORE = "no-store"
 
 
@@ -93,6 +105,7 @@ def render_tab_html(
     print_view: bool = False,
     error_da: str = "",
     standing: Participation | None = None,
+    print_worklist: bool = False,
 ) -> str:
     """One project's report tab for ``clinic`` as an HTML fragment to place in a page (the
     tabs row, the project's heading at level 2, the report); with ``print_view`` the whole
@@ -103,6 +116,7 @@ def render_tab_html(
     passed when the caller has them already. With ``worklist_by`` the page includes the
     worklist of courses lacking a required code, built for (and audited as viewed by) that
     actor; with ``worklist_vendor`` only the courses that vendor sent (``clinics.reach``).
+    The print view includes it only with ``print_worklist`` (the user asked), and audits that.
     Raises ``DomainError("not_enrolled")`` for a project the clinic never took part in.
 
     The clinic's enrolments and agreements are read once and the opening rule evaluated once
@@ -129,7 +143,7 @@ def render_tab_html(
             section_view(s, report=report, links=links, print_view=print_view)
             for s in report.sections
         ]
-        if worklist_by is not None:
+        if worklist_by is not None and (print_worklist or not print_view):
             listed = _worklist_section(
                 prepared,
                 report,
@@ -147,6 +161,9 @@ def render_tab_html(
         "period": period,
         "period_form": period_form(report, period, current_tab, day),
         "sections": sections,
+        "headline": [figure_view(f) for f in report.headline]
+        if report is not None and report.is_open and report.has_data
+        else [],
         "tabs": [
             TabView(
                 name=t.project_name,
@@ -160,6 +177,11 @@ def render_tab_html(
         "print_url": links.print(project.code, period),
         "back_url": links.tab(project.code, period),
         "print_view": print_view,
+        "print_worklist": print_worklist,
+        "print_worklist_offered": worklist_by is not None,
+        "print_worklist_param": PRINT_WORKLIST[0],
+        "print_worklist_value": PRINT_WORKLIST[1],
+        "period_query": period.as_query() if period.kind != "since_enrolment" else {},
         "error_da": error_da,
         "opens_on": report.opens_on if report else None,
         "notice": report.notice if report else None,
@@ -187,7 +209,21 @@ def _worklist_section(
     print_view: bool,
 ) -> SectionView | None:
     definition = definition_for(prepared.project.code)
-    table = definition.worklist(prepared, by=by, vendor=vendor)
+    # A printed worklist's two audit rows are written together (no savepoint on the screen).
+    with transaction.atomic() if print_view else nullcontext():
+        table = definition.worklist(prepared, by=by, vendor=vendor)
+        if table is not None and print_view:
+            record(
+                by=by,
+                action=AuditEvent.Action.WORKLIST_PRINTED,
+                clinic=prepared.clinic,
+                details={
+                    "project": prepared.project.code,
+                    "rows": len(table.rows),
+                    "period": str(prepared.period),
+                    **({"vendor": vendor.slug} if vendor is not None else {}),
+                },
+            )
     if table is None:
         return None
     view = table_view(
@@ -213,6 +249,12 @@ def parse_period(request: HttpRequest) -> tuple[Period, str]:
         return Period.parse(request.GET), ""
     except DomainError as exc:
         return Period.since_enrolment(), exc.message_da
+
+
+def wants_printed_worklist(request: HttpRequest) -> bool:
+    """Did the user tick "Medtag arbejdslisten" on the print view?"""
+    name, value = PRINT_WORKLIST
+    return request.GET.get(name) == value
 
 
 def tab_for_project(
@@ -259,6 +301,7 @@ def tab_response(
         print_view=print_view,
         error_da=error_da,
         standing=standing,
+        print_worklist=print_view and wants_printed_worklist(request),
     )
     status = 400 if error_da else 200
     if print_view:

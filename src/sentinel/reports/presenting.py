@@ -30,6 +30,7 @@ from sentinel.reports.engine import (
     Table,
 )
 from sentinel.reports.exports import number_da
+from sentinel.reports.headline import Figure
 
 EMPTY_CELL = "–"
 
@@ -80,6 +81,15 @@ class CellView:
     numeric: bool = False
     suppressed: bool = False
     empty: bool = False
+    identifier: bool = False
+    """A code, a month, a CPR number or an id: never broken across lines."""
+
+
+IDENTIFIER_KEYS = frozenset(
+    {"code", "chapter", "month", "cpr", "source_id", "start_date", "current_code", "required"}
+)
+"""Columns whose values are identifiers or codes: the page keeps each on one line (a narrow
+window scrolls the table instead)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,7 @@ class ChartView:
     key: str
     svg: SafeString
     table_title: str
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,8 @@ class TableView:
     charts: tuple[ChartView, ...] = ()
     body: SafeString = field(default_factory=SafeString)
     """The rows as HTML (``rows_html``): the template places it, it does no per-row work."""
+    identifiers_first: bool = False
+    """The row headers are codes, months or ids (kept on one line)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,65 @@ class TabView:
     url: str
     current: bool
     status: str
+
+
+@dataclass(frozen=True)
+class FigureView:
+    """One headline figure as the tab writes it (Danish)."""
+
+    key: str
+    label: str
+    value: str
+    code_title: str
+    n: str
+    region_name: str
+    region: str
+    nation: str
+    change: str
+    verdict: str
+    better: str
+    target: str
+    in_target: str
+
+
+def _share_da(value: CellValue, note: str) -> str:
+    if isinstance(value, Suppressed):
+        return f"{value.text} %"
+    if isinstance(value, Decimal):
+        return f"{number_da(value.quantize(Decimal('0.01')))} %"
+    return f"ingen tal ({note})" if note else "ingen tal"
+
+
+def figure_view(figure: Figure) -> FigureView:
+    """A headline figure in Danish words: the value with its n, region and nation beside it,
+    the change since the previous period (an arrow with words), which direction is better
+    and the target."""
+    indicator = figure.indicator
+    value = _share_da(figure.value, "ingen forløb")
+    if indicator.kind == "code":
+        value = f"{figure.code} ({value})" if figure.code else "ingen kode"
+        n = f"{number_da(figure.n)} forløb med koden"
+    else:
+        unit = "strukturerede forløb" if indicator.key == "completeness" else "forløb"
+        n = f"{number_da(figure.n)} {unit}"
+    in_target = "" if figure.in_target is None else "inden for målet"
+    if figure.in_target is False:
+        in_target = "uden for målet"
+    return FigureView(
+        key=indicator.key,
+        label=indicator.label_da,
+        value=value,
+        code_title=figure.code_title_da,
+        n=n,
+        region_name=figure.region_name_da,
+        region=_share_da(figure.region, figure.region_note_da),
+        nation=_share_da(figure.nation, figure.nation_note_da),
+        change=figure.change_da,
+        verdict=figure.verdict,
+        better=figure.better_da,
+        target=indicator.target_da,
+        in_target=in_target,
+    )
 
 
 @dataclass
@@ -161,7 +233,9 @@ def _cell_html(cell: CellView) -> str:
         text = f'<abbr title="færre end 5">{text}</abbr>'
     elif cell.empty:
         text = f'<span aria-hidden="true">{text}</span><span class="sr-only">ingen værdi</span>'
-    return f'<td class="num">{text}</td>' if cell.numeric else f"<td>{text}</td>"
+    if cell.numeric:
+        return f'<td class="num">{text}</td>'
+    return f'<td class="id">{text}</td>' if cell.identifier else f"<td>{text}</td>"
 
 
 def rows_html(rows: Sequence[RowView], column_count: int) -> SafeString:
@@ -187,9 +261,17 @@ def table_view(
     table: Table, *, csv_url: str, charts: Sequence[ChartView] = (), title: str | None = None
 ) -> TableView:
     kinds = [c.kind for c in table.columns]
+    ids = [c.key in IDENTIFIER_KEYS for c in table.columns]
     rows = []
     for row in table.rows:
-        cells = [cell_view(value, kind) for value, kind in zip(row, kinds, strict=True)]
+        cells = [
+            replace(cell, identifier=True) if is_id and not cell.numeric else cell
+            for cell, is_id in zip(
+                (cell_view(value, kind) for value, kind in zip(row, kinds, strict=True)),
+                ids,
+                strict=True,
+            )
+        ]
         rows.append(
             RowView(
                 header=cells[0],
@@ -206,6 +288,7 @@ def table_view(
         csv_url=csv_url,
         charts=tuple(charts),
         body=rows_html(rows, len(table.columns)),
+        identifiers_first=bool(ids and ids[0]),
     )
 
 
@@ -273,6 +356,7 @@ def section_view(
                 )
             ),
             table_title=table.title_da if table else "",
+            title=chart.title_da,
         )
         if table is None:
             loose.append(view)

@@ -15,6 +15,7 @@ from sentinel.lib.dates import format_da
 from sentinel.lib.reasons import Reason
 from sentinel.projects import explanations as words
 from sentinel.projects.opening import ReportKind, ReportState
+from sentinel.reports.headline import Figure
 from sentinel.reports.periods import Period
 from sentinel.reports.tables import Section
 
@@ -102,6 +103,8 @@ class Report:
     state: str = ReportKind.OPEN.value
     notice: Notice | None = None
     courses: int | None = None
+    headline: tuple[Figure, ...] = ()
+    """The few figures the tab leads with (``reports.headline``); none before it opens."""
 
     @property
     def has_data(self) -> bool:
@@ -150,6 +153,7 @@ class Report:
             "notice": self.notice.as_dict() if self.notice else None,
             "courses": self.courses,
             "sections": [s.as_dict() for s in self.sections],
+            "headline": [f.as_dict() for f in self.headline],
         }
 
 

@@ -89,15 +89,20 @@ ChartValue = int | Decimal | Suppressed | None
 
 @dataclass(frozen=True)
 class Series:
+    """One line or set of bars. ``counts`` (for shares) are the courses behind each value:
+    a chart writes them beside the value and marks the points that stand on few courses."""
+
     name_da: str
     values: tuple[ChartValue, ...]
     name_en: str = ""
+    counts: tuple[int | None, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "name_da": self.name_da,
             "name_en": self.name_en,
             "values": [cell_json(v) for v in self.values],
+            "counts": list(self.counts),
         }
 
 
@@ -115,9 +120,13 @@ class Chart:
     title_en: str = ""
     description_en: str = ""
     unit: Literal["count", "percent"] = "count"
+    incomplete: tuple[str, ...] = ()
+    """Categories (months) whose data is not complete yet: drawn as provisional."""
 
     def __post_init__(self) -> None:
         for s in self.series:
+            if s.counts and len(s.counts) != len(self.categories):
+                raise ValueError(f"chart {self.key}: series {s.name_da!r} has too few counts")
             if len(s.values) != len(self.categories):
                 raise ValueError(
                     f"chart {self.key}: series {s.name_da!r} has {len(s.values)} "
@@ -136,6 +145,7 @@ class Chart:
             "categories": list(self.categories),
             "series": [s.as_dict() for s in self.series],
             "table_key": self.table_key,
+            "incomplete": list(self.incomplete),
         }
 
 

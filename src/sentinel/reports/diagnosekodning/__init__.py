@@ -19,11 +19,17 @@ sections, in order:
   cells and their complement as "<5"; a scope with too few contributing clinics in those
   months gets no comparison at all, with a note saying why).
 
+The headline (``headline``) leads the tab: coding completeness of the structured courses,
+the share of courses with a code and the most used code, each with n, region and nation and
+the change since the previous period of the same length (``INDICATORS`` say which direction is
+better and the target).
+
 The worklist (``worklist``) is separate: it is person-identifiable, reads the clinic's own
 ``Episode`` rows and writes an audit row every time it is built.
 
 One folder, one module per part: ``labels`` (words and code helpers), ``sections`` (the
-clinic's own sections), ``benchmark``, ``worklist``; this module is the definition.
+clinic's own sections), ``benchmark``, ``headline``, ``worklist``; this module is the
+definition.
 """
 
 import datetime as dt
@@ -31,7 +37,9 @@ from collections import defaultdict
 
 from sentinel.audit.actors import Actor
 from sentinel.clinics.models import Vendor
-from sentinel.reports.diagnosekodning.benchmark import benchmark_section
+from sentinel.lib.dates import add_months
+from sentinel.reports.diagnosekodning.benchmark import benchmark_section, read_scopes
+from sentinel.reports.diagnosekodning.headline import INDICATORS, headline
 from sentinel.reports.diagnosekodning.labels import PROJECT_CODE, STRUCTURED_SPECIALE, Cell
 from sentinel.reports.diagnosekodning.sections import (
     chapters,
@@ -41,6 +49,7 @@ from sentinel.reports.diagnosekodning.sections import (
 )
 from sentinel.reports.diagnosekodning.worklist import worklist
 from sentinel.reports.engine import (
+    Figure,
     Prepared,
     ReportContext,
     ReportDefinition,
@@ -57,16 +66,27 @@ __all__ = ["PROJECT_CODE", "STRUCTURED_SPECIALE", "DiagnosekodningReport", "work
 class DiagnosekodningReport(ReportDefinition):
     """Issue 4 §2: top diagnoses, chapters, completeness, trend and benchmark."""
 
+    indicators = INDICATORS
+
     def sections(self, ctx: ReportContext) -> list[Section]:
-        cells = [
+        return self.contents(ctx)[0]
+
+    def contents(self, ctx: ReportContext) -> tuple[list[Section], tuple[Figure, ...]]:
+        """The sections and the headline from one read of the clinic's cells: the report's
+        months and the same number of months just before (the previous period)."""
+        count = len(ctx.months)
+        previous_months = tuple(add_months(ctx.first_month, i - count) for i in range(count))
+        read = [
             Cell(*row)
             for row in ReportCell.objects.filter(
                 clinic=ctx.clinic,
                 project=ctx.project,
-                month__gte=ctx.first_month,
+                month__gte=previous_months[0],
                 month__lte=ctx.last_month,
             ).values_list("month", "speciale", "course_type", "code", "episodes")
         ]
+        cells = [c for c in read if c.month >= ctx.first_month]
+        previous_cells = [c for c in read if c.month < ctx.first_month]
         coded: dict[str, int] = defaultdict(int)
         uncoded = 0
         for c in cells:
@@ -83,12 +103,17 @@ class DiagnosekodningReport(ReportDefinition):
             note_da=(f"{uncoded} forløb i perioden har ingen diagnosekode." if uncoded else ""),
             note_en=(f"{uncoded} courses in the period have no code." if uncoded else ""),
         )
-        return [
+        compared = read_scopes(ctx, ctx.benchmark_refreshed_at)
+        benchmark = benchmark_section(
+            ctx, coded, top_codes, ctx.benchmark_refreshed_at, compared=compared
+        )
+        sections = [
             diagnoses,
-            completeness(cells, ctx.months),
-            trend(cells, ctx.months),
-            benchmark_section(ctx, coded, top_codes, ctx.benchmark_refreshed_at),
+            completeness(cells, ctx.months, ctx.incomplete_month),
+            trend(cells, ctx.months, ctx.incomplete_month),
+            benchmark,
         ]
+        return sections, headline(cells, previous_cells, previous_months, compared, benchmark)
 
     def courses(self, sections: list[Section]) -> int | None:
         """The courses of the period: the total of the monthly trend."""

@@ -13,8 +13,13 @@ from functools import lru_cache
 from django.db.models import Count, Q, Sum
 
 from sentinel.clinics.models import RegionCode
+from sentinel.lib import icpc2
 from sentinel.lib.shares import shares
-from sentinel.reports.diagnosekodning.labels import OTHERS_DA, code_title
+from sentinel.reports.diagnosekodning.labels import (
+    OTHERS_DA,
+    STRUCTURED_SPECIALE,
+    code_title,
+)
 from sentinel.reports.disclosure import (
     LABEL,
     MIN_CELL,
@@ -41,19 +46,71 @@ from sentinel.reports.models import (
 
 
 @dataclass(frozen=True)
-class _Scope:
+class Totals:
+    """A scope's courses over some months: all, with a code, structured (speciale 51 with a
+    course type) and of those validly coded (``icpc2.COURSE_TYPES``)."""
+
+    courses: int = 0
+    coded: int = 0
+    structured: int = 0
+    valid: int = 0
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(
+            self.courses + other.courses,
+            self.coded + other.coded,
+            self.structured + other.structured,
+            self.valid + other.valid,
+        )
+
+    @classmethod
+    def of(cls, speciale: str, course_type: str, code: str, n: int) -> Totals:
+        allowed = icpc2.COURSE_TYPES.get(course_type)
+        structured = speciale == STRUCTURED_SPECIALE and allowed is not None
+        return cls(
+            n,
+            n if code else 0,
+            n if structured else 0,
+            n if structured and allowed is not None and code in allowed else 0,
+        )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The clinic's region or the nation over the report's months: its contributing clinics,
+    its coded courses per code and its totals."""
+
     column: str
     name_da: str
     name_en: str
     clinics: int
     counts: dict[str, int]
+    totals: Totals = Totals()
 
     @property
     def compared(self) -> bool:
         return enough_clinics(self.clinics)
 
 
-_Figures = tuple[int, int, tuple[tuple[str, str, int], ...]]
+_TotalsRow = tuple[str, int, int, int, int]
+_Figures = tuple[int, int, tuple[tuple[str, str, int], ...], tuple[_TotalsRow, ...]]
+
+
+def _fold(
+    rows: list[tuple[str, str, str, str, int]],
+) -> tuple[tuple[tuple[str, str, int], ...], tuple[_TotalsRow, ...]]:
+    """(scope, speciale, course type, code, courses) rows → coded courses per scope and code,
+    and each scope's totals."""
+    codes: dict[tuple[str, str], int] = {}
+    totals: dict[str, Totals] = {}
+    for scope, speciale, course_type, code, n in rows:
+        if code:
+            codes[(scope, code)] = codes.get((scope, code), 0) + n
+        totals[scope] = totals.get(scope, Totals()) + Totals.of(speciale, course_type, code, n)
+    return (
+        tuple((scope, code, n) for (scope, code), n in codes.items() if n),
+        tuple((scope, t.courses, t.coded, t.structured, t.valid) for scope, t in totals.items()),
+    )
 
 
 def _query_figures(
@@ -69,14 +126,16 @@ def _query_figures(
         BenchmarkCell.objects.filter(
             project_id=project_id, scope__in=[NATION, *([region] if region else [])], **months
         )
-        .exclude(code="")
-        .values_list("scope", "code")
+        .values_list("scope", "speciale", "course_type", "code")
         .annotate(n=Sum("episodes"))
+        .order_by()
     )
+    codes, totals = _fold([(sc, sp, ct, code, int(n or 0)) for sc, sp, ct, code, n in rows])
     return (
         int(contributors["nation"] or 0),
         int(contributors["region"] or 0) if region else 0,
-        tuple((scope, code, int(n or 0)) for scope, code, n in rows),
+        codes,
+        totals,
     )
 
 
@@ -93,6 +152,7 @@ class _Snapshot:
     cells: dict[str, tuple[tuple[int, ...], ...]]
     clinics: tuple[frozenset[int], ...]
     regional: tuple[frozenset[int], ...]
+    totals: dict[str, tuple[Totals, ...]]
 
     @classmethod
     def read(cls, project_id: int, region: str) -> _Snapshot:
@@ -100,18 +160,18 @@ class _Snapshot:
             BenchmarkCell.objects.filter(
                 project_id=project_id, scope__in=[NATION, *([region] if region else [])]
             )
-            .exclude(code="")
-            .values_list("month", "scope", "code")
+            .values_list("month", "scope", "speciale", "course_type", "code")
             .annotate(n=Sum("episodes"))
             .order_by()
         )
-        counted = [(month, scope, code, int(n or 0)) for month, scope, code, n in sums]
+        every = [(m, sc, sp, ct, code, int(n or 0)) for m, sc, sp, ct, code, n in sums]
+        counted = [(m, sc, code, n) for m, sc, _sp, _ct, code, n in every if code]
         contributors = list(
             BenchmarkContributor.objects.filter(project_id=project_id).values_list(
                 "month", "clinic_id", "region_code"
             )
         )
-        months = tuple(sorted({row[0] for row in counted} | {row[0] for row in contributors}))
+        months = tuple(sorted({row[0] for row in every} | {row[0] for row in contributors}))
         codes = tuple(sorted({row[2] for row in counted}))
         month_at = {month: i for i, month in enumerate(months)}
         code_at = {code: i for i, code in enumerate(codes)}
@@ -119,7 +179,11 @@ class _Snapshot:
         for month, scope, code, n in counted:
             if scope not in grid:
                 grid[scope] = [[0] * len(codes) for _ in months]
-            grid[scope][month_at[month]][code_at[code]] = n
+            grid[scope][month_at[month]][code_at[code]] += n
+        totals: dict[str, list[Totals]] = {}
+        for month, scope, speciale, course_type, code, n in every:
+            per_month = totals.setdefault(scope, [Totals()] * len(months))
+            per_month[month_at[month]] += Totals.of(speciale, course_type, code, n)
         everyone: list[set[int]] = [set() for _ in months]
         regional: list[set[int]] = [set() for _ in months]
         for month, clinic_id, where in contributors:
@@ -133,6 +197,7 @@ class _Snapshot:
             cells={scope: tuple(map(tuple, rows)) for scope, rows in grid.items()},
             clinics=tuple(map(frozenset, everyone)),
             regional=tuple(map(frozenset, regional)),
+            totals={scope: tuple(rows) for scope, rows in totals.items()},
         )
 
     def figures(self, first_month: dt.date, last_month: dt.date) -> _Figures:
@@ -144,10 +209,16 @@ class _Snapshot:
         for scope, per_month in self.cells.items():
             totals = map(sum, zip(*per_month[start:end], strict=True))
             rows += [(scope, code, n) for code, n in zip(self.codes, totals, strict=False) if n]
+        summed: list[_TotalsRow] = []
+        for scope, months in self.totals.items():
+            t = sum(months[start:end], Totals())
+            if t.courses:
+                summed.append((scope, t.courses, t.coded, t.structured, t.valid))
         return (
             len(frozenset().union(*self.clinics[start:end])),
             len(frozenset().union(*self.regional[start:end])),
             tuple(rows),
+            tuple(summed),
         )
 
 
@@ -163,7 +234,7 @@ def _cached_figures(
     return _snapshot(project_id, region, refreshed_at).figures(first_month, last_month)
 
 
-def _scopes(ctx: ReportContext, refreshed_at: dt.datetime | None) -> list[_Scope]:
+def read_scopes(ctx: ReportContext, refreshed_at: dt.datetime | None) -> list[Scope]:
     """The clinic's region and the nation: their contributing clinics and coded courses per
     code over the report's months. A clinic without a region gets a region scope with no
     clinics (so no comparison).
@@ -175,18 +246,27 @@ def _scopes(ctx: ReportContext, refreshed_at: dt.datetime | None) -> list[_Scope
     nothing is cached and the figures are read with two queries."""
     region = ctx.clinic.region_code
     key = (ctx.project.pk, region, ctx.first_month, ctx.last_month)
-    nation_clinics, region_clinics, rows = (
+    nation_clinics, region_clinics, rows, summed = (
         _cached_figures(*key, refreshed_at) if refreshed_at else _query_figures(*key)
     )
     counts: dict[str, dict[str, int]] = {NATION: {}, region: {}}
     for scope, code, n in rows:
         counts[scope][code] = n
+    totals = {scope: Totals(*figures) for scope, *figures in summed}
     region_name = RegionCode(region).label if region in RegionCode.values else region
+    region_totals = totals.get(region, Totals()) if region else Totals()
     return [
-        _Scope(
-            "region", region_name or "Regionen", region or "Region", region_clinics, counts[region]
+        Scope(
+            "region",
+            region_name or "Regionen",
+            region or "Region",
+            region_clinics,
+            counts[region],
+            region_totals,
         ),
-        _Scope("nation", "Hele landet", "Nation", nation_clinics, counts[NATION]),
+        Scope("nation", "Hele landet", "Nation", nation_clinics, counts[NATION], totals[NATION])
+        if NATION in totals
+        else Scope("nation", "Hele landet", "Nation", nation_clinics, counts[NATION]),
     ]
 
 
@@ -195,12 +275,14 @@ def benchmark_section(
     coded: dict[str, int],
     top_codes: list[str],
     refreshed_at: dt.datetime | None,
+    compared: list[Scope] | None = None,
 ) -> Section:
-    """The clinic's top codes and "Øvrige" beside the region's and the nation's shares.
+    """The clinic's top codes and "Øvrige" beside the region's and the nation's shares
+    (``compared``: the ``scopes`` when the caller has read them already).
 
     Every column is a distribution of that scope's coded courses over the same rows (the
     clinic's top codes, then all other codes), so each adds up to 100.00."""
-    scopes = _scopes(ctx, refreshed_at)
+    scopes = compared if compared is not None else read_scopes(ctx, refreshed_at)
     labels = [*top_codes, OTHERS_DA]
 
     def counts_of(per_code: dict[str, int]) -> list[int]:
@@ -258,20 +340,31 @@ def benchmark_section(
         columns=tuple(columns),
         rows=tuple(rows),
         footnote_da=(
-            "Andel af forløb med kode i samme periode. Regionens og landets tal kommer kun fra "
+            f"Andel af forløb med kode i samme periode; klinikkens andele står på "
+            f"{sum(clinic_counts)} forløb med kode (antallet pr. kode står i tabellen over de "
+            "mest brugte diagnoser). Regionens og landets tal kommer kun fra "
             f"tilmeldte klinikker. '{LABEL}' betyder færre end {MIN_CELL} forløb eller et tal, "
             "der er skjult, så et lille tal ikke kan regnes ud af de andre. Der vises ingen "
             f"sammenligning, hvor færre end {MIN_CLINICS} klinikker bidrager."
         ),
         footnote_en=(
-            "Share of coded courses in the same period, from enrolled clinics only. "
+            f"Share of coded courses in the same period; the clinic's shares are of "
+            f"{sum(clinic_counts)} coded courses (the count per code is in the top codes "
+            "table). Region and nation come from enrolled clinics only. "
             f"'{LABEL}' means fewer than {MIN_CELL} courses, or a figure hidden so that a small "
             f"one cannot be worked out from the others. No comparison where fewer than "
             f"{MIN_CLINICS} clinics contribute."
         ),
     )
     top = len(top_codes)
-    series = [Series("Klinikken", tuple(_chart_value(v) for v in clinic_shares[:top]), "Clinic")]
+    series = [
+        Series(
+            "Klinikken",
+            tuple(_chart_value(v) for v in clinic_shares[:top]),
+            "Clinic",
+            counts=tuple(clinic_counts[:top]),
+        )
+    ]
     for scope, cells in zip(scopes, scope_cells, strict=True):
         if scope.compared:
             series.append(

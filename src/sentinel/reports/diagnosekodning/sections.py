@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
 from sentinel.lib import icpc2
 from sentinel.lib.shares import percent, shares
@@ -37,6 +38,27 @@ _SHARE_COLUMNS = (
 )
 
 
+def rounding_note(rows: list[tuple[str, int, Decimal]]) -> tuple[str, str]:
+    """The words under a table of shares where equal counts got shares that differ in the
+    last digit (``lib.shares``' largest remainder gives the last hundredths to some of them,
+    so the shares add up to exactly 100.00); empty when there are none. ``rows`` are
+    (label, count, share)."""
+    by_n: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    for label, n, share in rows:
+        by_n[n].append((label, share))
+    uneven = [group for group in by_n.values() if len({share for _l, share in group}) > 1]
+    if not uneven:
+        return "", ""
+    names = "; ".join(", ".join(label for label, _s in group) for group in uneven)
+    return (
+        f" Lige mange forløb, forskellig sidste decimal ({names}): for at andelene summer til "
+        "præcis 100,00, får de rækker med den største rest den sidste 0,01 "
+        "(største-rest-metoden).",
+        f" Equal counts, different last digit ({names}): so that the shares add up to exactly "
+        "100.00, the rows with the largest remainder get the last 0.01 (largest remainder).",
+    )
+
+
 def top_codes_table(coded: dict[str, int], uncoded: int) -> tuple[Table, list[str]]:
     ranked = by_count(coded)
     top, rest = ranked[:TOP], ranked[TOP:]
@@ -47,6 +69,9 @@ def top_codes_table(coded: dict[str, int], uncoded: int) -> tuple[Table, list[st
     ]
     if rest:
         rows.append((OTHERS_DA, f"{len(rest)} andre koder", counts[-1], pct[-1]))
+    note_da, note_en = rounding_note(
+        [(code, n, share) for (code, n), share in zip(top, pct, strict=False)]
+    )
     total = sum(counts)
     rows.append((TOTAL_DA, "Forløb med kode", total, sum(pct) if total else None))
     rows.append((UNCODED_DA, "Forløb uden diagnosekode", uncoded, None))
@@ -63,10 +88,11 @@ def top_codes_table(coded: dict[str, int], uncoded: int) -> tuple[Table, list[st
         footnote_da=(
             "Forløbenes nuværende ICPC-2-kode. Andelene er beregnet af forløb med kode og "
             "summer til 100,00 (største-rest-metoden); forløb uden kode indgår ikke i andelene."
+            + note_da
         ),
         footnote_en=(
             "The courses' current ICPC-2 code. Shares are of coded courses and add up to "
-            "100.00 (largest remainder); courses without a code are not in the shares."
+            "100.00 (largest remainder); courses without a code are not in the shares." + note_en
         ),
     )
     return table, [code for code, _ in top]
@@ -84,6 +110,9 @@ def chapters(coded: dict[str, int]) -> Table:
     ]
     total = sum(n for _, n in ranked)
     rows.append((TOTAL_DA, "Forløb med kode", total, sum(pct) if total else None))
+    note_da, note_en = rounding_note(
+        [(letter, n, share) for (letter, n), share in zip(ranked, pct, strict=True)]
+    )
     return Table(
         key="chapters",
         title_da="Diagnoser efter ICPC-2-kapitel",
@@ -94,12 +123,26 @@ def chapters(coded: dict[str, int]) -> Table:
             *_SHARE_COLUMNS,
         ),
         rows=tuple(rows),
-        footnote_da="Alle kapitler med mindst ét forløb. Forløb uden kode indgår ikke.",
-        footnote_en="Every chapter with at least one course. Courses without a code are left out.",
+        footnote_da="Alle kapitler med mindst ét forløb. Forløb uden kode indgår ikke." + note_da,
+        footnote_en="Every chapter with at least one course. Courses without a code are left out."
+        + note_en,
     )
 
 
-def completeness(cells: list[Cell], months: tuple[dt.date, ...]) -> Section:
+def _incomplete_note(incomplete: dt.date | None) -> tuple[str, str]:
+    """The line under a monthly table or chart whose last month is still running."""
+    if incomplete is None:
+        return "", ""
+    return (
+        f" {month_label(incomplete).capitalize()} er ikke slut endnu: månedens tal er "
+        "foreløbige og stiger, efterhånden som forløbene kommer ind.",
+        f" {incomplete:%Y-%m} is not over yet: its figures are provisional.",
+    )
+
+
+def completeness(
+    cells: list[Cell], months: tuple[dt.date, ...], incomplete: dt.date | None = None
+) -> Section:
     by_type: dict[str, list[int]] = {t: [0, 0] for t in icpc2.COURSE_TYPES}
     by_month: dict[dt.date, list[int]] = {m: [0, 0] for m in months}
     for c in cells:
@@ -120,6 +163,7 @@ def completeness(cells: list[Cell], months: tuple[dt.date, ...]) -> Section:
         (month_label(m), n, valid, percent(valid, n)) for m, (n, valid) in by_month.items()
     ]
     month_rows.append((TOTAL_DA, total, total_valid, percent(total_valid, total)))
+    note_da, note_en = _incomplete_note(incomplete)
     count_columns = (
         Column("episodes", "Forløb", "Courses", "count"),
         Column("valid", "Med gyldig kode", "With a valid code", "count"),
@@ -150,8 +194,8 @@ def completeness(cells: list[Cell], months: tuple[dt.date, ...]) -> Section:
         title_en="Coding completeness by month",
         columns=(Column("month", "Måned", "Month"), *count_columns),
         rows=tuple(month_rows),
-        footnote_da="Forløbene er talt i den måned, de startede.",
-        footnote_en="Courses count in the month they started.",
+        footnote_da="Forløbene er talt i den måned, de startede." + note_da,
+        footnote_en="Courses count in the month they started." + note_en,
     )
     chart = Chart(
         key="completeness_chart",
@@ -170,9 +214,11 @@ def completeness(cells: list[Cell], months: tuple[dt.date, ...]) -> Section:
                 "Andel med gyldig kode (%)",
                 tuple(percent(valid, n) for n, valid in by_month.values()),
                 "Share validly coded (%)",
+                counts=tuple(n for n, _valid in by_month.values()),
             ),
         ),
         table_key="completeness_by_month",
+        incomplete=(month_label(incomplete),) if incomplete in by_month else (),
     )
     return Section(
         key="completeness",
@@ -193,7 +239,9 @@ def completeness(cells: list[Cell], months: tuple[dt.date, ...]) -> Section:
     )
 
 
-def trend(cells: list[Cell], months: tuple[dt.date, ...]) -> Section:
+def trend(
+    cells: list[Cell], months: tuple[dt.date, ...], incomplete: dt.date | None = None
+) -> Section:
     by_month: dict[dt.date, list[int]] = {m: [0, 0] for m in months}
     for c in cells:
         by_month[c.month][0] += c.episodes
@@ -205,6 +253,7 @@ def trend(cells: list[Cell], months: tuple[dt.date, ...]) -> Section:
     total = sum(v[0] for v in by_month.values())
     total_coded = sum(v[1] for v in by_month.values())
     rows.append((TOTAL_DA, total, total_coded, percent(total_coded, total)))
+    note_da, note_en = _incomplete_note(incomplete)
     table = Table(
         key="trend",
         title_da="Forløb og kodede forløb pr. måned",
@@ -216,8 +265,9 @@ def trend(cells: list[Cell], months: tuple[dt.date, ...]) -> Section:
             Column("share", "Andel med kode (%)", "Share coded (%)", "percent"),
         ),
         rows=tuple(rows),
-        footnote_da="Forløbene er talt i den måned, de startede, med deres nuværende kode.",
-        footnote_en="Courses count in the month they started, with their current code.",
+        footnote_da="Forløbene er talt i den måned, de startede, med deres nuværende kode."
+        + note_da,
+        footnote_en="Courses count in the month they started, with their current code." + note_en,
     )
     chart = Chart(
         key="trend_chart",
@@ -235,6 +285,7 @@ def trend(cells: list[Cell], months: tuple[dt.date, ...]) -> Section:
             Series("Forløb med kode", tuple(v[1] for v in by_month.values()), "Coded courses"),
         ),
         table_key="trend",
+        incomplete=(month_label(incomplete),) if incomplete in by_month else (),
     )
     return Section(
         key="trend",

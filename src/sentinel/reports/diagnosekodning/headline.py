@@ -1,0 +1,209 @@
+"""Diagnosekodning's headline: coding completeness of the structured courses, the share of
+courses with a code and the most used code — the clinic's, its region's and the nation's, and
+the clinic's in the previous period of the same length.
+
+The region's and the nation's figures are shown as the disclosure rule allows
+(``reports.disclosure``): nothing where fewer than five clinics contributed, and a share of two
+parts (coded / not coded) through ``shown_shares``, so a small count is "<5" and never comes
+back by subtraction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from sentinel.lib.shares import percent
+from sentinel.reports.diagnosekodning.benchmark import Scope, Totals
+from sentinel.reports.diagnosekodning.labels import (
+    Cell,
+    by_count,
+    code_title,
+    month_label,
+)
+from sentinel.reports.disclosure import MIN_CLINICS, shown_shares
+from sentinel.reports.headline import Figure, Indicator
+from sentinel.reports.tables import CellValue, Section
+
+COMPLETENESS = Indicator(
+    key="completeness",
+    label_da="Kodningsgrad, strukturerede forløb",
+    label_en="Coding completeness, structured courses",
+    better="higher",
+    target=(Decimal("95.00"), Decimal("100.00")),
+)
+CODED_SHARE = Indicator(
+    key="coded_share",
+    label_da="Forløb med diagnosekode",
+    label_en="Courses with a code",
+    better="higher",
+)
+TOP_CODE = Indicator(
+    key="top_code",
+    label_da="Mest brugte diagnose",
+    label_en="Most used code",
+    better="none",
+    kind="code",
+)
+INDICATORS = (COMPLETENESS, CODED_SHARE, TOP_CODE)
+"""The report's indicators, in the order of its headline (``ReportDefinition.indicators``)."""
+
+
+def totals_of(cells: list[Cell]) -> Totals:
+    """The clinic's own totals of some cells (its own figures: no disclosure rule)."""
+    total = Totals()
+    for c in cells:
+        total += Totals.of(c.speciale, c.course_type, c.code, c.episodes)
+    return total
+
+
+def coded_by_code(cells: list[Cell]) -> dict[str, int]:
+    coded: dict[str, int] = defaultdict(int)
+    for c in cells:
+        if c.code:
+            coded[c.code] += c.episodes
+    return coded
+
+
+def _period_label(months: tuple[dt.date, ...]) -> tuple[str, str]:
+    if not months:
+        return "", ""
+    first, last = months[0], months[-1]
+    if first == last:
+        return month_label(first), f"{first:%Y-%m}"
+    return f"{month_label(first)}–{month_label(last)}", f"{first:%Y-%m} to {last:%Y-%m}"
+
+
+def _scope_share(scope: Scope, part: int, whole: int) -> tuple[CellValue, str, str]:
+    """A scope's share of ``part`` in ``whole`` as the disclosure rule allows, and why not."""
+    if not scope.compared:
+        return (
+            None,
+            f"færre end {MIN_CLINICS} klinikker har bidraget",
+            f"fewer than {MIN_CLINICS} clinics contributed",
+        )
+    if whole == 0:
+        return None, "ingen forløb", "no courses"
+    return shown_shares([part, whole - part])[0], "", ""
+
+
+def _compared(figure: Figure, region: Scope, nation: Scope, part_whole: str) -> Figure:
+    """The figure with its region's and nation's shares (``part_whole``: which totals)."""
+    values = []
+    for scope in (region, nation):
+        t = scope.totals
+        part, whole = (t.valid, t.structured) if part_whole == "valid" else (t.coded, t.courses)
+        values.append(_scope_share(scope, part, whole))
+    (r, r_da, r_en), (n, n_da, n_en) = values
+    return Figure(
+        indicator=figure.indicator,
+        value=figure.value,
+        n=figure.n,
+        region=r,
+        nation=n,
+        region_name_da=region.name_da,
+        region_name_en=region.name_en,
+        region_note_da=r_da,
+        region_note_en=r_en,
+        nation_note_da=n_da,
+        nation_note_en=n_en,
+        previous=figure.previous,
+        previous_n=figure.previous_n,
+        previous_label_da=figure.previous_label_da,
+        previous_label_en=figure.previous_label_en,
+    )
+
+
+def headline(
+    cells: list[Cell],
+    previous_cells: list[Cell],
+    previous_months: tuple[dt.date, ...],
+    compared: list[Scope],
+    benchmark: Section,
+) -> tuple[Figure, ...]:
+    """The three headline figures over the report's ``cells`` (and ``previous_cells``, the
+    clinic's cells of ``previous_months``), with the region's and the nation's (``compared``,
+    the benchmark's scopes); the top code's region and nation shares are the benchmark
+    table's (``benchmark``), already through the disclosure rule."""
+    region, nation = compared
+    now, before = totals_of(cells), totals_of(previous_cells)
+    label_da, label_en = _period_label(previous_months)
+    completeness = _compared(
+        Figure(
+            COMPLETENESS,
+            percent(now.valid, now.structured),
+            now.structured,
+            previous=percent(before.valid, before.structured),
+            previous_n=before.structured,
+            previous_label_da=label_da,
+            previous_label_en=label_en,
+        ),
+        region,
+        nation,
+        "valid",
+    )
+    coded_share = _compared(
+        Figure(
+            CODED_SHARE,
+            percent(now.coded, now.courses),
+            now.courses,
+            previous=percent(before.coded, before.courses),
+            previous_n=before.courses,
+            previous_label_da=label_da,
+            previous_label_en=label_en,
+        ),
+        region,
+        nation,
+        "coded",
+    )
+    top = _top_code(cells, previous_cells, benchmark, (label_da, label_en))
+    return (completeness, coded_share, top)
+
+
+def _top_code(
+    cells: list[Cell], previous_cells: list[Cell], benchmark: Section, labels: tuple[str, str]
+) -> Figure:
+    coded = coded_by_code(cells)
+    ranked = by_count(coded)
+    previous = by_count(coded_by_code(previous_cells))
+    previous_code = previous[0][0] if previous else ""
+    if not ranked:
+        return Figure(
+            TOP_CODE,
+            None,
+            0,
+            previous_code=previous_code,
+            previous_label_da=labels[0],
+            previous_label_en=labels[1],
+        )
+    code, n = ranked[0]
+    table = benchmark.table("benchmark")
+    row = next((r for r in table.rows if r[0] == code), None)
+    keys = [c.key for c in table.columns]
+    # The clinic's share is the tables' (largest remainder), so the headline and the tables
+    # never differ in the last digit.
+    share = row[keys.index("clinic")] if row is not None else None
+    region = row[keys.index("region")] if row is not None else None
+    nation = row[keys.index("nation")] if row is not None else None
+    note_da = "" if region is not None else "ingen sammenligning, se nedenfor"
+    note_en = "" if region is not None else "no comparison, see below"
+    region_col = table.columns[keys.index("region")]
+    return Figure(
+        TOP_CODE,
+        share if isinstance(share, Decimal) else percent(n, sum(coded.values())),
+        n,
+        region=region,
+        nation=nation,
+        region_name_da=region_col.label_da.removesuffix(" (%)"),
+        region_name_en=region_col.label_en.removesuffix(" (%)"),
+        region_note_da=note_da,
+        region_note_en=note_en,
+        nation_note_da="" if nation is not None else "ingen sammenligning, se nedenfor",
+        nation_note_en="" if nation is not None else "no comparison, see below",
+        code=code,
+        code_title_da=code_title(code),
+        previous_code=previous_code,
+        previous_label_da=labels[0],
+        previous_label_en=labels[1],
+    )
