@@ -16,9 +16,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from sentinel.api import fhir
+from sentinel.api.protocol import FHIR_JSON
 
 FHIR_PREFIX = "/api/v1/fhir"
-FHIR_JSON = "application/fhir+json"
 RELEASED = "2026-12-04"  # the CapabilityStatement's date: when this door last changed
 
 #: HTTP status → FHIR IssueType (hl7.org/fhir/R4/valueset-issue-type.html).
@@ -35,8 +35,7 @@ ISSUE_TYPES = {
     429: "throttled",
     503: "transient",
 }
-_STANDARD = {
-    401: "missing, unknown, expired or revoked credential",
+_STANDARD = {  # for answers that are not the API's JSON error (Django's 404, ninja's 405)
     404: "no such FHIR endpoint; see GET /api/v1/fhir/metadata",
     405: "this method is not supported here; see GET /api/v1/fhir/metadata",
 }

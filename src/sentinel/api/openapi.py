@@ -14,7 +14,7 @@ from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
-from sentinel.api.protocol import MAX_KEY_LENGTH
+from sentinel.api.protocol import FHIR_JSON, MAX_KEY_LENGTH
 from sentinel.api.schemas import ErrorOut
 from sentinel.lib.text import TEXT_PATTERN
 from sentinel.reports.periods import PERIOD_KINDS, QUERY_PATTERNS
@@ -122,11 +122,10 @@ FHIR_SCHEMAS: dict[str, dict[str, Any]] = {
         "externalDocs": {"url": f"{FHIR_SPEC}operationoutcome.html"},
     },
 }
-FHIR_JSON_TYPE = "application/fhir+json"
 
 
 def fhir_content(name: str) -> dict[str, Any]:
-    return {FHIR_JSON_TYPE: {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+    return {FHIR_JSON: {"schema": {"$ref": f"#/components/schemas/{name}"}}}
 
 
 _FHIR_OUTCOME = {

@@ -135,11 +135,10 @@ def fhir_code_system(request: HttpRequest, name: str) -> HttpResponse:
     },
 )
 def fhir_bundle(request: VendorRequest) -> HttpResponse:
+    # A body refused by the protocol (415, 422 not JSON) is an ApiError like on every path;
+    # FhirErrorMiddleware answers it as an OperationOutcome.
     try:
         parsed = fhir.parse_bundle(read_json(request, (FHIR_JSON, JSON)))
-    except ApiError as exc:
-        code = "not-supported" if exc.status == 415 else "invalid"
-        return fhir_response(fhir.operation_outcome("error", code, exc.message), exc.status)
     except fhir.FhirBundleError as exc:
         return fhir_response(fhir.operation_outcome("error", "invalid", exc.message), 422)
     results: dict[int, fhir.EntryResult] = {}
