@@ -86,6 +86,15 @@ def test_openapi_states_servers_limits_and_the_idempotency_header(spec):
     assert "413" in spec["info"]["description"]
 
 
+def test_the_verification_status_enum_is_the_pipelines_set(spec):
+    from sentinel.collection.validation import VERIFICATION_STATUSES
+
+    diagnosis = spec["components"]["schemas"]["DiagnosisIn"]["properties"]
+    (enum, _null) = diagnosis["verification_status"]["anyOf"]
+
+    assert set(enum["enum"]) == VERIFICATION_STATUSES
+
+
 def test_openapi_report_periods_are_an_enum(spec):
     report = spec["paths"]["/api/v1/clinics/{ydernummer}/reports/{project}"]["get"]
     schemas = {p["name"]: p["schema"] for p in report["parameters"]}

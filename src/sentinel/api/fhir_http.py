@@ -44,11 +44,6 @@ _KEPT_HEADERS = ("WWW-Authenticate", "Retry-After", "Allow", "Cache-Control")
 
 def capability_statement(base_url: str) -> dict[str, Any]:
     """What the FHIR door takes: batch and transaction Bundles of these resources."""
-    resources = [
-        ("EpisodeOfCare", "a patient course: the clinic's ydernummer, the speciale, dates"),
-        ("Condition", "an ICPC-2 diagnosis on a course (EpisodeOfCare.diagnosis)"),
-        ("Patient", "the patient, by CPR (urn:oid:1.2.208.176.1.2)"),
-    ]
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -82,10 +77,10 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                 "resource": [
                     {
                         "type": name,
-                        "documentation": text,
+                        "documentation": taken.documentation,
                         "interaction": [{"code": "create"}, {"code": "update"}],
                     }
-                    for name, text in resources
+                    for name, taken in fhir.TAKEN_RESOURCES.items()
                 ],
                 "interaction": [{"code": "batch"}, {"code": "transaction"}],
             }

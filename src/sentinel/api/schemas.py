@@ -85,7 +85,7 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
-class DiagnosisIn(Strict):
+class DiagnosisIn(Strict):  # verification_status: collection.validation.VERIFICATION_STATUSES
     code: Text = Field(max_length=10)
     recorded_at: Text = Field(max_length=40, description="ISO 8601 date-time")
     source: Literal["clinician", "referral"] = "clinician"

@@ -290,7 +290,7 @@ class _Writer:
                     self.marked_events.append((stored, marker, diagnosis.verification_status))
                 if diagnosis.verification_status:
                     stored.verification[marker] = diagnosis.verification_status
-                else:
+                elif stored.verification:  # most courses never carry one
                     stored.verification.pop(marker, None)
         self.received[project] += 1
         return what

@@ -50,9 +50,6 @@ EPISODE_STATUSES = frozenset(
     {"planned", "waitlist", "active", "onhold", "finished", "cancelled", "entered-in-error"}
 )
 VERIFICATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
-VERIFICATION_STATUSES = frozenset(
-    {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"}
-)
 SEVERITIES = frozenset({"fatal", "error", "warning", "information"})
 #: FHIR R4 IssueType (http://hl7.org/fhir/issue-type).
 ISSUE_CODES = frozenset(
@@ -93,11 +90,25 @@ ISSUE_CODES = frozenset(
 MAX_VERSION = 2**31 - 1  # the stored column is a PositiveIntegerField
 MAX_LENGTHS = {"source_id": 100, "course_type": 40, "practitioner_initials": 20}
 
-_MODELS: dict[str, type[BaseModel]] = {
-    "EpisodeOfCare": EpisodeOfCare,
-    "Condition": Condition,
-    "Patient": Patient,
-    "Organization": Organization,
+
+@dataclass(frozen=True)
+class Taken:
+    """A resource type the door takes: its R4 model and what it carries (the
+    CapabilityStatement says it)."""
+
+    model: type[BaseModel]
+    documentation: str
+
+
+TAKEN_RESOURCES: dict[str, Taken] = {
+    "EpisodeOfCare": Taken(
+        EpisodeOfCare, "a patient course: the clinic's ydernummer, the speciale, dates"
+    ),
+    "Condition": Taken(Condition, "an ICPC-2 diagnosis on a course (EpisodeOfCare.diagnosis)"),
+    "Patient": Taken(Patient, "the patient, by CPR (urn:oid:1.2.208.176.1.2)"),
+    "Organization": Taken(
+        Organization, "the clinic, by ydernummer (urn:oid:1.2.208.176.1.4), as dk-core has it"
+    ),
 }
 _CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,10}")

@@ -17,7 +17,6 @@ from pydantic import ValidationError
 
 from sentinel.api.fhir.codes import (
     _MAX_ERRORS,
-    _MODELS,
     BUNDLE_TYPES,
     COURSE_TYPE_SYSTEM,
     DIAGNOSIS_SOURCE_SYSTEM,
@@ -29,7 +28,7 @@ from sentinel.api.fhir.codes import (
     INITIALS_URL,
     OPT_OUT_URL,
     SPECIALE_SYSTEM,
-    VERIFICATION_STATUSES,
+    TAKEN_RESOURCES,
     VERIFICATION_SYSTEM,
     YDERNUMMER_SYSTEM,
     EpisodeItem,
@@ -58,6 +57,7 @@ from sentinel.api.fhir.reading import (
     _version,
     _ydernummer,
 )
+from sentinel.collection.validation import VERIFICATION_STATUSES
 
 
 def _check_entry_shape(where: str, entry: dict[str, Any]) -> None:
@@ -136,14 +136,15 @@ def _taken(index: int, entry: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(resource, dict):
         raise _Problem(f"{where}.resource: every entry must carry a resource (an object)")
     resource_type = resource.get("resourceType")
-    model = _MODELS.get(resource_type) if isinstance(resource_type, str) else None
-    if model is None:
+    taken = TAKEN_RESOURCES.get(resource_type) if isinstance(resource_type, str) else None
+    if taken is None:
         got = _shown(resource_type) if resource_type is not None else "a resource without type"
+        *others, last = TAKEN_RESOURCES
         raise _Problem(
-            f"{where}.resource: {got} is not taken; a submission carries EpisodeOfCare, "
-            "Condition and Patient resources"
+            f"{where}.resource: {got} is not taken; a submission carries "
+            f"{', '.join(others)} and {last} resources"
         )
-    _object(resource, model, f"{where}.resource")
+    _object(resource, taken.model, f"{where}.resource")
     _value(resource, "id", str, f"{where}.resource")
     return resource
 
@@ -222,7 +223,7 @@ class _Mapper:
         self.notes: dict[int, list[str]] = {}
         self.ignored: dict[int, str] = {}
 
-    def run(self) -> ParsedBundle:
+    def run(self, bundle_type: str = "batch") -> ParsedBundle:
         for index, entry in enumerate(self.entries):
             resource = entry.get("resource")
             if isinstance(resource, dict):
@@ -255,7 +256,12 @@ class _Mapper:
         errors = {i: _redact(self.errors[i]) for i in sorted(self.errors)}
         notes = {i: [_redact(n) for n in self.notes[i]] for i in sorted(self.notes)}
         return ParsedBundle(
-            len(self.entries), items, errors, entry_notes=notes, entry_ignored=self.ignored
+            len(self.entries),
+            items,
+            errors,
+            bundle_type=bundle_type,
+            entry_notes=notes,
+            entry_ignored=self.ignored,
         )
 
     def target(
@@ -452,9 +458,8 @@ def parse_bundle(data: Any) -> ParsedBundle:
 
     Raises ``FhirBundleError`` when ``data`` is not a usable batch or transaction Bundle.
     """
-    parsed = _Mapper(_entries(data)).run()
-    parsed.bundle_type = data["type"]
-    return parsed
+    entries = _entries(data)  # the envelope checked: data["type"] is batch or transaction
+    return _Mapper(entries).run(bundle_type=data["type"])
 
 
 _LEADING_PATH = re.compile(r"^(Bundle|entry\[[0-9]+\])((\.[A-Za-z_]+)|(\[[0-9]+\]))*")
