@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from sentinel.api.protocol import MAX_KEY_LENGTH
 from sentinel.clinics.models import Clinic
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -102,7 +103,11 @@ def test_fuzzing_finds_no_server_error_and_no_answer_off_the_document(
         timeout=900,
         check=False,
         cwd=tmp_path,
-        env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
+        env={
+            **os.environ,
+            "SCHEMATHESIS_HOOKS": "",
+            "SENTINEL_FUZZ_MAX_KEY_LENGTH": str(MAX_KEY_LENGTH),
+        },
     )
     output = result.stdout + result.stderr
     report = Path(os.environ.get("SENTINEL_VAR_DIR", tmp_path)) / "schemathesis.txt"

@@ -92,6 +92,15 @@ class ConsoleModelAdmin(admin.ModelAdmin):
 
     actions = None
 
+    @staticmethod
+    def adopt(obj: Any, created: Any) -> None:
+        """Make the admin's unsaved ``obj`` the row a domain action ``created`` (so Django's
+        change message and redirect name it), instead of saving ``obj`` itself."""
+        obj.pk = created.pk
+        obj.created_at = created.created_at
+        obj._state.adding = False
+        obj._state.db = created._state.db
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

@@ -87,10 +87,7 @@ class ProjectAdmin(ConsoleModelAdmin):
             update_project(by=by, project=obj, **fields)
             return
         created = create_project(by=by, code=form.cleaned_data["code"], **fields)
-        obj.pk = created.pk
-        obj.created_at = created.created_at
-        obj._state.adding = False
-        obj._state.db = created._state.db
+        self.adopt(obj, created)
 
     def change_view(
         self,

@@ -91,10 +91,7 @@ class VendorAdmin(ConsoleModelAdmin):
         if change:  # no role may change a vendor here; kept closed on purpose
             raise PermissionDenied
         created = create_vendor(by=staff_actor(request.user), **form.cleaned_data)
-        obj.pk = created.pk
-        obj.created_at = created.created_at
-        obj._state.adding = False
-        obj._state.db = created._state.db
+        self.adopt(obj, created)
 
     def change_view(
         self,
