@@ -32,6 +32,13 @@ def weeks_until(today: dt.date, count: int = WEEKS) -> list[dt.date]:
     return [this_week - dt.timedelta(weeks=n) for n in range(count - 1, -1, -1)]
 
 
+def data_is_late(last: dt.date | None, since: dt.date, today: dt.date) -> bool:
+    """The one rule for "data stopped, or never came" (the status check, the console's triage):
+    more than ``SENTINEL_DATA_FLOW_THRESHOLD_DAYS`` since the last data arrived or, when none
+    ever did, since collection could start."""
+    return (today - (last or since)).days > settings.SENTINEL_DATA_FLOW_THRESHOLD_DAYS
+
+
 @dataclass
 class Rejections:
     """Records refused by reason and week; ``weeks`` are the Mondays shown, oldest first."""
@@ -93,14 +100,13 @@ class ClinicFlow:
         (``SENTINEL_DATA_FLOW_THRESHOLD_DAYS``): no data beyond it, or refusals rising."""
         if not self.active:
             return []
-        threshold = settings.SENTINEL_DATA_FLOW_THRESHOLD_DAYS
         reasons = []
-        quiet = self.quiet_days(today)
-        if quiet is None:
+        last = self.last_received_at
+        if last is None:
             since = timezone.localdate(self.activated_at) if self.activated_at else today
-            if (today - since).days > threshold:
+            if data_is_late(None, since, today):
                 reasons.append(Attention.NEVER_RECEIVED)
-        elif quiet > threshold:
+        elif data_is_late(timezone.localdate(last), today, today):
             reasons.append(Attention.NO_RECENT_DATA)
         recent, before = self.rejections.refused_by_fortnight()
         if recent > before:

@@ -32,6 +32,7 @@ from django.utils.text import capfirst
 from sentinel.clinics.contacts import SENTINEL_SUPPORT, Contact, systemhus
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection import approvals
+from sentinel.collection.dataflow import data_is_late
 from sentinel.collection.models import DataFlow
 from sentinel.lib.dates import format_da
 from sentinel.projects.checks import Check, State
@@ -114,7 +115,7 @@ def _data_flow_check(
             project=project.code,
             project_name=project.name,
         )
-    if last is not None and (on - last).days <= threshold:
+    if last is not None and not data_is_late(last, collecting_since, on):
         return Check(
             "data_flow",
             State.OK,
@@ -123,7 +124,7 @@ def _data_flow_check(
             project=project.code,
             project_name=project.name,
         )
-    if last is None and (on - collecting_since).days <= threshold:
+    if last is None and not data_is_late(None, collecting_since, on):
         expected = collecting_since + dt.timedelta(days=threshold)
         return Check(
             "data_flow",
