@@ -40,11 +40,15 @@ class ColumnOut(Schema):
 
 
 class TableOut(Schema):
+    """`rows` in Danish; `rows_en` the same rows with their words in English (numbers and
+    codes as in `rows`)."""
+
     key: str
     title_da: str
     title_en: str
     columns: list[ColumnOut]
     rows: list[dict[str, Cell]]
+    rows_en: list[dict[str, Cell]]
     footnote_da: str
     footnote_en: str
 
@@ -68,6 +72,7 @@ class ChartOut(Schema):
     description_da: str
     description_en: str
     categories: list[str]
+    categories_en: list[str]
     series: list[SeriesOut]
     table_key: str
     incomplete: list[str]
@@ -126,6 +131,8 @@ class HeadlineFigureOut(Schema):
     better: Literal["higher", "lower", "none"]
     target: list[str] | None
     kind: Literal["percent", "code"]
+    definition_da: str
+    definition_en: str
     value: Cell
     n: int
     code: str | None
@@ -166,6 +173,7 @@ class ReportOut(Schema):
     data_from: dt.date | None
     data_to: dt.date | None
     data_range_da: str
+    data_range_en: str
     is_open: bool
     opens_on: dt.date | None
     closed_reason_da: str

@@ -138,6 +138,13 @@ class DiagnosekodningReport(ReportDefinition):
             else "Alle strukturerede forløb i perioden har en gyldig diagnosekode."
         )
 
+    def worklist_note_en(self, table: Table) -> str:
+        return (
+            f"{len(table.rows)} courses lack a required code."
+            if table.rows
+            else "Every structured course in the period has a valid code."
+        )
+
     def benchmark_refreshed_at(self, ctx: ReportContext) -> dt.datetime | None:
         return (
             BenchmarkState.objects.filter(project=ctx.project)

@@ -43,6 +43,7 @@ from sentinel.reports.models import (
     BenchmarkCell,
     BenchmarkContributor,
 )
+from sentinel.reports.tables import Text
 
 
 @dataclass(frozen=True)
@@ -328,7 +329,7 @@ def benchmark_section(
     rows: list[tuple[CellValue, ...]] = []
     if top_codes:
         for i, label in enumerate(labels):
-            title = code_title(label) if label != OTHERS_DA else "Øvrige koder"
+            title = code_title(label) if label != OTHERS_DA else Text("Øvrige koder", "Other codes")
             rows.append((label, title, clinic_shares[i], *(cells[i] for cells in scope_cells)))
     else:
         notes_da.insert(0, "Klinikken har ingen forløb med kode i perioden.")
