@@ -63,9 +63,29 @@ class SeriesOut(Schema):
     counts: list[int | None]
 
 
+class FunnelClinicOut(Schema):
+    courses: int
+    valid: int
+    rate: str
+
+
+class FunnelOut(Schema):
+    """A funnel plot's figures: the national `rate` (%) over `courses`, this clinic's point,
+    how many clinics are drawn and left out (fewer than 5 courses), and how many lie in each
+    band of the control limits. The other clinics' points are never handed out."""
+
+    rate: str
+    courses: int
+    clinics_drawn: int
+    clinics_omitted: int
+    clinic: FunnelClinicOut | None
+    bands: dict[str, int]
+    limits: str
+
+
 class ChartOut(Schema):
     key: str
-    kind: Literal["bar", "line"]
+    kind: Literal["bar", "line", "funnel"]
     unit: Literal["count", "percent"]
     title_da: str
     title_en: str
@@ -76,6 +96,7 @@ class ChartOut(Schema):
     series: list[SeriesOut]
     table_key: str
     incomplete: list[str]
+    funnel: FunnelOut | None
 
 
 class SectionOut(Schema):

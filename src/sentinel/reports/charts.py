@@ -32,6 +32,7 @@ import math
 from django.utils.html import escape
 
 from sentinel.reports.engine import Chart, Suppressed
+from sentinel.reports.funnel_svg import funnel_svg
 from sentinel.reports.svg import (
     BAND,
     DASHES,
@@ -376,4 +377,6 @@ def chart_svg(
         return bar_chart_svg(chart, id_prefix=id_prefix, labels=labels, english=english)
     if chart.kind == "line":
         return line_chart_svg(chart, id_prefix=id_prefix, english=english)
+    if chart.kind == "funnel":
+        return funnel_svg(chart, id_prefix=id_prefix, english=english)
     raise ValueError(f"unknown chart kind {chart.kind!r}")

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from sentinel.reports.disclosure import Suppressed
+from sentinel.reports.funnel import Funnel
 
 
 class Text(str):
@@ -149,7 +150,7 @@ class Chart:
     """A chart of numbers that also stand in the table ``table_key`` (accessibility)."""
 
     key: str
-    kind: Literal["bar", "line"]
+    kind: Literal["bar", "line", "funnel"]
     title_da: str
     description_da: str
     categories: tuple[str, ...]
@@ -160,6 +161,8 @@ class Chart:
     unit: Literal["count", "percent"] = "count"
     incomplete: tuple[str, ...] = ()
     """Categories (months) whose data is not complete yet: drawn as provisional."""
+    funnel: Funnel | None = None
+    """A funnel plot's figures (kind ``funnel``; no categories or series)."""
 
     def __post_init__(self) -> None:
         for s in self.series:
@@ -185,6 +188,7 @@ class Chart:
             "series": [s.as_dict() for s in self.series],
             "table_key": self.table_key,
             "incomplete": [str(c) for c in self.incomplete],
+            "funnel": self.funnel.as_dict() if self.funnel is not None else None,
         }
 
 
