@@ -25,6 +25,11 @@ clinic_patterns = [
         agreement_views.receipt_download,
         name="receipt_download",
     ),
+    path(
+        "kvittering/<slug:kind_slug>/<int:pk>/pdf/",
+        agreement_views.receipt_pdf,
+        name="receipt_pdf",
+    ),
     path("administrer/", administer_views.administer, name="administer"),
     path(
         "administrer/systemhuse/<int:pk>/",
