@@ -48,7 +48,11 @@ class Receipt:
             "portal/receipt_pdf.html",
             {"receipt": self, "clinic": clinic, "lang": translation.get_language() or "da"},
         )
-        return html_to_pdf(html, title=_("Kvittering – Sentinel Kvalitets Data"))
+        return html_to_pdf(
+            html,
+            css=render_to_string("portal/receipt_pdf.css"),
+            title=_("Kvittering – Sentinel Kvalitets Data"),
+        )
 
     def as_text(self) -> str:
         width = max(len(label) for label, _value in self.lines)

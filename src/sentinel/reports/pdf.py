@@ -69,11 +69,17 @@ def meeting_pack_html(report: Report, clinic: Clinic, *, english: bool = False) 
     return render_to_string("reports/pdf.html", context)
 
 
+def meeting_pack_css(report: Report) -> str:
+    """The pack's style sheet: A4, and the check sum in every page's foot."""
+    return render_to_string("reports/pdf.css", {"sha256": figures_sha256(report)})
+
+
 def meeting_pack(report: Report, clinic: Clinic, *, english: bool = False) -> bytes:
     """The meeting pack's PDF bytes (A4)."""
     title = f"Sentinel – {report.project_name} – {clinic.name}"
     return html_to_pdf(
         meeting_pack_html(report, clinic, english=english),
+        css=meeting_pack_css(report),
         title=title,
         lang="en" if english else "da",
     )
