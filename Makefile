@@ -13,10 +13,14 @@ $(STAMP): pyproject.toml constraints.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
 # Debian packages the demo and the tests need: Chromium for the browser tests (never a browser
-# downloaded by the test tool), gettext's msgfmt for the translations, npm for axe-core.
+# downloaded by the test tool), gettext's msgfmt for the translations, npm for axe-core, and
+# Pango with a font for WeasyPrint's PDFs (docs/adr/0009-pdf-weasyprint.md).
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ldconfig -p | grep -q 'libpango-1.0.so.0' || missing="$$missing libpango-1.0-0"; \
+	ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || missing="$$missing libpangoft2-1.0-0"; \
+	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	if [ -f package.json ] && ! command -v npm >/dev/null; then missing="$$missing npm"; fi; \
 	if [ -n "$$missing" ]; then \
