@@ -222,6 +222,8 @@ class _Mapper:
         self.organizations: dict[int, str | None] = {}  # entry → its ydernummer, if any
         self.notes: dict[int, list[str]] = {}
         self.ignored: dict[int, str] = {}
+        # Condition entry → (entry, FHIRPath) of the element that stood in for recordedDate
+        self.recorded_from: dict[int, tuple[int, str]] = {}
 
     def run(self, bundle_type: str = "batch") -> ParsedBundle:
         for index, entry in enumerate(self.entries):
@@ -262,6 +264,7 @@ class _Mapper:
             bundle_type=bundle_type,
             entry_notes=notes,
             entry_ignored=self.ignored,
+            entries=self.entries,
         )
 
     def target(
@@ -352,27 +355,35 @@ class _Mapper:
             if initials is None
             else _limited(initials, "practitioner_initials", f"{where}.extension"),
             "patient_opt_out": bool(opt_out),
-            "diagnoses": [self.diagnosis(target, period.get("start")) for target in conditions],
+            "diagnoses": [self.diagnosis(target, index, period) for target in conditions],
             "services": None,
         }
         used = [index, *conditions]
         used += [i for i in (patient, organization) if isinstance(i, int)]
         if status == "entered-in-error":  # withdrawn: the pipeline deletes what it stored
             record["entered_in_error"] = True
-        return EpisodeItem(ydernummer, record, used)
+        return EpisodeItem(
+            ydernummer,
+            record,
+            used,
+            conditions=conditions,
+            patient=patient if isinstance(patient, int) else None,
+            organization=organization,
+            recorded_from={t: self.recorded_from[t] for t in conditions if t in self.recorded_from},
+        )
 
-    def diagnosis(self, target: int, course_start: Any) -> dict[str, Any]:
+    def diagnosis(self, target: int, episode: int, period: dict[str, Any]) -> dict[str, Any]:
         found = self.diagnoses[target]
         diagnosis = {
             "code": found.code,
-            "recorded_at": self.recorded_at(target, course_start),
+            "recorded_at": self.recorded_at(target, episode, period.get("start")),
             "source": found.source,
         }
         if found.verification is not None:
             diagnosis["verification_status"] = found.verification
         return diagnosis
 
-    def recorded_at(self, target: int, course_start: Any) -> str | None:
+    def recorded_at(self, target: int, episode: int, course_start: Any) -> str | None:
         """``Condition.recordedDate``; when it is missing, ``onsetDateTime`` and else the
         course's start (FHIR does not require it; the profile's rule, said as a warning)."""
         diagnosis = self.diagnoses[target]
@@ -383,11 +394,16 @@ class _Mapper:
             self.notes.setdefault(target, []).append(
                 f"{where}.recordedDate is missing: onsetDateTime is used as the date of the code"
             )
+            self.recorded_from[target] = (target, f"Bundle.{where}.onsetDateTime")
             return _as_moment(diagnosis.onset)
         if isinstance(course_start, str):
             self.notes.setdefault(target, []).append(
                 f"{where}.recordedDate is missing: the course's start "
                 "(EpisodeOfCare.period.start) is used as the date of the code"
+            )
+            self.recorded_from[target] = (
+                episode,
+                f"Bundle.entry[{episode}].resource.period.start",
             )
             return _as_moment(_as_date(course_start) or course_start)
         return None
