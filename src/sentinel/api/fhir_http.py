@@ -16,6 +16,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from sentinel.api import fhir
+from sentinel.api.fhir import published
+from sentinel.api.fhir.conformance import code_systems
 from sentinel.api.protocol import FHIR_JSON
 
 FHIR_PREFIX = "/api/v1/fhir"
@@ -64,8 +66,10 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                     "POST a Bundle of type batch (answered entry by entry) or transaction (all "
                     "or nothing) to the base URL. Identifiers as in Danish FHIR (dk-core): CPR "
                     "urn:oid:1.2.208.176.1.2, ydernummer urn:oid:1.2.208.176.1.4. The "
-                    "profile's code systems: GET CodeSystem/speciale, CodeSystem/course-type, "
-                    "CodeSystem/diagnosis-source, CodeSystem/reason."
+                    "profile's conformance resources: GET StructureDefinition/<id> ("
+                    f"{', '.join(sorted(published.structure_definitions()))}), ValueSet/<id> ("
+                    f"{', '.join(sorted(published.value_sets()))}) and CodeSystem/<id> ("
+                    f"{', '.join(sorted(code_systems()))})."
                 ),
                 "security": {
                     "cors": False,
@@ -75,17 +79,24 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                     ),
                 },
                 "resource": [
-                    {
-                        "type": name,
-                        "documentation": taken.documentation,
-                        "interaction": [{"code": "create"}, {"code": "update"}],
-                    }
+                    _resource(name, taken.documentation)
                     for name, taken in fhir.TAKEN_RESOURCES.items()
                 ],
                 "interaction": [{"code": "batch"}, {"code": "transaction"}],
             }
         ],
     }
+
+
+def _resource(name: str, documentation: str) -> dict[str, Any]:
+    resource: dict[str, Any] = {"type": name}
+    profile = published.profile_of(name)
+    if profile is not None:
+        resource["profile"] = profile
+        resource["supportedProfile"] = [profile]
+    resource["documentation"] = documentation
+    resource["interaction"] = [{"code": "create"}, {"code": "update"}]
+    return resource
 
 
 def fhir_response(data: dict[str, Any], status: int = 200) -> HttpResponse:

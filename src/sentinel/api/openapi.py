@@ -31,6 +31,8 @@ OPERATION_IDS = {
     "clinic_report": "getClinicReport",
     "fhir_metadata": "getFhirCapabilityStatement",
     "fhir_code_system": "getFhirCodeSystem",
+    "fhir_structuredefinition": "getFhirStructureDefinition",
+    "fhir_valueset": "getFhirValueSet",
 }
 
 ERRORS = {
@@ -52,6 +54,8 @@ _EXTRA = {
     # naming every failing entry, with the status of the failure (400, 404 or 422).
     ("post", "submitFhirBundle"): (400, 404),
     ("get", "getFhirCodeSystem"): (404,),
+    ("get", "getFhirStructureDefinition"): (404,),
+    ("get", "getFhirValueSet"): (404,),
 }
 FHIR_SPEC = "https://hl7.org/fhir/R4/"
 FHIR_SCHEMAS: dict[str, dict[str, Any]] = {

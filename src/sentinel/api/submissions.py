@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -14,6 +15,7 @@ from ninja.errors import HttpError
 
 from sentinel.api import fhir
 from sentinel.api.access import VendorRequest, reachable_clinic
+from sentinel.api.fhir import published
 from sentinel.api.fhir.conformance import code_systems
 from sentinel.api.fhir.results import EntryAnswers, answer_outcome
 from sentinel.api.fhir_http import capability_statement, fhir_response
@@ -114,6 +116,35 @@ def fhir_code_system(request: HttpRequest, name: str) -> HttpResponse:
     if found is None:
         raise HttpError(404, f"no code system {name[:40]!r}; see GET /api/v1/fhir/metadata")
     return fhir_response(found)
+
+
+def _conformance_endpoint(kind: str, find: Callable[[], dict[str, dict[str, Any]]]) -> Any:
+    def endpoint(request: HttpRequest, name: str) -> HttpResponse:
+        found = find().get(name)
+        if found is None:
+            raise HttpError(404, f"no {kind} {name[:40]!r}; see GET /api/v1/fhir/metadata")
+        return fhir_response(found)
+
+    endpoint.__name__ = f"fhir_{kind.lower()}"
+    return router.get(
+        f"/fhir/{kind}/{{name}}",
+        auth=None,
+        summary=f"One of the profile's {kind}s, compiled from FSH (no credential needed)",
+        openapi_extra={
+            "responses": {
+                200: {
+                    "description": f"a FHIR R4 {kind}",
+                    "content": {FHIR_JSON: {"schema": {"type": "object"}}},
+                }
+            }
+        },
+    )(endpoint)
+
+
+fhir_structure_definition = _conformance_endpoint(
+    "StructureDefinition", published.structure_definitions
+)
+fhir_value_set = _conformance_endpoint("ValueSet", published.value_sets)
 
 
 @router.post(

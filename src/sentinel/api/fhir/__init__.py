@@ -11,6 +11,10 @@ used here); see "Validation choices" below for what is validated how.
 The profile vendors follow
 ==========================
 
+Published as conformance resources: authored in FSH (``fhir/input/fsh/``), compiled by SUSHI
+into ``profile/`` and served under ``/api/v1/fhir/StructureDefinition/<id>`` and ``ValueSet/<id>``
+(``published``; ``docs/adr/0009-fhir-profile-sushi.md``). What the door does with each element:
+
 Identifier and code systems (HL7 Denmark dk-core where one exists):
 
 =====================  ===================================================================
