@@ -67,6 +67,25 @@ def test_a_create_answers_201_with_the_location_sentinel_resolves_again(
     assert cpr not in str(answer)
 
 
+def test_the_same_code_twice_gets_two_conditions_each_at_its_own_event(api, ready_clinic):
+    twice = [
+        {"code": "L03", "recorded_at": "2026-02-02T09:30:00+01:00"},
+        {"code": "L90", "recorded_at": "2026-02-03T09:30:00+01:00"},
+        {"code": "L03", "recorded_at": "2026-02-09T10:00:00+01:00"},
+    ]
+    bundle = records_to_bundle(ready_clinic.ydernummer, [episode("L-3", diagnoses=twice)])
+
+    answer = responses(post(api, bundle))
+
+    locations = [answer[i]["location"] for i in indexes(bundle, "Condition")]
+    events = [DiagnosisEvent.objects.get(pk=int(loc.split("/")[1])) for loc in locations]
+    assert [(e.code, e.recorded_at.isoformat()) for e in events] == [
+        ("L03", "2026-02-02T08:30:00+00:00"),
+        ("L90", "2026-02-03T08:30:00+00:00"),
+        ("L03", "2026-02-09T09:00:00+00:00"),
+    ]
+
+
 def test_an_update_and_a_resend_answer_200_with_the_same_course_at_its_version(api, ready_clinic):
     first = records_to_bundle(ready_clinic.ydernummer, [episode("L-2")])
     (course,) = indexes(first, "EpisodeOfCare")

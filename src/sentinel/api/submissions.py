@@ -18,7 +18,7 @@ from sentinel.api.access import VendorRequest, reachable_clinic
 from sentinel.api.fhir import published
 from sentinel.api.fhir.conformance import code_systems
 from sentinel.api.fhir.results import EntryAnswers, answer_outcome
-from sentinel.api.fhir_http import capability_statement, fhir_response
+from sentinel.api.fhir_http import capability_statement, collector_paused, fhir_response
 from sentinel.api.fhir_store import stored_courses
 from sentinel.api.openapi import fhir_content
 from sentinel.api.protocol import FHIR_JSON, JSON, MAX_KEY_LENGTH, ApiError, read_json
@@ -161,6 +161,11 @@ fhir_value_set = _conformance_endpoint("ValueSet", published.value_sets)
     },
 )
 def fhir_bundle(request: VendorRequest) -> HttpResponse:
+    with collector_paused():
+        return _fhir_bundle(request)
+
+
+def _fhir_bundle(request: VendorRequest) -> HttpResponse:
     # A body refused by the protocol (415, 422 not JSON) is an ApiError like on every path;
     # FhirErrorMiddleware answers it as an OperationOutcome.
     try:
