@@ -18,6 +18,7 @@ from sentinel.api.fhir.results import StoredCourse
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection.models import DiagnosisEvent, Episode
 from sentinel.collection.outcome import Outcome
+from sentinel.collection.rows import AnyOf  # noqa: F401 - registers ``source_id__any_of``
 from sentinel.collection.validation import Reject, recorded_moment
 
 
@@ -31,7 +32,10 @@ def stored_courses(
     first: dict[str, tuple[int, int]] = {}  # source id → (episode id, version), lowest id
     codes: dict[int, dict[str, list[int]]] = {}  # episode → code → its events' ids
     for source_id, episode_id, version, code, event in DiagnosisEvent.objects.filter(
-        clinic=clinic, episode__vendor=vendor, episode__source_id__any_of=list(positions)
+        clinic=clinic,
+        episode__clinic=clinic,  # the unique index's leading column
+        episode__vendor=vendor,
+        episode__source_id__any_of=list(positions),
     ).values_list("episode__source_id", "episode_id", "episode__version", "code", "id"):
         if source_id not in first or episode_id < first[source_id][0]:
             first[source_id] = (episode_id, version)
