@@ -1,6 +1,7 @@
 """The operator console in a real browser (axe-clean, screenshots), at 1280×800 and 480×700:
-Danish throughout, the vendor page led by its clinics needing attention and paged, and an
-export made and downloaded by an administrator (the download audited)."""
+Danish throughout, the vendor page led by its clinics needing attention and paged, an
+export made and downloaded by an administrator (the download audited), and a report target
+set on the project's targets page."""
 
 from __future__ import annotations
 
@@ -105,3 +106,23 @@ def test_the_console_in_danish_with_vendor_triage_and_an_export_download(
     assert (row.actor_id, row.details["file"]) == ("bente", "manifest.json")
     page.set_viewport_size(NARROW)
     check_page(page, "56-console-export-narrow")
+
+    # A target for the report's coding completeness, set with the form's fields.
+    page.set_viewport_size(WIDE)
+    page.goto(f"{live_server.url}/console/projects/project/")
+    page.get_by_role("link", name="Diagnosekodning").click()
+    page.get_by_role("link", name="Mål for rapporten").click()
+    expect(page.locator("#target-completeness")).to_contain_text("rapportens standard")
+    page.get_by_label("Indikator").select_option("completeness")
+    page.get_by_label("Lavere er bedre").check()
+    page.get_by_label("Mål, nedre grænse (%)").fill("0")
+    page.get_by_label("Mål, øvre grænse (%)").fill("12,5")
+    page.locator("input[value='Gem mål og retning']").click()
+    expect(page.locator("#target-completeness")).to_contain_text(
+        "Lavere er bedre · Mål: 0,00–12,50 % · sat for version 1 af Bente A"
+    )
+    check_page(page, "57-console-targets")
+    [row] = AuditEvent.objects.filter(action=AuditEvent.Action.INDICATOR_TARGET_SET)
+    assert row.actor_id == "bente"
+    page.set_viewport_size(NARROW)
+    check_page(page, "58-console-targets-narrow")

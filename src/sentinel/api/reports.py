@@ -144,7 +144,10 @@ class HeadlineFigureOut(Schema):
     `kind` `code` the share of the courses with `code`), `n` courses behind it, the region's
     and the nation's value (null with a note when there is no comparison, `"<5"` when
     suppressed), the clinic's value in the previous period of the same length and the change
-    in percentage points, which direction is better (`better`) and the target range."""
+    in percentage points, which direction is better (`better`) and the target range. The
+    direction and target are those in force on the last day of the report's data (`data_to`):
+    set by Sentinel for a data specification version (`target_version`, in force from
+    `target_from`), or the report's default (both null)."""
 
     key: str
     label_da: str
@@ -154,6 +157,8 @@ class HeadlineFigureOut(Schema):
     kind: Literal["percent", "code"]
     definition_da: str
     definition_en: str
+    target_version: int | None
+    target_from: dt.date | None
     value: Cell
     n: int
     code: str | None

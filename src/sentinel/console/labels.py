@@ -128,6 +128,7 @@ OBJECT_TYPES = {
     "clinics.activation": "aktivering",
     "clinics.vendorcredential": "API-nøgle",
     "clinics.vendorrequest": "anmodning fra systemhus",
+    "reports.indicatortarget": "mål for rapportindikator",
     "auth.user": "bruger",
 }
 
@@ -198,6 +199,7 @@ AUDIT_ACTIONS = {
     AuditEvent.Action.NOTICE_CONTACT_CHANGED: "Beskeder til e-mailadresse ændret",
     AuditEvent.Action.NOTICE_CONTACT_STOPPED: "Beskeder til e-mailadresse stoppet",
     AuditEvent.Action.NOTICE_SENT: "Besked sendt pr. e-mail",
+    AuditEvent.Action.INDICATOR_TARGET_SET: "Mål og retning for en rapportindikator sat",
 }
 
 

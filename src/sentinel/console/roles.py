@@ -6,7 +6,8 @@ table and a new migration that applies it, and pointing ``ROLE_PERMISSIONS`` at 
 checks that the migrated groups equal ``ROLE_PERMISSIONS``).
 
 - support: reads everything in the console and runs clinics' status checks; changes nothing.
-- project_manager: support's rights, plus creating, editing and publishing projects,
+- project_manager: support's rights, plus creating, editing and publishing projects (their
+  report indicators' targets and directions too, with ``projects.change_project``),
   publishing data specification versions, and data-sharing exports.
 - administrator: everything the console can do (vendors, credentials, documents, the audit
   log export).

@@ -63,6 +63,7 @@ from sentinel.reports.tables import (
     Series,
     Table,
 )
+from sentinel.reports.targets import with_targets
 
 # A definition needs only this module: the output types and the period are imported from here.
 __all__ = [
@@ -182,7 +183,8 @@ class ReportDefinition:
     project_code: ClassVar[str] = ""
     indicators: ClassVar[tuple[Indicator, ...]] = ()
     """The report's headline figures as data: what each is, which direction is better, its
-    target range (``reports.headline``)."""
+    target range (``reports.headline``) — the defaults; the operator's per project version
+    are applied by ``build`` (``reports.targets``)."""
 
     def sections(self, ctx: ReportContext) -> list[Section]:
         raise NotImplementedError
@@ -251,6 +253,8 @@ class ReportDefinition:
         refreshed_at = self.benchmark_refreshed_at(ctx)
         ctx = replace(ctx, benchmark_refreshed_at=refreshed_at)
         sections, headline = self.contents(ctx)
+        # The targets and directions in force on the last day of the report's data.
+        headline = with_targets(headline, project, ctx.data_to)
         return replace(
             closed,
             data_from=ctx.data_from,

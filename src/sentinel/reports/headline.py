@@ -1,7 +1,8 @@
 """A report's headline: the few figures at the top of a tab that answer "how are we doing".
 
 A report definition declares its indicators as data (``Indicator``: which direction is better,
-an optional target range); its headline is one ``Figure`` per indicator — the clinic's value,
+an optional target range — the definition's defaults; the operator can set others per project
+version, ``reports.targets``); its headline is one ``Figure`` per indicator — the clinic's value,
 the number of courses behind it, the region's and the nation's value beside it (as the
 disclosure rule allows, ``reports.disclosure``: the definition passes what it may show), and
 the clinic's value in the previous period of the same length. The change and its words (an
@@ -11,10 +12,12 @@ print view and the JSON.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from sentinel.lib.dates import format_da, format_en
 from sentinel.reports.tables import CellValue, cell_json
 
 Better = Literal["higher", "lower", "none"]
@@ -50,6 +53,11 @@ class Indicator:
     definition_da: str = ""
     definition_en: str = ""
     """What the figure is, exactly: counted how, of which courses (the PDF's definitions)."""
+    target_version: int | None = None
+    """The data specification version whose stored target and direction these are
+    (``reports.targets``); None while the definition's own apply."""
+    target_from: dt.date | None = None
+    """The day that version came into force (None with the definition's own)."""
 
     @property
     def target_da(self) -> str:
@@ -65,6 +73,29 @@ class Indicator:
         low, high = self.target
         return f"Target: {low:.2f}–{high:.2f} %"
 
+    @property
+    def target_source_da(self) -> str:
+        """Where the target and direction come from, in words (the PDF's definitions)."""
+        if self.kind != "percent":
+            return ""
+        if self.target_version is None:
+            return "Mål og retning er rapportens standard."
+        return (
+            f"Mål og retning er fastsat for dataspecifikationens version {self.target_version} "
+            f"(gælder fra {format_da(self.target_from)})."
+        )
+
+    @property
+    def target_source_en(self) -> str:
+        if self.kind != "percent":
+            return ""
+        if self.target_version is None:
+            return "Target and direction are the report's default."
+        return (
+            f"Target and direction set for version {self.target_version} of the data "
+            f"specification (in force from {format_en(self.target_from)})."
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
@@ -75,6 +106,8 @@ class Indicator:
             "kind": self.kind,
             "definition_da": self.definition_da,
             "definition_en": self.definition_en,
+            "target_version": self.target_version,
+            "target_from": self.target_from.isoformat() if self.target_from else None,
         }
 
 

@@ -13,11 +13,17 @@ from the clinic cells by ``refresh_benchmark`` (a reference-sized table: one row
 scope, month and cell, no clinic): the journal's changes are added to them, or everything is
 recomputed. ``BenchmarkState`` says when that last happened and whether the next refresh must
 recompute everything.
+
+``IndicatorTarget`` is not an aggregate: it is a target and direction an operator set for one
+headline indicator of a project's report, from a data specification version on
+(``reports.targets`` reads it, ``reports.actions.set_indicator_target`` writes it).
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 
 NATION = "DK"
 
@@ -131,3 +137,48 @@ class BenchmarkState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} benchmark refreshed {self.refreshed_at}"
+
+
+class IndicatorTarget(models.Model):
+    """The target range and the better direction of one headline indicator of a project's
+    report, set by the operator for a data specification version (``specification``).
+
+    It holds from that version on, until a later version gets one of its own; without any,
+    the report definition's own (``Indicator``) apply (``reports.targets``). Rows are only
+    ever added (``reports.actions.set_indicator_target``), so they are the history: for one
+    version the latest row counts. No range (``low`` and ``high`` empty) means a direction
+    only."""
+
+    class Better(models.TextChoices):
+        HIGHER = "higher", "Højere er bedre"
+        LOWER = "lower", "Lavere er bedre"
+
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="+")
+    indicator = models.CharField(max_length=40, help_text="The indicator's key, e.g. completeness.")
+    specification = models.ForeignKey(
+        "projects.DataSpecification", on_delete=models.PROTECT, related_name="+"
+    )
+    better = models.CharField(max_length=10, choices=Better.choices)
+    low = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    high = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    set_at = models.DateTimeField(default=timezone.now)
+    set_by = models.CharField(max_length=200, help_text="Who set it (the audit row's actor).")
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        indexes = [models.Index(fields=["project", "indicator"], name="target_project_indicator")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(better__in=["higher", "lower"]), name="target_better_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(low__isnull=True, high__isnull=True)
+                | Q(low__isnull=False, high__isnull=False, low__lte=F("high")),
+                name="target_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.indicator} {self.better} {self.low}–{self.high} (spec {self.specification_id})"
+        )

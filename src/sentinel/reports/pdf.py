@@ -59,6 +59,7 @@ def meeting_pack_html(report: Report, clinic: Clinic, *, english: bool = False) 
         + (f"{made:%H:%M}" if english else f"kl. {made:%H.%M}"),
         "refreshed": refreshed_text(report, english=english),
         "headline": [figure_view(f, english=english) for f in report.headline],
+        "targets_day": format_day(report.data_to, english=english),
         "sections": [
             section_view(s, report=report, links=None, print_view=True, english=english)
             for s in report.sections

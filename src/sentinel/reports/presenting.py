@@ -205,6 +205,7 @@ class FigureView:
     in_target: str
     nation_name: str = "Hele landet"
     definition: str = ""
+    target_source: str = ""
 
 
 def _share(value: CellValue, note: str, *, english: bool = False) -> str:
@@ -260,6 +261,7 @@ def figure_view(figure: Figure, *, english: bool = False) -> FigureView:
         in_target=in_target,
         nation_name="Nation" if english else "Hele landet",
         definition=pick(indicator, "definition", english),
+        target_source=pick(indicator, "target_source", english),
     )
 
 

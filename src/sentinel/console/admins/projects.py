@@ -1,4 +1,5 @@
-"""Projects in the console: the list, the form, publishing, new specification versions."""
+"""Projects in the console: the list, the form, publishing, new specification versions (the
+sharing pages are ``console.sharing_views``, the report targets ``console.target_views``)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from sentinel.console.forms import SpecificationForm
 from sentinel.console.sharing_views import sharing_urls
 from sentinel.console.sites import console_site
 from sentinel.console.staff import staff_actor
+from sentinel.console.target_views import target_urls
 from sentinel.lib.dataspec import parse_spec
 from sentinel.lib.errors import DomainError
 from sentinel.lib.specdiff import diff_specs
@@ -134,6 +136,7 @@ class ProjectAdmin(ConsoleModelAdmin):
             ),
             path("<path:object_id>/publish/", self.wrap(self.publish_view), name=f"{info}_publish"),
             *sharing_urls(self),
+            *target_urls(self),
             *super().get_urls(),
         ]
 

@@ -25,7 +25,8 @@ sections, in order:
 The headline (``headline``) leads the tab: coding completeness of the structured courses,
 the share of courses with a code and the most used code, each with n, region and nation and
 the change since the previous period of the same length (``INDICATORS`` say which direction is
-better and the target).
+better and the target: the defaults, until the operator sets others per specification version,
+``reports.targets``).
 
 The worklist (``worklist``) is separate: it is person-identifiable, reads the clinic's own
 ``Episode`` rows and writes an audit row every time it is built.
