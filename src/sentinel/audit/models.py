@@ -80,6 +80,7 @@ class AuditEvent(models.Model):
         NOTICE_CONTACT_STOPPED = "notices.contact_stopped"
         NOTICE_SENT = "notices.sent"
         WORKLIST_PRINTED = "report.worklist_printed"
+        JOB_QUEUED = "job.queued"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor_kind = models.CharField(max_length=20, choices=ActorKind.choices)
