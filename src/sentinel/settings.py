@@ -283,6 +283,9 @@ if SENTINEL_CPR_KEY_ID not in SENTINEL_CPR_KEYS:
 
 # Domain settings.
 SENTINEL_DATA_FLOW_THRESHOLD_DAYS = env_int("SENTINEL_DATA_FLOW_THRESHOLD_DAYS", 14)
+# Days of notice a new DPA/consent version needs (its effective date at least this far ahead)
+# unless the operator states why it is urgent (audited).
+SENTINEL_VERSION_NOTICE_DAYS = env_int("SENTINEL_VERSION_NOTICE_DAYS", 30)
 # Least seconds between two background refreshes of a project's national/regional benchmark
 # by `sentinel worker` (only when clinic data changed); 0 turns the background refresh off.
 SENTINEL_BENCHMARK_REFRESH_SECONDS = env_int("SENTINEL_BENCHMARK_REFRESH_SECONDS", 600)

@@ -19,8 +19,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_q.models import Task
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_q.models import Task
 
 from sentinel.agreements.actions import Signer, approve_consent, sign_dpa
 from sentinel.agreements.models import AssuranceLevel, Document

@@ -282,3 +282,33 @@ def test_when_no_data_ever_arrived_the_notice_sends_the_clinic_to_sentinel_suppo
     assert "men vi har ikke modtaget data fra dit praksissystem siden tilmeldingen" in text
     assert "Kontakt Sentinel supporten" in text
     assert "Jeres systemhus: Journal A/S, tlf. 7010 2030" in text
+
+
+def test_a_specification_change_is_told_once_with_what_changes_and_from_when(
+    clinic, smtp, django_capture_on_commit_callbacks
+) -> None:
+    from sentinel.projects.models import Project
+    from sentinel.projects.publishing import publish_specification_version
+
+    add(clinic, smtp, django_capture_on_commit_callbacks, "ejer@fysio-nord.dk", ["spec_changed"])
+    project = Project.objects.get(code="diagnosekodning")
+    spec = dict(project.specifications.order_by("-version").first().spec)
+    spec["fields"] = [f for f in spec["fields"] if f != "end_date"]  # narrows
+    spec["specialities"] = ["51"]
+    effective = TODAY + dt.timedelta(days=14)
+    publish_specification_version(
+        by=Actor.system("tests"), project=project, spec=spec, effective_from=effective
+    )
+
+    send()
+    send()
+
+    (mail,) = smtp.messages
+    subject = str(mail["Subject"]).strip()  # the parser keeps a space of the folded header
+    assert subject == f"Diagnosekodning: hvad der indsamles, ændres fra {effective:%d.%m.%Y}"
+    text = body(mail)
+    assert f"Fra {effective:%d.%m.%Y} gælder version 2 af dataspecifikationen" in text
+    assert "Felter: - end_date" in text
+    assert "Specialer: - 57" in text
+    assert CPR not in text and "forloeb-1" not in text
+    assert Notice.objects.filter(clinic=clinic, kind="spec_changed").count() == 1

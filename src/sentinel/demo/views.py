@@ -77,9 +77,7 @@ def mail(request: HttpRequest) -> HttpResponse:
     """Every mail the demo sent (its own SMTP server keeps them), newest first."""
     if not settings.DEMO:
         raise Http404("only in demo mode")
-    return render(
-        request, "demo/mail.html", {"mails": kept_mails(), "maildir": mail_dir() / "new"}
-    )
+    return render(request, "demo/mail.html", {"mails": kept_mails(), "maildir": mail_dir() / "new"})
 
 
 @require_GET

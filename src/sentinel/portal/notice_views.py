@@ -29,6 +29,9 @@ KIND_LABELS = {
     Kind.NEW_VERSION: gettext_noop(
         "Når en ny version af databehandleraftalen eller samtykket skal underskrives"
     ),
+    Kind.SPEC_CHANGED: gettext_noop(
+        "Når det ændres, hvilke data et projekt indsamler, og fra hvornår"
+    ),
 }
 
 
