@@ -9,6 +9,7 @@
   support's.
 - **What a project collects changes** — a new data specification version of a project the clinic
   is enrolled in: what is added and removed (``lib.specdiff``) and from which day.
+- **A vendor asks to serve the clinic**, and **the quarterly digest** (``notices.periodic``).
 - **A new DPA or consent version needs signing** — the participation model's agreement standing:
   a version published with notice that the clinic has not signed (``sign_by``: sign by the day
   it takes effect), or *outdated* (the clinic signed an earlier version, not the one in force).
@@ -23,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +36,7 @@ from sentinel.clinics.models import Clinic
 from sentinel.collection.status import State, check_status
 from sentinel.lib.dates import format_da
 from sentinel.lib.specdiff import Change, diff_specs
+from sentinel.notices import periodic
 from sentinel.notices.models import Contact as NoticeContact
 from sentinel.notices.models import Kind
 from sentinel.projects.participation import Participation
@@ -161,6 +164,15 @@ def due(clinic: Clinic, on: dt.date | None = None) -> list[Occasion]:
                 )
             )
     occasions += _specification_changes(clinic, standing, day)
+    open_projects = [
+        e.project
+        for e in standing.enrolments_covering(day)
+        if any(c.check == "report" and c.ok and c.project == e.project.code for c in report.checks)
+    ]
+    for found in periodic.vendor_requests(clinic, lambda lang: _header(clinic, lang)) + (
+        periodic.digests(clinic, day, open_projects, lambda lang: _header(clinic, lang))
+    ):
+        occasions.append(_from_parts(found))
     for kind, (name_da, name_en, url_name) in _DOCUMENT.items():
         state = standing.agreement(kind, day)
         occasion = _new_version(clinic, state, name_da, name_en, reverse(url_name, args=[yd]))
@@ -219,6 +231,17 @@ def _new_version(
             f"{_header(clinic, 'en')}{en}\n\nRead and sign: {{link}}\n",
         ),
         path=path,
+    )
+
+
+def _from_parts(parts: dict[str, Any]) -> Occasion:
+    return Occasion(
+        kind=parts["kind"],
+        key=parts["key"],
+        since=parts["since"],
+        da=Text(*parts["da"]),
+        en=Text(*parts["en"]),
+        path=parts["path"],
     )
 
 
