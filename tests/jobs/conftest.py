@@ -130,7 +130,8 @@ def wait_for(what: str, condition: Callable[[], bool], *, limit: float = 120) ->
 @pytest.fixture
 def deployment(tmp_path: Path) -> Iterator[Deployment]:
     """A migrated database for subprocesses: on PostgreSQL the test database (the test is
-    marked ``django_db(transaction=True)``: committed writes, flushed after the test), on
+    marked ``django_db(transaction=True, serialized_rollback=True)``: committed writes, flushed
+    after the test and the migrations' rows put back), on
     SQLite a file of its own."""
     env = {
         "PYTHONPATH": str(REPO),  # the arranging scripts use tests.factories

@@ -12,7 +12,7 @@ import pytest
 
 from tests.jobs.conftest import wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ARRANGE = """
 import datetime as dt
