@@ -117,6 +117,8 @@ INSTALLED_APPS = [
     "sentinel.reports",
     "sentinel.sharing",
     "sentinel.notices",
+    "sentinel.jobs",
+    "django_q",
     "sentinel.portal",
     "sentinel.cli",
     "sentinel.bench",
@@ -281,9 +283,47 @@ if SENTINEL_CPR_KEY_ID not in SENTINEL_CPR_KEYS:
 
 # Domain settings.
 SENTINEL_DATA_FLOW_THRESHOLD_DAYS = env_int("SENTINEL_DATA_FLOW_THRESHOLD_DAYS", 14)
+# Days of notice a new DPA/consent version needs (its effective date at least this far ahead)
+# unless the operator states why it is urgent (audited).
+SENTINEL_VERSION_NOTICE_DAYS = env_int("SENTINEL_VERSION_NOTICE_DAYS", 30)
 # Least seconds between two background refreshes of a project's national/regional benchmark
-# by `sentinel serve` (only when clinic data changed); 0 turns the background refresh off.
+# by `sentinel worker` (only when clinic data changed); 0 turns the background refresh off.
 SENTINEL_BENCHMARK_REFRESH_SECONDS = env_int("SENTINEL_BENCHMARK_REFRESH_SECONDS", 600)
+
+# The job runner (`sentinel worker`, django-q2 on the database; docs/adr/0011-job-runner.md).
+# Daily jobs run at these local times (HH:MM).
+SENTINEL_NOTICES_AT = os.environ.get("SENTINEL_NOTICES_AT", "07:00").strip()
+SENTINEL_RETENTION_AT = os.environ.get("SENTINEL_RETENTION_AT", "03:00").strip()
+# A job running longer than this is stopped (and counts as failed); a job not finished this many
+# seconds plus a minute after it was taken (its worker died) is handed out again.
+SENTINEL_JOB_TIMEOUT_SECONDS = env_int("SENTINEL_JOB_TIMEOUT_SECONDS", 3600)
+SENTINEL_JOB_RETRY_SECONDS = env_int(
+    "SENTINEL_JOB_RETRY_SECONDS", SENTINEL_JOB_TIMEOUT_SECONDS + 60
+)
+# How many times a job is tried before it stays failed (visible in the console either way).
+SENTINEL_JOB_MAX_ATTEMPTS = env_int("SENTINEL_JOB_MAX_ATTEMPTS", 5)
+if not 0 < SENTINEL_JOB_TIMEOUT_SECONDS < SENTINEL_JOB_RETRY_SECONDS:
+    raise ImproperlyConfigured(
+        "SENTINEL_JOB_RETRY_SECONDS must be greater than SENTINEL_JOB_TIMEOUT_SECONDS (> 0), "
+        "or a job still running would be handed out twice"
+    )
+if SENTINEL_JOB_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("SENTINEL_JOB_MAX_ATTEMPTS must be at least 1")
+Q_CLUSTER = {
+    "name": "sentinel",
+    "orm": "default",  # the queue is a table of Sentinel's own database
+    "workers": env_int("SENTINEL_WORKER_PROCESSES", 1),
+    "queue_limit": 1,  # take one job at a time: a job waits in the table, not in memory
+    "bulk": 1,
+    "timeout": SENTINEL_JOB_TIMEOUT_SECONDS,
+    "retry": SENTINEL_JOB_RETRY_SECONDS,
+    "max_attempts": SENTINEL_JOB_MAX_ATTEMPTS,
+    "ack_failures": False,  # a failed job stays queued and is tried again after the retry time
+    "catch_up": False,  # a worker that was down runs a missed daily job once, not once per day
+    "save_limit": 1000,
+    "poll": 1,
+    "label": "Baggrundsjob",
+}
 # Where Sentinel is reached from outside (launch links, mails). Unset: the request's own scheme
 # and host (``sentinel serve --port 9000`` hands out links to port 9000).
 SENTINEL_PUBLIC_URL = os.environ.get("SENTINEL_PUBLIC_URL", "").rstrip("/")

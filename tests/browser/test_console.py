@@ -126,3 +126,14 @@ def test_the_console_in_danish_with_vendor_triage_and_an_export_download(
     assert row.actor_id == "bente"
     page.set_viewport_size(NARROW)
     check_page(page, "58-console-targets-narrow")
+    # Baggrundsjob: the schedule, a job queued now, waiting for the worker.
+    page.set_viewport_size(WIDE)
+    page.goto(f"{live_server.url}/console/")
+    page.get_by_role("link", name="Jobkørsler").click()
+    expect(page.get_by_role("heading", name="Job og tidsplan")).to_be_visible()
+    page.get_by_role("button", name="Kør nu: Sletning efter opbevaringstid").click()
+    expect(page.get_by_text("Sletning efter opbevaringstid er sat i kø")).to_be_visible()
+    expect(page.get_by_role("cell", name="venter")).to_be_visible()
+    check_page(page, "59-console-jobs")
+    page.set_viewport_size(NARROW)
+    check_page(page, "60-console-jobs-narrow")

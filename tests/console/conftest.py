@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_q.models import Task
 
 from sentinel.agreements.actions import Signer, approve_consent, sign_dpa
 from sentinel.agreements.models import AssuranceLevel, Document
@@ -155,6 +156,16 @@ def console_objects(db, settings, tmp_path) -> dict[str, Any]:
         "clinic": ClinicFactory(),
         "audit": AuditEvent.objects.order_by("pk").first(),
         "document": Document.objects.order_by("pk").first(),
+        "job_run": Task.objects.create(
+            id="b" * 32,
+            name="a-run",
+            func="sentinel.jobs.tasks.send_notices",
+            started=timezone.now(),
+            stopped=timezone.now(),
+            result="0 notices sent",
+            success=True,
+            group="notices",
+        ),
     }
 
 
@@ -195,6 +206,7 @@ def every_console_url(objects: dict[str, Any]) -> Iterator[str]:
         "clinics.clinic": objects["clinic"].pk,
         "audit.auditevent": objects["audit"].pk,
         "agreements.document": objects["document"].pk,
+        "django_q.task": objects["job_run"].pk,
     }
     for model, model_admin in console_site._registry.items():
         for pattern in model_admin.urls:
@@ -209,6 +221,8 @@ def every_console_url(objects: dict[str, Any]) -> Iterator[str]:
             if "export_id" in converters:
                 kwargs["export_id"] = objects["export"].pk
                 kwargs["name"] = "manifest.json"
+            elif "name" in converters:
+                kwargs["name"] = "notices"
             yield reverse(f"console:{pattern.name}", kwargs=kwargs)
     yield reverse("console:index")
     yield reverse("console:logout")

@@ -9,6 +9,7 @@ import uuid
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_q.models import OrmQ
 
 from sentinel.agreements.actions import Signer, approve_consent, sign_dpa
 from sentinel.agreements.models import AssuranceLevel, Document, DocumentKind
@@ -48,28 +49,73 @@ def test_the_list_shows_how_many_clinics_signed_each_version(administrator) -> N
     assert "Offentliggør ny version" in response.content.decode()
 
 
-def test_publishing_a_new_dpa_version_requires_new_signatures(administrator) -> None:
+def test_publishing_shows_who_must_sign_by_when_then_publishes_with_notice(
+    administrator, django_capture_on_commit_callbacks
+) -> None:
+    """The effective date at least SENTINEL_VERSION_NOTICE_DAYS ahead: first what it means,
+    then, confirmed, the version — the old signature counts until that day, the notices are
+    queued."""
+    client, person = administrator
+    signed = ClinicFactory.create_batch(2)
+    for clinic in signed:
+        _sign(clinic)
+    ClinicFactory()  # never signed: nothing to sign again
+    effective = timezone.localdate() + dt.timedelta(days=30)
+    data = {
+        "kind": DocumentKind.DPA,
+        "title": "Databehandleraftale 2027",
+        "text": "Ny aftaletekst.",
+        "published_on": effective.isoformat(),
+    }
+
+    preview = client.post(PUBLISH, data)
+
+    text = preview.content.decode()
+    assert preview.status_code == 200
+    assert "2 klinikker" in text
+    assert f"version 2 senest <strong>{effective:%d.%m.%Y}</strong>" in text
+    assert not Document.objects.filter(kind=DocumentKind.DPA, version=2).exists()
+    assert not staff_rows(person, AuditEvent.Action.DOCUMENT_PUBLISHED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(PUBLISH, {**data, "confirm": "yes"})
+
+    assert response.status_code == 302
+    new = Document.objects.get(kind=DocumentKind.DPA, version=2)
+    assert new.published_on == effective
+    [row] = staff_rows(person, AuditEvent.Action.DOCUMENT_PUBLISHED)
+    assert row.details["version"] == 2 and "urgent_reason" not in row.details
+    assert [q.task["func"] for q in OrmQ.objects.all()] == ["sentinel.jobs.tasks.send_notices"]
+    clinic = signed[0]
+    assert agreement_state(clinic, DocumentKind.DPA).standing is Standing.CURRENT
+    assert agreement_state(clinic, DocumentKind.DPA).sign_by == effective
+    assert agreement_state(clinic, DocumentKind.DPA, effective).standing is Standing.OUTDATED
+
+
+def test_a_shorter_notice_needs_an_urgent_reason_which_is_audited(administrator) -> None:
     client, person = administrator
     clinic = ClinicFactory()
     _sign(clinic)
     today = timezone.localdate()
+    data = {
+        "kind": DocumentKind.DPA,
+        "title": "Databehandleraftale 2027",
+        "text": "Ny aftaletekst.",
+        "published_on": today.isoformat(),
+        "confirm": "yes",
+    }
 
-    response = client.post(
-        PUBLISH,
-        {
-            "kind": DocumentKind.DPA,
-            "title": "Databehandleraftale 2027",
-            "text": "Ny aftaletekst.",
-            "published_on": today.isoformat(),
-        },
-    )
+    refused = client.post(PUBLISH, data)
+
+    assert refused.status_code == 200
+    assert "skal varsles mindst 30 dage" in refused.content.decode()
+    assert not Document.objects.filter(kind=DocumentKind.DPA, version=2).exists()
+
+    response = client.post(PUBLISH, {**data, "urgent_reason": "Datatilsynets påbud"})
 
     assert response.status_code == 302
-    new = Document.objects.get(kind=DocumentKind.DPA, version=2)
-    assert new.published_on == today
     [row] = staff_rows(person, AuditEvent.Action.DOCUMENT_PUBLISHED)
-    assert row.details["version"] == 2
-    assert row.details["sha256"] == new.sha256
+    assert row.details["urgent_reason"] == "Datatilsynets påbud"
     assert agreement_state(clinic, DocumentKind.DPA).standing is Standing.OUTDATED
     listing = client.get(LIST).context["cl"].result_list
     counts = {str(d): d.signature_count for d in listing}
@@ -113,7 +159,7 @@ def test_the_same_text_again_is_not_a_new_version(administrator) -> None:
             "kind": DocumentKind.DPA,
             "title": current.title,
             "text": current.text,
-            "published_on": timezone.localdate().isoformat(),
+            "published_on": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
         },
     )
 

@@ -282,3 +282,96 @@ def test_when_no_data_ever_arrived_the_notice_sends_the_clinic_to_sentinel_suppo
     assert "men vi har ikke modtaget data fra dit praksissystem siden tilmeldingen" in text
     assert "Kontakt Sentinel supporten" in text
     assert "Jeres systemhus: Journal A/S, tlf. 7010 2030" in text
+
+
+def test_a_specification_change_is_told_once_with_what_changes_and_from_when(
+    clinic, smtp, django_capture_on_commit_callbacks
+) -> None:
+    from sentinel.projects.models import Project
+    from sentinel.projects.publishing import publish_specification_version
+
+    add(clinic, smtp, django_capture_on_commit_callbacks, "ejer@fysio-nord.dk", ["spec_changed"])
+    project = Project.objects.get(code="diagnosekodning")
+    spec = dict(project.specifications.order_by("-version").first().spec)
+    spec["fields"] = [f for f in spec["fields"] if f != "end_date"]  # narrows
+    spec["specialities"] = ["51"]
+    effective = TODAY + dt.timedelta(days=14)
+    publish_specification_version(
+        by=Actor.system("tests"), project=project, spec=spec, effective_from=effective
+    )
+
+    send()
+    send()
+
+    (mail,) = smtp.messages
+    subject = str(mail["Subject"]).strip()  # the parser keeps a space of the folded header
+    assert subject == f"Diagnosekodning: hvad der indsamles, ændres fra {effective:%d.%m.%Y}"
+    text = body(mail)
+    assert f"Fra {effective:%d.%m.%Y} gælder version 2 af dataspecifikationen" in text
+    assert "Felter: - end_date" in text
+    assert "Specialer: - 57" in text
+    assert CPR not in text and "forloeb-1" not in text
+    assert Notice.objects.filter(clinic=clinic, kind="spec_changed").count() == 1
+
+
+def test_a_vendor_request_is_told_once(clinic, smtp, django_capture_on_commit_callbacks) -> None:
+    from sentinel.collection.approvals import request_activation
+
+    add(clinic, smtp, django_capture_on_commit_callbacks, "ejer@fysio-nord.dk", ["vendor_request"])
+    other = VendorFactory(name="Nyt Journalsystem ApS")
+    request_activation(
+        vendor=other,
+        ydernummer=clinic.ydernummer,
+        cvr=clinic.cvr,
+        name=clinic.name,
+        speciale="51",
+    )
+
+    send()
+    send()
+
+    (mail,) = smtp.messages
+    assert (
+        str(mail["Subject"]).strip() == "Nyt Journalsystem ApS beder om at overføre klinikkens data"
+    )
+    text = body(mail)
+    assert f"har {TODAY:%d.%m.%Y} bedt om at overføre" in text
+    assert f"/klinik/{clinic.ydernummer}/administrer/" in text
+    assert Notice.objects.filter(clinic=clinic, kind="vendor_request").count() == 1
+
+
+def test_the_quarterly_digest_says_the_report_headline_once_per_quarter(
+    clinic, smtp, django_capture_on_commit_callbacks
+) -> None:
+    from sentinel.notices.periodic import last_quarter
+    from sentinel.projects.models import Project
+    from sentinel.reports.engine import build_report
+    from sentinel.reports.periods import Period
+
+    add(clinic, smtp, django_capture_on_commit_callbacks, "ejer@fysio-nord.dk", ["digest"])
+    # The first days of the quarter after the one the clinic's course is in.
+    month = 3 * ((TODAY.month - 1) // 3) + 1
+    next_quarter = dt.date(TODAY.year + (month == 10), (month + 3 - 1) % 12 + 1, 1)
+    on = next_quarter + dt.timedelta(days=2)
+    start, end, quarter = last_quarter(on)
+    project = Project.objects.get(code="diagnosekodning")
+    report = build_report(clinic, project, Period.months(start, end), on)
+    assert report.is_open and report.headline
+
+    send("--date", on.isoformat())
+    send("--date", (on + dt.timedelta(days=1)).isoformat())
+    send("--date", (next_quarter + dt.timedelta(days=20)).isoformat())  # too late: no digest
+
+    (mail,) = smtp.messages
+    label = f"{(start.month - 1) // 3 + 1}. kvartal {start.year}"
+    assert str(mail["Subject"]).strip() == f"Diagnosekodning: klinikkens tal for {label}"
+    text = body(mail)
+    for figure in report.headline:
+        assert f"- {figure.indicator.label_da}: " in text
+        assert figure.change_da in text
+    assert f"period=range&from={start:%Y-%m}&to={end:%Y-%m}" in text
+    assert CPR not in text and "forloeb-1" not in text
+    assert (
+        Notice.objects.get(clinic=clinic, kind="digest").occasion
+        == f"digest:{project.code}:{quarter}"
+    )

@@ -2,14 +2,16 @@
 
 For a random back-dated history of one clinic — built with the real actions: the vendor's
 activation periods, a DPA and a consent v2 in force in the past or announced for the future,
-signatures of whatever version was in force the day they were made, and enrolment periods
-(one may start in the future) — the test asks, as of today:
+signatures (each of the version in force the day it was made, or — when that one was signed
+already — of the version announced next: signing ahead), and enrolment periods (one may start
+in the future) — the test asks, as of today:
 
 - the vendor API's status check (``GET /status``), subscriptions (``GET /subscriptions``) and
   report (``GET /reports/diagnosekodning``), and its gate (``POST /submissions`` of one course
   dated on a random day);
 - the portal, logged in through the real OpenID Connect provider as the clinic's owner: the
-  menu's "Næste trin" and the report tab (its notice);
+  menu's "Næste trin", the report tab (its notice) and Tjek status (a version announced but not
+  signed yet: "Ny version skal underskrives senest DD.MM.YYYY", while the old signature counts);
 
 and compares every answer with ``Oracle``, written from DESIGN.md §3 and API.md, not from the
 participation model. Each example runs inside a savepoint that is rolled back, so document
@@ -134,14 +136,35 @@ class Oracle:
     def versions(self, v2: int | None) -> list[tuple[int, dt.date]]:
         return [(1, V1_ON)] + ([(2, days(v2))] if v2 is not None else [])
 
+    def signed_versions(self, v2: int | None, signed: tuple[int, ...]) -> set[int]:
+        """What each signature signed: the version in force that day, or, when the clinic had
+        signed that one, the next version announced (DESIGN §3: versions with notice)."""
+        versions = self.versions(v2)
+        done: set[int] = set()
+        for s in signed:
+            in_force = max(v for v, d in versions if d <= days(s))
+            later = [v for v, d in versions if d > days(s) and v > in_force]
+            if in_force not in done:
+                done.add(in_force)
+            elif later:
+                done.add(min(later))
+        return done
+
     def agreement(self, v2: int | None, signed: tuple[int, ...]) -> str:
         """ok / missing / outdated on today: the version in force today must be signed."""
         versions = self.versions(v2)
         in_force = max(v for v, d in versions if d <= self.today)
-        signed_versions = {max(v for v, d in versions if d <= days(s)) for s in signed}
+        signed_versions = self.signed_versions(v2, signed)
         if not signed_versions:
             return "missing"
         return "ok" if in_force in signed_versions else "outdated"
+
+    def sign_by(self, v2: int | None, signed: tuple[int, ...]) -> dt.date | None:
+        """The day a version announced for later must be signed by, while the one in force is
+        signed and the announced one is not (None otherwise)."""
+        if v2 is None or days(v2) <= self.today or self.agreement(v2, signed) != "ok":
+            return None
+        return None if 2 in self.signed_versions(v2, signed) else days(v2)
 
     @property
     def activated(self) -> bool:
@@ -338,6 +361,20 @@ def _check_doors(api: Client, owner: Client, clinic, oracle: Oracle, *, reached:
         noticed = 'class="report-notice"' in tab.content.decode()
         assert noticed == (expected_report[0] in ("blocked", "unenrolled"))
 
+    # A version announced for later: the old signature counts (the lines are ok), and Tjek
+    # status and the API's status say by when the new one must be signed.
+    deadlines = {
+        "dpa": oracle.sign_by(oracle.h.dpa_v2, oracle.h.dpa_signed),
+        "consent": oracle.sign_by(oracle.h.consent_v2, oracle.h.consent_signed),
+    }
+    page = owner.get(f"/klinik/{clinic.ydernummer}/status/").content.decode()
+    for kind, verb in (("dpa", "underskrives"), ("consent", "godkendes")):
+        deadline = deadlines[kind]
+        assert (f"Ny version skal {verb} senest" in page) == (deadline is not None)
+        if deadline is not None:
+            event(f"{kind}: new version to sign")
+            assert f"Ny version skal {verb} senest {deadline:%d.%m.%Y}" in page
+
     if not reached:  # a vendor without an activation in force reaches nothing of it
         assert api.get(f"{base}/status").status_code == 404
         assert api.get(f"{base}/subscriptions").status_code == 404
@@ -349,6 +386,10 @@ def _check_doors(api: Client, owner: Client, clinic, oracle: Oracle, *, reached:
     assert lines["activation"]["ok"] == oracle.activated
     assert lines["dpa"]["ok"] == (oracle.dpa == "ok")
     assert lines["consent"]["ok"] == (oracle.consent == "ok")
+    for kind, verb in (("dpa", "signed"), ("consent", "approved")):
+        deadline = deadlines[kind]
+        said = f"A new version must be {verb} by {deadline}" in lines[kind]["detail"]
+        assert said == (deadline is not None), lines[kind]["detail"]
     assert lines["enrolment"]["ok"] == oracle.enrolled
     report_lines = [c for c in status["checks"] if c["check"] == "report"]
     if oracle.enrolled:
@@ -396,3 +437,69 @@ def _check_doors(api: Client, owner: Client, clinic, oracle: Oracle, *, reached:
     ).json()
     got = "accepted" if answer["accepted"] else answer["rejected"][0]["reason"]
     assert got == oracle.gate()
+
+
+# --- a version announced with notice: one worked example through every door -----------------
+
+
+def test_the_old_signature_counts_until_the_new_version_takes_effect(
+    owner, project, settings, smtp, django_capture_on_commit_callbacks
+) -> None:
+    from sentinel.agreements.actions import publish_document_version
+    from sentinel.lib.reasons import Reason
+    from sentinel.notices.models import Contact
+    from sentinel.notices.sending import send_due
+    from sentinel.projects.participation import Participation
+
+    settings.SENTINEL_VERSION_NOTICE_DAYS = 30
+    vendor = VendorFactory()
+    _credential, token = issue_credential(by=SYSTEM, vendor=vendor)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    clinic = build(
+        History(((-100, None),), None, None, (-90,), (-90,), ((-80, None),), 0), vendor, project
+    )
+    Contact.objects.create(
+        clinic=clinic, email="ejer@klinik.dk", kinds=["new_version"], verified_at=timezone.now()
+    )
+    effective = days(30)
+    publish_document_version(
+        by=SYSTEM, kind=DocumentKind.DPA, title="DPA v2", text="Ny tekst", published_on=effective
+    )
+    base = f"/api/v1/clinics/{clinic.ydernummer}"
+
+    # Until the day: collected as before; every door says by when to sign.
+    standing = Participation.read(clinic)
+    assert standing.clinic_reason(vendor, at(days(29), 23)) is None
+    assert standing.clinic_reason(vendor, at(effective, 0)) == Reason.DPA_OUTDATED
+    accepted = api.post(
+        f"{base}/submissions", {"records": [course(TODAY)]}, content_type="application/json"
+    ).json()
+    assert accepted["accepted"] == 1
+    (dpa,) = [c for c in api.get(f"{base}/status").json()["checks"] if c["check"] == "dpa"]
+    assert dpa["ok"] and f"A new version must be signed by {effective}" in dpa["detail"]
+    deadline = f"{effective:%d.%m.%Y}"
+    page = owner.get(f"/klinik/{clinic.ydernummer}/status/").content.decode()
+    assert f"Ny version skal underskrives senest {deadline}" in page
+    menu = owner.get(f"/klinik/{clinic.ydernummer}/").content.decode()
+    assert f"Ny version skal underskrives senest {deadline}" in menu
+    sign_page = owner.get(f"/klinik/{clinic.ydernummer}/databehandleraftale/").content.decode()
+    assert f"Ny version skal underskrives senest {deadline}." in sign_page
+    assert f"Version 2, gældende fra {deadline}" in sign_page  # the page offers the new one
+
+    # The clinic is told once, with the date.
+    send_due()
+    send_due()
+    (mail,) = smtp.messages
+    assert mail["Subject"] == "Ny version af databehandleraftalen skal underskrives"
+    assert f"Ny version skal underskrives senest {deadline}" in mail.get_body().get_content()
+
+    # Signed ahead: the new version counts from its day, and nobody is told again.
+    signer = Signer(uuid.uuid4(), "Ejer", CVR, AssuranceLevel.HIGH, True)
+    signature = sign_dpa(clinic=clinic, signer=signer, channel=Channel.SENTINEL)
+    assert signature.document.version == 2
+    standing = Participation.read(clinic)
+    assert standing.clinic_reason(vendor, at(effective, 0)) is None
+    (dpa,) = [c for c in api.get(f"{base}/status").json()["checks"] if c["check"] == "dpa"]
+    assert dpa["ok"] and "A new version" not in dpa["detail"]
+    page = owner.get(f"/klinik/{clinic.ydernummer}/status/").content.decode()
+    assert "Ny version skal" not in page

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-import time
 
 import pytest
 from django.db import transaction
@@ -763,29 +762,24 @@ def test_refresh_due_benchmarks_waits_for_the_interval(project, regions):
     assert len(journal()) == 1  # still waiting
 
 
-def test_start_scheduler_is_off_when_the_setting_is_zero(settings):
-    settings.SENTINEL_BENCHMARK_REFRESH_SECONDS = 0
-    assert aggregates.start_scheduler() is None
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_background_scheduler_refreshes_a_changed_benchmark(caplog):
+def test_the_benchmark_job_refreshes_a_changed_benchmark(settings, monkeypatch):
+    """The worker's benchmark job (``jobs.schedule``), run through the job runner."""
+    from django_q.conf import Conf
+    from django_q.models import Task
+
+    from sentinel.jobs.queue import enqueue
+
+    monkeypatch.setattr(Conf, "SYNC", True)  # the job runner's worker, in this process
     project = Project.objects.get(code="diagnosekodning")
     clinic = ClinicFactory(region_code="DK-83", municipality_code="0461")
     aggregates.apply_changes(
         clinic_id=clinic.pk, project_id=project.pk, changes={(JAN, "51", "", "L03"): 3}
     )
-    with caplog.at_level(logging.INFO, logger="sentinel.reports"):
-        scheduler = aggregates.start_scheduler(interval=1, check_seconds=0.05)
-        assert scheduler is not None
-        try:
-            deadline = time.monotonic() + 20
-            while not scheduler.refreshed and time.monotonic() < deadline:
-                time.sleep(0.05)  # its database work is its own; this thread only waits
-        finally:
-            scheduler.stop(timeout=20)
-    assert not scheduler.is_alive()
-    assert [code for code, _ in scheduler.refreshed] == ["diagnosekodning"]
+    enqueue("benchmark")
+    (run,) = Task.objects.all()
+    assert run.success, run.result
+    assert run.result == "diagnosekodning: 2 cells (full recompute)"
     state = BenchmarkState.objects.get(project=project)
     assert state.refreshed_at is not None and state.full_needed_since is None
     assert journal() == []
@@ -793,7 +787,8 @@ def test_the_background_scheduler_refreshes_a_changed_benchmark(caplog):
         (NATION, JAN, "51", "", "L03"): 3,
         ("DK-83", JAN, "51", "", "L03"): 3,
     }
-    assert any("benchmark refreshed: diagnosekodning" in r.getMessage() for r in caplog.records)
+    enqueue("benchmark")  # nothing changed since
+    assert Task.objects.latest("started").result == "nothing to refresh"
 
 
 # --- through the ingest pipeline -----------------------------------------------------------

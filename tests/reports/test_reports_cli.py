@@ -12,13 +12,11 @@ import datetime as dt
 import io
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
-from sentinel.bench.ingest import free_port
 from sentinel.reports import aggregates
 from sentinel.reports.models import (
     NATION,
@@ -27,8 +25,8 @@ from sentinel.reports.models import (
     CellChange,
     ReportCell,
 )
-from tests.cli import clean_env, run_sentinel, sentinel_executable
-from tests.factories import ClinicFactory, valid_cvr
+from tests.cli import run_sentinel
+from tests.factories import ClinicFactory
 from tests.reports.conftest import store_episode
 
 JAN = dt.date(2026, 1, 1)
@@ -246,51 +244,3 @@ def test_bench_reports_refuses_bad_sizes(var_dir: Path) -> None:
     result = run(var_dir, "bench", "reports", "--clinics", "12", "--events", "5")
     assert result.returncode == 1
     assert "--events must be between 12 and" in result.stderr
-
-
-@pytest.mark.slow
-def test_serve_refreshes_a_changed_benchmark_in_the_background(tmp_path: Path) -> None:
-    """``sentinel serve`` starts the scheduler in its worker: a changed benchmark is
-    refreshed once the interval has passed, with one log line."""
-    assert run(tmp_path, "migrate").returncode == 0
-    change = (
-        "from sentinel.clinics.models import Clinic; "
-        "from sentinel.projects.models import Project; "
-        "from sentinel.reports import aggregates; import datetime as dt; "
-        f"c = Clinic.objects.create(ydernummer='812345', cvr='{valid_cvr(4242)}', "
-        "name='Baggrundsklinik', speciale='51', region_code='DK-83'); "
-        "p = Project.objects.get(code='diagnosekodning'); "
-        "aggregates.apply_changes(clinic_id=c.pk, project_id=p.pk, "
-        "changes={(dt.date(2026, 1, 1), '51', '', 'L03'): 4})"
-    )
-    assert run(tmp_path, "manage", "shell", "-c", change).returncode == 0
-    port = free_port()
-    env = clean_env(tmp_path, SENTINEL_BENCHMARK_REFRESH_SECONDS="1")
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [sentinel_executable(), "serve", "--port", str(port)],
-            env=env,
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while "benchmark refreshed" not in log.read_text() and time.monotonic() < deadline:
-            assert server.poll() is None, log.read_text()
-            time.sleep(0.2)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    text = log.read_text()
-    assert "benchmark refreshed: diagnosekodning, 2 cells, 1 contributors" in text, text
-    check = run(
-        tmp_path,
-        "manage",
-        "shell",
-        "-c",
-        "from sentinel.reports.models import BenchmarkCell as B; "
-        "print(sorted(B.objects.values_list('scope', 'episodes')))",
-    )
-    assert check.stdout.strip().endswith("[('DK', 4), ('DK-83', 4)]"), check.stdout

@@ -1,6 +1,6 @@
 // The resources Sentinel's FHIR door takes (api/fhir/__init__.py has the mapping in prose).
 // Each profile derives from the base R4 resource: dk-core (hl7.fhir.dk.core) is not published
-// where this project's build can fetch it (docs/adr/0009), so the profiles restate the dk-core
+// where this project's build can fetch it (docs/adr/0010), so the profiles restate the dk-core
 // identifier systems they rely on, and dk-core resources (DkCorePatient, DkCoreOrganization,
 // DkCoreCondition with its ICPC-2 slice) conform to them as they are.
 

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -18,6 +19,7 @@ from sentinel.agreements.models import (
     DocumentKind,
     DpaSignature,
 )
+from sentinel.agreements.services import agreement_state
 from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
@@ -69,6 +71,7 @@ def publish_document(
     text: str,
     published_on: dt.date,
     is_sample: bool = False,
+    urgent_reason: str = "",
 ) -> Document:
     """Publish the next version of ``kind``. From ``published_on`` on, earlier signatures are
     outdated and collection waits for a new one."""
@@ -94,6 +97,7 @@ def publish_document(
             "version": document.version,
             "sha256": document.sha256,
             "published_on": published_on.isoformat(),
+            **({"urgent_reason": urgent_reason.strip()} if urgent_reason.strip() else {}),
         },
     )
     return document
@@ -122,7 +126,8 @@ def _sign(
         )
     if channel not in Channel.values:
         raise DomainError("invalid_channel", f"unknown channel {channel!r}")
-    document = Document.objects.current(kind, timezone.localdate(when))
+    day = timezone.localdate(when)
+    document = agreement_state(clinic, kind, day).to_sign or Document.objects.current(kind, day)
     if document is None:
         raise DomainError(
             "no_document",
@@ -207,9 +212,12 @@ def publish_document_version(
     published_on: dt.date,
     is_sample: bool = False,
     today: dt.date | None = None,
+    urgent_reason: str = "",
 ) -> Document:
-    """Publish the next DPA or consent version, in force from ``published_on``. From that day
-    clinics must sign or approve it again before collection continues."""
+    """Publish the next DPA or consent version, in force from ``published_on``: at least
+    ``SENTINEL_VERSION_NOTICE_DAYS`` ahead unless ``urgent_reason`` says why not (audited).
+    Until that day the clinics' signatures of the version before still count, and they may sign
+    the new one; from that day they must have signed it before collection continues."""
     if kind not in DocumentKind.values:
         raise DomainError(
             "invalid_kind", f"unknown document kind {kind!r}", f"Ukendt dokumenttype {kind!r}."
@@ -221,6 +229,8 @@ def publish_document_version(
         previous=latest.published_on if latest else None,
         what_en="document version",
         what_da="dokumentversion",
+        notice_days=settings.SENTINEL_VERSION_NOTICE_DAYS,
+        urgent_reason=urgent_reason,
     )
     if latest is not None and _same_text(latest.text, text) and latest.title == title.strip():
         raise DomainError(
@@ -235,4 +245,5 @@ def publish_document_version(
         text=text,
         published_on=published_on,
         is_sample=is_sample,
+        urgent_reason=urgent_reason,
     )

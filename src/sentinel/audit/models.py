@@ -81,6 +81,7 @@ class AuditEvent(models.Model):
         NOTICE_SENT = "notices.sent"
         WORKLIST_PRINTED = "report.worklist_printed"
         INDICATOR_TARGET_SET = "report.target_set"
+        JOB_QUEUED = "job.queued"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor_kind = models.CharField(max_length=20, choices=ActorKind.choices)

@@ -35,6 +35,9 @@ Commands:
   retention run [--apply]   delete data past the projects' retention (dry run by default)
   notices send [--date DATE]
                             mail the clinics the notices that are due (once per occasion)
+  worker                    run the background jobs (notices, retention, benchmark) until stopped
+  jobs [list] | jobs run NAME
+                            the background jobs, their runs and queue; queue a job now
   manage COMMAND ...        any other Django management command
 
 Run 'sentinel COMMAND --help' for a command's options.

@@ -36,16 +36,6 @@ class _Application(BaseApplication):
         return application
 
 
-def _start_background_jobs(worker: Any) -> None:
-    """In the serving (worker) process: the benchmark refresh (``reports.aggregates``).
-
-    Started after gunicorn forks its worker, so the thread and its database connection live in
-    the process that serves; when gunicorn replaces the worker, the new one starts its own."""
-    from sentinel.reports.aggregates import start_scheduler
-
-    start_scheduler()
-
-
 def run_server(*, host: str, port: int, threads: int = 8, out: Any = None) -> None:
     """Serve until interrupted. One process with threads: SQLite allows one writer at a time."""
     if not 0 < port < 65536:
@@ -62,6 +52,5 @@ def run_server(*, host: str, port: int, threads: int = 8, out: Any = None) -> No
             "logger_class": RedactingLogger,
             "loglevel": "warning",
             "timeout": 60,
-            "post_worker_init": _start_background_jobs,
         }
     ).run()

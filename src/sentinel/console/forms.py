@@ -245,6 +245,14 @@ class DocumentForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     is_sample = forms.BooleanField(label="Eksempeltekst (ikke til produktion)", required=False)
+    urgent_reason = forms.CharField(
+        label="Hvorfor haster det? (kun ved kortere varsel)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 90}),
+        help_text="En ny version skal varsles (se ovenfor). Gælder den før, skal du skrive "
+        "hvorfor; begrundelsen gemmes i auditloggen.",
+    )
 
 
 class RotateForm(forms.Form):

@@ -30,6 +30,7 @@ APPS = {
     "clinics": "Klinikker og systemhuse",
     "projects": "Projekter",
     "console": "Operatørkonsol",
+    "django_q": "Baggrundsjob",
 }
 
 MODELS = {
@@ -38,6 +39,7 @@ MODELS = {
     "clinics.clinic": ("klinik", "klinikker"),
     "clinics.vendor": ("systemhus", "systemhuse"),
     "projects.project": ("projekt", "projekter"),
+    "django_q.task": ("jobkørsel", "jobkørsler"),
 }
 
 FIELDS: dict[str, dict[str, str]] = {
@@ -83,6 +85,16 @@ FIELDS: dict[str, dict[str, str]] = {
         "support_phone": "Supporttelefon",
         "support_email": "Support-e-mail",
         "created_at": "Oprettet",
+    },
+    "django_q.task": {
+        "name": "Kørsel",
+        "func": "Job",
+        "started": "Sat i kø",
+        "stopped": "Sluttede",
+        "success": "Lykkedes",
+        "attempt_count": "Forsøg",
+        "result": "Resultat",
+        "group": "Job",
     },
     "audit.auditevent": {
         "at": "Tidspunkt",
@@ -184,6 +196,7 @@ AUDIT_ACTIONS = {
     AuditEvent.Action.PROJECT_UPDATED: "Projekt ændret",
     AuditEvent.Action.PROJECT_PUBLISHED: "Projekt offentliggjort",
     AuditEvent.Action.STATUS_CHECKED: "Statustjek kørt i konsollen",
+    AuditEvent.Action.JOB_QUEUED: "Baggrundsjob sat i kø",
     AuditEvent.Action.AUDIT_LOG_EXPORTED: "Auditlog eksporteret",
     AuditEvent.Action.RECIPIENT_CREATED: "Modtager tilføjet",
     AuditEvent.Action.RECIPIENT_UPDATED: "Modtager ændret",

@@ -21,6 +21,7 @@ class Operation(models.Model):
             ("manage_credentials", "Issue, rotate and revoke vendor API credentials"),
             ("export_data", "Run data-sharing exports of a project"),
             ("export_audit_log", "Export the audit log as CSV"),
+            ("run_jobs", "Queue a background job now"),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,9 @@ checks that the migrated groups equal ``ROLE_PERMISSIONS``).
   report indicators' targets and directions too, with ``projects.change_project``),
   publishing data specification versions, and data-sharing exports.
 - administrator: everything the console can do (vendors, credentials, documents, the audit
-  log export).
+  log export, queueing a background job now).
+
+Every role sees the background jobs (their schedules, queue and runs).
 """
 
 from __future__ import annotations
@@ -63,7 +65,20 @@ ROLE_PERMISSIONS_V1: dict[str, tuple[str, ...]] = {
     Role.PROJECT_MANAGER.value: _READ + _PROJECTS,
     Role.ADMINISTRATOR.value: _READ + _PROJECTS + _ADMINISTRATION,
 }
-ROLE_PERMISSIONS = ROLE_PERMISSIONS_V1
+# V2 (issue 15): every role sees the background jobs and their runs; administrators may
+# queue a job now.
+ROLE_PERMISSIONS_V2: dict[str, tuple[str, ...]] = {
+    Role.SUPPORT.value: (*_READ, "django_q.view_task"),
+    Role.PROJECT_MANAGER.value: (*_READ, "django_q.view_task", *_PROJECTS),
+    Role.ADMINISTRATOR.value: (
+        *_READ,
+        "django_q.view_task",
+        *_PROJECTS,
+        *_ADMINISTRATION,
+        "console.run_jobs",
+    ),
+}
+ROLE_PERMISSIONS = ROLE_PERMISSIONS_V2
 
 
 def apply_role_table(apps: Any, table: dict[str, tuple[str, ...]]) -> None:

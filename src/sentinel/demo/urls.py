@@ -7,6 +7,7 @@ from sentinel.demo import views
 app_name = "demo"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("post/", views.mail, name="mail"),
     path("klinik/<str:ydernummer>/status", views.clinic_status, name="status"),
     path("klinik/<str:ydernummer>/rapporter/", views.report_index, name="report_index"),
     path(

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from sentinel.audit.actors import Actor
 from sentinel.clinics.models import Clinic
 from sentinel.collection.status import check_status
+from sentinel.demo.mail import kept_mails, mail_dir
 from sentinel.demo.oidc import demo_users
 from sentinel.lib import refdata
 from sentinel.portal.access import login_url
@@ -69,6 +70,14 @@ def overview(request: HttpRequest) -> HttpResponse:
             "login_href": login_url(reverse("portal:clinics")),
         },
     )
+
+
+@require_GET
+def mail(request: HttpRequest) -> HttpResponse:
+    """Every mail the demo sent (its own SMTP server keeps them), newest first."""
+    if not settings.DEMO:
+        raise Http404("only in demo mode")
+    return render(request, "demo/mail.html", {"mails": kept_mails(), "maildir": mail_dir() / "new"})
 
 
 @require_GET

@@ -19,6 +19,9 @@ class Kind(models.TextChoices):
     REPORT_OPENED = "report_opened", "Rapporten for et projekt åbner"
     NO_DATA = "no_data", "Der er ikke modtaget data i for lang tid"
     NEW_VERSION = "new_version", "En ny version af aftalen eller samtykket skal underskrives"
+    SPEC_CHANGED = "spec_changed", "Et projekts dataspecifikation ændres"
+    VENDOR_REQUEST = "vendor_request", "Et systemhus beder om at overføre klinikkens data"
+    DIGEST = "digest", "Kvartalsoversigt med klinikkens nøgletal"
 
 
 class Language(models.TextChoices):

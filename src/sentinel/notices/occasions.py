@@ -7,8 +7,12 @@
   prerequisites are in place (``SENTINEL_DATA_FLOW_THRESHOLD_DAYS``, the same threshold): its own
   words (what is wrong, whom to call first), with the systemhus's name and phone and Sentinel
   support's.
-- **A new DPA or consent version needs signing** — the participation model's agreement standing is
-  *outdated*: the clinic signed an earlier version, not the one in force.
+- **What a project collects changes** — a new data specification version of a project the clinic
+  is enrolled in: what is added and removed (``lib.specdiff``) and from which day.
+- **A vendor asks to serve the clinic**, and **the quarterly digest** (``notices.periodic``).
+- **A new DPA or consent version needs signing** — the participation model's agreement standing:
+  a version published with notice that the clinic has not signed (``sign_by``: sign by the day
+  it takes effect), or *outdated* (the clinic signed an earlier version, not the one in force).
 
 Each occasion has a key that names it exactly once (the project and the day data last arrived;
 the document and its version), so a notice is sent once per occasion. The texts name the clinic,
@@ -18,17 +22,21 @@ projects, dates and whom to call — never a patient, a course or a record.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
 
 from sentinel.agreements.models import DocumentKind
-from sentinel.agreements.services import Standing
+from sentinel.agreements.services import AgreementState, Standing
 from sentinel.clinics.contacts import SENTINEL_SUPPORT, Contact
 from sentinel.clinics.models import Clinic
 from sentinel.collection.status import State, check_status
 from sentinel.lib.dates import format_da
+from sentinel.lib.specdiff import Change, diff_specs
+from sentinel.notices import periodic
 from sentinel.notices.models import Contact as NoticeContact
 from sentinel.notices.models import Kind
 from sentinel.projects.participation import Participation
@@ -155,31 +163,140 @@ def due(clinic: Clinic, on: dt.date | None = None) -> list[Occasion]:
                     path=reverse("portal:status", args=[yd]),
                 )
             )
+    occasions += _specification_changes(clinic, standing, day)
+    open_projects = [
+        e.project
+        for e in standing.enrolments_covering(day)
+        if any(c.check == "report" and c.ok and c.project == e.project.code for c in report.checks)
+    ]
+    for found in periodic.vendor_requests(clinic, lambda lang: _header(clinic, lang)) + (
+        periodic.digests(clinic, day, open_projects, lambda lang: _header(clinic, lang))
+    ):
+        occasions.append(_from_parts(found))
     for kind, (name_da, name_en, url_name) in _DOCUMENT.items():
         state = standing.agreement(kind, day)
-        document = state.current_document
-        if state.standing is not Standing.OUTDATED or document is None:
-            continue
-        occasions.append(
-            Occasion(
-                kind=Kind.NEW_VERSION,
-                key=f"{kind}:{document.version}",
-                since=document.published_on,
-                da=Text(
-                    f"Ny version af {name_da} skal underskrives",
-                    f"{_header(clinic, 'da')}Version {document.version} af {name_da} gælder "
-                    f"fra {format_da(document.published_on)}. Klinikken har underskrevet en "
-                    "tidligere version; indtil den nye er underskrevet, opsamles der ikke "
-                    "data.\n\nLæs og underskriv: {link}\n",
-                ),
-                en=Text(
-                    f"A new version of {name_en} needs signing",
-                    f"{_header(clinic, 'en')}Version {document.version} of {name_en} is in "
-                    f"force from {document.published_on}. The clinic signed an earlier version; "
-                    "no data is collected until the new one is signed.\n\n"
-                    "Read and sign: {link}\n",
-                ),
-                path=reverse(url_name, args=[yd]),
-            )
-        )
+        occasion = _new_version(clinic, state, name_da, name_en, reverse(url_name, args=[yd]))
+        if occasion is not None:
+            occasions.append(occasion)
     return occasions
+
+
+def _new_version(
+    clinic: Clinic, state: AgreementState, name_da: str, name_en: str, path: str
+) -> Occasion | None:
+    """A version of the DPA or consent the clinic must sign: one published with notice that it
+    has not signed yet (``sign_by``), or one in force that it has not signed while it signed an
+    earlier one. One occasion per version, whichever of the two it is when first told."""
+    document = state.upcoming if state.sign_by is not None else state.current_document
+    if document is None:
+        return None
+    if state.sign_by is not None:
+        old = state.current_document.version if state.current_document else "?"
+        deadline_da, deadline_en = format_da(state.sign_by), state.sign_by.isoformat()
+        da = (
+            f"Version {document.version} af {name_da} gælder fra {deadline_da}. Ny version skal "
+            f"underskrives senest {deadline_da}; indtil da gælder klinikkens underskrift af "
+            f"version {old}, og der opsamles data som hidtil. Er den ikke underskrevet den dag, "
+            "stopper opsamlingen."
+        )
+        en = (
+            f"Version {document.version} of {name_en} is in force from {deadline_en}. The new "
+            f"version must be signed by {deadline_en}; until then the clinic's signature of "
+            f"version {old} counts and data is collected as before. If it is not signed by that "
+            "day, collection stops."
+        )
+    elif state.standing is Standing.OUTDATED:
+        da = (
+            f"Version {document.version} af {name_da} gælder fra "
+            f"{format_da(document.published_on)}. Klinikken har underskrevet en tidligere "
+            "version; indtil den nye er underskrevet, opsamles der ikke data."
+        )
+        en = (
+            f"Version {document.version} of {name_en} is in force from {document.published_on}. "
+            "The clinic signed an earlier version; no data is collected until the new one is "
+            "signed."
+        )
+    else:
+        return None
+    return Occasion(
+        kind=Kind.NEW_VERSION,
+        key=f"{state.kind}:{document.version}",
+        since=document.published_on,
+        da=Text(
+            f"Ny version af {name_da} skal underskrives",
+            f"{_header(clinic, 'da')}{da}\n\nLæs og underskriv: {{link}}\n",
+        ),
+        en=Text(
+            f"A new version of {name_en} needs signing",
+            f"{_header(clinic, 'en')}{en}\n\nRead and sign: {{link}}\n",
+        ),
+        path=path,
+    )
+
+
+def _from_parts(parts: dict[str, Any]) -> Occasion:
+    return Occasion(
+        kind=parts["kind"],
+        key=parts["key"],
+        since=parts["since"],
+        da=Text(*parts["da"]),
+        en=Text(*parts["en"]),
+        path=parts["path"],
+    )
+
+
+def _change_lines(changes: list[Change]) -> list[str]:
+    lines = []
+    for change in changes:
+        if change.added or change.removed:
+            parts = []
+            if change.added:
+                parts.append(f"+ {', '.join(change.added)}")
+            if change.removed:
+                parts.append(f"- {', '.join(change.removed)}")
+            lines.append(f"  {change.label}: {'; '.join(parts)}")
+        else:
+            lines.append(f"  {change.label}: {change.before} -> {change.after}")
+    return lines
+
+
+def _specification_changes(clinic: Clinic, standing: Participation, day: dt.date) -> list[Occasion]:
+    """A project the clinic is enrolled in publishes a new data specification version (it
+    narrows or widens what is collected): what changes and from which day, for a version that
+    has not been in force for more than ``RECENT_DAYS``."""
+    found = []
+    for enrolment in standing.enrolments_covering(day):
+        project = enrolment.project
+        versions = sorted(standing.specifications.get(project.pk, []), key=lambda s: s.version)
+        for before, spec in itertools.pairwise(versions):
+            if spec.effective_from < day - dt.timedelta(days=RECENT_DAYS):
+                continue
+            if spec.effective_from <= enrolment.enrolled_on:
+                continue  # in force before the clinic enrolled: not a change for it
+            lines = "\n".join(_change_lines(diff_specs(before.parsed, spec.parsed)))
+            start_da, start_en = format_da(spec.effective_from), spec.effective_from.isoformat()
+            found.append(
+                Occasion(
+                    kind=Kind.SPEC_CHANGED,
+                    key=f"spec:{project.code}:{spec.version}",
+                    since=spec.effective_from,
+                    da=Text(
+                        f"{project.name}: hvad der indsamles, ændres fra {start_da}",
+                        f"{_header(clinic, 'da')}Fra {start_da} gælder version {spec.version} "
+                        f"af dataspecifikationen for {project.name}, som klinikken er tilmeldt. "
+                        f"Det ændrer sig (+ tilføjet, - fjernet):\n{lines}\n\nKlinikkens "
+                        "praksissystem henter den nye specifikation selv; I skal ikke gøre "
+                        "noget.\n\nSe projektet: {link}\n",
+                    ),
+                    en=Text(
+                        f"{project.name}: what is collected changes from {start_en}",
+                        f"{_header(clinic, 'en')}From {start_en}, version {spec.version} of "
+                        f"the data specification of {project.name}, in which the clinic is "
+                        f"enrolled, applies. What changes (+ added, - removed; Danish terms):"
+                        f"\n{lines}\n\nThe practice system fetches the new specification "
+                        "itself; there is nothing for you to do.\n\nThe project: {link}\n",
+                    ),
+                    path=reverse("portal:administer", args=[clinic.ydernummer]),
+                )
+            )
+    return found

@@ -57,9 +57,10 @@ def _refused_vendors(request: HttpRequest) -> set[int]:
 @require_http_methods(["GET", "POST"])
 @clinic_page
 def agreement(request: HttpRequest, clinic: Clinic, user: PortalUser, kind: str) -> HttpResponse:
-    """Read the document in force and sign (DPA) or approve (consent) it with a fresh login."""
+    """Read the document to sign — the one in force, or the next one published with notice —
+    and sign (DPA) or approve (consent) it with a fresh login."""
     state = agreement_state(clinic, kind)
-    document = state.current_document
+    document = state.to_sign or state.current_document
     error = ""
     status = 200
     if request.method == "POST":

@@ -16,6 +16,7 @@ from sentinel.agreements.models import DocumentKind
 from sentinel.agreements.services import AgreementState, Standing
 from sentinel.clinics.models import Clinic
 from sentinel.collection.status import Check, check_status
+from sentinel.lib.dates import format_da
 from sentinel.portal.access import PortalUser, clinic_page
 from sentinel.portal.templatetags.portal import english
 from sentinel.projects.participation import Participation
@@ -31,6 +32,11 @@ SIGN: dict[str, Any] = {DocumentKind.DPA: sign_dpa, DocumentKind.CONSENT: approv
 def agreement_badge(state: AgreementState) -> tuple[str, str]:
     """The state class and the words for a document in the menu."""
     dpa = state.kind == DocumentKind.DPA
+    if state.standing is Standing.CURRENT and state.sign_by is not None:
+        day = format_da(state.sign_by)
+        if dpa:
+            return "action_needed", _("Ny version skal underskrives senest %(day)s") % {"day": day}
+        return "action_needed", _("Ny version skal godkendes senest %(day)s") % {"day": day}
     if state.standing is Standing.CURRENT:
         return "ok", _("Underskrevet") if dpa else _("Godkendt")
     if state.current_document is None:

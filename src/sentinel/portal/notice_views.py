@@ -29,6 +29,11 @@ KIND_LABELS = {
     Kind.NEW_VERSION: gettext_noop(
         "Når en ny version af databehandleraftalen eller samtykket skal underskrives"
     ),
+    Kind.SPEC_CHANGED: gettext_noop(
+        "Når det ændres, hvilke data et projekt indsamler, og fra hvornår"
+    ),
+    Kind.VENDOR_REQUEST: gettext_noop("Når et systemhus beder om at overføre klinikkens data"),
+    Kind.DIGEST: gettext_noop("Hvert kvartal: klinikkens nøgletal og hvad der har ændret sig"),
 }
 
 

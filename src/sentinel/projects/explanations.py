@@ -68,6 +68,9 @@ _DOC_WORDS = {
         "en": "the data processing agreement",
         "verb_da": "underskrevet",
         "verb_en": "signed",
+        "verb_short_da": "underskrives",
+        "noun_da": "underskrift",
+        "noun_en": "signature",
         "do_da": "Underskriv databehandleraftalen med dit virksomheds-MitID: direkte hos "
         "Sentinel, eller via menupunktet 'Underskriv ny databehandleraftale' i Sentinel-menuen "
         "i dit praksissystem (sundhed.dk).",
@@ -79,6 +82,9 @@ _DOC_WORDS = {
         "en": "the practice consent",
         "verb_da": "godkendt",
         "verb_en": "approved",
+        "verb_short_da": "godkendes",
+        "noun_da": "godkendelse",
+        "noun_en": "approval",
         "do_da": "Godkend samtykkeerklæringen under menupunktet 'Praksis samtykke' i "
         "Sentinel-menuen eller her på siden.",
         "do_en": "Approve the practice consent under 'Praksis samtykke' in the Sentinel menu "
@@ -93,12 +99,22 @@ def agreement_line(state: AgreementState) -> Check:
     if state.standing is Standing.CURRENT and doc is not None:
         signed = state.latest_signature
         when = timezone.localdate(signed.signed_at) if signed else None
-        return Check(
-            state.kind,
-            State.OK,
-            f"Du har {w['verb_da']} {w['da']} (version {doc.version}) {format_da(when)}.",
-            f"You have {w['verb_en']} {w['en']} (version {doc.version}) on {when}.",
-        )
+        da = f"Du har {w['verb_da']} {w['da']} (version {doc.version}) {format_da(when)}."
+        en = f"You have {w['verb_en']} {w['en']} (version {doc.version}) on {when}."
+        if state.sign_by is not None and state.upcoming is not None:
+            new = state.upcoming.version
+            da += (
+                f" Ny version skal {w['verb_short_da']} senest {format_da(state.sign_by)} "
+                f"(version {new} gælder fra den dag); indtil da gælder din "
+                f"{w['noun_da']} af version {doc.version}."
+            )
+            en += (
+                f" A new version must be {w['verb_en']} by {state.sign_by} (version {new} is "
+                f"in force from that day); until then your {w['noun_en']} of version "
+                f"{doc.version} counts."
+            )
+            return Check(state.kind, State.OK, da, en, w["do_da"], w["do_en"])
+        return Check(state.kind, State.OK, da, en)
     if state.standing is Standing.OUTDATED and doc is not None and state.latest_signature:
         old = state.latest_signature.document.version
         return Check(

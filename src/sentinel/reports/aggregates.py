@@ -19,9 +19,9 @@ Three ways the clinic cells (``ReportCell``) move, and two ways the benchmark do
   asked (``full=True``, ``sentinel reports refresh``), on a project's first refresh, after a
   full rebuild, and when the journal touches a month a clinic contributed to from another
   region (it moved; months it had no data in yet count in its new region, older ones move with
-  a full refresh). It runs in the background of ``sentinel serve`` (``reports.scheduler``)
-  when the journal holds changes and the last refresh is older than
-  ``SENTINEL_BENCHMARK_REFRESH_SECONDS``, and on demand.
+  a full refresh). It runs in the background in ``sentinel worker`` (``reports.scheduler``,
+  the ``benchmark`` job of ``jobs.schedule``) when the journal holds changes and the last
+  refresh is older than ``SENTINEL_BENCHMARK_REFRESH_SECONDS``, and on demand.
 
 A cell is (month, speciale, course type, code): the month is the first day of the episode's
 start month, the code the episode's current code ("" when it has none). Only collected data
@@ -63,18 +63,15 @@ from sentinel.reports.benchmark import (
 )
 from sentinel.reports.models import CellChange, ReportCell
 from sentinel.reports.scheduler import (
-    BenchmarkScheduler,
     benchmark_due,
     refresh_due_benchmarks,
     refresh_seconds,
-    start_scheduler,
 )
 
 # The benchmark and its background refresh live in their own modules; their names stay
-# importable here, where the pipeline, the CLI and the server find them.
+# importable here, where the pipeline, the CLI and the worker find them.
 __all__ = [
     "BenchmarkResult",
-    "BenchmarkScheduler",
     "CellKey",
     "apply_changes",
     "benchmark_due",
@@ -85,7 +82,6 @@ __all__ = [
     "refresh_benchmark",
     "refresh_due_benchmarks",
     "refresh_seconds",
-    "start_scheduler",
 ]
 
 

@@ -1,15 +1,14 @@
-"""Refreshing the benchmark in the background of ``sentinel serve``: when a project's journal
-holds changes and its last refresh is older than ``SENTINEL_BENCHMARK_REFRESH_SECONDS``
-(``BenchmarkScheduler``, ``refresh_due_benchmarks``)."""
+"""Refreshing the benchmark in the background: when a project's journal holds changes and its
+last refresh is older than ``SENTINEL_BENCHMARK_REFRESH_SECONDS`` (``refresh_due_benchmarks``,
+run by ``sentinel worker``'s benchmark job, ``jobs.schedule``)."""
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from sentinel.projects.models import Project
@@ -97,54 +96,3 @@ def _refresh_lock(project_id: int) -> Iterator[bool]:
                 cursor.execute(
                     "SELECT pg_advisory_unlock(%s, %s)", [ADVISORY_LOCK_CLASS, project_id]
                 )
-
-
-class BenchmarkScheduler(threading.Thread):
-    """A daemon thread in the serving process that checks every ``check_seconds`` whether a
-    benchmark is due and refreshes it.
-
-    It uses its own database connection and closes it after every check, so it holds nothing
-    between checks; an error is logged and the next check tries again — it never takes the
-    server down."""
-
-    def __init__(self, *, interval: int, check_seconds: float) -> None:
-        super().__init__(name="sentinel-benchmark-refresh", daemon=True)
-        self.interval = interval
-        self.check_seconds = check_seconds
-        self.refreshed: list[tuple[str, BenchmarkResult]] = []  # what it did, for the curious
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        while not self._halt.wait(self.check_seconds):
-            self.check()
-
-    def check(self) -> None:
-        try:
-            self.refreshed += refresh_due_benchmarks(interval=self.interval)
-        except Exception:
-            logger.exception("benchmark refresh failed; trying again in %.0f s", self.check_seconds)
-        finally:
-            try:
-                connections.close_all()  # this thread's connections only
-            except Exception:
-                logger.exception("closing the benchmark refresh's database connection failed")
-
-    def stop(self, timeout: float | None = None) -> None:
-        self._halt.set()
-        self.join(timeout)
-
-
-def start_scheduler(
-    *, interval: int | None = None, check_seconds: float | None = None
-) -> BenchmarkScheduler | None:
-    """Start the background benchmark refresh (None when the setting turns it off). Checks
-    once a minute, or as often as the interval if that is shorter."""
-    seconds = _interval(interval)
-    if seconds <= 0:
-        logger.info("benchmark refresh in the background is off")
-        return None
-    scheduler = BenchmarkScheduler(
-        interval=seconds, check_seconds=check_seconds or float(min(60, seconds))
-    )
-    scheduler.start()
-    return scheduler

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import (
@@ -17,10 +20,13 @@ from django.utils import timezone
 
 from sentinel.agreements.actions import publish_document_version
 from sentinel.agreements.models import ConsentApproval, Document, DocumentKind, DpaSignature
+from sentinel.agreements.services import clinics_to_sign
 from sentinel.console.admins.base import ConsoleModelAdmin
 from sentinel.console.forms import DocumentForm
 from sentinel.console.sites import console_site
 from sentinel.console.staff import staff_actor
+from sentinel.jobs import queue
+from sentinel.lib.dates import format_da
 from sentinel.lib.errors import DomainError
 
 
@@ -111,24 +117,33 @@ class DocumentAdmin(ConsoleModelAdmin):
         ]
 
     def publish_view(self, request: HttpRequest) -> HttpResponse:
-        """Publish the next DPA or consent version, in force from its date."""
+        """Publish the next DPA or consent version, in force from its date: first what it
+        means (how many clinics must sign by then), then, confirmed, publish and queue the
+        notices to the clinics."""
         self.require(request, "console.publish_document")
+        preview = None
         if request.method == "POST":
             form = DocumentForm(request.POST)
             if form.is_valid():
                 try:
-                    document = publish_document_version(
-                        by=staff_actor(request.user), **form.cleaned_data
-                    )
+                    if request.POST.get("confirm") == "yes":
+                        document = publish_document_version(
+                            by=staff_actor(request.user), **form.cleaned_data
+                        )
+                    else:
+                        preview = self._preview(request, form.cleaned_data)
                 except DomainError as exc:
                     form.add_error(None, exc.message_da)
                 else:
-                    messages.success(
-                        request,
-                        f"{document} er offentliggjort og gælder fra {document.published_on}. "
-                        "Klinikkerne skal underskrive/godkende den, før opsamlingen fortsætter.",
-                    )
-                    return HttpResponseRedirect(self.url("changelist"))
+                    if preview is None:
+                        transaction.on_commit(lambda: queue.enqueue("notices"))
+                        messages.success(
+                            request,
+                            f"{document} er offentliggjort og gælder fra "
+                            f"{format_da(document.published_on)}. Klinikkerne får besked pr. "
+                            "e-mail og skal underskrive/godkende den senest den dag.",
+                        )
+                        return HttpResponseRedirect(self.url("changelist"))
         else:
             kind = request.GET.get("kind", DocumentKind.DPA)
             latest = Document.objects.filter(kind=kind).order_by("-version").first()
@@ -137,11 +152,38 @@ class DocumentAdmin(ConsoleModelAdmin):
                     "kind": kind,
                     "title": latest.title if latest else "",
                     "text": latest.text if latest else "",
-                    "published_on": timezone.localdate(),
+                    "published_on": timezone.localdate()
+                    + dt.timedelta(days=settings.SENTINEL_VERSION_NOTICE_DAYS),
                 }
             )
         return self.page(
             request,
             "console/document_publish.html",
-            {"title": "Offentliggør ny dokumentversion", "form": form},
+            {
+                "title": "Offentliggør ny dokumentversion",
+                "form": form,
+                "preview": preview,
+                "notice_days": settings.SENTINEL_VERSION_NOTICE_DAYS,
+            },
         )
+
+    def _preview(self, request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+        """What publishing would do, checked by the action itself and rolled back."""
+
+        class _Rollback(Exception):
+            pass
+
+        try:
+            with transaction.atomic():
+                document = publish_document_version(by=staff_actor(request.user), **data)
+                found = {
+                    "version": document.version,
+                    "kind": document.get_kind_display(),
+                    "effective": document.published_on,
+                    "clinics": clinics_to_sign(document.kind),
+                    "urgent": bool(data.get("urgent_reason", "").strip()),
+                }
+                raise _Rollback
+        except _Rollback:
+            pass
+        return found

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import (
@@ -27,6 +28,7 @@ from sentinel.console.sharing_views import sharing_urls
 from sentinel.console.sites import console_site
 from sentinel.console.staff import staff_actor
 from sentinel.console.target_views import target_urls
+from sentinel.jobs import queue
 from sentinel.lib.dataspec import parse_spec
 from sentinel.lib.errors import DomainError
 from sentinel.lib.specdiff import diff_specs
@@ -187,10 +189,12 @@ class ProjectAdmin(ConsoleModelAdmin):
                     form.add_error(None, exc.message_da)
                 else:
                     if confirmed:
+                        transaction.on_commit(lambda: queue.enqueue("notices"))
                         messages.success(
                             request,
                             f"Version {version.version} af {project.name}s dataspecifikation er "
-                            f"offentliggjort og gælder for data fra {version.effective_from}.",
+                            f"offentliggjort og gælder for data fra {version.effective_from}. "
+                            "De tilmeldte klinikker får besked pr. e-mail.",
                         )
                         return HttpResponseRedirect(self.url("change", project.pk))
                     changes = diff_specs(latest.parsed if latest else None, parse_spec(form.spec))

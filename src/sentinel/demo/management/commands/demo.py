@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -91,14 +92,48 @@ class Command(SentinelCommand):
         self._print_launch_link(base)
         provider = self._start_login_provider()
         mail_server = self._start_mail_server()
+        worker = self._start_worker(base, mail_server)
         try:
             run_server(host=options["host"], port=options["port"])
         finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+                    worker.wait(timeout=10)
             if mail_server is not None:
                 mail_server.stop()
             if provider is not None:
                 provider.terminate()
                 provider.wait(timeout=10)
+
+    def _start_worker(
+        self, base: str, mail_server: mail.DemoMail | None
+    ) -> subprocess.Popen[bytes] | None:
+        """``sentinel worker`` as a process of its own (the background jobs: notices at
+        SENTINEL_NOTICES_AT, retention, the benchmark refresh), mailing through the demo's
+        SMTP server, with links to this server; its output goes to var/demo-worker.log."""
+        env = {**os.environ, "SENTINEL_DEMO": "true"}
+        env.setdefault("SENTINEL_PUBLIC_URL", base)
+        if mail_server is not None:
+            env["SENTINEL_SMTP_HOST"] = mail_server.host
+            env["SENTINEL_SMTP_PORT"] = str(mail_server.port)
+        log_path = Path(settings.VAR_DIR) / "demo-worker.log"
+        with log_path.open("ab") as log:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "sentinel.cli", "worker"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.stdout.write(
+            f"Background jobs: `sentinel worker` runs beside the server (log: {log_path}); "
+            f"the jobs and their runs are under Baggrundsjob in {base}/console/, the mails it "
+            f"sent at {base}/demo/post/."
+        )
+        return worker
 
     def _start_mail_server(self) -> mail.DemoMail | None:
         """The local SMTP server every mail of the demo goes to (unless SENTINEL_SMTP_HOST
