@@ -84,7 +84,9 @@ def test_help_page_walks_the_seed_guides_steps_against_the_clinic(
     assert "Jeg har ingen rapporter" in content
     assert '<li class="step ok">' in content  # step 1: activated
     assert '<li class="step action_needed" aria-current="step">' in content  # 2: DPA missing
-    assert "Trin 2 af 6: Underskriv databehandleraftalen" in content  # one step at a time
+    assert "Trin 1 af 3: Underskriv databehandleraftalen" in content  # one step at a time
+    assert "Før du går i gang:</span> <strong>Dit systemhus aktiverer Sentinel" in content
+    assert content.count("Gå til databehandleraftalen") == 1  # one way on, not two
     assert "Sentinel ligger under Funktioner → Kvalitet." in content
     assert "8844 3131" in content
 

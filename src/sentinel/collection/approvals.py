@@ -280,15 +280,18 @@ def pending(clinic: Clinic) -> list[ActivationRequest]:
 
 
 def latest_refusal(clinic: Clinic) -> ActivationRequest | None:
-    """The owner's latest refusal of a vendor that does not serve the clinic now."""
-    serving_ids = [a.vendor_id for a in serving(clinic)]
-    return (
+    """The owner's latest refusal of a vendor that does not serve the clinic now (one query
+    when the clinic never refused a vendor, as most never do: the status check asks it for
+    every clinic)."""
+    refused = list(
         ActivationRequest.objects.filter(clinic=clinic, state=State.REFUSED)
-        .exclude(vendor_id__in=serving_ids)
         .select_related("vendor")
         .order_by("-decided_at", "-id")
-        .first()
     )
+    if not refused:
+        return None
+    serving_ids = {a.vendor_id for a in serving(clinic)}
+    return next((r for r in refused if r.vendor_id not in serving_ids), None)
 
 
 def history(clinic: Clinic) -> list[Activation | ActivationRequest]:

@@ -23,19 +23,32 @@ from sentinel.portal.clinic_pages import (
     SIGN,
     SLUG_KINDS,
     agreement_badge,
-    next_step,
     page_context,
 )
+from sentinel.portal.guide import guide
 from sentinel.portal.receipts import build_receipt
 from sentinel.portal.templatetags.portal import english
 
 # --- the DPA and the consent ------------------------------------------------------------------
 
 
-def _signing_state(user: PortalUser, clinic: Clinic) -> dict[str, Any]:
+def signing_refusal(user: PortalUser, clinic: Clinic, kind: str = DocumentKind.DPA) -> str:
+    """Why the logged-in person may not sign or approve for ``clinic`` (the agreements' own
+    rule, ``Signer.refusal_to_sign``), in the page's language; "" when they may or when
+    nobody is logged in yet."""
+    if user.identity is None:
+        return ""
+    refused = user.identity.signer().refusal_to_sign(clinic, kind)
+    if refused is None:
+        return ""
+    return refused.message_en if english() else refused.message_da
+
+
+def _signing_state(user: PortalUser, clinic: Clinic, kind: str) -> dict[str, Any]:
     identity = user.identity
     return {
         "identity": identity,
+        "refusal": signing_refusal(user, clinic, kind),
         "fresh": identity is not None and identity.is_fresh(),
         "assurance": texts.label(texts.ASSURANCE_LEVELS, identity.assurance_level)
         if identity
@@ -134,7 +147,7 @@ def agreement(request: HttpRequest, clinic: Clinic, user: PortalUser, kind: str)
             error=error,
             fresh_login_href=login_url(request.path, fresh=True),
             vendors=approvals.serving(clinic) if kind == DocumentKind.DPA else [],
-            **_signing_state(user, clinic),
+            **_signing_state(user, clinic, kind),
         ),
         status=status,
     )
@@ -165,7 +178,7 @@ def receipt(
             page,
             receipt=found,
             signature=signature,
-            next_step=next_step(clinic),
+            next_step=guide(clinic).current,
             kind_slug=kind_slug,
             document_href=reverse(f"portal:{page}", args=[clinic.ydernummer]),
         ),

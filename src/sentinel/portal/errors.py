@@ -8,6 +8,7 @@ the admin's look (``/console/``); everything else is the portal's.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -37,7 +38,23 @@ def _portal_user(request: HttpRequest) -> Any:
         return None
 
 
-def _answer(request: HttpRequest, status: int) -> HttpResponse:
+_CLINIC_PATH = re.compile(r"^/klinik/(\d{6})/")
+
+
+def _clinic_here(request: HttpRequest, user: Any) -> Any:
+    """The clinic of a ``/klinik/<ydernummer>/…`` URL when this user reaches it (a page of
+    their own clinic that is not there, such as a report of a project it never joined)."""
+    found = _CLINIC_PATH.match(request.path)
+    if found is None or user is None or user.is_anonymous:
+        return None
+    try:
+        return user.clinics().filter(ydernummer=found.group(1)).first()
+    except Exception:
+        log.warning("error page without the user's clinics (%s)", request.path)
+        return None
+
+
+def _answer(request: HttpRequest, status: int, text: str = "") -> HttpResponse:
     if request.path.startswith("/api/"):
         body = {
             "error": {"code": _API_CODES[status], "message": _API_MESSAGES[status], "fields": []}
@@ -54,7 +71,8 @@ def _answer(request: HttpRequest, status: int) -> HttpResponse:
             _("Der skete en fejl hos Sentinel. Intet er gemt halvt; prøv igen om lidt."),
         ),
     }
-    heading, text = texts[status]
+    heading, default_text = texts[status]
+    text = text or default_text
     context = {
         "status": status,
         "heading": heading,
@@ -69,7 +87,8 @@ def _answer(request: HttpRequest, status: int) -> HttpResponse:
             "portal/error.html", context | {"portal_user": None}, request=request
         )
         return HttpResponse(html, status=status)
-    context["portal_user"] = _portal_user(request)
+    context["portal_user"] = user = _portal_user(request)
+    context["clinic_here"] = _clinic_here(request, user)
     response = render(request, "portal/error.html", context, status=status)
     response["Cache-Control"] = "no-store"
     return response
@@ -85,3 +104,17 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return _answer(request, 500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without a valid CSRF token (an old page, cookies blocked): the portal's
+    403 page saying what to do, not Django's English one."""
+    log.warning("CSRF refused (%s): %s", request.path, reason)
+    return _answer(
+        request,
+        403,
+        _(
+            "Formularen kunne ikke sendes, fordi siden er for gammel, eller din browser ikke "
+            "tillader cookies fra Sentinel. Gå tilbage, genindlæs siden, og prøv igen."
+        ),
+    )
