@@ -124,7 +124,10 @@ def test_status_names_the_systemhus_with_phone_and_email_where_it_says_whom_to_c
     )
     assert f"<strong>Kontakt:</strong> {house}</p>" in content
     assert content.index(house) < content.index("<strong>Kontakt:</strong> Sentinel support")
-    assert f"Sentinel er ikke aktiveret, eller du mangler menupunktet: {house}." in content
+    assert (
+        "Sentinel er ikke aktiveret, du mangler menupunktet, eller data er holdt op med at "
+        f"komme: {house}."
+    ) in content
     assert "dit systemhus</" not in content
 
 
