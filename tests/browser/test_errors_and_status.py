@@ -20,7 +20,7 @@ from sentinel.audit.actors import Actor
 from sentinel.clinics.actions import activate
 from sentinel.collection.pipeline import ingest
 from sentinel.demo.oidc import DemoUser
-from sentinel.portal.errors import server_error
+from sentinel.urls import server_error
 from tests.browser.conftest import check_page, fits_without_horizontal_scroll, log_in_at_provider
 from tests.factories import ClinicFactory, VendorFactory
 from tests.portal.conftest import course, onboard

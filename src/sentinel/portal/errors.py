@@ -1,8 +1,8 @@
 """The portal's error pages (403, 404, 500): what happened in plain words, who is logged in,
 and the way back to the user's clinics and to support — in Danish, or English when chosen.
 
-The vendor API answers its own errors as JSON (a path under ``/api/``), and the console keeps
-the admin's look (``/console/``); everything else is the portal's.
+``sentinel.urls`` sends every path here but those of the vendor API (``api.errors``, JSON)
+and the console (``console.errors``, in the console's look).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -19,13 +19,6 @@ from django.utils.translation import gettext as _
 from sentinel.clinics.contacts import SENTINEL_SUPPORT, SUNDHED_DK_SUPPORT
 
 log = logging.getLogger(__name__)
-
-_API_CODES = {403: "forbidden", 404: "not_found", 500: "server_error"}
-_API_MESSAGES = {
-    403: "not allowed for this credential",
-    404: "no such resource",
-    500: "an error on Sentinel's side; nothing was stored, retry later",
-}
 
 
 def _portal_user(request: HttpRequest) -> Any:
@@ -54,12 +47,7 @@ def _clinic_here(request: HttpRequest, user: Any) -> Any:
         return None
 
 
-def _answer(request: HttpRequest, status: int, text: str = "") -> HttpResponse:
-    if request.path.startswith("/api/"):
-        body = {
-            "error": {"code": _API_CODES[status], "message": _API_MESSAGES[status], "fields": []}
-        }
-        return JsonResponse(body, status=status)
+def answer(request: HttpRequest, status: int, text: str = "") -> HttpResponse:
     texts = {
         403: (_("Du har ikke adgang"), _("Du har ikke adgang til siden med dit login.")),
         404: (
@@ -77,7 +65,6 @@ def _answer(request: HttpRequest, status: int, text: str = "") -> HttpResponse:
         "status": status,
         "heading": heading,
         "text": text,
-        "console": request.path.startswith("/console/"),
         "sentinel": SENTINEL_SUPPORT,
         "sundhed_dk": SUNDHED_DK_SUPPORT,
     }
@@ -94,27 +81,9 @@ def _answer(request: HttpRequest, status: int, text: str = "") -> HttpResponse:
     return response
 
 
-def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _answer(request, 403)
-
-
-def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _answer(request, 404)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    return _answer(request, 500)
-
-
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """A form sent without a valid CSRF token (an old page, cookies blocked): the portal's
-    403 page saying what to do, not Django's English one."""
-    log.warning("CSRF refused (%s): %s", request.path, reason)
-    return _answer(
-        request,
-        403,
-        _(
-            "Formularen kunne ikke sendes, fordi siden er for gammel, eller din browser ikke "
-            "tillader cookies fra Sentinel. Gå tilbage, genindlæs siden, og prøv igen."
-        ),
+def csrf_text() -> str:
+    """What to do after a form was refused for its CSRF token (``sentinel.urls.csrf_failure``)."""
+    return _(
+        "Formularen kunne ikke sendes, fordi siden er for gammel, eller din browser ikke "
+        "tillader cookies fra Sentinel. Gå tilbage, genindlæs siden, og prøv igen."
     )
