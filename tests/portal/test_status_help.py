@@ -13,7 +13,7 @@ from sentinel.clinics.actions import activate
 from sentinel.collection.pipeline import ingest
 from sentinel.collection.status import check_status
 from tests.factories import ClinicFactory, VendorFactory
-from tests.portal.conftest import activated, course, log_in, onboard, person
+from tests.portal.conftest import activated, course, launch_path, log_in, onboard, person
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +143,27 @@ def test_without_an_active_systemhus_the_portal_says_your_systemhus_in_each_lang
 
     assert "<strong>Kontakt:</strong> dit systemhus</p>" in danish
     assert "<strong>Contact:</strong> your practice system vendor</p>" in english
+
+
+def test_inside_the_practice_system_the_pages_do_not_explain_where_its_menu_is(
+    client, clinic, vendor
+) -> None:
+    client.get(launch_path(clinic, vendor))
+
+    for page in ("status/", "kom-godt-i-gang/", ""):
+        content = client.get(f"/klinik/{clinic.ydernummer}/{page}").content.decode()
+        assert "Sentinel ligger under Funktioner → Kvalitet." not in content, page
+        assert "Sentinel-menuen i dit praksissystem</h2>" not in content, page
+
+
+def test_the_guided_path_in_english(client, clinic, logged_in) -> None:
+    client.cookies["django_language"] = "en"
+
+    content = client.get(f"/klinik/{clinic.ydernummer}/kom-godt-i-gang/").content.decode()
+
+    assert "Step 1 of 3: Sign the data processing agreement" in content
+    assert "Before you start:</span> <strong>Your practice system vendor activates Sentinel" in (
+        content
+    )
+    menu = client.get(f"/klinik/{clinic.ydernummer}/").content.decode()
+    assert "Next step (1 of 3): Sign the data processing agreement" in menu
