@@ -77,10 +77,15 @@ class Step:
     """1–3 for the clinic's own steps (``OWNER_STEPS``), None for the others."""
 
     @property
+    def total(self) -> int:
+        """How many steps are the clinic's own (the "3" of "Trin 2 af 3")."""
+        return len(OWNER_STEPS)
+
+    @property
     def label(self) -> str:
         """Where the step stands on the path: "Trin 2 af 3", "Før du går i gang", …"""
         if self.number is not None:
-            return _("Trin %(n)s af %(total)s") % {"n": self.number, "total": len(OWNER_STEPS)}
+            return _("Trin %(n)s af %(total)s") % {"n": self.number, "total": self.total}
         if self.key == "activation":
             return _("Før du går i gang")
         if self.key == "data_flow":
@@ -134,10 +139,6 @@ class Guide:
         if first is None:
             return None
         return next(s for s in self.steps if first.check in STEP_CHECKS[s.key])
-
-    @property
-    def total(self) -> int:
-        return len(OWNER_STEPS)
 
 
 def first_report_text() -> str:
