@@ -26,7 +26,7 @@ from sentinel.lib.errors import DomainError
 from sentinel.notices import mail
 from sentinel.notices.models import Contact, Kind, Notice
 
-_TEXTS = {
+_TEXTS: dict[tuple[str, str], tuple[str, str]] = {
     ("da", DocumentKind.DPA): (
         "Databehandleraftalen venter på din underskrift",
         "{asker} har bedt om, at databehandleraftalen (version {version}) for {clinic} bliver "
@@ -49,7 +49,7 @@ _TEXTS = {
     ),
 }
 _LINK = {"da": "Log ind og læs dokumentet her:", "en": "Log in and read the document here:"}
-_PAGES = {DocumentKind.DPA: "portal:dpa", DocumentKind.CONSENT: "portal:consent"}
+_PAGES: dict[str, str] = {DocumentKind.DPA: "portal:dpa", DocumentKind.CONSENT: "portal:consent"}
 
 
 def owner_addresses(clinic: Clinic) -> list[Contact]:
