@@ -157,8 +157,8 @@ def agreement(request: HttpRequest, clinic: Clinic, user: PortalUser, kind: str)
     )
 
 
-@require_POST
 @clinic_page
+@require_POST
 def ask_owner(request: HttpRequest, clinic: Clinic, user: PortalUser, kind: str) -> HttpResponse:
     """Someone whose login may not sign mails the owner a link to sign (``notices.asking``)."""
     page = reverse("portal:dpa" if kind == DocumentKind.DPA else "portal:consent",
