@@ -57,13 +57,16 @@ def test_transaction_with_one_failing_entry_stores_nothing_and_names_the_entry(a
     errors = [i for i in outcome["issue"] if i["severity"] == "error"]
     assert errors, outcome
     assert all(i["expression"][0].startswith("Bundle.entry[") for i in errors)
-    failing = {i["expression"][0] for i in errors}
-    second_course = [
-        f"Bundle.entry[{n}]"
-        for n, e in enumerate(bundle["entry"])
-        if e["resource"]["resourceType"] == "EpisodeOfCare"
+    # Named once, at the failing element (the second patient's CPR), in FHIR's words; the
+    # course's other entries failed only because of it (424) and are not named again.
+    second_patient = [
+        n for n, e in enumerate(bundle["entry"]) if e["resource"]["resourceType"] == "Patient"
     ][1]
-    assert second_course in failing
+    (error,) = errors
+    assert error["expression"] == [f"Bundle.entry[{second_patient}].resource.identifier[0].value"]
+    assert error["diagnostics"].startswith("entry[")
+    assert "Patient.identifier:cpr.value" in error["diagnostics"]
+    assert "patient_cpr" not in error["diagnostics"]
     assert "nothing was stored" in outcome["issue"][-1]["diagnostics"]
     assert not Episode.objects.exists()
 

@@ -169,11 +169,16 @@ def test_dk_core_examples_in_one_transaction_are_stored(api, hasseris):
     assert response.status_code == 200, response.text[:800]
     answer = response.json()
     assert answer["type"] == "transaction-response"
-    assert [e["response"]["status"] for e in answer["entry"]] == ["201 Created"] * 4
+    statuses = [e["response"]["status"] for e in answer["entry"]]
+    # Organization and Patient are used, not kept as resources; the course and its diagnosis
+    # are created, each with the location Sentinel resolves them by.
+    assert statuses == ["200 OK", "200 OK", "201 Created", "201 Created"]
     stored = Episode.objects.get(clinic=hasseris, source_id="DK-1")
+    (event,) = DiagnosisEvent.objects.filter(episode=stored)
+    assert answer["entry"][3]["response"]["location"] == f"EpisodeOfCare/{stored.pk}/_history/1"
+    assert answer["entry"][2]["response"]["location"] == f"Condition/{event.pk}/_history/1"
     assert stored.start_date.isoformat() == "2026-02-02"
     assert stored.current_code == "L90"
-    (event,) = DiagnosisEvent.objects.filter(episode=stored)
     assert event.recorded_at.isoformat() == "2026-02-04T23:00:00+00:00"  # Danish midnight
 
 

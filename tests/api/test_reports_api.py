@@ -67,6 +67,7 @@ def test_report_json_for_the_vendors_clinic(api, coded_clinic):
         "completeness",
         "trend",
         "benchmark",
+        "completeness_compared",
     ]
     top = body["sections"][0]["tables"][0]
     assert top["key"] == "top_codes"

@@ -65,18 +65,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(mark)
 
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "src/sentinel/portal/locale/en/LC_MESSAGES"
+CATALOGUES = [
+    Path(__file__).resolve().parents[2] / f"src/sentinel/{app}/locale/en/LC_MESSAGES"
+    for app in ("portal", "reports")
+]
+CATALOGUE = CATALOGUES[0]
 
 
 def compile_catalogue() -> None:
-    """Compile the portal's English catalogue (.po → .mo) when it is missing or stale, as
-    `make setup` does (the .mo file is generated, never committed)."""
-    po, mo = CATALOGUE / "django.po", CATALOGUE / "django.mo"
-    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-        return
-    msgfmt = shutil.which("msgfmt")
-    assert msgfmt, "msgfmt is missing: apt-get install gettext (make setup does this)"
-    subprocess.run([msgfmt, "--check", "-o", str(mo), str(po)], check=True)  # noqa: S603
+    """Compile the English catalogues (.po → .mo) of the portal and the reports when missing
+    or stale, as `make setup` does (the .mo files are generated, never committed)."""
+    for catalogue in CATALOGUES:
+        po, mo = catalogue / "django.po", catalogue / "django.mo"
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        msgfmt = shutil.which("msgfmt")
+        assert msgfmt, "msgfmt is missing: apt-get install gettext (make setup does this)"
+        subprocess.run([msgfmt, "--check", "-o", str(mo), str(po)], check=True)  # noqa: S603
 
 
 @pytest.fixture(scope="session", autouse=True)

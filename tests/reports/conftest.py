@@ -16,6 +16,14 @@ from sentinel.projects.models import Enrolment, Project
 from sentinel.reports.models import BenchmarkCell, BenchmarkContributor, ReportCell
 from tests.conftest import SYSTEM, at
 from tests.factories import ClinicFactory
+from tests.portal.conftest import compile_catalogue
+
+
+@pytest.fixture(scope="session", autouse=True)
+def english_catalogues() -> None:
+    """The English report pages read the compiled catalogues (as `make setup` builds them)."""
+    compile_catalogue()
+
 
 # --- H2: report engine and Diagnosekodning -------------------------------------------------
 

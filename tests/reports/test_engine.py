@@ -240,7 +240,13 @@ def test_report_opens_two_months_after_enrolment_not_a_day_before(enrolled_clini
     assert before.as_dict()["opens_on"] == "2026-03-12"
     assert on.is_open
     assert on.opens_on == OPENS
-    assert [s.key for s in on.sections] == ["diagnoses", "completeness", "trend", "benchmark"]
+    assert [s.key for s in on.sections] == [
+        "diagnoses",
+        "completeness",
+        "trend",
+        "benchmark",
+        "completeness_compared",
+    ]
 
 
 def test_report_opening_counts_from_the_latest_of_dpa_consent_and_enrolment(clinic, project):

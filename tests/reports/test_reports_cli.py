@@ -190,6 +190,8 @@ def test_bench_reports_runs_tiny_and_cleans_up(var_dir: Path) -> None:
         "full recompute into an empty benchmark / DuckDB",
         "report tab p50",
         "report tab p95",
+        "report tab, first render after refresh",
+        "PDF meeting pack (median of 3)",
     }
     # The goal is judged on (a), the product's refresh, against (c); timings never asserted.
     assert re.fullmatch(

@@ -9,13 +9,18 @@ and the headers that matter (``WWW-Authenticate``, ``Retry-After``, ``Allow``)."
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
 from sentinel.api import fhir
+from sentinel.api.fhir import published
+from sentinel.api.fhir.conformance import code_systems
 from sentinel.api.protocol import FHIR_JSON
 
 FHIR_PREFIX = "/api/v1/fhir"
@@ -64,8 +69,10 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                     "POST a Bundle of type batch (answered entry by entry) or transaction (all "
                     "or nothing) to the base URL. Identifiers as in Danish FHIR (dk-core): CPR "
                     "urn:oid:1.2.208.176.1.2, ydernummer urn:oid:1.2.208.176.1.4. The "
-                    "profile's code systems: GET CodeSystem/speciale, CodeSystem/course-type, "
-                    "CodeSystem/diagnosis-source, CodeSystem/reason."
+                    "profile's conformance resources: GET StructureDefinition/<id> ("
+                    f"{', '.join(sorted(published.structure_definitions()))}), ValueSet/<id> ("
+                    f"{', '.join(sorted(published.value_sets()))}) and CodeSystem/<id> ("
+                    f"{', '.join(sorted(code_systems()))})."
                 ),
                 "security": {
                     "cors": False,
@@ -75,17 +82,53 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                     ),
                 },
                 "resource": [
-                    {
-                        "type": name,
-                        "documentation": taken.documentation,
-                        "interaction": [{"code": "create"}, {"code": "update"}],
-                    }
+                    _resource(name, taken.documentation)
                     for name, taken in fhir.TAKEN_RESOURCES.items()
                 ],
                 "interaction": [{"code": "batch"}, {"code": "transaction"}],
             }
         ],
     }
+
+
+def _resource(name: str, documentation: str) -> dict[str, Any]:
+    resource: dict[str, Any] = {"type": name}
+    profile = published.profile_of(name)
+    if profile is not None:
+        resource["profile"] = profile
+        resource["supportedProfile"] = [profile]
+    resource["documentation"] = documentation
+    resource["interaction"] = [{"code": "create"}, {"code": "update"}]
+    return resource
+
+
+_paused = 0
+_was_enabled = True
+_pause_lock = threading.Lock()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a Bundle is handled.
+
+    A parsed Bundle of 1,000 courses is half a million objects that stay alive for the whole
+    request; each of the collector's full passes walks all of them, and the request's own
+    allocations set off several — over a third of the FHIR door's time. The Bundle (parsed
+    JSON) holds no reference cycles, so nothing is left uncollected: reference counting frees
+    it, and the collector runs as usual once the last concurrent Bundle is done."""
+    global _paused, _was_enabled
+    with _pause_lock:
+        if _paused == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _paused -= 1
+            if _paused == 0 and _was_enabled:
+                gc.enable()
 
 
 def fhir_response(data: dict[str, Any], status: int = 200) -> HttpResponse:

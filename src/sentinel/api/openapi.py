@@ -31,6 +31,8 @@ OPERATION_IDS = {
     "clinic_report": "getClinicReport",
     "fhir_metadata": "getFhirCapabilityStatement",
     "fhir_code_system": "getFhirCodeSystem",
+    "fhir_structuredefinition": "getFhirStructureDefinition",
+    "fhir_valueset": "getFhirValueSet",
 }
 
 ERRORS = {
@@ -52,13 +54,15 @@ _EXTRA = {
     # naming every failing entry, with the status of the failure (400, 404 or 422).
     ("post", "submitFhirBundle"): (400, 404),
     ("get", "getFhirCodeSystem"): (404,),
+    ("get", "getFhirStructureDefinition"): (404,),
+    ("get", "getFhirValueSet"): (404,),
 }
 FHIR_SPEC = "https://hl7.org/fhir/R4/"
 FHIR_SCHEMAS: dict[str, dict[str, Any]] = {
     "FhirBundle": {
         "description": (
             "A FHIR R4 `Bundle` of type `batch` or `transaction` carrying EpisodeOfCare, "
-            "Condition and Procedure resources with Danish identifiers (API.md, FHIR; "
+            "Condition, Patient and Organization resources with Danish identifiers (API.md, FHIR; "
             f"the resource: {FHIR_SPEC}bundle.html). Only the envelope is described here; each "
             "entry's resource is checked by the server and answered per entry."
         ),
@@ -76,7 +80,7 @@ FHIR_SCHEMAS: dict[str, dict[str, Any]] = {
     "FhirBundleEntry": {
         "description": (
             "One resource to create or update. The resource (an EpisodeOfCare, Condition, "
-            "Patient or Procedure) is checked by the server and answered in this entry's place "
+            "Patient or Organization) is checked by the server and answered in this entry's place "
             "in the batch-response, so that one bad entry never sinks the others."
         ),
         "type": "object",
@@ -100,8 +104,10 @@ FHIR_SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "FhirBatchResponse": {
         "description": (
-            "One entry per request entry, in order, each with its OperationOutcome (no `entry`"
-            " for an empty Bundle: FHIR JSON has no empty arrays)."
+            "One entry per request entry, in order, each `response` with its `status`, its "
+            "OperationOutcome and, for a stored course and its Conditions, `location` "
+            "(`EpisodeOfCare/<id>/_history/<version>`) and `etag` (no `entry` for an empty "
+            "Bundle: FHIR JSON has no empty arrays)."
         ),
         "type": "object",
         "required": ["resourceType", "type"],

@@ -70,6 +70,32 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+_NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'"[]{}')
+
+
+def _nests_deeper(body: bytes, value: Any, limit: int) -> bool:
+    """Whether ``value``, parsed from the JSON text ``body``, nests more than ``limit`` deep.
+
+    ``_depth(value) > limit``, answered from the text at C speed where it can be (a Bundle of
+    5,000 entries has half a million values to walk): escapes removed (an escaped backslash,
+    then an escaped quote: escapes are two characters read left to right), then everything
+    but quotes and brackets, then the strings — when no string holds a bracket, every quote
+    meets its partner (an odd one out sends the body to the walk). Each pass then removes the
+    empty pairs, ``[]`` before ``{}``: at least one level and at most two, so brackets gone
+    within ``limit // 2`` passes mean at most ``limit`` deep; anything else is walked."""
+    if json.detect_encoding(body) != "utf-8":
+        return _depth(value) > limit
+    structure = body.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    brackets = structure.replace(b'""', b"")
+    if b'"' in brackets:  # a string with a bracket in it: the walk decides
+        return _depth(value) > limit
+    for _ in range(limit // 2):
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"[]", b"").replace(b"{}", b"")
+    return _depth(value) > limit if brackets else False
+
+
 def read_json(request: HttpRequest, media_types: tuple[str, ...] = (JSON,)) -> Any:
     """The request body as JSON, or ``ApiError`` (415 for another media type, 422 for a body
     that is not JSON or nests too deeply)."""
@@ -85,7 +111,7 @@ def read_json(request: HttpRequest, media_types: tuple[str, ...] = (JSON,)) -> A
         data = None  # nested far too deeply for any of our payloads
     except (ValueError, UnicodeDecodeError):
         raise ApiError(422, "invalid_body", "the body is not JSON (UTF-8)", "body") from None
-    if data is None or _depth(data) > MAX_DEPTH:
+    if data is None or _nests_deeper(request.body, data, MAX_DEPTH):
         raise ApiError(
             422,
             "invalid_body",

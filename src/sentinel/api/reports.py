@@ -40,11 +40,15 @@ class ColumnOut(Schema):
 
 
 class TableOut(Schema):
+    """`rows` in Danish; `rows_en` the same rows with their words in English (numbers and
+    codes as in `rows`)."""
+
     key: str
     title_da: str
     title_en: str
     columns: list[ColumnOut]
     rows: list[dict[str, Cell]]
+    rows_en: list[dict[str, Cell]]
     footnote_da: str
     footnote_en: str
 
@@ -59,18 +63,40 @@ class SeriesOut(Schema):
     counts: list[int | None]
 
 
+class FunnelClinicOut(Schema):
+    courses: int
+    valid: int
+    rate: str
+
+
+class FunnelOut(Schema):
+    """A funnel plot's figures: the national `rate` (%) over `courses`, this clinic's point,
+    how many clinics are drawn and left out (fewer than 5 courses), and how many lie in each
+    band of the control limits. The other clinics' points are never handed out."""
+
+    rate: str
+    courses: int
+    clinics_drawn: int
+    clinics_omitted: int
+    clinic: FunnelClinicOut | None
+    bands: dict[str, int]
+    limits: str
+
+
 class ChartOut(Schema):
     key: str
-    kind: Literal["bar", "line"]
+    kind: Literal["bar", "line", "funnel"]
     unit: Literal["count", "percent"]
     title_da: str
     title_en: str
     description_da: str
     description_en: str
     categories: list[str]
+    categories_en: list[str]
     series: list[SeriesOut]
     table_key: str
     incomplete: list[str]
+    funnel: FunnelOut | None
 
 
 class SectionOut(Schema):
@@ -126,6 +152,8 @@ class HeadlineFigureOut(Schema):
     better: Literal["higher", "lower", "none"]
     target: list[str] | None
     kind: Literal["percent", "code"]
+    definition_da: str
+    definition_en: str
     value: Cell
     n: int
     code: str | None
@@ -166,6 +194,7 @@ class ReportOut(Schema):
     data_from: dt.date | None
     data_to: dt.date | None
     data_range_da: str
+    data_range_en: str
     is_open: bool
     opens_on: dt.date | None
     closed_reason_da: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -14,25 +15,21 @@ from ninja.errors import HttpError
 
 from sentinel.api import fhir
 from sentinel.api.access import VendorRequest, reachable_clinic
+from sentinel.api.fhir import published
 from sentinel.api.fhir.conformance import code_systems
-from sentinel.api.fhir_http import capability_statement, fhir_response
+from sentinel.api.fhir.results import EntryAnswers, answer_outcome
+from sentinel.api.fhir_http import capability_statement, collector_paused, fhir_response
+from sentinel.api.fhir_store import stored_courses
 from sentinel.api.openapi import fhir_content
 from sentinel.api.protocol import FHIR_JSON, JSON, MAX_KEY_LENGTH, ApiError, read_json
 from sentinel.api.schemas import SubmissionIn, SubmissionOut
 from sentinel.collection.models import Submission
-from sentinel.collection.outcome import CREATED, UNCHANGED, UPDATED, IdempotencyKeyReused
+from sentinel.collection.outcome import IdempotencyKeyReused
 from sentinel.collection.pipeline import ingest
 from sentinel.lib.cpr import contains_cpr
-from sentinel.lib.reasons import Reason
 from sentinel.lib.text import is_clean_text
 
 router = Router(tags=["submissions"])
-_STORED_STATUS = {CREATED: "201 Created", UPDATED: "200 OK", UNCHANGED: "200 OK"}
-_STORED_TEXT = {
-    CREATED: "stored: a new course",
-    UPDATED: "stored: the course is updated",
-    UNCHANGED: "unchanged: this version of the course is stored already",
-}
 
 
 @router.post(
@@ -121,6 +118,35 @@ def fhir_code_system(request: HttpRequest, name: str) -> HttpResponse:
     return fhir_response(found)
 
 
+def _conformance_endpoint(kind: str, find: Callable[[], dict[str, dict[str, Any]]]) -> Any:
+    def endpoint(request: HttpRequest, name: str) -> HttpResponse:
+        found = find().get(name)
+        if found is None:
+            raise HttpError(404, f"no {kind} {name[:40]!r}; see GET /api/v1/fhir/metadata")
+        return fhir_response(found)
+
+    endpoint.__name__ = f"fhir_{kind.lower()}"
+    return router.get(
+        f"/fhir/{kind}/{{name}}",
+        auth=None,
+        summary=f"One of the profile's {kind}s, compiled from FSH (no credential needed)",
+        openapi_extra={
+            "responses": {
+                200: {
+                    "description": f"a FHIR R4 {kind}",
+                    "content": {FHIR_JSON: {"schema": {"type": "object"}}},
+                }
+            }
+        },
+    )(endpoint)
+
+
+fhir_structure_definition = _conformance_endpoint(
+    "StructureDefinition", published.structure_definitions
+)
+fhir_value_set = _conformance_endpoint("ValueSet", published.value_sets)
+
+
 @router.post(
     "/fhir",
     summary="Transfer records as a FHIR R4 Bundle (batch or transaction)",
@@ -135,22 +161,27 @@ def fhir_code_system(request: HttpRequest, name: str) -> HttpResponse:
     },
 )
 def fhir_bundle(request: VendorRequest) -> HttpResponse:
+    with collector_paused():
+        return _fhir_bundle(request)
+
+
+def _fhir_bundle(request: VendorRequest) -> HttpResponse:
     # A body refused by the protocol (415, 422 not JSON) is an ApiError like on every path;
     # FhirErrorMiddleware answers it as an OperationOutcome.
     try:
         parsed = fhir.parse_bundle(read_json(request, (FHIR_JSON, JSON)))
     except fhir.FhirBundleError as exc:
         return fhir_response(fhir.operation_outcome("error", "invalid", exc.message), 422)
-    results: dict[int, fhir.EntryResult] = {}
+    answers = EntryAnswers(parsed.entries)
     for index, message in parsed.entry_errors.items():
-        results[index] = fhir.EntryResult(
+        answers.results[index] = fhir.EntryResult(
             "400 Bad Request", "error", "invalid", message, None, fhir.expression_of(message, index)
         )
     for index, message in parsed.entry_ignored.items():
-        results[index] = fhir.EntryResult("200 OK", "information", "informational", message)
+        answers.results[index] = fhir.EntryResult("200 OK", "information", "informational", message)
     all_or_nothing = parsed.bundle_type == "transaction"
     if all_or_nothing and parsed.entry_errors:  # FHIR R4 http.html#transaction: nothing tried
-        return fhir_response(fhir.transaction_failure(results), 400)
+        return fhir_response(fhir.transaction_failure(answers.results), 400)
     by_clinic: dict[str, list[fhir.EpisodeItem]] = defaultdict(list)
     for item in parsed.items:
         by_clinic[item.ydernummer].append(item)
@@ -160,10 +191,7 @@ def fhir_bundle(request: VendorRequest) -> HttpResponse:
                 clinic = reachable_clinic(request.auth, ydernummer)
             except HttpError as exc:
                 for item in items:
-                    for index in item.entry_indexes:
-                        results[index] = fhir.EntryResult(
-                            "404 Not Found", "error", "not-found", str(exc)
-                        )
+                    answers.unreachable(item, str(exc))
                 continue
             outcome = ingest(
                 vendor=request.auth,
@@ -171,45 +199,15 @@ def fhir_bundle(request: VendorRequest) -> HttpResponse:
                 records=[item.record for item in items],
                 channel=Submission.Channel.FHIR,
             )
-            rejected = {r.index: r for r in outcome.rejected}
-            for position, item in enumerate(items):
-                rejection = rejected.get(position)
-                if rejection is None:
-                    dropped = (
-                        f"; dropped fields: {', '.join(outcome.dropped_fields)}"
-                        if outcome.dropped_fields
-                        else ""
-                    )
-                    what = outcome.results.get(position, UPDATED)
-                    result = fhir.EntryResult(
-                        _STORED_STATUS[what],
-                        "information",
-                        "informational",
-                        f"{_STORED_TEXT[what]}{dropped}",
-                    )
-                elif rejection.reason == Reason.COURSE_ENTERED_IN_ERROR:  # done as asked
-                    result = fhir.EntryResult(
-                        "200 OK",
-                        "information",
-                        "informational",
-                        rejection.message,
-                        rejection.reason.value,
-                    )
-                else:
-                    result = fhir.EntryResult(
-                        "422 Unprocessable Entity",
-                        "error",
-                        "business-rule",
-                        rejection.message,
-                        rejection.reason.value,
-                    )
-                for index in item.entry_indexes:
-                    results[index] = result
+            stored = stored_courses(clinic, request.auth, items, outcome)
+            answer_outcome(answers, items, outcome, stored)
+        results = answers.finish()
         failed = {i: r for i, r in results.items() if r.severity == "error"}
         if all_or_nothing and failed:
             transaction.set_rollback(True)  # every entry or none
     if all_or_nothing and failed:
-        statuses = {int(r.status[:3]) for r in failed.values()}
+        named = [r for r in failed.values() if not r.status.startswith("424")]
+        statuses = {int(r.status[:3]) for r in named}
         status = statuses.pop() if len(statuses) == 1 else 400
         return fhir_response(fhir.transaction_failure(failed), status)
     for index, notes in parsed.entry_notes.items():

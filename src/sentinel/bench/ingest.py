@@ -221,7 +221,6 @@ class Batch:
     episodes: int
     diagnoses: int
     door: str = "json"  # or "fhir": the same records as a FHIR batch Bundle to /fhir
-    episode_entries: tuple[int, ...] = ()  # FHIR: the Bundle's EpisodeOfCare entries
 
     @property
     def path(self) -> str:
@@ -346,11 +345,6 @@ def make_batches(
                 episodes=len(records),
                 diagnoses=sum(len(r["diagnoses"]) for r in records),
                 door=door,
-                episode_entries=tuple(
-                    i
-                    for i, e in enumerate(payload.get("entry", ()))
-                    if e["resource"]["resourceType"] == "EpisodeOfCare"
-                ),
             )
         )
     return batches
@@ -569,12 +563,12 @@ def _answered(batch: Batch, answer: dict[str, Any]) -> tuple[int, list[str]]:
     """Accepted records and the rejections' reasons, from either door's answer."""
     if batch.door != "fhir":
         return answer["accepted"], [r["reason"] for r in answer["rejected"]]
-    entries = answer.get("entry", [])
+    # A rejected course's reason is said once, on the entry that holds the failing element.
     reasons = [
         coding["code"]
-        for index in batch.episode_entries
-        if not entries[index]["response"]["status"].startswith("2")
-        for issue in entries[index]["response"]["outcome"]["issue"]
+        for entry in answer.get("entry", [])
+        if not entry["response"]["status"].startswith("2")
+        for issue in entry["response"]["outcome"]["issue"]
         for coding in issue.get("details", {}).get("coding", ())
     ]
     return batch.episodes - len(reasons), reasons

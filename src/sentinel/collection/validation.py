@@ -198,3 +198,8 @@ def validate_record(raw: dict[str, Any], today: dt.date) -> Valid:
             )
         )
     return Valid(raw, cpr, start, end, tuple(diagnoses))
+
+
+def recorded_moment(value: Any, today: dt.date) -> dt.datetime:
+    """A diagnosis's ``recorded_at`` as the pipeline stores it (``Reject`` if it is none)."""
+    return _moment(value, "recorded_at", today)

@@ -9,6 +9,9 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("klinik/<str:ydernummer>/status", views.clinic_status, name="status"),
     path("klinik/<str:ydernummer>/rapporter/", views.report_index, name="report_index"),
+    path(
+        "klinik/<str:ydernummer>/rapporter/<slug:project>.pdf", views.report_pdf, name="report_pdf"
+    ),
     path("klinik/<str:ydernummer>/rapporter/<slug:project>/", views.report_tab, name="report_tab"),
     path(
         "klinik/<str:ydernummer>/rapporter/<slug:project>/print/",

@@ -21,7 +21,7 @@ from sentinel.demo.oidc import demo_users
 from sentinel.portal.access import login_url
 from sentinel.projects.participation import Participation
 from sentinel.reports.engine import tabs_for
-from sentinel.reports.pages import ReportLinks, csv_response, tab_response
+from sentinel.reports.pages import ReportLinks, csv_response, pdf_response, tab_response
 
 DEMO_VIEWER = Actor.system("demo")
 """Who views the demo's worklists: Sentinel's demo, not a clinic user, so the demo shows the
@@ -132,3 +132,8 @@ def report_print(request: HttpRequest, ydernummer: str, project: str) -> HttpRes
 def report_csv(request: HttpRequest, ydernummer: str, project: str, table: str) -> HttpResponse:
     clinic = _demo_clinic(ydernummer)
     return csv_response(request, clinic, project, table, worklist_by=DEMO_VIEWER)
+
+
+@require_GET
+def report_pdf(request: HttpRequest, ydernummer: str, project: str) -> HttpResponse:
+    return pdf_response(request, _demo_clinic(ydernummer), project)

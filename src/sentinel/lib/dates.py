@@ -20,3 +20,16 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def format_da(day: dt.date | None) -> str:
     """A date the Danish way: ``12.01.2026``."""
     return day.strftime("%d.%m.%Y") if day else ""
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_en(day: dt.date | None) -> str:
+    """A date the English pages' way: ``12 Jan 2026`` (day, month, year: never ambiguous)."""
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}" if day else ""
+
+
+def format_day(day: dt.date | None, *, english: bool = False) -> str:
+    """A date in the page's language: ``12.01.2026`` or ``12 Jan 2026``."""
+    return format_en(day) if english else format_da(day)

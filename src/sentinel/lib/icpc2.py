@@ -65,3 +65,30 @@ CHAPTERS_DA: dict[str, str] = {
 def chapter_name_da(letter: str) -> str:
     """The Danish name of an ICPC-2 chapter, or the letter itself if unknown."""
     return CHAPTERS_DA.get(letter, letter)
+
+
+# The chapters' names in WONCA's English edition of ICPC-2.
+CHAPTERS_EN: dict[str, str] = {
+    "A": "General and unspecified",
+    "B": "Blood, blood forming organs and immune mechanism",
+    "D": "Digestive",
+    "F": "Eye",
+    "H": "Ear",
+    "K": "Cardiovascular",
+    "L": "Musculoskeletal",
+    "N": "Neurological",
+    "P": "Psychological",
+    "R": "Respiratory",
+    "S": "Skin",
+    "T": "Endocrine, metabolic and nutritional",
+    "U": "Urological",
+    "W": "Pregnancy, childbearing, family planning",
+    "X": "Female genital",
+    "Y": "Male genital",
+    "Z": "Social problems",
+}
+
+
+def chapter_name_en(letter: str) -> str:
+    """The English name of an ICPC-2 chapter, or the letter itself if unknown."""
+    return CHAPTERS_EN.get(letter, letter)

@@ -16,6 +16,7 @@ from sentinel.agreements.models import DocumentKind, SignatureBase
 from sentinel.agreements.services import SIGNATURE_MODEL, agreement_state
 from sentinel.clinics.models import Clinic
 from sentinel.collection import approvals
+from sentinel.core.pdf import PDF_CONTENT_TYPE
 from sentinel.lib.errors import DomainError
 from sentinel.notices import asking
 from sentinel.portal import texts
@@ -230,4 +231,17 @@ def receipt_download(
     found = build_receipt(clinic, _signature(clinic, kind_slug, pk))
     response = HttpResponse(found.as_text(), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    return response
+
+
+@require_GET
+@clinic_page
+def receipt_pdf(
+    request: HttpRequest, clinic: Clinic, user: PortalUser, kind_slug: str, pk: int
+) -> HttpResponse:
+    """The receipt as a PDF (the text file stays)."""
+    found = build_receipt(clinic, _signature(clinic, kind_slug, pk))
+    response = HttpResponse(found.as_pdf(clinic), content_type=PDF_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{found.pdf_filename}"'
+    response["Cache-Control"] = "no-store"
     return response

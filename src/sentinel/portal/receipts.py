@@ -3,18 +3,21 @@
 It names the document (kind, version, title, the SHA-256 of its text), who signed (name,
 person UUID, the CVR they acted for, the assurance level of their login), when, and through
 which channel; the download carries the document's text too, so anyone can recompute the hash
-(SHA-256 of the text between the markers, UTF-8).
+(SHA-256 of the text between the markers, UTF-8). The PDF (``as_pdf``) carries the same lines
+and the same text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sentinel.agreements.models import DpaSignature, SignatureBase
 from sentinel.clinics.models import Clinic
+from sentinel.core.pdf import html_to_pdf
 from sentinel.portal import texts
 
 TEXT_BEGINS = "----- BEGIN DOCUMENT TEXT -----"
@@ -34,6 +37,22 @@ class Receipt:
     @property
     def lines(self) -> list[tuple[str, str]]:
         return self.summary + self.technical
+
+    @property
+    def pdf_filename(self) -> str:
+        return self.filename.removesuffix(".txt") + ".pdf"
+
+    def as_pdf(self, clinic: Clinic) -> bytes:
+        """The receipt as an A4 PDF: what the text file says, laid out (``core.pdf``)."""
+        html = render_to_string(
+            "portal/receipt_pdf.html",
+            {"receipt": self, "clinic": clinic, "lang": translation.get_language() or "da"},
+        )
+        return html_to_pdf(
+            html,
+            css=render_to_string("portal/receipt_pdf.css"),
+            title=_("Kvittering – Sentinel Kvalitets Data"),
+        )
 
     def as_text(self) -> str:
         width = max(len(label) for label, _value in self.lines)

@@ -18,6 +18,7 @@ from sentinel.reports.pages import (
     ReportLinks,
     csv_response,
     parse_period,
+    pdf_response,
     render_tab_html,
     tab_for_project,
     tab_response,
@@ -116,3 +117,12 @@ def report_csv(
         worklist_by=user.actor(clinic),
         worklist_vendor=user.worklist_vendor(clinic),
     )
+
+
+@require_GET
+@clinic_page
+def report_pdf(
+    request: HttpRequest, clinic: Clinic, user: PortalUser, project: str
+) -> HttpResponse:
+    """One tab's meeting pack as a PDF (A4; never the worklist)."""
+    return pdf_response(request, clinic, project)

@@ -37,6 +37,11 @@ clinic_patterns = [
         agreement_views.receipt_download,
         name="receipt_download",
     ),
+    path(
+        "kvittering/<slug:kind_slug>/<int:pk>/pdf/",
+        agreement_views.receipt_pdf,
+        name="receipt_pdf",
+    ),
     path("administrer/", administer_views.administer, name="administer"),
     path(
         "administrer/systemhuse/<int:pk>/",
@@ -55,6 +60,7 @@ clinic_patterns = [
     path("status/", status_views.status, name="status"),
     path("kom-godt-i-gang/", status_views.help_page, name="help"),
     path("rapporter/", report_views.reports, name="reports"),
+    path("rapporter/<slug:project>.pdf", report_views.report_pdf, name="report_pdf"),
     path("rapporter/<slug:project>/", report_views.report_tab, name="report_tab"),
     path("rapporter/<slug:project>/print/", report_views.report_print, name="report_print"),
     path(

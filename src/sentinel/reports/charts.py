@@ -32,6 +32,7 @@ import math
 from django.utils.html import escape
 
 from sentinel.reports.engine import Chart, Suppressed
+from sentinel.reports.funnel_svg import funnel_svg
 from sentinel.reports.svg import (
     BAND,
     DASHES,
@@ -45,12 +46,14 @@ from sentinel.reports.svg import (
     axis_number,
     axis_ticks,
     base_id,
+    category_text,
     coord,
     empty_svg,
     fill_of,
     marker_svg,
     open_svg,
     patterns_svg,
+    series_name,
     shorten,
     value_text,
     wrap_label,
@@ -73,7 +76,11 @@ LEGEND_H = 30
 
 
 def bar_chart_svg(
-    chart: Chart, *, id_prefix: str = "", labels: dict[str, str] | None = None
+    chart: Chart,
+    *,
+    id_prefix: str = "",
+    labels: dict[str, str] | None = None,
+    english: bool = False,
 ) -> str:
     """Horizontal grouped bars: one group per category, one bar per series, value at the end.
 
@@ -82,7 +89,7 @@ def bar_chart_svg(
     base = base_id(chart, id_prefix)
     n_series = len(chart.series)
     if not chart.categories or n_series == 0:
-        return empty_svg(chart, base, BAR_WIDTH)
+        return empty_svg(chart, base, BAR_WIDTH, english=english)
     numbers = [x for s in chart.series for v in s.values if (x := as_number(v)) is not None]
     top = max(numbers, default=0.0)
     ticks = axis_ticks(top, percent=chart.unit == "percent", whole=chart.unit == "count")
@@ -91,9 +98,9 @@ def bar_chart_svg(
     span = BAR_WIDTH - BAR_LABEL_W - BAR_VALUE_W
     group_h = max(n_series * (BAR_H + BAR_GAP) - BAR_GAP, 2 * LABEL_LINE_H)
     height = LEGEND_H + len(chart.categories) * (group_h + GROUP_GAP) + 24
-    parts = open_svg(chart, base, BAR_WIDTH, height)
+    parts = open_svg(chart, base, BAR_WIDTH, height, english=english)
     parts += patterns_svg(base, n_series)
-    parts.append(_legend_bars(chart, base))
+    parts.append(_legend_bars(chart, base, english))
     y_axis_top = LEGEND_H - 4
     y_axis_bottom = height - 20
     # Scale: gridlines at 0, ½ and the maximum, labelled under the bars.
@@ -107,12 +114,14 @@ def bar_chart_svg(
         suffix = " %" if chart.unit == "percent" else ""
         parts.append(
             f'<text x="{coord(x)}" y="{height - 6}" text-anchor="middle" fill="{MUTED}" '
-            f'font-size="11">{escape(axis_number(tick) + suffix)}</text>'
+            f'font-size="11">{escape(axis_number(tick, english=english) + suffix)}</text>'
         )
     parts.append("</g>")
     y = LEGEND_H
     for c_index, category in enumerate(chart.categories):
-        lines = wrap_label((labels or {}).get(category, category), LABEL_CHARS)
+        lines = wrap_label(
+            (labels or {}).get(category, category_text(category, english)), LABEL_CHARS
+        )
         first_y = y + group_h / 2 + 4 - (len(lines) - 1) * LABEL_LINE_H / 2
         parts.append('<g class="group">')
         parts.append(
@@ -128,7 +137,7 @@ def bar_chart_svg(
             bar_y = y + s_index * (BAR_H + BAR_GAP)
             text_y = coord(bar_y + BAR_H - 3)
             count = series.counts[c_index] if series.counts else None
-            shown = value_text(value, chart.unit)
+            shown = value_text(value, chart.unit, english=english)
             text = escape(f"{shown} · n {count}" if count is not None else shown)
             number = as_number(value)
             if number is not None:
@@ -137,7 +146,8 @@ def bar_chart_svg(
                 parts.append(
                     f'<rect x="{x0}" y="{bar_y}" width="{coord(length)}" height="{BAR_H}" '
                     f'fill="{fill_of(base, s_index)}" stroke="{colour}" stroke-width="1">'
-                    f"<title>{escape(series.name_da)}, {escape(category)}: {text}</title></rect>"
+                    f"<title>{escape(series_name(series, english))}, "
+                    f"{escape(category_text(category, english))}: {text}</title></rect>"
                 )
                 parts.append(
                     f'<text x="{coord(x0 + length + 4)}" y="{text_y}" fill="{INK}" '
@@ -154,7 +164,7 @@ def bar_chart_svg(
     return "".join(parts)
 
 
-def _legend_bars(chart: Chart, base: str) -> str:
+def _legend_bars(chart: Chart, base: str, english: bool = False) -> str:
     out = ['<g class="legend">']
     x = 8
     for i, series in enumerate(chart.series):
@@ -163,7 +173,7 @@ def _legend_bars(chart: Chart, base: str) -> str:
             f'<rect x="{x}" y="6" width="14" height="14" fill="{fill_of(base, i)}" '
             f'stroke="{colour}" stroke-width="1"/>'
         )
-        name = shorten(series.name_da, 28)
+        name = shorten(series_name(series, english), 28)
         out.append(f'<text x="{x + 20}" y="18" fill="{INK}">{escape(name)}</text>')
         x += 20 + 8 * len(name) + 24
     out.append("</g>")
@@ -183,12 +193,12 @@ LABELLED_POINTS = 13
 beyond, only a tooltip."""
 
 
-def line_chart_svg(chart: Chart, *, id_prefix: str = "") -> str:
+def line_chart_svg(chart: Chart, *, id_prefix: str = "", english: bool = False) -> str:
     """One line per series over the categories (months), with a y axis from zero."""
     base = base_id(chart, id_prefix)
     n = len(chart.categories)
     if n == 0 or not chart.series:
-        return empty_svg(chart, base, LINE_WIDTH)
+        return empty_svg(chart, base, LINE_WIDTH, english=english)
     numbers = [x for s in chart.series for v in s.values if (x := as_number(v)) is not None]
     top = max(numbers, default=0.0)
     ticks = axis_ticks(top, percent=chart.unit == "percent", whole=chart.unit == "count")
@@ -212,12 +222,17 @@ def line_chart_svg(chart: Chart, *, id_prefix: str = "") -> str:
         for v, count in zip(s.values, s.counts, strict=False)
     )
     height += 18 if small else 0
-    parts = open_svg(chart, base, LINE_WIDTH, height)
-    parts.append(_legend_lines(chart))
+    parts = open_svg(chart, base, LINE_WIDTH, height, english=english)
+    parts.append(_legend_lines(chart, english))
     if small:
+        hollow_note = (
+            f"Hollow marker: fewer than {SMALL_N} courses in the month – the share can swing "
+            "widely."
+            if english
+            else f"Hul markør: under {SMALL_N} forløb i måneden – andelen kan svinge meget."
+        )
         parts.append(
-            f'<text x="8" y="{height - 6}" fill="{MUTED}" font-size="11">Hul markør: under '
-            f"{SMALL_N} forløb i måneden – andelen kan svinge meget.</text>"
+            f'<text x="8" y="{height - 6}" fill="{MUTED}" font-size="11">{hollow_note}</text>'
         )
     half = plot_w / (2 * max(1, n - 1)) if n > 1 else plot_w / 4
     for i in sorted(incomplete):
@@ -225,7 +240,7 @@ def line_chart_svg(chart: Chart, *, id_prefix: str = "") -> str:
             f'<g class="incomplete"><rect x="{coord(x_of(i) - half)}" y="{LINE_TOP}" '
             f'width="{coord(2 * half)}" height="{coord(plot_h)}" fill="{BAND}"/>'
             f'<text x="{coord(x_of(i))}" y="{LINE_TOP + 12}" text-anchor="middle" fill="{INK}" '
-            f'font-size="10">foreløbig</text></g>'
+            f'font-size="10">{"provisional" if english else "foreløbig"}</text></g>'
         )
     suffix = " %" if chart.unit == "percent" else ""
     parts.append('<g class="axis">')
@@ -237,7 +252,7 @@ def line_chart_svg(chart: Chart, *, id_prefix: str = "") -> str:
         )
         parts.append(
             f'<text x="{LINE_LEFT - 6}" y="{coord(y + 4)}" text-anchor="end" fill="{MUTED}" '
-            f'font-size="11">{escape(axis_number(tick) + suffix)}</text>'
+            f'font-size="11">{escape(axis_number(tick, english=english) + suffix)}</text>'
         )
     every = max(1, math.ceil(n / 12))
     for i, category in enumerate(chart.categories):
@@ -245,7 +260,8 @@ def line_chart_svg(chart: Chart, *, id_prefix: str = "") -> str:
             continue
         parts.append(
             f'<text x="{coord(x_of(i))}" y="{bottom + 18}" text-anchor="middle" '
-            f'fill="{MUTED}" font-size="11">{escape(shorten(category, 10))}</text>'
+            f'fill="{MUTED}" font-size="11">'
+            f"{escape(shorten(category_text(category, english), 10))}</text>"
         )
         if counted and counted[i] is not None:
             parts.append(
@@ -291,8 +307,11 @@ def line_chart_svg(chart: Chart, *, id_prefix: str = "") -> str:
                 'class="provisional"/>'
             )
         for i, value in enumerate(series.values):
-            text = escape(value_text(value, chart.unit))
-            tooltip = f"{escape(series.name_da)}, {escape(chart.categories[i])}: {text}"
+            text = escape(value_text(value, chart.unit, english=english))
+            tooltip = (
+                f"{escape(series_name(series, english))}, "
+                f"{escape(category_text(chart.categories[i], english))}: {text}"
+            )
             number = as_number(value)
             if number is not None:
                 x, y = x_of(i), y_of(number)
@@ -323,7 +342,7 @@ def line_chart_svg(chart: Chart, *, id_prefix: str = "") -> str:
     return "".join(parts)
 
 
-def _legend_lines(chart: Chart) -> str:
+def _legend_lines(chart: Chart, english: bool = False) -> str:
     out = ['<g class="legend">']
     x = 8
     for i, series in enumerate(chart.series):
@@ -335,7 +354,7 @@ def _legend_lines(chart: Chart) -> str:
             f'stroke-width="2"{dash_attr}/>'
         )
         out.append(marker_svg(MARKERS[i % len(MARKERS)], x + 14, 14, colour))
-        name = shorten(series.name_da, 32)
+        name = shorten(series_name(series, english), 32)
         out.append(f'<text x="{x + 36}" y="18" fill="{INK}">{escape(name)}</text>')
         x += 36 + 8 * len(name) + 24
     out.append("</g>")
@@ -345,10 +364,19 @@ def _legend_lines(chart: Chart) -> str:
 # --- entry point -----------------------------------------------------------------------------
 
 
-def chart_svg(chart: Chart, *, id_prefix: str = "", labels: dict[str, str] | None = None) -> str:
-    """The SVG of ``chart`` (bar or line), as a string ready to put in a page."""
+def chart_svg(
+    chart: Chart,
+    *,
+    id_prefix: str = "",
+    labels: dict[str, str] | None = None,
+    english: bool = False,
+) -> str:
+    """The SVG of ``chart`` (bar, line or funnel), as a string ready to put in a page, with
+    its words in English when asked."""
     if chart.kind == "bar":
-        return bar_chart_svg(chart, id_prefix=id_prefix, labels=labels)
+        return bar_chart_svg(chart, id_prefix=id_prefix, labels=labels, english=english)
     if chart.kind == "line":
-        return line_chart_svg(chart, id_prefix=id_prefix)
+        return line_chart_svg(chart, id_prefix=id_prefix, english=english)
+    if chart.kind == "funnel":
+        return funnel_svg(chart, id_prefix=id_prefix, english=english)
     raise ValueError(f"unknown chart kind {chart.kind!r}")

@@ -17,9 +17,17 @@ data-sharing exports — follows this one rule:
    equals the later) is suppressed too. A 0 that comes back stands for nobody and is not
    protected.
 
+4. **Rates beside their total.** Rates of several groups shown with their total (coding
+   completeness per course type and in total) follow rules 1 and 3 in each row (its part and
+   its rest) and in the column of wholes, and one hidden rate beside a shown total takes a
+   second with it (``hidden_rates``).
+5. **Funnel plots.** A clinic with fewer than ``MIN_CELL`` courses is not drawn; the plot is
+   shown only when at least ``MIN_CLINICS`` clinics are drawn; no dot is labelled
+   (``drawn_in_funnel``).
+
 A clinic's figures about itself (its own counts and shares) are not subject to the rule.
-``suppressed_parts`` applies 1 and 3, ``enough_clinics`` applies 2; no other module compares a
-count with these thresholds.
+``suppressed_parts`` applies 1 and 3, ``enough_clinics`` applies 2, ``hidden_rates`` 4 and
+``drawn_in_funnel`` 5; no other module compares a count with these thresholds.
 """
 
 from __future__ import annotations
@@ -104,3 +112,33 @@ def shown_shares(counts: Sequence[int]) -> list[Decimal | Suppressed]:
     share the rule hides replaced by ``SUPPRESSED``. The group must have enough clinics."""
     hidden = suppressed_parts(counts)
     return [SUPPRESSED if h else share for h, share in zip(hidden, shares(counts), strict=True)]
+
+
+def hidden_rates(groups: Sequence[tuple[int, int]], *, total_shown: bool = True) -> list[bool]:
+    """Rule 4: which of the rates ``part / whole`` of ``groups`` (``(part, whole)`` each; the
+    rows beside a total row that is their sum) must not be shown.
+
+    A rate is hidden when its whole is hidden as a part of the total (rule 1 and 3 on the
+    wholes), or when its part or its rest (the whole less the part) is 1–4 (rules 1 and 3 on
+    the row: a 0 rest stands for nobody and leaves a rate of 100 % shown). When exactly one
+    row with courses has its rate hidden and the total row's rate is shown (``total_shown``),
+    it would come back by subtraction, so the rate of the shown row with the fewest courses
+    is hidden too."""
+    if any(p < 0 or p > w for p, w in groups):
+        raise ValueError("a part must be between 0 and its whole")
+    wholes = suppressed_parts([w for _p, w in groups], total_shown=total_shown)
+    hidden = [
+        bool(w) and (whole_hidden or suppressed_parts([p, w - p])[0])
+        for (p, w), whole_hidden in zip(groups, wholes, strict=True)
+    ]
+    unknown = [i for i, h in enumerate(hidden) if h]
+    if total_shown and len(unknown) == 1:
+        shown = [i for i, (_p, w) in enumerate(groups) if w and not hidden[i]]
+        if shown:
+            hidden[min(shown, key=lambda i: (groups[i][1], -i))] = True
+    return hidden
+
+
+def drawn_in_funnel(courses: int) -> bool:
+    """Rule 5: may a clinic with this many courses be drawn as a dot in a funnel plot?"""
+    return courses >= MIN_CELL

@@ -210,6 +210,9 @@ class ReportDefinition:
         """The line above the worklist on the clinic's page."""
         return f"{len(table.rows)} forløb på arbejdslisten." if table.rows else "Ingen forløb."
 
+    def worklist_note_en(self, table: Table) -> str:
+        return f"{len(table.rows)} courses on the worklist." if table.rows else "No courses."
+
     def build(
         self,
         clinic: Clinic,

@@ -47,6 +47,9 @@ class Indicator:
     better: Better = "higher"
     target: tuple[Decimal, Decimal] | None = None
     kind: Literal["percent", "code"] = "percent"
+    definition_da: str = ""
+    definition_en: str = ""
+    """What the figure is, exactly: counted how, of which courses (the PDF's definitions)."""
 
     @property
     def target_da(self) -> str:
@@ -70,6 +73,8 @@ class Indicator:
             "better": self.better,
             "target": [f"{t:.2f}" for t in self.target] if self.target else None,
             "kind": self.kind,
+            "definition_da": self.definition_da,
+            "definition_en": self.definition_en,
         }
 
 

@@ -38,12 +38,14 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
 from sentinel.clinics.models import Clinic, Vendor
-from sentinel.lib.dates import format_da
+from sentinel.core.pdf import PDF_CONTENT_TYPE
+from sentinel.lib.dates import format_day
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import Project
 from sentinel.projects.opening import ReportKind
@@ -61,12 +63,15 @@ from sentinel.reports.engine import (
     tabs_for,
 )
 from sentinel.reports.exports import CONTENT_TYPE, csv_filename, table_csv
+from sentinel.reports.pdf import meeting_pack, pdf_filename
 from sentinel.reports.presenting import (
     ReportLinks,
     SectionView,
     TabView,
+    english_chosen,
     figure_view,
     period_form,
+    refreshed_text,
     section_view,
     table_view,
 )
@@ -80,14 +85,16 @@ NO_STORE = "no-store"
 # --- rendering ------------------------------------------------------------------------------
 
 
-def _tab_status(tab: Tab) -> str:
+def _tab_status(tab: Tab, english: bool = False) -> str:
     """The tab's word on its state, beside its name."""
     if tab.kind is ReportKind.UNENROLLED:
-        return "frameldt"
+        return _("frameldt")
     if tab.kind is ReportKind.BLOCKED:
-        return "ingen dataopsamling"
+        return _("ingen dataopsamling")
     if not tab.is_open:
-        return f"åbner {format_da(tab.opens_on)}" if tab.opens_on else "ikke åben endnu"
+        if tab.opens_on:
+            return _("åbner %(day)s") % {"day": format_day(tab.opens_on, english=english)}
+        return _("ikke åben endnu")
     return ""
 
 
@@ -122,6 +129,7 @@ def render_tab_html(
     The clinic's enrolments and agreements are read once and the opening rule evaluated once
     (``engine.prepare``); the tabs, the report and the worklist all use that.
     """
+    english = english_chosen()
     day = standing.today if standing is not None else today or timezone.localdate()
     standing = standing or Participation.read(clinic, day)
     period = period or Period.since_enrolment()
@@ -140,7 +148,7 @@ def render_tab_html(
     sections: list[SectionView] = []
     if report is not None and prepared is not None and report.is_open and report.has_data:
         sections = [
-            section_view(s, report=report, links=links, print_view=print_view)
+            section_view(s, report=report, links=links, print_view=print_view, english=english)
             for s in report.sections
         ]
         if worklist_by is not None and (print_worklist or not print_view):
@@ -151,6 +159,7 @@ def render_tab_html(
                 vendor=worklist_vendor,
                 links=links,
                 print_view=print_view,
+                english=english,
             )
             if listed is not None:
                 sections.append(listed)
@@ -159,9 +168,18 @@ def render_tab_html(
         "project": project,
         "report": report,
         "period": period,
-        "period_form": period_form(report, period, current_tab, day),
+        "period_form": period_form(report, period, current_tab, day, english=english),
         "sections": sections,
-        "headline": [figure_view(f) for f in report.headline]
+        "english": english,
+        "data_range": (report.data_range_en if english else report.data_range_da)
+        if report is not None
+        else "",
+        "period_label": period.label_en if english else period.label_da,
+        "opens_on_text": format_day(report.opens_on, english=english) if report else "",
+        "enrolled_on_text": format_day(report.enrolled_on, english=english) if report else "",
+        "today_text": format_day(day, english=english),
+        "pdf_url": links.pdf(project.code, period),
+        "headline": [figure_view(f, english=english) for f in report.headline]
         if report is not None and report.is_open and report.has_data
         else [],
         "tabs": [
@@ -169,7 +187,7 @@ def render_tab_html(
                 name=t.project_name,
                 url=links.tab(t.project_code),
                 current=t.project_code == project.code,
-                status=_tab_status(t),
+                status=_tab_status(t, english),
             )
             for t in all_tabs
         ],
@@ -193,6 +211,7 @@ def render_tab_html(
             if report and report.benchmark_refreshed_at
             else None
         ),
+        "benchmark_refreshed_text": refreshed_text(report, english=english),
         "today": day,
     }
     template = "reports/print.html" if print_view else "reports/tab.html"
@@ -207,6 +226,7 @@ def _worklist_section(
     vendor: Vendor | None,
     links: ReportLinks,
     print_view: bool,
+    english: bool = False,
 ) -> SectionView | None:
     definition = definition_for(prepared.project.code)
     # A printed worklist's two audit rows are written together (no savepoint on the screen).
@@ -229,11 +249,12 @@ def _worklist_section(
     view = table_view(
         table,
         csv_url="" if print_view else links.csv(report.project_code, table.key, report.period),
+        english=english,
     )
     return SectionView(
         key=WORKLIST_KEY,
-        title="Arbejdsliste",
-        note=definition.worklist_note_da(table),
+        title=_("Arbejdsliste"),
+        note=definition.worklist_note_en(table) if english else definition.worklist_note_da(table),
         tables=(view,),
         person_identifiable=True,
     )
@@ -352,6 +373,28 @@ def csv_response(
         raise Http404("the report has no such table")
     response = HttpResponse(table_csv(table), content_type=CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{csv_filename(report, table)}"'
+    return _private(response)
+
+
+def pdf_response(request: HttpRequest, clinic: Clinic, project_code: str) -> HttpResponse:
+    """The tab's meeting pack (``reports.pdf``) for the period asked for, in the chosen
+    language, as a PDF download. Never the worklist. 404 for a project that is not one of the
+    clinic's tabs, for a bad period and for a report that is not open."""
+    standing = Participation.read(clinic, timezone.localdate())
+    project, _tabs = tab_for_project(clinic, project_code, standing=standing)
+    period, error_da = parse_period(request)
+    if error_da:
+        raise Http404("invalid period")
+    try:
+        prepared = prepare(clinic, project, period, today=standing.today, standing=standing)
+        report = build_report(clinic, project, prepared=prepared)
+    except DomainError:
+        raise Http404("no report for this period") from None
+    if not report.is_open:
+        raise Http404("the report is not open yet")
+    pdf = meeting_pack(report, clinic, english=english_chosen())
+    response = HttpResponse(pdf, content_type=PDF_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(report)}"'
     return _private(response)
 
 

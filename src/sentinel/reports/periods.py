@@ -201,6 +201,17 @@ class Period:
         assert self.start and self.end  # noqa: S101 - set for every range
         return f"{self.start:%m.%Y}–{self.end:%m.%Y}"
 
+    @property
+    def label_en(self) -> str:
+        if self.kind == "since_enrolment":
+            return "Since enrolment"
+        if self.kind == "last_12_months":
+            return "The last 12 months"
+        if self.kind == "year":
+            return f"The calendar year {self.year}"
+        assert self.start and self.end  # noqa: S101 - set for every range
+        return f"{self.start:%Y-%m} to {self.end:%Y-%m}"
+
     def bounds(self, *, enrolled_on: dt.date, today: dt.date) -> tuple[dt.date, dt.date]:
         """The period's first and last day, before clamping to enrolment and today."""
         if self.kind == "since_enrolment":

@@ -15,9 +15,11 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from sentinel.lib.dates import format_da, format_en
 from sentinel.reports.charts import chart_svg
 from sentinel.reports.engine import (
     CellValue,
@@ -31,6 +33,7 @@ from sentinel.reports.engine import (
 )
 from sentinel.reports.exports import number_da
 from sentinel.reports.headline import Figure
+from sentinel.reports.tables import english_cell
 
 EMPTY_CELL = "–"
 
@@ -40,6 +43,45 @@ PERIOD_CHOICES: tuple[tuple[str, str], ...] = (
     ("year", "Kalenderår"),
     ("range", "Fra måned til måned"),
 )
+PERIOD_CHOICES_EN: tuple[tuple[str, str], ...] = (
+    ("since_enrolment", "Since enrolment"),
+    ("last_12_months", "The last 12 months"),
+    ("year", "Calendar year"),
+    ("range", "From month to month"),
+)
+
+
+def english_chosen() -> bool:
+    """Has the user chosen English (the active language)? The report's words, numbers and
+    dates follow it."""
+    return (translation.get_language() or "da").startswith("en")
+
+
+def refreshed_text(report: Report | None, *, english: bool = False) -> str:
+    """When the region's and nation's figures were refreshed, in the page's language:
+    ``12.01.2026 kl. 14.05`` or ``12 Jan 2026 at 14:05``."""
+    if report is None or report.benchmark_refreshed_at is None:
+        return ""
+    moment = timezone.localtime(report.benchmark_refreshed_at)
+    if english:
+        return f"{format_en(moment.date())} at {moment:%H:%M}"
+    return f"{format_da(moment.date())} kl. {moment:%H.%M}"
+
+
+def number_text(value: int | Decimal, *, english: bool = False) -> str:
+    """A number as the page writes it: ``33,33`` in Danish, ``33.33`` in English (never a
+    thousands separator, like the CSV)."""
+    text = number_da(value)
+    return text.replace(",", ".") if english else text
+
+
+def pick(obj: object, name: str, english: bool) -> str:
+    """``obj.<name>_en`` in English (when set), else ``obj.<name>_da``."""
+    if english:
+        value = getattr(obj, f"{name}_en", "")
+        if value:
+            return str(value)
+    return str(getattr(obj, f"{name}_da", "") or "")
 
 
 # --- links ----------------------------------------------------------------------------------
@@ -70,6 +112,10 @@ class ReportLinks:
 
     def print(self, project_code: str, period: Period | None = None) -> str:
         return f"{self.base}{project_code}/print/{self._query(period)}"
+
+    def pdf(self, project_code: str, period: Period | None = None) -> str:
+        """The meeting pack (``reports.pdf``): ``…/rapporter/<project>.pdf``."""
+        return f"{self.base}{project_code}.pdf{self._query(period)}"
 
 
 # --- what the templates get -------------------------------------------------------------------
@@ -142,7 +188,7 @@ class TabView:
 
 @dataclass(frozen=True)
 class FigureView:
-    """One headline figure as the tab writes it (Danish)."""
+    """One headline figure as the tab writes it (in the page's language)."""
 
     key: str
     label: str
@@ -157,45 +203,63 @@ class FigureView:
     better: str
     target: str
     in_target: str
+    nation_name: str = "Hele landet"
+    definition: str = ""
 
 
-def _share_da(value: CellValue, note: str) -> str:
+def _share(value: CellValue, note: str, *, english: bool = False) -> str:
     if isinstance(value, Suppressed):
         return f"{value.text} %"
     if isinstance(value, Decimal):
-        return f"{number_da(value.quantize(Decimal('0.01')))} %"
-    return f"ingen tal ({note})" if note else "ingen tal"
+        return f"{number_text(value.quantize(Decimal('0.01')), english=english)} %"
+    none = "no figure" if english else "ingen tal"
+    return f"{none} ({note})" if note else none
 
 
-def figure_view(figure: Figure) -> FigureView:
-    """A headline figure in Danish words: the value with its n, region and nation beside it,
-    the change since the previous period (an arrow with words), which direction is better
-    and the target."""
+def figure_view(figure: Figure, *, english: bool = False) -> FigureView:
+    """A headline figure in words (Danish, or English): the value with its n, region and
+    nation beside it, the change since the previous period (an arrow with words), which
+    direction is better and the target."""
     indicator = figure.indicator
-    value = _share_da(figure.value, "ingen forløb")
+    value = _share(figure.value, "no courses" if english else "ingen forløb", english=english)
+    count = number_text(figure.n, english=english)
     if indicator.kind == "code":
-        value = f"{figure.code} ({value})" if figure.code else "ingen kode"
-        n = f"{number_da(figure.n)} forløb med koden"
+        if figure.code:
+            value = f"{figure.code} ({value})"
+        else:
+            value = "no code" if english else "ingen kode"
+        n = f"{count} courses with the code" if english else f"{count} forløb med koden"
+    elif english:
+        n = f"{count} structured courses" if indicator.key == "completeness" else f"{count} courses"
     else:
-        unit = "strukturerede forløb" if indicator.key == "completeness" else "forløb"
-        n = f"{number_da(figure.n)} {unit}"
-    in_target = "" if figure.in_target is None else "inden for målet"
-    if figure.in_target is False:
-        in_target = "uden for målet"
+        n = (
+            f"{count} strukturerede forløb"
+            if indicator.key == "completeness"
+            else f"{count} forløb"
+        )
+    in_target = ""
+    if figure.in_target is not None:
+        inside = {
+            True: ("inden for målet", "within the target"),
+            False: ("uden for målet", "outside the target"),
+        }
+        in_target = inside[figure.in_target][english]
     return FigureView(
         key=indicator.key,
-        label=indicator.label_da,
+        label=pick(indicator, "label", english),
         value=value,
         code_title=figure.code_title_da,
         n=n,
-        region_name=figure.region_name_da,
-        region=_share_da(figure.region, figure.region_note_da),
-        nation=_share_da(figure.nation, figure.nation_note_da),
-        change=figure.change_da,
+        region_name=pick(figure, "region_name", english),
+        region=_share(figure.region, pick(figure, "region_note", english), english=english),
+        nation=_share(figure.nation, pick(figure, "nation_note", english), english=english),
+        change=pick(figure, "change", english),
         verdict=figure.verdict,
-        better=figure.better_da,
-        target=indicator.target_da,
+        better=pick(figure, "better", english),
+        target=pick(indicator, "target", english),
         in_target=in_target,
+        nation_name="Nation" if english else "Hele landet",
+        definition=pick(indicator, "definition", english),
     )
 
 
@@ -214,43 +278,51 @@ class PeriodForm:
 _TOTAL_LABELS = {"I alt"}
 
 
-def cell_view(value: CellValue, kind: str) -> CellView:
-    """One cell as the page shows it: numbers with a decimal comma, "<5", or a dash."""
+def cell_view(value: CellValue, kind: str, *, english: bool = False) -> CellView:
+    """One cell as the page shows it: numbers with a decimal comma (a point in English),
+    "<5", or a dash; words in the page's language."""
     if value is None or value == "":
         return CellView(EMPTY_CELL, numeric=kind != "text", empty=True)
     if isinstance(value, Suppressed):
         return CellView(value.text, numeric=True, suppressed=True)
     if isinstance(value, Decimal):
-        return CellView(number_da(value.quantize(Decimal("0.01"))), numeric=True)
+        return CellView(number_text(value.quantize(Decimal("0.01")), english=english), numeric=True)
     if isinstance(value, int) and not isinstance(value, bool):
-        return CellView(number_da(value), numeric=True)
-    return CellView(str(value), numeric=False)
+        return CellView(number_text(value, english=english), numeric=True)
+    return CellView(str(english_cell(value) if english else value), numeric=False)
 
 
-def _cell_html(cell: CellView) -> str:
+_CELL_WORDS = {
+    False: ("færre end 5", "ingen værdi", "Ingen forløb i perioden."),
+    True: ("fewer than 5", "no value", "No courses in the period."),
+}
+
+
+def _cell_html(cell: CellView, english: bool = False) -> str:
+    fewer, no_value, _none = _CELL_WORDS[english]
     text: str = escape(cell.text)
     if cell.suppressed:
-        text = f'<abbr title="færre end 5">{text}</abbr>'
+        text = f'<abbr title="{fewer}">{text}</abbr>'
     elif cell.empty:
-        text = f'<span aria-hidden="true">{text}</span><span class="sr-only">ingen værdi</span>'
+        text = f'<span aria-hidden="true">{text}</span><span class="sr-only">{no_value}</span>'
     if cell.numeric:
         return f'<td class="num">{text}</td>'
     return f'<td class="id">{text}</td>' if cell.identifier else f"<td>{text}</td>"
 
 
-def rows_html(rows: Sequence[RowView], column_count: int) -> SafeString:
+def rows_html(rows: Sequence[RowView], column_count: int, *, english: bool = False) -> SafeString:
     """A table's body rows as HTML, every text escaped: the row's label as its row header,
     "<5" as an abbreviation, an empty cell as a dash with "ingen værdi" for screen readers,
-    and "Ingen forløb i perioden." for a table without rows."""
+    and "Ingen forløb i perioden." for a table without rows (in English when asked)."""
     if not rows:
         return mark_safe(  # noqa: S308 - fixed text and a number
-            f'\n    <tr><td colspan="{column_count}">Ingen forløb i perioden.</td></tr>\n  '
+            f'\n    <tr><td colspan="{column_count}">{_CELL_WORDS[english][2]}</td></tr>\n  '
         )
     parts = []
     for row in rows:
         opening = '<tr class="total">' if row.total else "<tr>"
         header = escape(row.header.text)
-        cells = "".join(map(_cell_html, row.cells))
+        cells = "".join(_cell_html(cell, english) for cell in row.cells)
         parts.append(
             f'\n    {opening}\n      <th scope="row">{header}</th>\n      {cells}\n    </tr>\n  '
         )
@@ -258,7 +330,12 @@ def rows_html(rows: Sequence[RowView], column_count: int) -> SafeString:
 
 
 def table_view(
-    table: Table, *, csv_url: str, charts: Sequence[ChartView] = (), title: str | None = None
+    table: Table,
+    *,
+    csv_url: str,
+    charts: Sequence[ChartView] = (),
+    title: str | None = None,
+    english: bool = False,
 ) -> TableView:
     kinds = [c.kind for c in table.columns]
     ids = [c.key in IDENTIFIER_KEYS for c in table.columns]
@@ -267,7 +344,10 @@ def table_view(
         cells = [
             replace(cell, identifier=True) if is_id and not cell.numeric else cell
             for cell, is_id in zip(
-                (cell_view(value, kind) for value, kind in zip(row, kinds, strict=True)),
+                (
+                    cell_view(value, kind, english=english)
+                    for value, kind in zip(row, kinds, strict=True)
+                ),
                 ids,
                 strict=True,
             )
@@ -281,25 +361,26 @@ def table_view(
         )
     return TableView(
         key=table.key,
-        title=title or table.title_da,
-        columns=tuple((c.label_da, c.kind != "text") for c in table.columns),
+        title=title or pick(table, "title", english),
+        columns=tuple((pick(c, "label", english), c.kind != "text") for c in table.columns),
         rows=tuple(rows),
-        footnote=table.footnote_da,
+        footnote=pick(table, "footnote", english),
         csv_url=csv_url,
         charts=tuple(charts),
-        body=rows_html(rows, len(table.columns)),
+        body=rows_html(rows, len(table.columns), english=english),
         identifiers_first=bool(ids and ids[0]),
     )
 
 
-def _category_labels(chart: Chart, table: Table | None) -> dict[str, str]:
+def _category_labels(chart: Chart, table: Table | None, english: bool = False) -> dict[str, str]:
     """Longer labels for a bar chart's categories from its table: "L03 Symptom/klage fra lænd"
     when the table's first column holds the categories and its second is text."""
     if table is None or len(table.columns) < 2 or table.columns[1].kind != "text":
         return {}
     wanted = set(chart.categories)
     return {
-        str(row[0]): f"{row[0]} {row[1]}"
+        str(row[0]): f"{english_cell(row[0]) if english else row[0]} "
+        f"{english_cell(row[1]) if english else row[1]}"
         for row in table.rows
         if isinstance(row[0], str) and row[0] in wanted and isinstance(row[1], str) and row[1]
     }
@@ -338,7 +419,12 @@ def with_suppressed(chart: Chart, table: Table | None) -> Chart:
 
 
 def section_view(
-    section: Section, *, report: Report, links: ReportLinks | None, print_view: bool
+    section: Section,
+    *,
+    report: Report,
+    links: ReportLinks | None,
+    print_view: bool,
+    english: bool = False,
 ) -> SectionView:
     """A section with each chart placed just above the table that holds its numbers."""
     tables_by_key = {t.key: t for t in section.tables}
@@ -352,11 +438,12 @@ def section_view(
                 chart_svg(
                     with_suppressed(chart, table) if chart.kind == "bar" else chart,
                     id_prefix=f"{section.key}-{chart.key}",
-                    labels=_category_labels(chart, table) if chart.kind == "bar" else None,
+                    labels=_category_labels(chart, table, english) if chart.kind == "bar" else None,
+                    english=english,
                 )
             ),
-            table_title=table.title_da if table else "",
-            title=chart.title_da,
+            table_title=pick(table, "title", english) if table else "",
+            title=pick(chart, "title", english),
         )
         if table is None:
             loose.append(view)
@@ -369,20 +456,21 @@ def section_view(
             if print_view or links is None
             else links.csv(report.project_code, t.key, report.period),
             charts=charts_for.get(t.key, ()),
+            english=english,
         )
         for t in section.tables
     )
     return SectionView(
         key=section.key,
-        title=section.title_da,
-        note=section.note_da,
+        title=pick(section, "title", english),
+        note=pick(section, "note", english),
         tables=tables,
         charts=tuple(loose),
     )
 
 
 def period_form(
-    report: Report | None, period: Period, tab: Tab | None, today: dt.date
+    report: Report | None, period: Period, tab: Tab | None, today: dt.date, *, english: bool = False
 ) -> PeriodForm:
     enrolled = (report.enrolled_on if report else None) or (tab.enrolled_on if tab else today)
     years = [str(y) for y in range(today.year, enrolled.year - 1, -1)]
@@ -394,4 +482,5 @@ def period_form(
         start=f"{start:%Y-%m}",
         end=f"{end:%Y-%m}",
         years=years,
+        choices=PERIOD_CHOICES_EN if english else PERIOD_CHOICES,
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sentinel.clinics.contacts import Contact
-from sentinel.lib.dates import format_da
+from sentinel.lib.dates import format_da, format_en
 from sentinel.lib.reasons import Reason
 from sentinel.projects import explanations as words
 from sentinel.projects.opening import ReportKind, ReportState
@@ -121,7 +121,7 @@ class Report:
     def data_range_en(self) -> str:
         if self.data_from is None or self.data_to is None:
             return ""
-        return f"Data from {self.data_from.isoformat()} to {self.data_to.isoformat()}"
+        return f"Data from {format_en(self.data_from)} to {format_en(self.data_to)}"
 
     def section(self, key: str) -> Section:
         for s in self.sections:
@@ -142,6 +142,7 @@ class Report:
             "data_from": iso(self.data_from),
             "data_to": iso(self.data_to),
             "data_range_da": self.data_range_da,
+            "data_range_en": self.data_range_en,
             "is_open": self.is_open,
             "opens_on": iso(self.opens_on),
             "closed_reason_da": self.closed_reason_da,

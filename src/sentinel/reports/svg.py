@@ -13,7 +13,7 @@ from django.utils.html import escape
 from sentinel.reports import disclosure
 from sentinel.reports.disclosure import Suppressed
 from sentinel.reports.exports import number_da
-from sentinel.reports.tables import Chart
+from sentinel.reports.tables import Chart, in_english
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 INK = "#1b1f24"
@@ -41,12 +41,29 @@ MISSING_LABEL = "–"
 # --- numbers ---------------------------------------------------------------------------------
 
 
-def value_text(value: object, unit: str) -> str:
+def value_text(value: object, unit: str, *, english: bool = False) -> str:
     if isinstance(value, Suppressed):
         return SUPPRESSED_LABEL
     if isinstance(value, int | Decimal | float) and not isinstance(value, bool):
-        return number_da(value) + (" %" if unit == "percent" else "")
+        text = number_da(value)
+        return (text.replace(",", ".") if english else text) + (" %" if unit == "percent" else "")
     return MISSING_LABEL
+
+
+def words(chart: Chart, english: bool) -> tuple[str, str]:
+    """The chart's title and description in the page's language."""
+    if english:
+        return chart.title_en or chart.title_da, chart.description_en or chart.description_da
+    return chart.title_da, chart.description_da
+
+
+def series_name(series: object, english: bool) -> str:
+    name_da = str(getattr(series, "name_da", ""))
+    return (str(getattr(series, "name_en", "")) or name_da) if english else name_da
+
+
+def category_text(category: str, english: bool) -> str:
+    return in_english(category) if english else str(category)
 
 
 def as_number(value: object) -> float | None:
@@ -83,10 +100,11 @@ def coord(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def axis_number(x: float) -> str:
+def axis_number(x: float, *, english: bool = False) -> str:
     if float(x).is_integer():
         return str(int(x))
-    return number_da(Decimal(str(x)).normalize())
+    text = number_da(Decimal(str(x)).normalize())
+    return text.replace(",", ".") if english else text
 
 
 # --- shared parts ----------------------------------------------------------------------------
@@ -111,29 +129,38 @@ def wrap_label(text: str, width: int) -> list[str]:
     return [text[:cut].rstrip(), shorten(text[cut:].strip(), width)]
 
 
-def describe(chart: Chart) -> str:
+def describe(chart: Chart, *, english: bool = False) -> str:
     """The chart's description followed by every number in it, series by series."""
-    parts = [chart.description_da.strip()]
+    parts = [words(chart, english)[1].strip()]
     for series in chart.series:
         counts = series.counts or (None,) * len(chart.categories)
         values = "; ".join(
-            f"{category}: {value_text(value, chart.unit)}" + (f" (n {n})" if n is not None else "")
+            f"{category_text(category, english)}: {value_text(value, chart.unit, english=english)}"
+            + (f" (n {n})" if n is not None else "")
             for category, value, n in zip(chart.categories, series.values, counts, strict=True)
         )
-        parts.append(f"{series.name_da}: {values or 'ingen værdier'}.")
+        none = "no values" if english else "ingen værdier"
+        parts.append(f"{series_name(series, english)}: {values or none}.")
     for category in chart.incomplete:
-        parts.append(f"{category} er ikke slut endnu: tallene er foreløbige.")
+        if english:
+            parts.append(f"{in_english(category)} is not over yet: its figures are provisional.")
+        else:
+            parts.append(f"{category} er ikke slut endnu: tallene er foreløbige.")
     return " ".join(p for p in parts if p)
 
 
-def open_svg(chart: Chart, base: str, width: int, height: int) -> list[str]:
+def open_svg(
+    chart: Chart, base: str, width: int, height: int, *, english: bool = False, text: str = ""
+) -> list[str]:
+    """The ``<svg>`` opening with its title and description (``text``, or every number of
+    the chart's series)."""
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{escape(chart.kind)}" '
         f'id="{base}" role="img" aria-labelledby="{base}-title {base}-desc" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'font-family="{escape(FONT)}" font-size="13">',
-        f'<title id="{base}-title">{escape(chart.title_da)}</title>',
-        f'<desc id="{base}-desc">{escape(describe(chart))}</desc>',
+        f'<title id="{base}-title">{escape(words(chart, english)[0])}</title>',
+        f'<desc id="{base}-desc">{escape(text or describe(chart, english=english))}</desc>',
     ]
 
 
@@ -191,8 +218,9 @@ def marker_svg(shape: str, x: float, y: float, colour: str, *, hollow: bool = Fa
     return f'<circle cx="{coord(x)}" cy="{coord(y)}" r="4" {paint}/>'
 
 
-def empty_svg(chart: Chart, base: str, width: int) -> str:
+def empty_svg(chart: Chart, base: str, width: int, *, english: bool = False) -> str:
     height = 60
-    parts = open_svg(chart, base, width, height)
-    parts.append(f'<text x="8" y="34" fill="{MUTED}">Ingen data at vise i perioden.</text></svg>')
+    parts = open_svg(chart, base, width, height, english=english)
+    nothing = "No data to show in the period." if english else "Ingen data at vise i perioden."
+    parts.append(f'<text x="8" y="34" fill="{MUTED}">{nothing}</text></svg>')
     return "".join(parts)

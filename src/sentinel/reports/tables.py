@@ -11,9 +11,42 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from sentinel.reports.disclosure import Suppressed
+from sentinel.reports.funnel import Funnel
+
+
+class Text(str):
+    """Words in a table cell or a chart category, in Danish (the string itself, so every door
+    that reads Danish is unchanged) with their English beside it (``en``)."""
+
+    en: str
+
+    def __new__(cls, da: str, en: str = "") -> Text:
+        text = super().__new__(cls, da)
+        text.en = en or da
+        return text
+
+    def __reduce__(self) -> tuple[type[Text], tuple[str, str]]:
+        return (Text, (str(self), self.en))
+
+    @property
+    def da(self) -> str:
+        return str(self)
+
+
+def in_english(value: str) -> str:
+    """``value``'s English when it is ``Text``; other text as it is."""
+    return value.en if isinstance(value, Text) else value
+
 
 CellValue = str | int | Decimal | Suppressed | None
-"""What a table cell holds: text, a count, a percentage (Decimal, 2 decimals), "<5", or empty."""
+"""What a table cell holds: text (``Text`` when it has an English of its own), a count, a
+percentage (Decimal, 2 decimals), "<5", or empty."""
+
+
+def english_cell(value: CellValue) -> CellValue:
+    """A cell as the English report shows it: ``Text`` in English, anything else as it is."""
+    return value.en if isinstance(value, Text) else value
+
 
 ColumnKind = Literal["text", "count", "percent"]
 
@@ -25,6 +58,8 @@ def cell_json(value: CellValue) -> str | int | None:
         return value.text
     if isinstance(value, Decimal):
         return f"{value:.2f}"
+    if isinstance(value, str):
+        return str(value)  # plain text: ``Text`` gives its Danish
     return value
 
 
@@ -78,6 +113,10 @@ class Table:
             "rows": [
                 {k: cell_json(v) for k, v in zip(keys, row, strict=True)} for row in self.rows
             ],
+            "rows_en": [
+                {k: cell_json(english_cell(v)) for k, v in zip(keys, row, strict=True)}
+                for row in self.rows
+            ],
             "footnote_da": self.footnote_da,
             "footnote_en": self.footnote_en,
         }
@@ -111,7 +150,7 @@ class Chart:
     """A chart of numbers that also stand in the table ``table_key`` (accessibility)."""
 
     key: str
-    kind: Literal["bar", "line"]
+    kind: Literal["bar", "line", "funnel"]
     title_da: str
     description_da: str
     categories: tuple[str, ...]
@@ -122,6 +161,8 @@ class Chart:
     unit: Literal["count", "percent"] = "count"
     incomplete: tuple[str, ...] = ()
     """Categories (months) whose data is not complete yet: drawn as provisional."""
+    funnel: Funnel | None = None
+    """A funnel plot's figures (kind ``funnel``; no categories or series)."""
 
     def __post_init__(self) -> None:
         for s in self.series:
@@ -142,10 +183,12 @@ class Chart:
             "title_en": self.title_en,
             "description_da": self.description_da,
             "description_en": self.description_en,
-            "categories": list(self.categories),
+            "categories": [str(c) for c in self.categories],
+            "categories_en": [str(in_english(c)) for c in self.categories],
             "series": [s.as_dict() for s in self.series],
             "table_key": self.table_key,
-            "incomplete": list(self.incomplete),
+            "incomplete": [str(c) for c in self.incomplete],
+            "funnel": self.funnel.as_dict() if self.funnel is not None else None,
         }
 
 

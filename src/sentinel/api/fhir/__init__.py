@@ -11,6 +11,10 @@ used here); see "Validation choices" below for what is validated how.
 The profile vendors follow
 ==========================
 
+Published as conformance resources: authored in FSH (``fhir/input/fsh/``), compiled by SUSHI
+into ``profile/`` and served under ``/api/v1/fhir/StructureDefinition/<id>`` and ``ValueSet/<id>``
+(``published``; ``docs/adr/0010-fhir-profile-sushi.md``). What the door does with each element:
+
 Identifier and code systems (HL7 Denmark dk-core where one exists):
 
 =====================  ===================================================================
@@ -96,12 +100,20 @@ Outcomes
   look like a rewritten one), and neither are its other entries. Every other entry belongs
   to an ``EpisodeItem`` whose record goes through the pipeline; its reason (API.md) comes
   back in ``issue.details.coding`` with the reason system.
-- A ``batch`` is answered entry by entry: ``201 Created`` for a new course, ``200 OK`` for an
-  update or an unchanged resend (the outcome says which), ``4xx`` for an entry that failed.
+- A ``batch`` is answered entry by entry (``results``): ``201 Created`` for a new course and
+  its Conditions, with ``location`` ``EpisodeOfCare/<id>/_history/<version>`` and
+  ``Condition/<id>/_history/1`` (Sentinel's own row ids, never a CPR); ``200 OK`` for an
+  update or an unchanged resend (the outcome says which, with the location); ``200 OK`` for a
+  Patient or Organization used by a stored course (no such resource is kept). A rejected
+  course is said once, on the entry that holds the failing element, in the profile's element
+  names (``elements``: ``EpisodeOfCare.period.start``, not API.md's ``start_date``) with
+  ``expression`` at it (``Bundle.entry[2].resource.period.start``); the course's other
+  entries are ``424 Failed Dependency`` pointing at that entry.
 - A ``transaction`` is all or nothing (FHIR R4 http.html#transaction): an entry that cannot
   be mapped is ``400`` before anything is tried; a rejected or unreachable one rolls everything
-  back; either way the answer is one OperationOutcome naming every failing entry, each issue
-  with its ``expression`` (FHIRPath into the Bundle). Success is a ``transaction-response``.
+  back; either way the answer is one OperationOutcome naming every failing entry (not the
+  ``424`` ones), each issue with its ``expression`` (FHIRPath into the Bundle). Success is a
+  ``transaction-response`` with the same ``location``s as a batch.
 
 Validation choices
 ------------------

@@ -43,11 +43,12 @@ def operation_outcome(
 
 
 def transaction_failure(results: dict[int, EntryResult]) -> dict[str, Any]:
-    """One OperationOutcome naming every failing entry of a transaction (nothing stored)."""
+    """One OperationOutcome naming every failing entry of a transaction (nothing stored);
+    entries that failed only because another did (``424``) are not named again."""
     issues = []
     for index, result in sorted(results.items()):
-        if result.severity != "error":
-            continue
+        if result.severity != "error" or result.status.startswith("424"):
+            continue  # a 424 entry failed because another did: that one is named
         message = result.message
         if not message.startswith("entry["):
             message = f"entry[{index}]: {message}"
@@ -85,7 +86,13 @@ def response_bundle(
         outcome = operation_outcome(
             result.severity, result.code, result.message, result.reason, expression
         )
-        entries.append({"response": {"status": result.status, "outcome": outcome}})
+        response: dict[str, Any] = {"status": result.status}
+        if result.location is not None:
+            response["location"] = result.location
+        if result.etag is not None:
+            response["etag"] = result.etag
+        response["outcome"] = outcome
+        entries.append({"response": response})
     answer: dict[str, Any] = {"resourceType": "Bundle", "type": f"{bundle_type}-response"}
     if entries:
         answer["entry"] = entries

@@ -132,9 +132,18 @@ class EpisodeItem:
     ydernummer: str
     record: dict[str, Any]
     #: Indexes into ``Bundle.entry``: the EpisodeOfCare first, then its Conditions (in the
-    #: order it lists them) and its Patient. A Patient (or a Condition) may belong to
-    #: several items.
+    #: order it lists them), its Patient and its Organization. A Patient (or a Condition,
+    #: an Organization) may belong to several items.
     entry_indexes: list[int]
+    #: The Condition entries, in the order of ``record["diagnoses"]``.
+    conditions: list[int] = field(default_factory=list)
+    #: The Patient entry; None for a patient referred to by CPR identifier alone.
+    patient: int | None = None
+    #: The Organization entry the clinic came from, if it came from one.
+    organization: int | None = None
+    #: Condition entry → (entry, FHIRPath) of the element used as its date when it has no
+    #: ``recordedDate`` (its ``onsetDateTime``, or the course's ``period.start``).
+    recorded_from: dict[int, tuple[int, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -150,6 +159,8 @@ class ParsedBundle:
     entry_notes: dict[int, list[str]] = field(default_factory=dict)
     #: Entries taken but not needed (an Organization no EpisodeOfCare refers to), with why.
     entry_ignored: dict[int, str] = field(default_factory=dict)
+    #: The Bundle's entries as sent (to place an answer's ``expression``).
+    entries: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -162,6 +173,8 @@ class EntryResult:
     message: str
     reason: str | None = None  # a reason code of API.md
     expression: str | None = None  # FHIRPath into the submitted Bundle
+    location: str | None = None  # ``<Type>/<id>/_history/<version>`` of what was stored
+    etag: str | None = None  # ``W/"<version>"``
 
 
 class _Problem(Exception):

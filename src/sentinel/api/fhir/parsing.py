@@ -1,5 +1,5 @@
-"""A FHIR Bundle (parsed JSON) mapped to one record per EpisodeOfCare; the envelope's checks
-and the FHIRPath a message is about. See ``sentinel.api.fhir``."""
+"""A FHIR Bundle (parsed JSON) mapped to one record per EpisodeOfCare, and the FHIRPath a
+message is about; the envelope is checked first (``envelope``). See ``sentinel.api.fhir``."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.episodeofcare import EpisodeOfCareDiagnosis
 from fhir.resources.R4B.identifier import Identifier
 from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.reference import Reference
-from pydantic import ValidationError
 
 from sentinel.api.fhir.codes import (
     _MAX_ERRORS,
-    BUNDLE_TYPES,
     COURSE_TYPE_SYSTEM,
     DIAGNOSIS_SOURCE_SYSTEM,
     DIAGNOSIS_SOURCES,
@@ -32,13 +29,12 @@ from sentinel.api.fhir.codes import (
     VERIFICATION_SYSTEM,
     YDERNUMMER_SYSTEM,
     EpisodeItem,
-    FhirBundleError,
     ParsedBundle,
-    _describe,
     _Problem,
     _redact,
     _shown,
 )
+from sentinel.api.fhir.envelope import entries_of
 from sentinel.api.fhir.reading import (
     _as_date,
     _as_moment,
@@ -46,6 +42,7 @@ from sentinel.api.fhir.reading import (
     _children,
     _codings,
     _extension,
+    _extensions,
     _limited,
     _logical_cpr,
     _object,
@@ -58,69 +55,6 @@ from sentinel.api.fhir.reading import (
     _ydernummer,
 )
 from sentinel.collection.validation import VERIFICATION_STATUSES
-
-
-def _check_entry_shape(where: str, entry: dict[str, Any]) -> None:
-    """The JSON shape of an entry's resource and request (their content is checked per entry)."""
-    if not isinstance(entry.get("resource", {}), dict):
-        raise FhirBundleError(f"{where}.resource: must be a FHIR resource (an object)")
-    if "request" not in entry:
-        return
-    request = entry["request"]
-    if not isinstance(request, dict):
-        raise FhirBundleError(f"{where}.request: must be an object with method and url")
-    for key in ("method", "url"):
-        if not isinstance(request.get(key), str):
-            raise FhirBundleError(f"{where}.request.{key}: required, a string")
-    extra = sorted(set(request) - {"method", "url"})
-    if extra:
-        raise FhirBundleError(f"{where}.request.{extra[0][:80]}: not a Bundle.entry.request field")
-
-
-def _entries(data: Any) -> list[dict[str, Any]]:
-    """The Bundle's entries, once the envelope is known to be a usable batch or transaction."""
-    if not isinstance(data, dict):
-        raise FhirBundleError("the body must be a JSON object: a FHIR Bundle")
-    resource_type = data.get("resourceType")
-    if resource_type != "Bundle":
-        got = _shown(resource_type) if resource_type is not None else "nothing"
-        raise FhirBundleError(f"resourceType must be 'Bundle', got {got}")
-    bundle_type = data.get("type")
-    if not isinstance(bundle_type, str) or bundle_type not in BUNDLE_TYPES:
-        got = _shown(bundle_type) if bundle_type is not None else "nothing"
-        raise FhirBundleError(f"Bundle.type must be 'batch' or 'transaction', got {got}")
-    entries = data.get("entry", [])
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise FhirBundleError("Bundle.entry must be an array of objects")
-    # The content of each resource and request is checked per entry (a bad one is that
-    # entry's 400); their JSON shape is checked below, for the whole Bundle.
-    envelope = {
-        **data,
-        "entry": [
-            {k: v for k, v in e.items() if k not in ("resource", "request")} for e in entries
-        ],
-    }
-    problem = None
-    try:
-        Bundle.model_validate(envelope)
-    except ValidationError as exc:
-        problem = _describe(exc, "")
-    except (ValueError, TypeError):
-        problem = "the Bundle envelope is not valid FHIR R4"
-    if problem is not None:
-        # Raised outside the except block: no __context__ holding the input for a logger.
-        raise FhirBundleError(problem)
-    for where, envelope_part in [("Bundle", data)] + [
-        (f"entry[{i}]", e) for i, e in enumerate(entries)
-    ]:
-        empty = sorted(k for k, v in envelope_part.items() if v is None)
-        if empty:  # FHIR JSON has no null; fhir.resources would read it as absent
-            raise FhirBundleError(
-                f"{where}.{empty[0][:80]}: null is not allowed in FHIR JSON; leave it out"
-            )
-        if where != "Bundle":
-            _check_entry_shape(where, envelope_part)
-    return entries
 
 
 def _taken(index: int, entry: dict[str, Any]) -> dict[str, Any]:
@@ -153,6 +87,10 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+_SOURCE_SYSTEMS = frozenset({DIAGNOSIS_SOURCE_SYSTEM})
+_VERIFICATION_SYSTEMS = frozenset({VERIFICATION_SYSTEM})
+
+
 @dataclass
 class _Diagnosis:
     code: str
@@ -176,11 +114,15 @@ def _diagnosis(index: int, resource: dict[str, Any], references: _References) ->
             f"{where}.code: no coding with system {ICPC2_SYSTEM} (or "
             "http://hl7.org/fhir/sid/icpc-2); the diagnosis must be an ICPC-2 code"
         )
-    source = _one_code(
-        _codings(_children(resource, "category", CodeableConcept, where)),
-        frozenset({DIAGNOSIS_SOURCE_SYSTEM}),
-        f"{where}.category",
-        "diagnosis source",
+    source = (
+        _one_code(
+            _codings(_children(resource, "category", CodeableConcept, where)),
+            _SOURCE_SYSTEMS,
+            f"{where}.category",
+            "diagnosis source",
+        )
+        if "category" in resource
+        else None
     )
     if source is not None and source not in DIAGNOSIS_SOURCES:
         raise _Problem(
@@ -190,14 +132,16 @@ def _diagnosis(index: int, resource: dict[str, Any], references: _References) ->
     # Passed on as given: the pipeline rejects a value that is not a date-time (invalid_date).
     recorded_at = _value(resource, "recordedDate", str, where)
     onset = _value(resource, "onsetDateTime", str, where)
-    status_path = f"{where}.verificationStatus"
-    status = _child(resource, "verificationStatus", CodeableConcept, where)
-    verification = _one_code(
-        _codings([(status_path, status)]),
-        frozenset({VERIFICATION_SYSTEM}),
-        status_path,
-        "verification status",
-    )
+    verification = None
+    if "verificationStatus" in resource:  # most Conditions carry none
+        status_path = f"{where}.verificationStatus"
+        status = _child(resource, "verificationStatus", CodeableConcept, where)
+        verification = _one_code(
+            _codings([(status_path, status)]),
+            _VERIFICATION_SYSTEMS,
+            status_path,
+            "verification status",
+        )
     if verification is not None and verification not in VERIFICATION_STATUSES:
         raise _Problem(f"{status_path}: {_shown(verification)} is not a verification status")
     logical = _logical_cpr(resource.get("subject"), f"{where}.subject")
@@ -222,6 +166,8 @@ class _Mapper:
         self.organizations: dict[int, str | None] = {}  # entry → its ydernummer, if any
         self.notes: dict[int, list[str]] = {}
         self.ignored: dict[int, str] = {}
+        # Condition entry → (entry, FHIRPath) of the element that stood in for recordedDate
+        self.recorded_from: dict[int, tuple[int, str]] = {}
 
     def run(self, bundle_type: str = "batch") -> ParsedBundle:
         for index, entry in enumerate(self.entries):
@@ -262,6 +208,7 @@ class _Mapper:
             bundle_type=bundle_type,
             entry_notes=notes,
             entry_ignored=self.ignored,
+            entries=self.entries,
         )
 
     def target(
@@ -333,8 +280,9 @@ class _Mapper:
         course_type = _one_code(
             types, frozenset({COURSE_TYPE_SYSTEM}), f"{where}.type", "course type"
         )
-        initials = _extension(resource, INITIALS_URL, "valueString", str, where)
-        opt_out = _extension(resource, OPT_OUT_URL, "valueBoolean", bool, where)
+        extensions = _extensions(resource, where)
+        initials = _extension(extensions, INITIALS_URL, "valueString", str, where)
+        opt_out = _extension(extensions, OPT_OUT_URL, "valueBoolean", bool, where)
         record: dict[str, Any] = {
             "type": "episode",
             "source_id": _limited(source_id, "source_id", f"{where}.identifier[0].value"),
@@ -352,27 +300,35 @@ class _Mapper:
             if initials is None
             else _limited(initials, "practitioner_initials", f"{where}.extension"),
             "patient_opt_out": bool(opt_out),
-            "diagnoses": [self.diagnosis(target, period.get("start")) for target in conditions],
+            "diagnoses": [self.diagnosis(target, index, period) for target in conditions],
             "services": None,
         }
         used = [index, *conditions]
         used += [i for i in (patient, organization) if isinstance(i, int)]
         if status == "entered-in-error":  # withdrawn: the pipeline deletes what it stored
             record["entered_in_error"] = True
-        return EpisodeItem(ydernummer, record, used)
+        return EpisodeItem(
+            ydernummer,
+            record,
+            used,
+            conditions=conditions,
+            patient=patient if isinstance(patient, int) else None,
+            organization=organization,
+            recorded_from={t: self.recorded_from[t] for t in conditions if t in self.recorded_from},
+        )
 
-    def diagnosis(self, target: int, course_start: Any) -> dict[str, Any]:
+    def diagnosis(self, target: int, episode: int, period: dict[str, Any]) -> dict[str, Any]:
         found = self.diagnoses[target]
         diagnosis = {
             "code": found.code,
-            "recorded_at": self.recorded_at(target, course_start),
+            "recorded_at": self.recorded_at(target, episode, period.get("start")),
             "source": found.source,
         }
         if found.verification is not None:
             diagnosis["verification_status"] = found.verification
         return diagnosis
 
-    def recorded_at(self, target: int, course_start: Any) -> str | None:
+    def recorded_at(self, target: int, episode: int, course_start: Any) -> str | None:
         """``Condition.recordedDate``; when it is missing, ``onsetDateTime`` and else the
         course's start (FHIR does not require it; the profile's rule, said as a warning)."""
         diagnosis = self.diagnoses[target]
@@ -383,11 +339,16 @@ class _Mapper:
             self.notes.setdefault(target, []).append(
                 f"{where}.recordedDate is missing: onsetDateTime is used as the date of the code"
             )
+            self.recorded_from[target] = (target, f"Bundle.{where}.onsetDateTime")
             return _as_moment(diagnosis.onset)
         if isinstance(course_start, str):
             self.notes.setdefault(target, []).append(
                 f"{where}.recordedDate is missing: the course's start "
                 "(EpisodeOfCare.period.start) is used as the date of the code"
+            )
+            self.recorded_from[target] = (
+                episode,
+                f"Bundle.entry[{episode}].resource.period.start",
             )
             return _as_moment(_as_date(course_start) or course_start)
         return None
@@ -458,7 +419,7 @@ def parse_bundle(data: Any) -> ParsedBundle:
 
     Raises ``FhirBundleError`` when ``data`` is not a usable batch or transaction Bundle.
     """
-    entries = _entries(data)  # the envelope checked: data["type"] is batch or transaction
+    entries = entries_of(data)  # the envelope checked: data["type"] is batch or transaction
     return _Mapper(entries).run(bundle_type=data["type"])
 
 

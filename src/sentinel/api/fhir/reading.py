@@ -60,8 +60,9 @@ def _object(value: Any, model: type[BaseModel], where: str) -> dict[str, Any]:
     """``value`` as an object of FHIR type ``model``: no unknown elements, no modifiers."""
     if not isinstance(value, dict):
         raise _Problem(f"{where}: must be an object (FHIR {model.__name__})")
-    unknown = value.keys() - _elements(model)
-    if unknown:
+    allowed = _elements(model)
+    if not value.keys() <= allowed:
+        unknown = value.keys() - allowed
         names = ", ".join(_shown(name) for name in sorted(unknown)[:3])
         raise _Problem(f"{where}: {names} is not an element of FHIR R4 {model.__name__}")
     if value.get("modifierExtension"):
@@ -113,12 +114,19 @@ def _one_code(
     return codes[0] if codes else None
 
 
-def _extension(resource: dict[str, Any], url: str, value_key: str, kind: type, where: str) -> Any:
-    found = [
-        (path, extension)
-        for path, extension in _children(resource, "extension", Extension, where)
-        if _value(extension, "url", str, path, required=True) == url
-    ]
+def _extensions(resource: dict[str, Any], where: str) -> list[tuple[str, dict[str, Any]]]:
+    """The resource's extensions, each with its path (and its ``url`` checked)."""
+    extensions = _children(resource, "extension", Extension, where)
+    for path, extension in extensions:
+        _value(extension, "url", str, path, required=True)
+    return extensions
+
+
+def _extension(
+    extensions: list[tuple[str, dict[str, Any]]], url: str, value_key: str, kind: type, where: str
+) -> Any:
+    """The value of the one extension ``url`` among ``extensions`` (``_extensions``)."""
+    found = [(path, extension) for path, extension in extensions if extension["url"] == url]
     if not found:
         return None
     if len(found) > 1:

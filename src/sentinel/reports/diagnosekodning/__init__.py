@@ -13,6 +13,9 @@ sections, in order:
   (``icpc2.COURSE_TYPES``): a course counts as validly coded when its current code is one of
   its type's codes. Per course type and per month.
 - ``trend`` — per month: courses, coded courses, share coded.
+- ``completeness_compared`` (``completeness``) — coding completeness per course type and in
+  total beside the region's and the nation's, and the funnel plot of every clinic's
+  completeness against its number of structured courses, with its numbers in two tables.
 - ``benchmark`` — the clinic's top-code shares beside its region's and the nation's, same
   months. A scope's shares are over all its coded courses (the clinic's top codes, then
   "Øvrige"), by largest remainder, shown as the disclosure rule allows (``disclosure``: small
@@ -37,8 +40,10 @@ from collections import defaultdict
 
 from sentinel.audit.actors import Actor
 from sentinel.clinics.models import Vendor
+from sentinel.lib import icpc2
 from sentinel.lib.dates import add_months
 from sentinel.reports.diagnosekodning.benchmark import benchmark_section, read_scopes
+from sentinel.reports.diagnosekodning.completeness import completeness_compared, read_funnel
 from sentinel.reports.diagnosekodning.headline import INDICATORS, headline
 from sentinel.reports.diagnosekodning.labels import PROJECT_CODE, STRUCTURED_SPECIALE, Cell
 from sentinel.reports.diagnosekodning.sections import (
@@ -107,11 +112,21 @@ class DiagnosekodningReport(ReportDefinition):
         benchmark = benchmark_section(
             ctx, coded, top_codes, ctx.benchmark_refreshed_at, compared=compared
         )
+        by_type: dict[str, tuple[int, int]] = {}
+        for c in cells:
+            allowed = icpc2.COURSE_TYPES.get(c.course_type)
+            if c.speciale == STRUCTURED_SPECIALE and allowed is not None:
+                n, valid = by_type.get(c.course_type, (0, 0))
+                by_type[c.course_type] = (
+                    n + c.episodes,
+                    valid + (c.episodes if c.code in allowed else 0),
+                )
         sections = [
             diagnoses,
             completeness(cells, ctx.months, ctx.incomplete_month),
             trend(cells, ctx.months, ctx.incomplete_month),
             benchmark,
+            completeness_compared(ctx, by_type, compared, read_funnel(ctx)),
         ]
         return sections, headline(cells, previous_cells, previous_months, compared, benchmark)
 
@@ -136,6 +151,13 @@ class DiagnosekodningReport(ReportDefinition):
             f"{len(table.rows)} forløb mangler en krævet diagnosekode."
             if table.rows
             else "Alle strukturerede forløb i perioden har en gyldig diagnosekode."
+        )
+
+    def worklist_note_en(self, table: Table) -> str:
+        return (
+            f"{len(table.rows)} courses lack a required code."
+            if table.rows
+            else "Every structured course in the period has a valid code."
         )
 
     def benchmark_refreshed_at(self, ctx: ReportContext) -> dt.datetime | None:

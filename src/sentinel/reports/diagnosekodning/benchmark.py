@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
@@ -43,6 +43,7 @@ from sentinel.reports.models import (
     BenchmarkCell,
     BenchmarkContributor,
 )
+from sentinel.reports.tables import Text
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class Scope:
     clinics: int
     counts: dict[str, int]
     totals: Totals = Totals()
+    by_type: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Structured courses and of those validly coded, per course type."""
 
     @property
     def compared(self) -> bool:
@@ -93,23 +96,32 @@ class Scope:
 
 
 _TotalsRow = tuple[str, int, int, int, int]
-_Figures = tuple[int, int, tuple[tuple[str, str, int], ...], tuple[_TotalsRow, ...]]
+_TypeRow = tuple[str, str, int, int]
+"""(scope, course type, structured courses, validly coded)"""
+_Figures = tuple[
+    int, int, tuple[tuple[str, str, int], ...], tuple[_TotalsRow, ...], tuple[_TypeRow, ...]
+]
 
 
 def _fold(
     rows: list[tuple[str, str, str, str, int]],
-) -> tuple[tuple[tuple[str, str, int], ...], tuple[_TotalsRow, ...]]:
+) -> tuple[tuple[tuple[str, str, int], ...], tuple[_TotalsRow, ...], tuple[_TypeRow, ...]]:
     """(scope, speciale, course type, code, courses) rows → coded courses per scope and code,
-    and each scope's totals."""
+    each scope's totals, and its structured and validly coded courses per course type."""
     codes: dict[tuple[str, str], int] = {}
     totals: dict[str, Totals] = {}
+    types: dict[tuple[str, str], Totals] = {}
     for scope, speciale, course_type, code, n in rows:
         if code:
             codes[(scope, code)] = codes.get((scope, code), 0) + n
-        totals[scope] = totals.get(scope, Totals()) + Totals.of(speciale, course_type, code, n)
+        cell = Totals.of(speciale, course_type, code, n)
+        totals[scope] = totals.get(scope, Totals()) + cell
+        if cell.structured:
+            types[(scope, course_type)] = types.get((scope, course_type), Totals()) + cell
     return (
         tuple((scope, code, n) for (scope, code), n in codes.items() if n),
         tuple((scope, t.courses, t.coded, t.structured, t.valid) for scope, t in totals.items()),
+        tuple((scope, ct, t.structured, t.valid) for (scope, ct), t in types.items()),
     )
 
 
@@ -130,12 +142,13 @@ def _query_figures(
         .annotate(n=Sum("episodes"))
         .order_by()
     )
-    codes, totals = _fold([(sc, sp, ct, code, int(n or 0)) for sc, sp, ct, code, n in rows])
+    codes, totals, types = _fold([(sc, sp, ct, code, int(n or 0)) for sc, sp, ct, code, n in rows])
     return (
         int(contributors["nation"] or 0),
         int(contributors["region"] or 0) if region else 0,
         codes,
         totals,
+        types,
     )
 
 
@@ -153,6 +166,7 @@ class _Snapshot:
     clinics: tuple[frozenset[int], ...]
     regional: tuple[frozenset[int], ...]
     totals: dict[str, tuple[Totals, ...]]
+    types: dict[tuple[str, str], tuple[Totals, ...]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, project_id: int, region: str) -> _Snapshot:
@@ -181,9 +195,14 @@ class _Snapshot:
                 grid[scope] = [[0] * len(codes) for _ in months]
             grid[scope][month_at[month]][code_at[code]] += n
         totals: dict[str, list[Totals]] = {}
+        types: dict[tuple[str, str], list[Totals]] = {}
         for month, scope, speciale, course_type, code, n in every:
             per_month = totals.setdefault(scope, [Totals()] * len(months))
-            per_month[month_at[month]] += Totals.of(speciale, course_type, code, n)
+            cell = Totals.of(speciale, course_type, code, n)
+            per_month[month_at[month]] += cell
+            if cell.structured:
+                of_type = types.setdefault((scope, course_type), [Totals()] * len(months))
+                of_type[month_at[month]] += cell
         everyone: list[set[int]] = [set() for _ in months]
         regional: list[set[int]] = [set() for _ in months]
         for month, clinic_id, where in contributors:
@@ -198,6 +217,7 @@ class _Snapshot:
             clinics=tuple(map(frozenset, everyone)),
             regional=tuple(map(frozenset, regional)),
             totals={scope: tuple(rows) for scope, rows in totals.items()},
+            types={key: tuple(rows) for key, rows in types.items()},
         )
 
     def figures(self, first_month: dt.date, last_month: dt.date) -> _Figures:
@@ -214,11 +234,17 @@ class _Snapshot:
             t = sum(months[start:end], Totals())
             if t.courses:
                 summed.append((scope, t.courses, t.coded, t.structured, t.valid))
+        types: list[_TypeRow] = []
+        for (scope, course_type), months in self.types.items():
+            t = sum(months[start:end], Totals())
+            if t.structured:
+                types.append((scope, course_type, t.structured, t.valid))
         return (
             len(frozenset().union(*self.clinics[start:end])),
             len(frozenset().union(*self.regional[start:end])),
             tuple(rows),
             tuple(summed),
+            tuple(types),
         )
 
 
@@ -246,9 +272,12 @@ def read_scopes(ctx: ReportContext, refreshed_at: dt.datetime | None) -> list[Sc
     nothing is cached and the figures are read with two queries."""
     region = ctx.clinic.region_code
     key = (ctx.project.pk, region, ctx.first_month, ctx.last_month)
-    nation_clinics, region_clinics, rows, summed = (
+    nation_clinics, region_clinics, rows, summed, types = (
         _cached_figures(*key, refreshed_at) if refreshed_at else _query_figures(*key)
     )
+    by_type: dict[str, dict[str, tuple[int, int]]] = {NATION: {}, region: {}}
+    for scope, course_type, structured, valid in types:
+        by_type.setdefault(scope, {})[course_type] = (structured, valid)
     counts: dict[str, dict[str, int]] = {NATION: {}, region: {}}
     for scope, code, n in rows:
         counts[scope][code] = n
@@ -259,14 +288,21 @@ def read_scopes(ctx: ReportContext, refreshed_at: dt.datetime | None) -> list[Sc
         Scope(
             "region",
             region_name or "Regionen",
-            region or "Region",
+            region_name or "Region",
             region_clinics,
             counts[region],
             region_totals,
+            by_type[region] if region else {},
         ),
-        Scope("nation", "Hele landet", "Nation", nation_clinics, counts[NATION], totals[NATION])
-        if NATION in totals
-        else Scope("nation", "Hele landet", "Nation", nation_clinics, counts[NATION]),
+        Scope(
+            "nation",
+            "Hele landet",
+            "Nation",
+            nation_clinics,
+            counts[NATION],
+            totals.get(NATION, Totals()),
+            by_type[NATION],
+        ),
     ]
 
 
@@ -328,7 +364,7 @@ def benchmark_section(
     rows: list[tuple[CellValue, ...]] = []
     if top_codes:
         for i, label in enumerate(labels):
-            title = code_title(label) if label != OTHERS_DA else "Øvrige koder"
+            title = code_title(label) if label != OTHERS_DA else Text("Øvrige koder", "Other codes")
             rows.append((label, title, clinic_shares[i], *(cells[i] for cells in scope_cells)))
     else:
         notes_da.insert(0, "Klinikken har ingen forløb med kode i perioden.")

@@ -32,12 +32,32 @@ COMPLETENESS = Indicator(
     label_en="Coding completeness, structured courses",
     better="higher",
     target=(Decimal("95.00"), Decimal("100.00")),
+    definition_da=(
+        "Andelen af de strukturerede forløb under speciale 51 (nerverodspåvirkning, lumbal "
+        "spinalstenose, hofte- og knæartrose, primære lændesmerter), hvis nuværende "
+        "ICPC-2-kode er en af forløbstypens krævede koder. n er antallet af strukturerede "
+        "forløb, der startede i perioden."
+    ),
+    definition_en=(
+        "The share of the structured courses of speciale 51 (nerve root affection, lumbar "
+        "spinal stenosis, hip and knee osteoarthritis, primary low back pain) whose current "
+        "ICPC-2 code is one of the codes their type requires. n is the number of structured "
+        "courses that started in the period."
+    ),
 )
 CODED_SHARE = Indicator(
     key="coded_share",
     label_da="Forløb med diagnosekode",
     label_en="Courses with a code",
     better="higher",
+    definition_da=(
+        "Andelen af alle forløb, der startede i perioden, som har en ICPC-2-kode (hvilken som "
+        "helst). n er antallet af forløb."
+    ),
+    definition_en=(
+        "The share of all courses that started in the period that have an ICPC-2 code (any "
+        "code). n is the number of courses."
+    ),
 )
 TOP_CODE = Indicator(
     key="top_code",
@@ -45,6 +65,16 @@ TOP_CODE = Indicator(
     label_en="Most used code",
     better="none",
     kind="code",
+    definition_da=(
+        "Den nuværende kode, flest af periodens forløb har, og dens andel af forløbene med "
+        "kode (største-rest-metoden, som i tabellen over de mest brugte diagnoser). Ved lige "
+        "mange forløb vælges den laveste kode."
+    ),
+    definition_en=(
+        "The current code most of the period's courses have, and its share of the coded "
+        "courses (largest remainder, as in the table of the most used diagnoses). Equal counts "
+        "go to the lower code."
+    ),
 )
 INDICATORS = (COMPLETENESS, CODED_SHARE, TOP_CODE)
 """The report's indicators, in the order of its headline (``ReportDefinition.indicators``)."""

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sentinel.lib import icpc2
+from sentinel.reports.tables import Text
 
 PROJECT_CODE = "diagnosekodning"
 TOP = 10
@@ -29,15 +30,23 @@ COURSE_TYPE_LABELS_EN: dict[str, str] = {
     "low_back_pain": "Primary low back pain",
 }
 _MONTHS_DA = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-OTHERS_DA = "Øvrige"
-TOTAL_DA = "I alt"
-UNCODED_DA = "Uden kode"
+OTHERS_DA = Text("Øvrige", "Others")
+TOTAL_DA = Text("I alt", "Total")
+UNCODED_DA = Text("Uden kode", "No code")
 
 
-def month_label(month: dt.date) -> str:
-    """A month as the report shows it: ``jan 2026``."""
-    return f"{_MONTHS_DA[month.month - 1]} {month.year}"
+def course_type_label(course_type: str) -> Text:
+    return Text(COURSE_TYPE_LABELS_DA[course_type], COURSE_TYPE_LABELS_EN[course_type])
+
+
+def month_label(month: dt.date) -> Text:
+    """A month as the report shows it: ``jan 2026`` (``Jan 2026`` in English)."""
+    return Text(
+        f"{_MONTHS_DA[month.month - 1]} {month.year}",
+        f"{_MONTHS_EN[month.month - 1]} {month.year}",
+    )
 
 
 def required_codes(course_type: str) -> str:

@@ -10,7 +10,6 @@ from decimal import Decimal
 from sentinel.lib import icpc2
 from sentinel.lib.shares import percent, shares
 from sentinel.reports.diagnosekodning.labels import (
-    COURSE_TYPE_LABELS_DA,
     OTHERS_DA,
     STRUCTURED_SPECIALE,
     TOP,
@@ -20,6 +19,7 @@ from sentinel.reports.diagnosekodning.labels import (
     by_count,
     code_chapter,
     code_title,
+    course_type_label,
     month_label,
     required_codes,
 )
@@ -31,6 +31,10 @@ from sentinel.reports.engine import (
     Series,
     Table,
 )
+from sentinel.reports.tables import Text
+
+CODED_COURSES = Text("Forløb med kode", "Coded courses")
+UNCODED_COURSES = Text("Forløb uden diagnosekode", "Courses without a code")
 
 _SHARE_COLUMNS = (
     Column("episodes", "Forløb", "Courses", "count"),
@@ -68,13 +72,22 @@ def top_codes_table(coded: dict[str, int], uncoded: int) -> tuple[Table, list[st
         (code, code_title(code), n, share) for (code, n), share in zip(top, pct, strict=False)
     ]
     if rest:
-        rows.append((OTHERS_DA, f"{len(rest)} andre koder", counts[-1], pct[-1]))
+        rows.append(
+            (
+                OTHERS_DA,
+                Text(f"{len(rest)} andre koder", f"{len(rest)} other codes"),
+                counts[-1],
+                pct[-1],
+            )
+        )
     note_da, note_en = rounding_note(
         [(code, n, share) for (code, n), share in zip(top, pct, strict=False)]
     )
     total = sum(counts)
-    rows.append((TOTAL_DA, "Forløb med kode", total, sum(pct) if total else None))
-    rows.append((UNCODED_DA, "Forløb uden diagnosekode", uncoded, None))
+    rows.append((TOTAL_DA, CODED_COURSES, total, sum(pct) if total else None))
+    rows.append(
+        (UNCODED_DA, Text("Forløb uden diagnosekode", "Courses without a code"), uncoded, None)
+    )
     table = Table(
         key="top_codes",
         title_da=f"De {TOP} mest brugte diagnoser",
@@ -105,11 +118,11 @@ def chapters(coded: dict[str, int]) -> Table:
     ranked = by_count(by_chapter)
     pct = shares([n for _, n in ranked])
     rows: list[tuple[CellValue, ...]] = [
-        (letter, icpc2.chapter_name_da(letter), n, share)
+        (letter, Text(icpc2.chapter_name_da(letter), icpc2.chapter_name_en(letter)), n, share)
         for (letter, n), share in zip(ranked, pct, strict=True)
     ]
     total = sum(n for _, n in ranked)
-    rows.append((TOTAL_DA, "Forløb med kode", total, sum(pct) if total else None))
+    rows.append((TOTAL_DA, CODED_COURSES, total, sum(pct) if total else None))
     note_da, note_en = rounding_note(
         [(letter, n, share) for (letter, n), share in zip(ranked, pct, strict=True)]
     )
@@ -136,7 +149,8 @@ def _incomplete_note(incomplete: dt.date | None) -> tuple[str, str]:
     return (
         f" {month_label(incomplete).capitalize()} er ikke slut endnu: månedens tal er "
         "foreløbige og stiger, efterhånden som forløbene kommer ind.",
-        f" {incomplete:%Y-%m} is not over yet: its figures are provisional.",
+        f" {month_label(incomplete).en} is not over yet: its figures are provisional and will "
+        "rise as courses come in.",
     )
 
 
@@ -155,7 +169,7 @@ def completeness(
             bucket[1] += valid
     total, total_valid = (sum(v[0] for v in by_type.values()), sum(v[1] for v in by_type.values()))
     type_rows: list[tuple[CellValue, ...]] = [
-        (COURSE_TYPE_LABELS_DA[t], required_codes(t), n, valid, percent(valid, n))
+        (course_type_label(t), required_codes(t), n, valid, percent(valid, n))
         for t, (n, valid) in by_type.items()
     ]
     type_rows.append((TOTAL_DA, "", total, total_valid, percent(total_valid, total)))

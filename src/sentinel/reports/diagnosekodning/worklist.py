@@ -17,13 +17,13 @@ from sentinel.audit.services import record
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection.models import Episode
 from sentinel.lib import icpc2
-from sentinel.lib.dates import format_da
+from sentinel.lib.dates import format_da, format_en
 from sentinel.lib.errors import DomainError
 from sentinel.lib.pseudonym import CprCipher
 from sentinel.projects.models import Project
 from sentinel.reports.diagnosekodning.labels import (
-    COURSE_TYPE_LABELS_DA,
     STRUCTURED_SPECIALE,
+    course_type_label,
     required_codes,
 )
 from sentinel.reports.engine import (
@@ -34,6 +34,7 @@ from sentinel.reports.engine import (
     Table,
     prepare,
 )
+from sentinel.reports.tables import Text
 
 
 def _format_cpr(cpr: str) -> str:
@@ -131,8 +132,8 @@ def worklist(
                 cells.append(cpr)
             cells += [
                 episode.source_id,
-                COURSE_TYPE_LABELS_DA[episode.course_type],
-                format_da(episode.start_date),
+                course_type_label(episode.course_type),
+                Text(format_da(episode.start_date), format_en(episode.start_date)),
                 episode.current_code or None,
                 required_codes(episode.course_type),
             ]
@@ -162,8 +163,13 @@ def worklist(
         "Klinikkens egne strukturerede forløb (speciale 51) i perioden uden en gyldig "
         "diagnosekode. Listen er personhenførbar; hver visning logges."
     )
+    footnote_en = (
+        "The clinic's own structured courses (speciale 51) in the period without a valid "
+        "code. Person-identifiable; every view is logged."
+    )
     if unreadable:
         footnote_da += f" CPR-nummeret kan ikke vises for {unreadable} forløb."
+        footnote_en += f" The CPR number cannot be shown for {unreadable} courses."
     return Table(
         key="worklist",
         title_da="Arbejdsliste: forløb der mangler en krævet diagnosekode",
@@ -171,8 +177,5 @@ def worklist(
         columns=tuple(columns),
         rows=tuple(rows),
         footnote_da=footnote_da,
-        footnote_en=(
-            "The clinic's own structured courses (speciale 51) in the period without a valid "
-            "code. Person-identifiable; every view is logged."
-        ),
+        footnote_en=footnote_en,
     )
