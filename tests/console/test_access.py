@@ -379,3 +379,33 @@ def test_an_administrator_opens_every_console_page(administrator, console_object
     assert sum(1 for status in answers.values() if status == 200) > 20
     assert answers[reverse("console:index")] == 200
     assert answers[reverse("console:logout")] == 405
+
+
+def test_an_unknown_console_page_is_a_404_in_the_consoles_own_look(support) -> None:
+    client, _person = support
+
+    response = client.get("/console/clinics/ingen-side/")
+
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "<h1>Siden findes ikke</h1>" in html
+    assert "Siden findes ikke i konsollen." in html
+    assert 'href="/console/"' in html and "Til konsollens forside" in html
+    assert "console/console.css" in html  # the console's stylesheet, not the portal's
+    assert "sentinel/site.css" not in html
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_a_console_form_without_its_csrf_token_gets_the_consoles_403(make_staff) -> None:
+    person = make_staff("support")
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(
+        "/console/login/", {"username": person.username, "password": "x", "otp_token": ""}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "<h1>Du har ikke adgang</h1>" in html
+    assert "Genindlæs siden, og prøv igen." in html
+    assert "console/console.css" in html

@@ -8,6 +8,7 @@ import html
 import re
 
 import pytest
+from django.apps import apps
 
 from sentinel.audit.models import AuditEvent
 from sentinel.console import labels
@@ -43,6 +44,17 @@ def visible_text(content: bytes) -> str:
 def test_every_audit_action_has_words() -> None:
     missing = [a for a in AuditEvent.Action.values if a not in labels.AUDIT_ACTIONS]
     assert missing == []
+
+
+def test_every_model_an_audit_row_can_name_has_words() -> None:
+    """An audit row's object is any of Sentinel's models (or a staff user): each is named in
+    Danish, never by its ``app.model`` code."""
+    ours = [
+        m._meta.label_lower
+        for m in apps.get_models()
+        if m.__module__.startswith("sentinel.") or m._meta.label_lower == "auth.user"
+    ]
+    assert [label for label in ours if labels.object_type(label) == label] == []
 
 
 @pytest.mark.parametrize("cookie", ["da", "en"])

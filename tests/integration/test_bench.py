@@ -81,3 +81,25 @@ def test_bench_ingest_fhir_door_sends_the_same_episodes_side_by_side(var_dir: Pa
     assert re.match(r"[\d.]+ % \(issue 12 goal", report["fhir/json"])
     assert "as FHIR Bundles" in result.stderr
     assert "cleanup: removed " in result.stdout
+
+
+def test_bench_demo_without_the_demo_says_how_to_build_it(var_dir: Path) -> None:
+    result = run(var_dir, "bench", "demo", "--requests", "2")
+
+    assert result.returncode == 1
+    assert "build the demo first with 'sentinel demo --no-serve'" in result.stderr
+
+
+def test_bench_demo_times_the_demo_pages_and_prints_p50_and_p95(tmp_path: Path) -> None:
+    built = run(tmp_path, "demo", "--no-serve", "--clinics", "20")
+    assert built.returncode == 0, built.stderr
+
+    result = run(tmp_path, "bench", "demo", "--requests", "5", "--warmup", "1")
+
+    assert result.returncode == 0, result.stderr
+    report = figures(result.stdout)
+    assert report["database"].startswith("SQLite")
+    for page in ("the demo overview (/demo/)", "a demo clinic's status check"):
+        line = next(v for k, v in report.items() if k.startswith(page))
+        assert re.match(r"p50 [\d.]+ ms, p95 [\d.]+ ms, slowest [\d.]+ ms over 5 requests", line)
+    assert re.match(r"the demo overview under 300 ms \(p95\): (met|NOT met)$", report["goal"])

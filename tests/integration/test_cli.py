@@ -295,5 +295,5 @@ def test_cli_serve_answers_pages_over_http(demo_var_dir: Path) -> None:
     assert front[0] == 200
     assert "Sentinel Kvalitets Data" in front[1]
     assert demo[0] == 200
-    assert "Sentinel Kvalitets Data" in demo[1]
-    assert "900001" in demo[1]
+    assert "<h1>Demoens klinikker</h1>" in demo[1]
+    assert "900001" in demo[1]  # the first page of clinics

@@ -173,8 +173,9 @@ def test_consent_is_approved_with_its_own_fresh_login(client, provider, clinic) 
 def test_user_without_signing_rights_cannot_sign(client, provider, clinic) -> None:
     log_in(client, provider, person(clinic, may_sign=False), dpa_url(clinic), fresh=True)
     page = client.get(dpa_url(clinic)).content.decode()
-    assert "siger ikke, at du må underskrive" in page
-    assert "Kun den tegningsberettigede for klinikken kan underskrive" in page
+    assert "men kan ikke underskrive med dette login" in page
+    assert "Du har ikke ret til at underskrive for CVR" in page  # why
+    assert f"Kun den tegningsberettigede for klinikken (CVR {clinic.cvr})" in page  # who can
     assert "Underskriv databehandleraftalen (version" not in page  # no button to press
 
     response = client.post(dpa_url(clinic), {"version": current("dpa").version})
@@ -186,6 +187,10 @@ def test_user_without_signing_rights_cannot_sign(client, provider, clinic) -> No
 
 def test_login_at_low_assurance_cannot_sign(client, provider, clinic) -> None:
     log_in(client, provider, person(clinic, assurance_level="low"), dpa_url(clinic), fresh=True)
+    page = client.get(dpa_url(clinic)).content.decode()
+    assert "Underskrift kræver MitID på sikringsniveau betydelig eller høj" in page  # why
+    assert "Underskriv databehandleraftalen (version" not in page  # before, not after a click
+    assert "Log ind igen eller som en anden" in page
 
     response = client.post(dpa_url(clinic), {"version": current("dpa").version})
 

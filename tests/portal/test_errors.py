@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
-from sentinel.portal.errors import server_error
+from sentinel.urls import server_error
 from tests.factories import ClinicFactory
 from tests.portal.conftest import log_in, person
 

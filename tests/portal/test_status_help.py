@@ -13,7 +13,7 @@ from sentinel.clinics.actions import activate
 from sentinel.collection.pipeline import ingest
 from sentinel.collection.status import check_status
 from tests.factories import ClinicFactory, VendorFactory
-from tests.portal.conftest import activated, course, log_in, onboard, person
+from tests.portal.conftest import activated, course, launch_path, log_in, onboard, person
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,9 @@ def test_help_page_walks_the_seed_guides_steps_against_the_clinic(
     assert "Jeg har ingen rapporter" in content
     assert '<li class="step ok">' in content  # step 1: activated
     assert '<li class="step action_needed" aria-current="step">' in content  # 2: DPA missing
-    assert "Trin 2 af 6: Underskriv databehandleraftalen" in content  # one step at a time
+    assert "Trin 1 af 3: Underskriv databehandleraftalen" in content  # one step at a time
+    assert "Før du går i gang:</span> <strong>Dit systemhus aktiverer Sentinel" in content
+    assert content.count("Gå til databehandleraftalen") == 1  # one way on, not two
     assert "Sentinel ligger under Funktioner → Kvalitet." in content
     assert "8844 3131" in content
 
@@ -122,7 +124,10 @@ def test_status_names_the_systemhus_with_phone_and_email_where_it_says_whom_to_c
     )
     assert f"<strong>Kontakt:</strong> {house}</p>" in content
     assert content.index(house) < content.index("<strong>Kontakt:</strong> Sentinel support")
-    assert f"Sentinel er ikke aktiveret, eller du mangler menupunktet: {house}." in content
+    assert (
+        "Sentinel er ikke aktiveret, du mangler menupunktet, eller data er holdt op med at "
+        f"komme: {house}."
+    ) in content
     assert "dit systemhus</" not in content
 
 
@@ -138,3 +143,27 @@ def test_without_an_active_systemhus_the_portal_says_your_systemhus_in_each_lang
 
     assert "<strong>Kontakt:</strong> dit systemhus</p>" in danish
     assert "<strong>Contact:</strong> your practice system vendor</p>" in english
+
+
+def test_inside_the_practice_system_the_pages_do_not_explain_where_its_menu_is(
+    client, clinic, vendor
+) -> None:
+    client.get(launch_path(clinic, vendor))
+
+    for page in ("status/", "kom-godt-i-gang/", ""):
+        content = client.get(f"/klinik/{clinic.ydernummer}/{page}").content.decode()
+        assert "Sentinel ligger under Funktioner → Kvalitet." not in content, page
+        assert "Sentinel-menuen i dit praksissystem</h2>" not in content, page
+
+
+def test_the_guided_path_in_english(client, clinic, logged_in) -> None:
+    client.cookies["django_language"] = "en"
+
+    content = client.get(f"/klinik/{clinic.ydernummer}/kom-godt-i-gang/").content.decode()
+
+    assert "Step 1 of 3: Sign the data processing agreement" in content
+    assert "Before you start:</span> <strong>Your practice system vendor activates Sentinel" in (
+        content
+    )
+    menu = client.get(f"/klinik/{clinic.ydernummer}/").content.decode()
+    assert "Next step (1 of 3): Sign the data processing agreement" in menu

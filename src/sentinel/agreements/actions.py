@@ -28,6 +28,11 @@ from sentinel.lib.effective import check_effective_date
 from sentinel.lib.errors import DomainError
 
 SIGNING_LEVELS = {AssuranceLevel.SUBSTANTIAL, AssuranceLevel.HIGH}
+LABELS: dict[str, tuple[str, str]] = {
+    DocumentKind.DPA: ("data processing agreement", "databehandleraftalen"),
+    DocumentKind.CONSENT: ("practice consent", "samtykkeerklæringen"),
+}
+"""Each document kind's name in the refusals, English and Danish."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,25 @@ class Signer:
                 f"Du har ikke ret til at underskrive for CVR {clinic.cvr}. "
                 "Bed den tegningsberettigede om at logge ind.",
             )
+
+    def refusal_to_sign(self, clinic: Clinic, kind: str = DocumentKind.DPA) -> DomainError | None:
+        """Why this person may not sign ``clinic``'s DPA or approve its consent (another CVR,
+        no signing right, a login below assurance level substantial), or None when they may.
+        The signing actions raise it; a door asks first, so it offers the button only to a
+        login that may use it and tells the others why."""
+        try:
+            self.require_signing_right(clinic)
+        except DomainError as refused:
+            return refused
+        if self.assurance_level not in SIGNING_LEVELS:
+            label_en, label_da = LABELS[kind]
+            return DomainError(
+                "assurance_too_low",
+                f"signing the {label_en} needs assurance level substantial or high",
+                f"Underskrift kræver MitID på sikringsniveau betydelig eller høj; log ind igen "
+                f"for at underskrive {label_da}.",
+            )
+        return None
 
 
 @transaction.atomic
@@ -114,16 +138,10 @@ def _sign(
     at: dt.datetime | None,
 ) -> DpaSignature | ConsentApproval:
     when = at or timezone.now()
-    label_en = "data processing agreement" if kind == DocumentKind.DPA else "practice consent"
-    label_da = "databehandleraftalen" if kind == DocumentKind.DPA else "samtykkeerklæringen"
-    signer.require_signing_right(clinic)
-    if signer.assurance_level not in SIGNING_LEVELS:
-        raise DomainError(
-            "assurance_too_low",
-            f"signing the {label_en} needs assurance level substantial or high",
-            f"Underskrift kræver MitID på sikringsniveau betydelig eller høj; log ind igen "
-            f"for at underskrive {label_da}.",
-        )
+    label_en, label_da = LABELS[kind]
+    refused = signer.refusal_to_sign(clinic, kind)
+    if refused is not None:
+        raise refused
     if channel not in Channel.values:
         raise DomainError("invalid_channel", f"unknown channel {channel!r}")
     day = timezone.localdate(when)

@@ -359,8 +359,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def request_headers(token: str) -> dict[str, str]:
-    headers = {"Authorization": f"Bearer {token}"}
+def request_headers(token: str | None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     if settings.SECURE_HTTPS:
         # As the TLS-terminating proxy in front of gunicorn would say (SECURE_PROXY_SSL_HEADER).
         headers["X-Forwarded-Proto"] = "https"
@@ -383,8 +383,11 @@ def server_environment() -> dict[str, str]:
 class Server:
     """``sentinel serve`` as a subprocess on a free local port."""
 
-    def __init__(self, *, threads: int, log_dir: Path) -> None:
+    def __init__(
+        self, *, threads: int, log_dir: Path, environment: dict[str, str] | None = None
+    ) -> None:
         self.threads = threads
+        self.environment = environment or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"serve-{self.port}.log"
@@ -397,7 +400,9 @@ class Server:
             return "no log"
         return lines[-1][:300] if lines else "no output"
 
-    def start(self, token: str, timeout: float = 60.0) -> None:
+    def start(self, token: str | None, timeout: float = 60.0) -> None:
+        """Start the server and wait until it answers: ``GET /api/v1/projects`` with the
+        vendor ``token``, or ``GET /healthz`` without one."""
         command = [
             sys.executable,
             "-m",
@@ -413,25 +418,26 @@ class Server:
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
                 command,
-                env=server_environment(),
+                env=server_environment() | self.environment,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         headers = request_headers(token)
+        probe = "/api/v1/projects" if token else "/healthz"
         while True:
             if self.process.poll() is not None:
                 raise CommandError(f"the server exited early: {self._last_log_line()}")
             try:
-                response = httpx.get(f"{self.url}/api/v1/projects", headers=headers, timeout=10)
+                response = httpx.get(f"{self.url}{probe}", headers=headers, timeout=10)
             except httpx.TransportError:
                 response = None
             if response is not None:
                 if response.status_code == 200:
                     return
                 raise CommandError(
-                    f"the server answered {response.status_code} to GET /api/v1/projects: "
+                    f"the server answered {response.status_code} to GET {probe}: "
                     f"{response.text[:200]}"
                 )
             if time.monotonic() > deadline:

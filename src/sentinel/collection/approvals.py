@@ -270,25 +270,37 @@ def serving(clinic: Clinic, at: dt.datetime | None = None) -> list[Activation]:
     )
 
 
+def open_and_refused(clinic: Clinic) -> tuple[list[ActivationRequest], ActivationRequest | None]:
+    """The requests waiting for the owner's answer (oldest first) and the owner's latest refusal
+    of a vendor that does not serve the clinic now, in one query (the status check asks both
+    for every clinic it shows)."""
+    rows = list(
+        ActivationRequest.objects.filter(
+            clinic=clinic, state__in=[State.PENDING, State.REFUSED]
+        ).select_related("vendor")
+    )
+    waiting = sorted(
+        (r for r in rows if r.state == State.PENDING), key=lambda r: (r.requested_at, r.pk)
+    )
+    refused = sorted(
+        (r for r in rows if r.state == State.REFUSED),
+        key=lambda r: (r.decided_at or r.requested_at, r.pk),
+        reverse=True,
+    )
+    if not refused:
+        return waiting, None
+    serving_ids = {a.vendor_id for a in serving(clinic)}
+    return waiting, next((r for r in refused if r.vendor_id not in serving_ids), None)
+
+
 def pending(clinic: Clinic) -> list[ActivationRequest]:
     """The requests waiting for the owner's answer, oldest first."""
-    return list(
-        ActivationRequest.objects.filter(clinic=clinic, state=State.PENDING)
-        .select_related("vendor")
-        .order_by("requested_at", "id")
-    )
+    return open_and_refused(clinic)[0]
 
 
 def latest_refusal(clinic: Clinic) -> ActivationRequest | None:
     """The owner's latest refusal of a vendor that does not serve the clinic now."""
-    serving_ids = [a.vendor_id for a in serving(clinic)]
-    return (
-        ActivationRequest.objects.filter(clinic=clinic, state=State.REFUSED)
-        .exclude(vendor_id__in=serving_ids)
-        .select_related("vendor")
-        .order_by("-decided_at", "-id")
-        .first()
-    )
+    return open_and_refused(clinic)[1]
 
 
 def history(clinic: Clinic) -> list[Activation | ActivationRequest]:

@@ -189,7 +189,7 @@ def _data_flow_check(
 def _vendor_approval_check(clinic: Clinic) -> Check | None:
     """Requests waiting for the owner, or (if none wait) the latest refusal, from
     ``collection.approvals``; None when there is neither."""
-    waiting = approvals.pending(clinic)
+    waiting, refused = approvals.open_and_refused(clinic)
     if waiting:
         names = ", ".join(r.vendor.name for r in waiting)
         first = timezone.localdate(waiting[0].requested_at)
@@ -205,7 +205,6 @@ def _vendor_approval_check(clinic: Clinic) -> Check | None:
             "Approve or refuse under Administrer (a MitID Erhverv login with signing rights). "
             "Refuse a vendor you do not know.",
         )
-    refused = approvals.latest_refusal(clinic)
     if refused is None:
         return None
     day = timezone.localdate(refused.decided_at or refused.requested_at)

@@ -104,45 +104,53 @@ def demo_user(
     )
 
 
-# The demo's fixed identities: (story the clinic was built with, role, name, may sign,
-# assurance level, what the user shows). Each points at the first clinic built with that story,
-# so a user keeps their clinic after signing, enrolling or re-running ``sentinel demo``.
+# The demo's fixed identities: (story the clinic was built with, which clinic of that story
+# (1 = the first), role, name, may sign, assurance level, what the user shows). Each points at
+# the n-th clinic built with that story (recomputed from the nation's seed), so a user keeps
+# their clinic after signing, enrolling or re-running ``sentinel demo``. The two users who show
+# a refusal sit at a clinic of their own where no demo user can sign, so it always has a DPA
+# waiting for them, however often the demo is walked.
 DEMO_IDENTITIES = [
-    ("ok", "owner", "Karen Hansen", True, "high", "Alt i orden: rapporter, arbejdsliste"),
+    ("ok", 1, "owner", "Karen Hansen", True, "high", "Alt i orden: rapporter, arbejdsliste"),
     (
         "no_dpa",
+        1,
         "owner",
         "Mette Nielsen",
         True,
         "substantial",
-        "Har ikke underskrevet databehandleraftalen",
+        "Har ikke underskrevet databehandleraftalen: underskriv, godkend samtykket, tilmeld",
     ),
     (
         "no_dpa",
+        2,
         "employee",
         "Sofie Jensen",
         False,
         "substantial",
-        "Ansat uden ret til at underskrive",
+        "Ansat uden ret til at underskrive: ser hvorfor, og hvem der kan",
     ),
     (
         "no_dpa",
+        2,
         "low",
-        "Mette Nielsen",
+        "Jens Mikkelsen",
         True,
         "low",
         "Login på for lavt sikringsniveau til at underskrive",
     ),
     (
         "dpa_outdated",
+        1,
         "owner",
         "Lars Poulsen",
         True,
         "substantial",
-        "Ny version af databehandleraftalen",
+        "Ny version af databehandleraftalen skal underskrives",
     ),
     (
         "not_enrolled",
+        1,
         "owner",
         "Anne Christensen",
         True,
@@ -157,21 +165,27 @@ def demo_users() -> list[DemoUser]:
     clinics' state has changed since the nation was built."""
     from sentinel.demo.nation import stories_by_ydernummer  # the nation imports this module
 
-    numbers = Clinic.objects.filter(ydernummer__regex=r"^9[0-9]{5}$").values_list(
-        "ydernummer", flat=True
+    numbers = sorted(
+        Clinic.objects.filter(ydernummer__regex=r"^9[0-9]{5}$").values_list("ydernummer", flat=True)
     )
     stories = stories_by_ydernummer(len(numbers))
-    clinics = {c.ydernummer: c for c in Clinic.objects.filter(ydernummer__in=list(numbers))}
-    first: dict[str, Clinic] = {}
-    for ydernummer in sorted(clinics):
-        first.setdefault(stories.get(ydernummer, ""), clinics[ydernummer])
+    built: dict[str, list[str]] = {}
+    for ydernummer in numbers:
+        built.setdefault(stories.get(ydernummer, ""), []).append(ydernummer)
+    chosen: dict[int, str] = {}  # identity → its clinic's ydernummer
+    for index, (story, nth, *_rest) in enumerate(DEMO_IDENTITIES):
+        found = built.get(story)
+        if found:  # a small nation may hold fewer clinics of a story: then its last one
+            chosen[index] = found[min(nth, len(found)) - 1]
+    clinics = Clinic.objects.in_bulk(list(chosen.values()), field_name="ydernummer")
     users: list[DemoUser] = []
-    for story, role, name, may_sign, level, description in DEMO_IDENTITIES:
-        clinic = first.get(story)
-        if clinic is not None:
+    for index, (_story, _nth, role, name, may_sign, level, description) in enumerate(
+        DEMO_IDENTITIES
+    ):
+        if index in chosen:
             users.append(
                 demo_user(
-                    clinic,
+                    clinics[chosen[index]],
                     role,
                     name=name,
                     may_sign=may_sign,

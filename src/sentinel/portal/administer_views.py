@@ -24,7 +24,8 @@ from sentinel.lib.errors import DomainError
 from sentinel.lib.specdiff import Change, diff_specs
 from sentinel.portal import texts
 from sentinel.portal.access import PortalUser, clinic_page
-from sentinel.portal.clinic_pages import next_step, page_context
+from sentinel.portal.clinic_pages import page_context
+from sentinel.portal.guide import next_step_text
 from sentinel.portal.templatetags.portal import english
 from sentinel.portal.vendor_views import vendors_context
 from sentinel.projects.actions import enrol, unenrol
@@ -251,7 +252,7 @@ def enrol_confirm(
                 _("Du er tilmeldt %(project)s fra %(day)s.")
                 % {"project": project.name, "day": enrolment.enrolled_on.strftime("%d.%m.%Y")}
                 + " "
-                + _("Næste trin: %(text)s") % {"text": next_step(clinic).text},
+                + _("Næste trin: %(text)s") % {"text": next_step_text(clinic)},
             )
             return HttpResponseRedirect(reverse("portal:administer", args=[clinic.ydernummer]))
     return render(

@@ -9,7 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sentinel.agreements.models import DocumentKind, SignatureBase
 from sentinel.agreements.services import SIGNATURE_MODEL, agreement_state
@@ -17,6 +18,7 @@ from sentinel.clinics.models import Clinic
 from sentinel.collection import approvals
 from sentinel.core.pdf import PDF_CONTENT_TYPE
 from sentinel.lib.errors import DomainError
+from sentinel.notices import asking
 from sentinel.portal import texts
 from sentinel.portal.access import PortalUser, clinic_page, login_url, set_identity
 from sentinel.portal.clinic_pages import (
@@ -24,19 +26,34 @@ from sentinel.portal.clinic_pages import (
     SIGN,
     SLUG_KINDS,
     agreement_badge,
-    next_step,
     page_context,
 )
+from sentinel.portal.guide import guide
 from sentinel.portal.receipts import build_receipt
 from sentinel.portal.templatetags.portal import english
 
 # --- the DPA and the consent ------------------------------------------------------------------
 
 
-def _signing_state(user: PortalUser, clinic: Clinic) -> dict[str, Any]:
+def signing_refusal(user: PortalUser, clinic: Clinic, kind: str = DocumentKind.DPA) -> str:
+    """Why the logged-in person may not sign or approve for ``clinic`` (the agreements' own
+    rule, ``Signer.refusal_to_sign``), in the page's language; "" when they may or when
+    nobody is logged in yet."""
+    if user.identity is None:
+        return ""
+    refused = user.identity.signer().refusal_to_sign(clinic, kind)
+    if refused is None:
+        return ""
+    return refused.message_en if english() else refused.message_da
+
+
+def _signing_state(user: PortalUser, clinic: Clinic, kind: str) -> dict[str, Any]:
     identity = user.identity
+    refusal = signing_refusal(user, clinic, kind)
     return {
         "identity": identity,
+        "refusal": refusal,
+        "can_ask_owner": bool(refusal) and bool(asking.owner_addresses(clinic)),
         "fresh": identity is not None and identity.is_fresh(),
         "assurance": texts.label(texts.ASSURANCE_LEVELS, identity.assurance_level)
         if identity
@@ -136,10 +153,43 @@ def agreement(request: HttpRequest, clinic: Clinic, user: PortalUser, kind: str)
             error=error,
             fresh_login_href=login_url(request.path, fresh=True),
             vendors=approvals.serving(clinic) if kind == DocumentKind.DPA else [],
-            **_signing_state(user, clinic),
+            **_signing_state(user, clinic, kind),
         ),
         status=status,
     )
+
+
+@clinic_page
+@require_POST
+def ask_owner(request: HttpRequest, clinic: Clinic, user: PortalUser, kind: str) -> HttpResponse:
+    """Someone whose login may not sign mails the owner a link to sign (``notices.asking``)."""
+    page = reverse("portal:dpa" if kind == DocumentKind.DPA else "portal:consent",
+                   args=[clinic.ydernummer])  # fmt: skip
+    if not signing_refusal(user, clinic, kind):
+        return HttpResponseRedirect(page)  # nothing to ask: this login signs itself
+    identity = user.identity
+    assert identity is not None  # noqa: S101 - a refusal is about a login
+    try:
+        sent = asking.ask_owner_to_sign(
+            by=user.actor(clinic),
+            asker_name=identity.name,
+            clinic=clinic,
+            kind=kind,
+            base_url=f"{request.scheme}://{request.get_host()}",
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message_en if english() else exc.message_da)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Vi har sendt et link til klinikkens e-mailadresse til beskeder (%(n)s adresse).",
+                "Vi har sendt et link til klinikkens e-mailadresser til beskeder (%(n)s adresser).",
+                sent,
+            )
+            % {"n": sent},
+        )
+    return HttpResponseRedirect(page)
 
 
 def _signature(clinic: Clinic, kind_slug: str, pk: int) -> SignatureBase:
@@ -167,7 +217,7 @@ def receipt(
             page,
             receipt=found,
             signature=signature,
-            next_step=next_step(clinic),
+            next_step=guide(clinic).current,
             kind_slug=kind_slug,
             document_href=reverse(f"portal:{page}", args=[clinic.ydernummer]),
         ),

@@ -19,6 +19,18 @@ clinic_patterns = [
     path("", clinic_pages.clinic_home, name="clinic"),
     path("databehandleraftale/", agreement_views.agreement, {"kind": DocumentKind.DPA}, name="dpa"),
     path("samtykke/", agreement_views.agreement, {"kind": DocumentKind.CONSENT}, name="consent"),
+    path(
+        "databehandleraftale/bed-ejeren/",
+        agreement_views.ask_owner,
+        {"kind": DocumentKind.DPA},
+        name="dpa_ask_owner",
+    ),
+    path(
+        "samtykke/bed-ejeren/",
+        agreement_views.ask_owner,
+        {"kind": DocumentKind.CONSENT},
+        name="consent_ask_owner",
+    ),
     path("kvittering/<slug:kind_slug>/<int:pk>/", agreement_views.receipt, name="receipt"),
     path(
         "kvittering/<slug:kind_slug>/<int:pk>/hent/",

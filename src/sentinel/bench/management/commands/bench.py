@@ -3,10 +3,12 @@
     sentinel bench ingest [--episodes N] [--batch N] [--clients N] [--workers N]
                           [--door json|fhir] [--keep]
     sentinel bench reports [--clinics N] [--events N] [--renders N] [--database-url URL] [--keep]
+    sentinel bench demo [--requests N] [--warmup N]
 
 run on whatever database the settings point at (the embedded SQLite file, or PostgreSQL with
 ``DATABASE_URL``; ``bench reports --database-url`` picks another). Progress goes to standard
-error, the report to standard output. ``bench reports`` lives in ``sentinel.bench.reports``.
+error, the report to standard output. ``bench reports`` lives in ``sentinel.bench.reports``,
+``bench demo`` in ``sentinel.bench.demo``.
 """
 
 from __future__ import annotations
@@ -130,6 +132,22 @@ class Command(SentinelCommand):
             "--keep", action="store_true", help="keep the generated data and its clinic cells"
         )
 
+        demo = sub.add_parser(
+            "demo",
+            help="the demo's pages over HTTP: the overview (goal under 300 ms), p50/p95",
+            description=(
+                "Times /demo/, its second page and a demo clinic's status check, served by its "
+                "own 'sentinel serve' with SENTINEL_DEMO=true, on the demo's database (build it "
+                "first with 'sentinel demo --no-serve'). Reads only."
+            ),
+        )
+        demo.add_argument(
+            "--requests", type=int, default=50, help="timed requests a page (default %(default)s)"
+        )
+        demo.add_argument(
+            "--warmup", type=int, default=5, help="untimed requests first (default %(default)s)"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options.get("database_url"):
             from sentinel.bench.reports import run_elsewhere
@@ -142,6 +160,13 @@ class Command(SentinelCommand):
 
     def _note(self, text: str) -> None:
         self.stderr.write(text)
+
+    # --- demo (sentinel.bench.demo) ------------------------------------------------------
+
+    def _demo(self, options: dict[str, Any]) -> None:
+        from sentinel.bench.demo import run_command
+
+        run_command(self, options)
 
     # --- reports (sentinel.bench.reports) -------------------------------------------------
 

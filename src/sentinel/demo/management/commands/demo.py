@@ -237,7 +237,8 @@ class Command(SentinelCommand):
             return None
         self.stdout.write(
             f"Login: a local OpenID Connect provider (oidc-provider-mock) runs on "
-            f"{settings.SENTINEL_OIDC_ISSUER}. Log in as one of these demo users (pick the id):"
+            f"{settings.SENTINEL_OIDC_ISSUER}. Log in as one of these demo users (click the "
+            "name on its login page):"
         )
         for user in users:
             self.stdout.write(
