@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from django.core.signals import setting_changed
 from django.test import Client
 from django.utils import timezone
 
@@ -75,6 +76,7 @@ CATALOGUE = CATALOGUES[0]
 def compile_catalogue() -> None:
     """Compile the English catalogues (.po → .mo) of the portal and the reports when missing
     or stale, as `make setup` does (the .mo files are generated, never committed)."""
+    compiled = False
     for catalogue in CATALOGUES:
         po, mo = catalogue / "django.po", catalogue / "django.mo"
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
@@ -82,6 +84,11 @@ def compile_catalogue() -> None:
         msgfmt = shutil.which("msgfmt")
         assert msgfmt, "msgfmt is missing: apt-get install gettext (make setup does this)"
         subprocess.run([msgfmt, "--check", "-o", str(mo), str(po)], check=True)  # noqa: S603
+        compiled = True
+    if compiled:
+        # An earlier test may have loaded the stale catalogue into Django's per-process cache:
+        # drop it, as Django does itself when LOCALE_PATHS changes in a test.
+        setting_changed.send(sender=None, setting="LOCALE_PATHS", value=None, enter=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from django.test import Client
 
 from sentinel.portal.middleware import POLICY
 from tests.factories import ClinicFactory, VendorFactory
-from tests.portal.conftest import activated, launch_path, log_in, person
+from tests.portal.conftest import activated, launch_path, log_in, onboard, person
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +62,22 @@ def test_status_check_is_english_too(client, clinic, vendor) -> None:
     assert "Check that data collection works" in content
     assert "You have not signed the data processing agreement" in content
     assert "Action needed" in content
+
+
+def test_the_english_status_page_writes_every_date_the_english_way(client, clinic, vendor) -> None:
+    onboard(clinic, on=dt.date(2026, 1, 12))
+    client.get(launch_path(clinic, vendor))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    content = client.get(f"/klinik/{clinic.ydernummer}/status/").content.decode()
+
+    assert "12 Jan 2026" in content
+    assert "12 Mar 2026" in content  # the first report opens two months after enrolment
+    assert not re.search(r"\b\d\d\.\d\d\.\d{4}\b", content)  # no Danish dates
+    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", content)  # no ISO dates
+    client.post("/i18n/setlang/", {"language": "da", "next": "/"})
+    danish = client.get(f"/klinik/{clinic.ydernummer}/status/").content.decode()
+    assert "12.01.2026" in danish
 
 
 def test_every_page_gets_a_strict_content_security_policy(client, clinic, vendor) -> None:

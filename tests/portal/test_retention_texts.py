@@ -12,6 +12,7 @@ from django.utils import timezone
 from sentinel.audit.actors import Actor
 from sentinel.clinics.actions import activate
 from sentinel.collection.pipeline import ingest
+from sentinel.lib.dates import format_en
 from sentinel.projects.models import Project
 from sentinel.sharing import retention
 from tests.factories import ClinicFactory, VendorFactory
@@ -80,6 +81,6 @@ def test_the_retention_texts_are_english_too(client, provider, clinic):
     confirm = client.get(url).content.decode()
     manage = client.get(f"/klinik/{clinic.ydernummer}/administrer/").content.decode()
 
-    deleted = da(TODAY + dt.timedelta(days=11))
+    deleted = format_en(TODAY + dt.timedelta(days=11))
     assert f"kept for 10 days after leaving and <strong>deleted on {deleted}</strong>" in confirm
     assert "Retention: 36 months." in manage

@@ -36,6 +36,7 @@ from sentinel.agreements.actions import Signer, approve_consent, publish_documen
 from sentinel.agreements.models import AssuranceLevel, Channel, DocumentKind
 from sentinel.clinics.actions import activate, deactivate
 from sentinel.clinics.credentials import issue_credential
+from sentinel.lib.dates import format_en
 from sentinel.projects.actions import enrol, unenrol
 from sentinel.projects.models import Project
 from tests.api.conftest import synthetic_cpr
@@ -388,7 +389,7 @@ def _check_doors(api: Client, owner: Client, clinic, oracle: Oracle, *, reached:
     assert lines["consent"]["ok"] == (oracle.consent == "ok")
     for kind, verb in (("dpa", "signed"), ("consent", "approved")):
         deadline = deadlines[kind]
-        said = f"A new version must be {verb} by {deadline}" in lines[kind]["detail"]
+        said = f"A new version must be {verb} by {format_en(deadline)}" in lines[kind]["detail"]
         assert said == (deadline is not None), lines[kind]["detail"]
     assert lines["enrolment"]["ok"] == oracle.enrolled
     report_lines = [c for c in status["checks"] if c["check"] == "report"]
@@ -476,7 +477,7 @@ def test_the_old_signature_counts_until_the_new_version_takes_effect(
     ).json()
     assert accepted["accepted"] == 1
     (dpa,) = [c for c in api.get(f"{base}/status").json()["checks"] if c["check"] == "dpa"]
-    assert dpa["ok"] and f"A new version must be signed by {effective}" in dpa["detail"]
+    assert dpa["ok"] and f"A new version must be signed by {format_en(effective)}" in dpa["detail"]
     deadline = f"{effective:%d.%m.%Y}"
     page = owner.get(f"/klinik/{clinic.ydernummer}/status/").content.decode()
     assert f"Ny version skal underskrives senest {deadline}" in page

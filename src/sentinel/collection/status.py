@@ -34,7 +34,7 @@ from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection import approvals
 from sentinel.collection.dataflow import data_is_late
 from sentinel.collection.models import DataFlow
-from sentinel.lib.dates import format_da
+from sentinel.lib.dates import format_da, format_en
 from sentinel.projects.checks import Check, State
 from sentinel.projects.models import Enrolment
 from sentinel.projects.opening import ReportState
@@ -120,7 +120,7 @@ def _data_flow_check(
             "data_flow",
             State.OK,
             f"Vi modtager data til {project.name}; senest {format_da(last)}.",
-            f"Data for {project.name} is arriving; last received {last}.",
+            f"Data for {project.name} is arriving; last received {format_en(last)}.",
             project=project.code,
             project_name=project.name,
         )
@@ -131,7 +131,7 @@ def _data_flow_check(
             State.WAITING,
             f"Vi har endnu ikke modtaget data til {project.name}. Data forventes senest "
             f"{format_da(expected)}.",
-            f"No data for {project.name} yet; it is expected by {expected}.",
+            f"No data for {project.name} yet; it is expected by {format_en(expected)}.",
             "Du skal ikke gøre noget endnu.",
             "Nothing to do yet.",
             project=project.code,
@@ -144,7 +144,7 @@ def _data_flow_check(
         )
         detail_en = (
             f"Enrolled in {project.name}, but no data has arrived since enrolment on "
-            f"{enrolment.enrolled_on}."
+            f"{format_en(enrolment.enrolled_on)}."
         )
     else:
         days = (on - last).days
@@ -152,7 +152,7 @@ def _data_flow_check(
             f"Vi har ikke modtaget data til {project.name} i {days} dage (senest "
             f"{format_da(last)})."
         )
-        detail_en = f"No data for {project.name} for {days} days (last received {last})."
+        detail_en = f"No data for {project.name} for {days} days (last received {format_en(last)})."
     house = systemhus(vendor)
     if last is None:  # nothing ever arrived: Sentinel support finds out why, with the systemhus
         return Check(
@@ -199,7 +199,7 @@ def _vendor_approval_check(clinic: Clinic) -> Check | None:
             f"{names} har bedt om at overføre klinikkens data til Sentinel og se klinikken "
             f"(siden {format_da(first)}). Systemhuset får ingen adgang, før du godkender det.",
             f"{names} asked to transfer the clinic's data to Sentinel and to reach the clinic "
-            f"(since {first}); it reaches nothing until the owner approves.",
+            f"(since {format_en(first)}); it reaches nothing until the owner approves.",
             "Godkend eller afvis under Administrer (kræver login med MitID Erhverv som "
             "tegningsberettiget). Kender du ikke systemhuset, så afvis.",
             "Approve or refuse under Administrer (a MitID Erhverv login with signing rights). "
@@ -213,8 +213,8 @@ def _vendor_approval_check(clinic: Clinic) -> Check | None:
         State.OK,
         f"Du afviste {refused.vendor.name} {format_da(day)}; systemhuset overfører ingen data. "
         "Skifter klinikken praksissystem, godkender du det nye systemhus under Administrer.",
-        f"{refused.vendor.name} was refused on {day} and transfers no data. A clinic that "
-        "changes practice system approves the new vendor under Administrer.",
+        f"{refused.vendor.name} was refused on {format_en(day)} and transfers no data. A "
+        "clinic that changes practice system approves the new vendor under Administrer.",
     )
 
 
@@ -222,11 +222,11 @@ def _report_check(state: ReportState) -> Check:
     project = state.project
     enrolled_on = state.enrolment.enrolled_on
     period_da = f"Rapporten viser data fra din tilmelding {format_da(enrolled_on)}."
-    period_en = f"The report shows data from enrolment on {enrolled_on}."
+    period_en = f"The report shows data from enrolment on {format_en(enrolled_on)}."
     if state.blocker is not None:
         since = state.blocker.since
         since_da = f" siden {format_da(since)}" if since else ""
-        since_en = f" since {since}" if since else ""
+        since_en = f" since {format_en(since)}" if since else ""
         opened_da = "er åben" if state.is_open else "er ikke åben endnu"
         opened_en = "is open" if state.is_open else "is not open yet"
         return Check(
@@ -258,7 +258,7 @@ def _report_check(state: ReportState) -> Check:
             "report",
             State.WAITING,
             f"Din første rapport for {project.name} åbner {format_da(state.opens_on)}. {period_da}",
-            f"The first {project.name} report opens on {state.opens_on}. {period_en}",
+            f"The first {project.name} report opens on {format_en(state.opens_on)}. {period_en}",
             "Du skal ikke gøre noget; der skal samles data nok til en rapport.",
             "Nothing to do; enough data must be collected for a report first.",
             project=project.code,

@@ -34,7 +34,7 @@ from sentinel.agreements.services import AgreementState, Standing
 from sentinel.clinics.contacts import SENTINEL_SUPPORT, Contact
 from sentinel.clinics.models import Clinic
 from sentinel.collection.status import State, check_status
-from sentinel.lib.dates import format_da
+from sentinel.lib.dates import format_da, format_en
 from sentinel.lib.specdiff import Change, diff_specs
 from sentinel.notices import periodic
 from sentinel.notices.models import Contact as NoticeContact
@@ -192,7 +192,7 @@ def _new_version(
         return None
     if state.sign_by is not None:
         old = state.current_document.version if state.current_document else "?"
-        deadline_da, deadline_en = format_da(state.sign_by), state.sign_by.isoformat()
+        deadline_da, deadline_en = format_da(state.sign_by), format_en(state.sign_by)
         da = (
             f"Version {document.version} af {name_da} gælder fra {deadline_da}. Ny version skal "
             f"underskrives senest {deadline_da}; indtil da gælder klinikkens underskrift af "
@@ -212,9 +212,9 @@ def _new_version(
             "version; indtil den nye er underskrevet, opsamles der ikke data."
         )
         en = (
-            f"Version {document.version} of {name_en} is in force from {document.published_on}. "
-            "The clinic signed an earlier version; no data is collected until the new one is "
-            "signed."
+            f"Version {document.version} of {name_en} is in force from "
+            f"{format_en(document.published_on)}. The clinic signed an earlier version; no "
+            "data is collected until the new one is signed."
         )
     else:
         return None
@@ -274,7 +274,7 @@ def _specification_changes(clinic: Clinic, standing: Participation, day: dt.date
             if spec.effective_from <= enrolment.enrolled_on:
                 continue  # in force before the clinic enrolled: not a change for it
             lines = "\n".join(_change_lines(diff_specs(before.parsed, spec.parsed)))
-            start_da, start_en = format_da(spec.effective_from), spec.effective_from.isoformat()
+            start_da, start_en = format_da(spec.effective_from), format_en(spec.effective_from)
             found.append(
                 Occasion(
                     kind=Kind.SPEC_CHANGED,

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from sentinel.clinics.models import Clinic
 from sentinel.collection.approvals import pending
-from sentinel.lib.dates import format_da
+from sentinel.lib.dates import format_da, format_en
 from sentinel.notices.models import Kind
 from sentinel.projects.models import Project
 from sentinel.reports.engine import build_report
@@ -52,9 +52,9 @@ def vendor_requests(clinic: Clinic, header: Callable[[str], str]) -> list[dict[s
                 ),
                 "en": (
                     f"{vendor} asks to transfer the clinic's data",
-                    f"{header('en')}On {day}, {vendor} asked to transfer the clinic's data to "
-                    "Sentinel. The vendor gets no access until the clinic's owner approves it. "
-                    "If you do not know of the request, refuse it.\n\n"
+                    f"{header('en')}On {format_en(day)}, {vendor} asked to transfer the "
+                    "clinic's data to Sentinel. The vendor gets no access until the clinic's "
+                    "owner approves it. If you do not know of the request, refuse it.\n\n"
                     "Approve or refuse under Administrer: {link}\n",
                 ),
                 "path": path,

@@ -16,7 +16,7 @@ from sentinel.agreements.models import DocumentKind
 from sentinel.agreements.services import AgreementState, Standing
 from sentinel.clinics.contacts import SUNDHED_DK_SUPPORT, systemhus
 from sentinel.clinics.models import Vendor
-from sentinel.lib.dates import add_months, format_da
+from sentinel.lib.dates import add_months, format_da, format_en
 from sentinel.projects.checks import Check, State
 from sentinel.projects.models import Enrolment, Project
 
@@ -29,7 +29,7 @@ def activation_ok(vendor_names: Sequence[str], since: dt.date) -> Check:
         "activation",
         State.OK,
         f"Sentinel er aktiveret i dit praksissystem ({names}) siden {format_da(since)}.",
-        f"Sentinel is activated in the practice system ({names}) since {since.isoformat()}.",
+        f"Sentinel is activated in the practice system ({names}) since {format_en(since)}.",
     )
 
 
@@ -39,7 +39,7 @@ def activation_ended(vendor: Vendor, ended: dt.date) -> Check:
         State.ACTION_NEEDED,
         f"{vendor.name} deaktiverede Sentinel i dit praksissystem {format_da(ended)}. Der "
         "overføres ingen data.",
-        f"{vendor.name} deactivated Sentinel in the practice system on {ended.isoformat()}. "
+        f"{vendor.name} deactivated Sentinel in the practice system on {format_en(ended)}. "
         "No data is transferred.",
         "Kontakt dit systemhus og bed dem aktivere Sentinel igen.",
         "Contact the practice system vendor and ask them to activate Sentinel again.",
@@ -100,7 +100,7 @@ def agreement_line(state: AgreementState) -> Check:
         signed = state.latest_signature
         when = timezone.localdate(signed.signed_at) if signed else None
         da = f"Du har {w['verb_da']} {w['da']} (version {doc.version}) {format_da(when)}."
-        en = f"You have {w['verb_en']} {w['en']} (version {doc.version}) on {when}."
+        en = f"You have {w['verb_en']} {w['en']} (version {doc.version}) on {format_en(when)}."
         if state.sign_by is not None and state.upcoming is not None:
             new = state.upcoming.version
             da += (
@@ -109,9 +109,9 @@ def agreement_line(state: AgreementState) -> Check:
                 f"{w['noun_da']} af version {doc.version}."
             )
             en += (
-                f" A new version must be {w['verb_en']} by {state.sign_by} (version {new} is "
-                f"in force from that day); until then your {w['noun_en']} of version "
-                f"{doc.version} counts."
+                f" A new version must be {w['verb_en']} by {format_en(state.sign_by)} "
+                f"(version {new} is in force from that day); until then your "
+                f"{w['noun_en']} of version {doc.version} counts."
             )
             return Check(state.kind, State.OK, da, en, w["do_da"], w["do_en"])
         return Check(state.kind, State.OK, da, en)
@@ -124,8 +124,8 @@ def agreement_line(state: AgreementState) -> Check:
             f"{format_da(doc.published_on)}). Du har {w['verb_da']} version {old}. Der "
             f"opsamles ikke data, før den nye version er {w['verb_da']}.",
             f"A new version of {w['en']} is in force (version {doc.version}, from "
-            f"{doc.published_on}); you have {w['verb_en']} version {old}. No data is collected "
-            f"until the new version is {w['verb_en']}.",
+            f"{format_en(doc.published_on)}); you have {w['verb_en']} version {old}. No data is "
+            f"collected until the new version is {w['verb_en']}.",
             w["do_da"],
             w["do_en"],
             SUNDHED_DK_SUPPORT,
@@ -146,7 +146,7 @@ def agreement_line(state: AgreementState) -> Check:
 
 def enrolment_ok(current: Sequence[Enrolment]) -> Check:
     listing_da = ", ".join(f"{e.project.name} (fra {format_da(e.enrolled_on)})" for e in current)
-    listing_en = ", ".join(f"{e.project.name} (from {e.enrolled_on})" for e in current)
+    listing_en = ", ".join(f"{e.project.name} (from {format_en(e.enrolled_on)})" for e in current)
     return Check(
         "enrolment", State.OK, f"Du er tilmeldt: {listing_da}.", f"Enrolled in: {listing_en}."
     )
@@ -161,8 +161,8 @@ def enrolment_missing(last: Enrolment | None) -> Check:
             "tilmeldt nogen projekter nu."
         )
         detail_en = (
-            f"The clinic left {last.project.name} on {last.unenrolled_on} and is not enrolled "
-            "in any project now."
+            f"The clinic left {last.project.name} on {format_en(last.unenrolled_on)} and is not "
+            "enrolled in any project now."
         )
     return Check(
         "enrolment",
@@ -220,7 +220,7 @@ def opening_reason(
             f"Rapporterne for {project.name} åbner tidligst {format_da(project.reports_open_from)}"
             " for alle klinikker."
         )
-        why_en = f"No {project.name} report opens before {project.reports_open_from.isoformat()}."
+        why_en = f"No {project.name} report opens before {format_en(project.reports_open_from)}."
     else:
         why_da = (
             f"Den første rapport åbner {delay} måneder efter, at databehandleraftale, samtykke "
@@ -229,11 +229,11 @@ def opening_reason(
         )
         why_en = (
             f"The first report opens {delay} months after the data processing agreement, "
-            f"consent and enrolment were in place ({in_place.isoformat()})."
+            f"consent and enrolment were in place ({format_en(in_place)})."
         )
     return (
         f"Din første rapport for {project.name} åbner {format_da(opens_on)}. {why_da}",
-        f"The first {project.name} report opens on {opens_on.isoformat()}. {why_en}",
+        f"The first {project.name} report opens on {format_en(opens_on)}. {why_en}",
     )
 
 
@@ -246,7 +246,7 @@ def blocked_notice(
     """The banner of a report whose collection is blocked: (heading, text) in Danish, then
     English. ``check`` is the failing status line (its detail says why)."""
     since_da = f" siden {format_da(since)}" if since else ""
-    since_en = f" since {since.isoformat()}" if since else ""
+    since_en = f" since {format_en(since)}" if since else ""
     return (
         "Der opsamles ikke data",
         f"Der er ikke opsamlet data til {project.name}{since_da}. {check.detail_da}",
@@ -266,8 +266,8 @@ def unenrolled_notice(project: Project, enrolment: Enrolment) -> tuple[str, str,
         f"{format_da(enrolment.enrolled_on)} til {format_da(last)}. Du kan tilmelde dig igen "
         "under Administrer.",
         f"The clinic has left {project.name}",
-        f"The clinic left {project.name} on {enrolment.unenrolled_on.isoformat()}, so no data "
+        f"The clinic left {project.name} on {format_en(enrolment.unenrolled_on)}, so no data "
         f"is collected now. The report shows data from enrolment on "
-        f"{enrolment.enrolled_on.isoformat()} to {last.isoformat()}. The clinic can enrol "
+        f"{format_en(enrolment.enrolled_on)} to {format_en(last)}. The clinic can enrol "
         "again under Administrer.",
     )
