@@ -18,6 +18,7 @@ had them, so the text rules are checked here too.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -74,7 +75,9 @@ class Valid:
     diagnoses: tuple[Diagnosis, ...]
 
 
+@functools.lru_cache(maxsize=4)
 def _latest(today: dt.date) -> dt.date:
+    """The last plausible day: a year after ``today`` (asked for every date of a batch)."""
     return add_months(today, 12)
 
 
