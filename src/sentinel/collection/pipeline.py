@@ -407,17 +407,11 @@ class _Writer:
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
-def _note_dropped(
-    raw: dict[str, Any],
-    targets: list[tuple[Project, DataSpecification]],
-    dropped: set[str],
-) -> None:
-    """Add to ``dropped`` the fields ``raw`` carries (not empty) that none of the projects it
-    is stored for collects (minimisation: they are not stored)."""
+def _note_dropped(raw: dict[str, Any], kept: frozenset[str], dropped: set[str]) -> None:
+    """Add to ``dropped`` the fields ``raw`` carries (not empty) that are not ``kept`` (the
+    fields of the projects it is stored for: minimisation)."""
     for name in EPISODE_FIELDS:
-        if name in dropped or raw.get(name) in _EMPTY:
-            continue
-        if not any(name in specification.parsed.fields for _, specification in targets):
+        if name not in kept and name not in dropped and raw.get(name) not in _EMPTY:
             dropped.add(name)
 
 
@@ -442,6 +436,7 @@ def ingest(
     today = timezone.localdate(moment)
     outcome = Outcome()
     dropped: set[str] = set()
+    kept: dict[tuple[int, ...], frozenset[str]] = {}  # fields by the specifications stored for
     with transaction.atomic():
         Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
         if idempotency_key:
@@ -479,7 +474,7 @@ def ingest(
                         "the patient has declined data sharing; nothing of the record was "
                         "kept, and what was stored of this course or patient before is deleted",
                     )
-                check_text(raw)
+                check_text(raw, usable_source_id=source_id)
                 record = validate_record(raw, today)
                 if gate.clinic_reason is not None:
                     raise Reject(gate.clinic_reason, GATE_MESSAGES[gate.clinic_reason])
@@ -492,7 +487,12 @@ def ingest(
                 )
                 continue
             results = {writer.put(p, spec, record) for p, spec in targets}
-            _note_dropped(raw, targets, dropped)
+            specifications = tuple(spec.pk for _, spec in targets)
+            if specifications not in kept:
+                kept[specifications] = frozenset(
+                    name for _, spec in targets for name in spec.parsed.fields
+                )
+            _note_dropped(raw, kept[specifications], dropped)
             outcome.accepted += 1
             outcome.results[index] = (
                 CREATED if CREATED in results else UPDATED if UPDATED in results else UNCHANGED

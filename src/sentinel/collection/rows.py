@@ -2,11 +2,12 @@
 
 Model instances and ``bulk_create`` cost more than the database does for a batch of 1,000
 episodes (and ``Episode``'s binary column keeps Django 5.2 from its fast ``UNNEST`` insert).
-So new rows go in as tuples: ``COPY … FROM STDIN`` on PostgreSQL, ``executemany`` on SQLite,
+So new rows go in as tuples: binary ``COPY … FROM STDIN`` on PostgreSQL (each value sent in
+the column type's own binary form, typed by the model's fields), ``executemany`` on SQLite,
 with primary keys reserved beforehand so diagnosis events can point at new episodes.
 
-Values are Python values (``date``, aware ``datetime``, ``bytes``, ``dict`` for JSON, None);
-adapting them to each database is done here, once per column.
+Values are Python values (``date``, aware ``datetime``, ``bytes``, ``dict``/``list`` for JSON,
+None); adapting them to each database is done here, once per column.
 """
 
 from __future__ import annotations
@@ -77,10 +78,10 @@ def _sqlite_adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | Non
     return None
 
 
-def _postgres_adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
-    if isinstance(field, models.JSONField):
-        return lambda value: None if value is None else json.dumps(value)
-    return None
+def _postgres_type(field: models.Field[Any, Any]) -> str:
+    """The column's type as binary ``COPY`` names it (``varchar(100)`` → ``varchar``)."""
+    db_type = field.db_type(connection) or ""
+    return db_type.split("(", 1)[0]
 
 
 def insert_rows(
@@ -93,10 +94,9 @@ def insert_rows(
         return 0
     fields = {field.column: field for field in model._meta.concrete_fields}
     postgres = connection.vendor == "postgresql"
-    make = _postgres_adapter if postgres else _sqlite_adapter
     adapters: list[tuple[int, Callable[[Any], Any]]] = []
     for i, name in enumerate(columns):
-        adapt = make(fields[name])
+        adapt = None if postgres else _sqlite_adapter(fields[name])
         if adapt is not None:
             adapters.append((i, adapt))
     if adapters:
@@ -111,8 +111,10 @@ def insert_rows(
     names = ", ".join(f'"{name}"' for name in columns)
     with connection.cursor() as cursor:
         if postgres:
+            # Binary: no value is formatted as text to be parsed again (timestamps above all).
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+            with raw.copy(f'COPY "{table}" ({names}) FROM STDIN (FORMAT BINARY)') as copy:
+                copy.set_types([_postgres_type(fields[name]) for name in columns])
                 for row in rows:
                     copy.write_row(row)
         else:
