@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from sentinel.collection import rows
 from sentinel.collection.models import DiagnosisEvent, Episode
-from sentinel.collection.pipeline import EVENT_COLUMNS
+from sentinel.collection.rows import EVENT_COLUMNS
 from tests.factories import ClinicFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -47,6 +47,7 @@ from sentinel.collection.outcome import (
     Outcome,
     Rejection,
 )
+from sentinel.collection.rows import EPISODE_STATE, EVENT_COLUMNS
 from sentinel.collection.services import record_received
 from sentinel.collection.validation import (
     Diagnosis,
@@ -67,27 +68,6 @@ from sentinel.reports import aggregates
 from sentinel.reports.aggregates import CellKey, cell_key
 
 EPISODE_FIELDS = tuple(KNOWN_FIELDS["episode"])
-
-# The columns of an Episode that the pipeline reads and writes (all but the keys), and of a
-# DiagnosisEvent as it inserts them (shared with the bench that loads synthetic data).
-EPISODE_STATE = (
-    "source_id",
-    "version",
-    "specification_version",
-    "patient_pseudonym",
-    "patient_cpr_encrypted",
-    "cpr_key_id",
-    "speciale",
-    "course_type",
-    "start_date",
-    "end_date",
-    "practitioner_initials",
-    "services",
-    "current_code",
-    "received_at",
-    "updated_at",
-)
-EVENT_COLUMNS = ("clinic_id", "episode_id", "code", "recorded_at", "source", "verification_status")
 
 
 @dataclass

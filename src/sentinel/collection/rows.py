@@ -19,6 +19,27 @@ from typing import Any
 from django.db import connection, models
 from django.db.models import Lookup, Max
 
+# The columns of an Episode that the pipeline reads and writes (all but the keys), and of a
+# DiagnosisEvent as the pipeline inserts them (and the bench that loads synthetic data).
+EPISODE_STATE = (
+    "source_id",
+    "version",
+    "specification_version",
+    "patient_pseudonym",
+    "patient_cpr_encrypted",
+    "cpr_key_id",
+    "speciale",
+    "course_type",
+    "start_date",
+    "end_date",
+    "practitioner_initials",
+    "services",
+    "current_code",
+    "received_at",
+    "updated_at",
+)
+EVENT_COLUMNS = ("clinic_id", "episode_id", "code", "recorded_at", "source", "verification_status")
+
 
 class AnyOf(Lookup):
     """``field__any_of=[…]``: membership in a list as ONE parameter on PostgreSQL
