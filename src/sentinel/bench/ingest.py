@@ -66,7 +66,6 @@ from sentinel.lib.identifiers import cvr_check_digit
 from sentinel.projects.actions import enrol
 from sentinel.projects.models import DataSpecification, Enrolment, Project
 from sentinel.reports import aggregates
-from sentinel.reports.models import ReportCell
 
 BENCH = Actor.system("bench")
 VENDOR_SLUG = "sentinel-bench"
@@ -725,8 +724,7 @@ def revoke(setup: Setup) -> None:
 
 def clean_up(setup: Setup) -> dict[str, int]:
     """Remove what the bench clinics collected (from every run), their report cells (the
-    change journalled for the benchmark, as for any deletion) and the scratch tables; on
-    PostgreSQL vacuum the tables deleted from.
+    change journalled for the benchmark, as for any deletion) and the scratch tables.
 
     Clinics, the vendor, activations, signatures, enrolments and audit rows stay: the audit
     log is append-only and refers to them, and the next run reuses them."""
@@ -748,21 +746,7 @@ def clean_up(setup: Setup) -> dict[str, int]:
         # Episodes deleted outside the pipeline: their report cells go too (DEVELOPERS.md).
         aggregates.rebuild(clinic_ids=ids)
     drop_scratch_tables()
-    if connection.vendor == "postgresql":
-        # Reclaim the rows just deleted, as autovacuum would (where it runs): the next run
-        # then writes into the tables as they are in service, not into a run's dead rows.
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM (ANALYZE) {', '.join(_q(t) for t in _VACUUMED)}")
     return removed
-
-
-_VACUUMED = (
-    DiagnosisEvent._meta.db_table,
-    Episode._meta.db_table,
-    Submission._meta.db_table,
-    DataFlow._meta.db_table,
-    ReportCell._meta.db_table,
-)
 
 
 def describe_database() -> str:
