@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sentinel.api.protocol import MAX_BODY_BYTES, MAX_RECORDS
+from sentinel.api.protocol import MAX_BODY_BYTES, MAX_DEPTH, MAX_RECORDS
 from sentinel.collection.models import Episode, Submission
 from tests.api.conftest import episode
 from tests.cli import clean_env
@@ -57,6 +57,36 @@ def test_submission_body_that_is_not_json_is_422_naming_the_body(api, ready_clin
     response = api.http.post(submissions(ready_clinic), content=body, headers=headers)
 
     assert response.status_code == 422, response.text
+    assert response.json()["error"]["fields"][0]["field"] == "body"
+
+
+def _nested(depth: int) -> bytes:
+    """A JSON object whose ``records`` nests arrays so that the whole is ``depth`` deep."""
+    return b'{"records":' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
+
+
+@pytest.mark.parametrize(("depth", "field"), [(MAX_DEPTH, "records.0"), (MAX_DEPTH + 1, "body")])
+def test_submission_body_nesting_beyond_the_limit_is_422_naming_the_body(
+    api, ready_clinic, depth, field
+):
+    headers = {"Content-Type": "application/json"}
+
+    response = api.http.post(submissions(ready_clinic), content=_nested(depth), headers=headers)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["fields"][0]["field"] == field
+    assert not Submission.objects.exists()
+
+
+def test_activation_body_nesting_beyond_the_limit_is_422_naming_the_body(api):
+    response = api.http.put(
+        "/clinics/841001/activation",
+        content=_nested(MAX_DEPTH + 1),
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_body"
     assert response.json()["error"]["fields"][0]["field"] == "body"
 
 

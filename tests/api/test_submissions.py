@@ -13,8 +13,10 @@ from sentinel.agreements.models import AssuranceLevel
 from sentinel.clinics.models import Clinic
 from sentinel.collection import pipeline
 from sentinel.collection.models import DataFlow, DiagnosisEvent, Episode, Submission
+from sentinel.lib.dataspec import KNOWN_FIELDS
 from sentinel.projects.actions import enrol, unenrol
 from sentinel.projects.models import Project
+from sentinel.projects.publishing import publish_specification_version
 from tests.api.conftest import ENROLLED_ON, OPERATOR, episode
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -55,6 +57,37 @@ def test_submission_happy_path_stores_minimised_episode_and_diagnoses(api, ready
     assert [(e.code, e.source) for e in events] == [("L03", "clinician"), ("L90", "referral")]
     flow = DataFlow.objects.get(clinic=ready_clinic)
     assert flow.records_received == 1
+
+
+def test_submission_stores_every_field_a_specification_collects_as_sent(api, ready_clinic):
+    project = Project.objects.get(code="diagnosekodning")
+    spec = project.specifications.order_by("-version").first().parsed.as_json()
+    spec["fields"] = sorted(KNOWN_FIELDS["episode"])
+    today = timezone.localdate()
+    publish_specification_version(by=OPERATOR, project=project, spec=spec, effective_from=today)
+    services = [{"code": "2101", "date": today.isoformat()}, {"code": "2102", "date": "2026-01-05"}]
+    record = episode(
+        "E-ALL",
+        start_date=today.isoformat(),
+        end_date=today.isoformat(),
+        practitioner_initials="MK",
+        services=services,
+        diagnoses=[{"code": "L90", "recorded_at": f"{today}T09:30:15.25+01:00"}],
+    )
+
+    response = api.submit(ready_clinic.ydernummer, [record])
+
+    assert response.json() == {"accepted": 1, "rejected": [], "dropped_fields": []}
+    stored = Episode.objects.get(clinic=ready_clinic, source_id="E-ALL")
+    assert (stored.start_date, stored.end_date) == (today, today)
+    assert (stored.practitioner_initials, stored.services) == ("MK", services)
+    assert (stored.speciale, stored.course_type) == ("51", "knee_osteoarthritis")
+    assert (stored.version, stored.current_code) == (1, "L90")
+    (event,) = DiagnosisEvent.objects.filter(episode=stored)
+    assert event.recorded_at == dt.datetime.combine(
+        today, dt.time(9, 30, 15, 250000), dt.timezone(dt.timedelta(hours=1))
+    )
+    assert stored.received_at == stored.updated_at <= timezone.now()
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ are not checked against the goals: timed tests are not how we hold ourselves to 
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -58,6 +59,10 @@ def test_bench_ingest_reports_the_figures_and_cleans_up(var_dir: Path) -> None:
         assert "cleanup: removed " in result.stdout
         assert "audit log is append-only" in result.stdout
         assert "2/2 batches" in result.stderr  # progress per client batch on standard error
+        # Nothing of the run stays behind in the data or the report cells it moved.
+        with sqlite3.connect(var_dir / "sentinel.sqlite3") as db:
+            for table in ("collection_episode", "collection_diagnosisevent", "reports_reportcell"):
+                assert db.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,), table  # noqa: S608
 
 
 def test_bench_ingest_refuses_bad_arguments_in_one_line(var_dir: Path) -> None:

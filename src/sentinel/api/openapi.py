@@ -11,11 +11,12 @@ from typing import Any
 
 from django.conf import settings
 from ninja import NinjaAPI
-from ninja.openapi.schema import OpenAPISchema
+from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
 from ninja.operation import Operation
+from ninja.schema import NinjaGenerateJsonSchema
 
 from sentinel.api.protocol import FHIR_JSON, MAX_KEY_LENGTH
-from sentinel.api.schemas import ErrorOut
+from sentinel.api.schemas import ErrorOut, SubmissionIn
 from sentinel.lib.text import TEXT_PATTERN
 from sentinel.reports.periods import PERIOD_KINDS, QUERY_PATTERNS
 
@@ -130,6 +131,15 @@ FHIR_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
+BODY_MODELS = (SubmissionIn,)
+"""Request bodies an endpoint reads itself (``protocol.read_model``), with ``body_content``
+in its ``openapi_extra``: their schemas go into the components as ninja's own would."""
+
+
+def body_content(name: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+
+
 def fhir_content(name: str) -> dict[str, Any]:
     return {FHIR_JSON: {"schema": {"$ref": f"#/components/schemas/{name}"}}}
 
@@ -190,6 +200,13 @@ class VendorAPI(NinjaAPI):
         components.setdefault("ErrorOut", error_out)
         for name, definition in FHIR_SCHEMAS.items():
             components.setdefault(name, definition)
+        for model in BODY_MODELS:
+            definition = model.model_json_schema(
+                ref_template=REF_TEMPLATE, schema_generator=NinjaGenerateJsonSchema
+            )
+            for name, inner in definition.pop("$defs", {}).items():
+                components.setdefault(name, inner)
+            components.setdefault(model.__name__, definition)
         for path, methods in schema["paths"].items():
             for method, operation in methods.items():
                 for parameter in operation.get("parameters", []):

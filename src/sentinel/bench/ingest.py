@@ -65,6 +65,7 @@ from sentinel.lib.errors import DomainError
 from sentinel.lib.identifiers import cvr_check_digit
 from sentinel.projects.actions import enrol
 from sentinel.projects.models import DataSpecification, Enrolment, Project
+from sentinel.reports import aggregates
 
 BENCH = Actor.system("bench")
 VENDOR_SLUG = "sentinel-bench"
@@ -629,7 +630,10 @@ def drop_scratch_tables() -> None:
 
 
 _REFERENCES = re.compile(
-    r'\s+REFERENCES\s+"[^"]+"\s*\("[^"]+"\)(\s+DEFERRABLE\s+INITIALLY\s+DEFERRED)?', re.I
+    # a column's REFERENCES clause, or a table's FOREIGN KEY constraint (over several columns)
+    r'(,\s*CONSTRAINT\s+"[^"]+"\s+FOREIGN\s+KEY\s*\([^)]*\))?'
+    r'\s+REFERENCES\s+"[^"]+"\s*\([^)]*\)(\s+DEFERRABLE\s+INITIALLY\s+DEFERRED)?',
+    re.I,
 )
 
 
@@ -719,7 +723,8 @@ def revoke(setup: Setup) -> None:
 
 
 def clean_up(setup: Setup) -> dict[str, int]:
-    """Remove what the bench clinics collected (from every run) and the scratch tables.
+    """Remove what the bench clinics collected (from every run), their report cells (the
+    change journalled for the benchmark, as for any deletion) and the scratch tables.
 
     Clinics, the vendor, activations, signatures, enrolments and audit rows stay: the audit
     log is append-only and refers to them, and the next run reuses them."""
@@ -738,6 +743,8 @@ def clean_up(setup: Setup) -> dict[str, int]:
                 ids,
             )
             removed[label] = cursor.rowcount
+        # Episodes deleted outside the pipeline: their report cells go too (DEVELOPERS.md).
+        aggregates.rebuild(clinic_ids=ids)
     drop_scratch_tables()
     return removed
 

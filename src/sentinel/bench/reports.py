@@ -67,7 +67,7 @@ from sentinel.clinics.actions import activate, create_vendor, register_clinic
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection import rows
 from sentinel.collection.models import DataFlow, DiagnosisEvent, Episode
-from sentinel.collection.pipeline import EPISODE_STATE, EVENT_COLUMNS
+from sentinel.collection.rows import EPISODE_STATE, EVENT_COLUMNS
 from sentinel.lib import icpc2, refdata
 from sentinel.lib.errors import DomainError
 from sentinel.lib.pseudonym import CprCipher, new_key_text, pseudonym

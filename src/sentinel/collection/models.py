@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from sentinel.core.constraints import CompositeForeignKey
+
 
 class DataFlow(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
@@ -34,7 +36,10 @@ class Episode(models.Model):
     clinic a person-identifiable worklist. Keys include the clinic (distribution on Citus).
     """
 
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    # Indexed by the keys that lead with it (``episode_clinic_id`` and the two below).
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="+")
     vendor = models.ForeignKey("clinics.Vendor", on_delete=models.PROTECT, related_name="+")
     source_id = models.CharField(max_length=100)
@@ -58,6 +63,8 @@ class Episode(models.Model):
             models.UniqueConstraint(
                 fields=["clinic", "project", "vendor", "source_id"], name="one_episode_per_source"
             ),
+            # What a diagnosis event points at (its clinic and episode), as Citus needs too.
+            models.UniqueConstraint(fields=["clinic", "id"], name="episode_clinic_id"),
         ]
         indexes = [models.Index(fields=["clinic", "project", "start_date"], name="episode_period")]
 
@@ -74,8 +81,13 @@ class DiagnosisEvent(models.Model):
         CLINICIAN = "clinician"
         REFERRAL = "referral"
 
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
-    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="diagnoses")
+    # Both checked by the database as one key, ``event_of_the_clinics_episode``.
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="diagnoses", db_constraint=False
+    )
     code = models.CharField(max_length=3)
     recorded_at = models.DateTimeField()
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.CLINICIAN)
@@ -87,6 +99,14 @@ class DiagnosisEvent(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["clinic", "episode", "code", "recorded_at"], name="one_event_per_code_time"
+            ),
+            # An event belongs to an episode of its own clinic: one check per row, where two
+            # foreign keys (clinic, episode) checked two and allowed another clinic's episode.
+            CompositeForeignKey(
+                fields=["clinic", "episode"],
+                to="collection.Episode",
+                to_fields=["clinic", "id"],
+                name="event_of_the_clinics_episode",
             ),
         ]
 

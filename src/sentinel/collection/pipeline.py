@@ -47,6 +47,7 @@ from sentinel.collection.outcome import (
     Outcome,
     Rejection,
 )
+from sentinel.collection.rows import EPISODE_STATE, EVENT_COLUMNS
 from sentinel.collection.services import record_received
 from sentinel.collection.validation import (
     Diagnosis,
@@ -67,27 +68,6 @@ from sentinel.reports import aggregates
 from sentinel.reports.aggregates import CellKey, cell_key
 
 EPISODE_FIELDS = tuple(KNOWN_FIELDS["episode"])
-
-# The columns of an Episode that the pipeline reads and writes (all but the keys), and of a
-# DiagnosisEvent as it inserts them (shared with the bench that loads synthetic data).
-EPISODE_STATE = (
-    "source_id",
-    "version",
-    "specification_version",
-    "patient_pseudonym",
-    "patient_cpr_encrypted",
-    "cpr_key_id",
-    "speciale",
-    "course_type",
-    "start_date",
-    "end_date",
-    "practitioner_initials",
-    "services",
-    "current_code",
-    "received_at",
-    "updated_at",
-)
-EVENT_COLUMNS = ("clinic_id", "episode_id", "code", "recorded_at", "source", "verification_status")
 
 
 @dataclass
@@ -168,7 +148,11 @@ class _Writer:
         self.stored: dict[tuple[int, str], _Stored] = {}
         self.new_events: list[tuple[_Stored, Diagnosis]] = []
         self.marked_events: list[tuple[_Stored, tuple[str, dt.datetime], str]] = []
-        self.received: Counter[Project] = Counter()
+        self.received: Counter[int] = Counter()  # records stored, by project id
+        self.projects: dict[int, Project] = {}
+        #: (row, CPR) of the episodes whose CPR is kept encrypted: sealed in one go by
+        #: ``write`` (``CprCipher.encrypt_many``), never left in a row that is written
+        self.sealing: list[tuple[dict[str, Any], str]] = []
         self.withdrawn_sources: set[str] = set()
         self.withdrawn_patients: set[str] = set()
 
@@ -242,7 +226,8 @@ class _Writer:
     def put(self, project: Project, specification: DataSpecification, record: Valid) -> str:
         """Store the record for the project; says ``created``, ``updated`` or ``unchanged``."""
         raw = record.raw
-        key = (project.pk, raw["source_id"])
+        project_id = project.pk
+        key = (project_id, raw["source_id"])
         stored = self.stored.get(key)
         if stored is not None and raw["version"] == stored.row["version"]:
             return UNCHANGED  # a replay: accepted, nothing new
@@ -271,9 +256,7 @@ class _Writer:
         if "patient_cpr" in fields and record.cpr:
             row["patient_pseudonym"] = pseudonym(self.pseudonym_key, record.cpr)
             if spec.person_identifiable_worklist:
-                blob, key_id = self.cipher.encrypt(record.cpr, clinic_id=self.clinic.pk)
-                row["patient_cpr_encrypted"] = blob
-                row["cpr_key_id"] = key_id
+                self.sealing.append((row, record.cpr))
         if "diagnoses" in fields and record.diagnoses:
             counting = [d for d in record.diagnoses if d.counts]
             row["current_code"] = (
@@ -292,7 +275,8 @@ class _Writer:
                     stored.verification[marker] = diagnosis.verification_status
                 elif stored.verification:  # most courses never carry one
                     stored.verification.pop(marker, None)
-        self.received[project] += 1
+        self.received[project_id] += 1
+        self.projects[project_id] = project
         return what
 
     def _drop_withdrawn(self) -> None:
@@ -314,6 +298,7 @@ class _Writer:
         withdrawn = bool(self.withdrawn_sources or self.withdrawn_patients)
         if withdrawn:
             self._drop_withdrawn()
+        self._seal()
         new = [(project_id, s) for (project_id, _), s in self.stored.items() if s.is_new]
         ids = rows.reserve_ids(Episode, len(new))
         for (_, stored), pk in zip(new, ids, strict=True):
@@ -361,9 +346,21 @@ class _Writer:
                     episode_id=stored.pk, code=code, recorded_at=recorded_at
                 ).update(verification_status=verification)
         self._move_report_cells(withdrawn)
-        for project, count in self.received.items():
-            record_received(clinic=self.clinic, project=project, at=self.now, count=count)
+        for project_id, count in self.received.items():
+            record_received(
+                clinic=self.clinic, project=self.projects[project_id], at=self.now, count=count
+            )
         return len(new), len(self.new_events)
+
+    def _seal(self) -> None:
+        """Encrypt the CPRs ``put`` left to seal, and forget them."""
+        sealed = self.cipher.encrypt_many(
+            [cpr for _, cpr in self.sealing], clinic_id=self.clinic.pk
+        )
+        for (row, _), (blob, key_id) in zip(self.sealing, sealed, strict=True):
+            row["patient_cpr_encrypted"] = blob
+            row["cpr_key_id"] = key_id
+        self.sealing.clear()
 
     def _move_report_cells(self, withdrawn: bool) -> None:
         """Keep the report aggregates in step with what this batch stored."""
@@ -387,12 +384,15 @@ class _Writer:
             )
 
 
-def _dropped(raw: dict[str, Any], kept: set[str]) -> set[str]:
-    return {
-        name
-        for name in EPISODE_FIELDS
-        if name not in kept and raw.get(name) not in (None, "", [], {})
-    }
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
+
+
+def _note_dropped(raw: dict[str, Any], kept: frozenset[str], dropped: set[str]) -> None:
+    """Add to ``dropped`` the fields ``raw`` carries (not empty) that are not ``kept`` (the
+    fields of the projects it is stored for: minimisation)."""
+    for name in EPISODE_FIELDS:
+        if name not in kept and name not in dropped and raw.get(name) not in _EMPTY:
+            dropped.add(name)
 
 
 def ingest(
@@ -416,6 +416,7 @@ def ingest(
     today = timezone.localdate(moment)
     outcome = Outcome()
     dropped: set[str] = set()
+    kept: dict[tuple[int, ...], frozenset[str]] = {}  # fields by the specifications stored for
     with transaction.atomic():
         Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
         if idempotency_key:
@@ -453,7 +454,7 @@ def ingest(
                         "the patient has declined data sharing; nothing of the record was "
                         "kept, and what was stored of this course or patient before is deleted",
                     )
-                check_text(raw)
+                check_text(raw, usable_source_id=source_id)
                 record = validate_record(raw, today)
                 if gate.clinic_reason is not None:
                     raise Reject(gate.clinic_reason, GATE_MESSAGES[gate.clinic_reason])
@@ -465,12 +466,13 @@ def ingest(
                     Rejection(index, source_id, rejection.reason, rejection.message)
                 )
                 continue
-            kept: set[str] = set()
-            results = set()
-            for project, specification in targets:
-                results.add(writer.put(project, specification, record))
-                kept |= set(specification.parsed.fields)
-            dropped |= _dropped(raw, kept)
+            results = {writer.put(p, spec, record) for p, spec in targets}
+            specifications = tuple(spec.pk for _, spec in targets)
+            if specifications not in kept:
+                kept[specifications] = frozenset(
+                    name for _, spec in targets for name in spec.parsed.fields
+                )
+            _note_dropped(raw, kept[specifications], dropped)
             outcome.accepted += 1
             outcome.results[index] = (
                 CREATED if CREATED in results else UPDATED if UPDATED in results else UNCHANGED

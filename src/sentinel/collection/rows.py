@@ -2,11 +2,12 @@
 
 Model instances and ``bulk_create`` cost more than the database does for a batch of 1,000
 episodes (and ``Episode``'s binary column keeps Django 5.2 from its fast ``UNNEST`` insert).
-So new rows go in as tuples: ``COPY … FROM STDIN`` on PostgreSQL, ``executemany`` on SQLite,
+So new rows go in as tuples: binary ``COPY … FROM STDIN`` on PostgreSQL (each value sent in
+the column type's own binary form, typed by the model's fields), ``executemany`` on SQLite,
 with primary keys reserved beforehand so diagnosis events can point at new episodes.
 
-Values are Python values (``date``, aware ``datetime``, ``bytes``, ``dict`` for JSON, None);
-adapting them to each database is done here, once per column.
+Values are Python values (``date``, aware ``datetime``, ``bytes``, ``dict``/``list`` for JSON,
+None); adapting them to each database is done here, once per column.
 """
 
 from __future__ import annotations
@@ -17,6 +18,27 @@ from typing import Any
 
 from django.db import connection, models
 from django.db.models import Lookup, Max
+
+# The columns of an Episode that the pipeline reads and writes (all but the keys), and of a
+# DiagnosisEvent as the pipeline inserts them (and the bench that loads synthetic data).
+EPISODE_STATE = (
+    "source_id",
+    "version",
+    "specification_version",
+    "patient_pseudonym",
+    "patient_cpr_encrypted",
+    "cpr_key_id",
+    "speciale",
+    "course_type",
+    "start_date",
+    "end_date",
+    "practitioner_initials",
+    "services",
+    "current_code",
+    "received_at",
+    "updated_at",
+)
+EVENT_COLUMNS = ("clinic_id", "episode_id", "code", "recorded_at", "source", "verification_status")
 
 
 class AnyOf(Lookup):
@@ -55,8 +77,10 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     table = _table(model)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The sequence looked up once (MATERIALIZED), not once per id: ten times faster.
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq) "
+                "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
                 [table, count],
             )
             return [row[0] for row in cursor.fetchall()]
@@ -77,10 +101,10 @@ def _sqlite_adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | Non
     return None
 
 
-def _postgres_adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
-    if isinstance(field, models.JSONField):
-        return lambda value: None if value is None else json.dumps(value)
-    return None
+def _postgres_type(field: models.Field[Any, Any]) -> str:
+    """The column's type as binary ``COPY`` names it (``varchar(100)`` → ``varchar``)."""
+    db_type = field.db_type(connection) or ""
+    return db_type.split("(", 1)[0]
 
 
 def insert_rows(
@@ -93,10 +117,9 @@ def insert_rows(
         return 0
     fields = {field.column: field for field in model._meta.concrete_fields}
     postgres = connection.vendor == "postgresql"
-    make = _postgres_adapter if postgres else _sqlite_adapter
     adapters: list[tuple[int, Callable[[Any], Any]]] = []
     for i, name in enumerate(columns):
-        adapt = make(fields[name])
+        adapt = None if postgres else _sqlite_adapter(fields[name])
         if adapt is not None:
             adapters.append((i, adapt))
     if adapters:
@@ -111,8 +134,10 @@ def insert_rows(
     names = ", ".join(f'"{name}"' for name in columns)
     with connection.cursor() as cursor:
         if postgres:
+            # Binary: no value is formatted as text to be parsed again (timestamps above all).
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+            with raw.copy(f'COPY "{table}" ({names}) FROM STDIN (FORMAT BINARY)') as copy:
+                copy.set_types([_postgres_type(fields[name]) for name in columns])
                 for row in rows:
                     copy.write_row(row)
         else:

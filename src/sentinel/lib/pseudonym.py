@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -48,11 +49,21 @@ class CprCipher:
     current: str
 
     def encrypt(self, cpr: str, *, clinic_id: int) -> tuple[bytes, str]:
-        nonce = os.urandom(12)
-        sealed = AESGCM(self.keys[self.current]).encrypt(
-            nonce, cpr.encode("ascii"), str(clinic_id).encode()
-        )
-        return nonce + sealed, self.current
+        return self.encrypt_many([cpr], clinic_id=clinic_id)[0]
+
+    def encrypt_many(self, cprs: Sequence[str], *, clinic_id: int) -> list[tuple[bytes, str]]:
+        """``encrypt`` for each of ``cprs`` (a batch): every ciphertext has its own random
+        96-bit nonce, all read from the OS in one call, under one key schedule."""
+        if not cprs:
+            return []
+        aead = AESGCM(self.keys[self.current])
+        bound = str(clinic_id).encode()
+        nonces = os.urandom(12 * len(cprs))
+        sealed = []
+        for i, cpr in enumerate(cprs):
+            nonce = nonces[12 * i : 12 * i + 12]
+            sealed.append((nonce + aead.encrypt(nonce, cpr.encode("ascii"), bound), self.current))
+        return sealed
 
     def decrypt(self, blob: bytes, *, key_id: str, clinic_id: int) -> str:
         key = self.keys.get(key_id)

@@ -174,7 +174,14 @@ class Participation:
         return max(current or started, key=lambda e: (e.enrolled_on, e.pk), default=None)
 
     def specification(self, project_id: int, day: dt.date) -> DataSpecification | None:
-        return in_force_on(self.specifications.get(project_id, ()), day)
+        key = (project_id, day)
+        if key not in self._in_force:  # a batch asks for every record: once a day suffices
+            self._in_force[key] = in_force_on(self.specifications.get(project_id, ()), day)
+        return self._in_force[key]
+
+    @cached_property
+    def _in_force(self) -> dict[tuple[int, dt.date], DataSpecification | None]:
+        return {}
 
     # --- what blocks collection -----------------------------------------------------------
 

@@ -45,6 +45,7 @@ recompute one snapshot, planner settings for its transaction and the advisory lo
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -134,16 +135,23 @@ def apply_changes(*, clinic_id: int, project_id: int, changes: Mapping[CellKey, 
             _apply_sqlite(cursor, clinic_id, project_id, rows)
 
 
+_KEY_TYPES = ("date", "text", "text", "text")  # of sql.KEY_COLUMNS, as the changes carry them
+
+
 def _apply_postgres(
     cursor: Any, clinic_id: int, project_id: int, rows: list[tuple[CellKey, int]]
 ) -> None:
     table, journal = sql.table(ReportCell), sql.table(CellChange)
     keys = sql.names(sql.KEY_COLUMNS)
     same_cell = " AND ".join(f"c.{sql.q(k)} = m.{sql.q(k)}" for k in sql.KEY_COLUMNS)
+    typed = ", ".join(
+        f"{sql.q(k)} {kind}" for k, kind in zip(sql.KEY_COLUMNS, _KEY_TYPES, strict=True)
+    )
     made = "c.delta - LEAST(m.episodes, 0)"  # what the cell really moved (never below 0)
+    m, s, t, c = sql.KEY_COLUMNS
     cursor.execute(
-        f"WITH changes AS (SELECT * FROM unnest(%s::date[], %s::text[], %s::text[], "  # noqa: S608
-        f"%s::text[], %s::int[]) AS c({keys}, delta)), "
+        f"WITH changes AS (SELECT * FROM jsonb_to_recordset(%s::jsonb) "  # noqa: S608
+        f"AS c({typed}, delta int)), "
         f"moved AS (INSERT INTO {table} ({sql.names(sql.CELL_COLUMNS)}, episodes) "
         f"SELECT %s, %s, {keys}, delta FROM changes "
         f"ON CONFLICT ({sql.names(sql.CELL_COLUMNS)}) "
@@ -154,11 +162,13 @@ def _apply_postgres(
         f"FROM moved m JOIN changes c ON {same_cell} WHERE {made} <> 0) "
         f"SELECT id FROM moved WHERE episodes <= 0",
         [
-            [key[0] for key, _ in rows],
-            [key[1] for key, _ in rows],
-            [key[2] for key, _ in rows],
-            [key[3] for key, _ in rows],
-            [n for _, n in rows],
+            # One JSON text: psycopg dumps five arrays of a thousand cells element by element.
+            json.dumps(
+                [
+                    {m: month.isoformat(), s: speciale, t: course_type, c: code, "delta": n}
+                    for (month, speciale, course_type, code), n in rows
+                ]
+            ),
             clinic_id,
             project_id,
             clinic_id,

@@ -382,7 +382,8 @@ class Command(SentinelCommand):
         removed = bench.clean_up(setup)
         summary = ", ".join(f"{n} {label}" for label, n in removed.items())
         return [
-            f"cleanup: removed {summary} and the scratch tables; revoked the run's credential",
+            f"cleanup: removed {summary}, their report cells and the scratch tables; revoked "
+            "the run's credential",
             f"cleanup: kept the bench vendor, its clinics ({clinics}), their onboarding and the "
             "audit rows (the audit log is append-only)",
         ]
