@@ -75,7 +75,16 @@ def test_bench_ingest_refuses_bad_arguments_in_one_line(var_dir: Path) -> None:
 
 def test_bench_ingest_fhir_door_sends_the_same_episodes_side_by_side(var_dir: Path) -> None:
     result = run(
-        var_dir, "bench", "ingest", "--episodes", "200", "--batch", "100", "--door", "fhir"
+        var_dir,
+        "bench",
+        "ingest",
+        "--episodes",
+        "200",
+        "--batch",
+        "100",
+        "--door",
+        "fhir",
+        "--profile",
     )
 
     assert result.returncode == 0, result.stderr
@@ -85,6 +94,11 @@ def test_bench_ingest_fhir_door_sends_the_same_episodes_side_by_side(var_dir: Pa
     assert report["fhir door"].split(", ")[1].startswith(f"{stored_json} diagnosis events")
     assert re.match(r"[\d.]+ % \(issue 12 goal", report["fhir/json"])
     assert "as FHIR Bundles" in result.stderr
+    # --profile: one more batch through each door, each answered 200 with its hotspots.
+    for door in ("json", "fhir"):
+        assert f"Profiling one batch of 100 episodes through the {door} door" in result.stderr
+    assert result.stderr.count("answered 200 in ") == 2, result.stderr
+    assert "pipeline.ingest" in result.stderr
     assert "cleanup: removed " in result.stdout
 
 

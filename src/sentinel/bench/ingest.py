@@ -763,10 +763,9 @@ def describe_database() -> str:
 # --- profiling --------------------------------------------------------------------------
 
 
-def profile_batch(
-    *, ydernummer: str, token: str, body: bytes, top: int = 25
-) -> tuple[int, float, str]:
-    """POST one batch in this process through Django's full request stack under cProfile.
+def profile_batch(*, batch: Batch, token: str, top: int = 25) -> tuple[int, float, str]:
+    """POST one batch in this process through Django's full request stack under cProfile, to
+    the batch's own door (the JSON submissions or ``/fhir``).
 
     Returns the status, the seconds and a text report of the hotspots (own time)."""
     from django.test import Client
@@ -778,9 +777,9 @@ def profile_batch(
         started = time.perf_counter()
         profiler.enable()
         response = client.post(
-            f"/api/v1/clinics/{ydernummer}/submissions",
-            data=body,
-            content_type="application/json",
+            f"/api/v1{batch.path}",
+            data=batch.body,
+            content_type=batch.content_type,
             secure=True,
         )
         profiler.disable()

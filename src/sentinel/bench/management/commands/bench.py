@@ -88,7 +88,10 @@ class Command(SentinelCommand):
         ingest.add_argument(
             "--profile",
             action="store_true",
-            help="afterwards, profile one more batch in-process (cProfile) and print hotspots",
+            help=(
+                "afterwards, profile one more batch in-process (cProfile) and print hotspots; "
+                "with --door fhir, one through each door"
+            ),
         )
         reports = sub.add_parser(
             "reports",
@@ -337,7 +340,9 @@ class Command(SentinelCommand):
                 f"{'met' if ratio >= 50 else 'NOT met'})",
             ]
         if profile:
-            self._profile(setup, today, prefix, batch)
+            self._profile(setup, today, prefix, batch, door="json")
+            if fhir is not None:
+                self._profile(setup, today, prefix, batch, door="fhir")
         return lines
 
     def _goal(self, events_per_second: float, share: float) -> str:
@@ -353,20 +358,24 @@ class Command(SentinelCommand):
         ]
         return f"{goal}: {', '.join(verdicts)}"
 
-    def _profile(self, setup: bench.Setup, today: dt.date, prefix: str, batch: int) -> None:
+    def _profile(
+        self, setup: bench.Setup, today: dt.date, prefix: str, batch: int, *, door: str
+    ) -> None:
         target = setup.clinics[0]
         (extra,) = bench.make_batches(
             episodes=batch,
             batch_size=batch,
             clients=1,
             clinics=[target],
-            prefix=f"{prefix}P-",
+            prefix=f"{prefix}P{'F' if door == 'fhir' else ''}-",
             today=today,
+            door=door,
         )
-        self._note(f"Profiling one batch of {batch} episodes in-process (cProfile) …")
-        status, seconds, text = bench.profile_batch(
-            ydernummer=target.clinic.ydernummer, token=setup.token, body=extra.body
+        self._note(
+            f"Profiling one batch of {batch} episodes through the {door} door in-process "
+            "(cProfile) …"
         )
+        status, seconds, text = bench.profile_batch(batch=extra, token=setup.token)
         self._note(f"  answered {status} in {seconds:.2f} s (profiler overhead included)")
         self._note(text)
 
