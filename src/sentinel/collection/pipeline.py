@@ -387,12 +387,32 @@ class _Writer:
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
-def _note_dropped(raw: dict[str, Any], kept: frozenset[str], dropped: set[str]) -> None:
+def _note_fields(
+    raw: dict[str, Any],
+    targets: list[tuple[Project, DataSpecification]],
+    kept: frozenset[str],
+    dropped: set[str],
+    ledger: dict[str, dict[str, Any]],
+) -> None:
     """Add to ``dropped`` the fields ``raw`` carries (not empty) that are not ``kept`` (the
-    fields of the projects it is stored for: minimisation)."""
-    for name in EPISODE_FIELDS:
-        if name not in kept and name not in dropped and raw.get(name) not in _EMPTY:
-            dropped.add(name)
+    fields of the projects it is stored for: minimisation), and count in ``ledger``, per
+    project, the record and each field it brought that the project keeps or that was dropped
+    (the clinic's ledger of its data's use reads these counts, ``Submission.by_project``)."""
+    carried = [name for name in EPISODE_FIELDS if raw.get(name) not in _EMPTY]
+    gone = [name for name in carried if name not in kept]
+    dropped.update(gone)
+    for project, specification in targets:
+        counts = ledger.get(project.code)
+        if counts is None:
+            counts = ledger[project.code] = {"records": 0, "fields": {}, "dropped": {}}
+        counts["records"] += 1
+        fields, lost = counts["fields"], counts["dropped"]
+        keeps = specification.parsed.fields
+        for name in carried:
+            if name in keeps:
+                fields[name] = fields.get(name, 0) + 1
+        for name in gone:
+            lost[name] = lost.get(name, 0) + 1
 
 
 def ingest(
@@ -416,6 +436,7 @@ def ingest(
     today = timezone.localdate(moment)
     outcome = Outcome()
     dropped: set[str] = set()
+    ledger: dict[str, dict[str, Any]] = {}
     kept: dict[tuple[int, ...], frozenset[str]] = {}  # fields by the specifications stored for
     with transaction.atomic():
         Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
@@ -472,7 +493,7 @@ def ingest(
                 kept[specifications] = frozenset(
                     name for _, spec in targets for name in spec.parsed.fields
                 )
-            _note_dropped(raw, kept[specifications], dropped)
+            _note_fields(raw, targets, kept[specifications], dropped, ledger)
             outcome.accepted += 1
             outcome.results[index] = (
                 CREATED if CREATED in results else UPDATED if UPDATED in results else UNCHANGED
@@ -492,5 +513,7 @@ def ingest(
             stored=sum(writer.received.values()),
             rejected_by_reason=dict(Counter(r.reason.value for r in outcome.rejected)),
             dropped_fields=outcome.dropped_fields,
+            refused=[[r.source_id, r.reason.value] for r in outcome.rejected],
+            by_project=ledger,
         )
     return outcome
