@@ -195,7 +195,11 @@ def test_ledger_figures_match_what_was_stored_exported_and_deleted(
 
     (export,) = p.exports
     assert export.recipient_name == "EKM-netværk"
-    assert (export.kind, export.start, export.end) == ("aggregated", "2026-01-01", "2026-06-30")
+    assert (export.kind, export.start, export.end) == (
+        "aggregated",
+        dt.date(2026, 1, 1),
+        dt.date(2026, 6, 30),
+    )
     assert export.manifest_sha256 == manifest_sha256
     assert export.courses == in_period == 2
 

@@ -16,6 +16,8 @@ from sentinel.sharing.ledger import ledger_csv, ledger_for
 
 #: Course ids shown per refusal reason on the page; the CSV has them all.
 SHOWN_IDS = 20
+#: Months shown per project on the page (newest first); the CSV has them all.
+SHOWN_MONTHS = 12
 
 
 @require_GET
@@ -35,15 +37,25 @@ def ledger(request: HttpRequest, clinic: Clinic, user: PortalUser) -> HttpRespon
                     "p": p,
                     "received": [texts.label(texts.FIELD_LABELS, f) for f in p.fields_received],
                     "dropped": [texts.label(texts.FIELD_LABELS, f) for f in p.fields_dropped],
-                    "months": [
-                        {
-                            "month": m.month,
-                            "records": m.records,
-                            "received": [m.received.get(f, 0) for f in p.fields_received],
-                            "dropped": [m.dropped.get(f, 0) for f in p.fields_dropped],
-                        }
-                        for m in p.months
+                    "months": [m.month for m in p.months[:SHOWN_MONTHS]],
+                    "records": [m.records for m in p.months[:SHOWN_MONTHS]],
+                    "rows": [
+                        (
+                            texts.label(texts.FIELD_LABELS, f),
+                            False,
+                            [m.received.get(f, 0) for m in p.months[:SHOWN_MONTHS]],
+                        )
+                        for f in p.fields_received
+                    ]
+                    + [
+                        (
+                            texts.label(texts.FIELD_LABELS, f),
+                            True,
+                            [m.dropped.get(f, 0) for m in p.months[:SHOWN_MONTHS]],
+                        )
+                        for f in p.fields_dropped
                     ],
+                    "more_months": max(len(p.months) - SHOWN_MONTHS, 0),
                 }
                 for p in book.projects
             ],

@@ -64,8 +64,8 @@ class ExportEntry:
     recipient_name: str
     kind: str
     kind_label: str
-    start: str
-    end: str
+    start: dt.date
+    end: dt.date
     manifest_sha256: str
     courses: int
     """The clinic's courses the export read."""
@@ -174,8 +174,8 @@ def _exports(clinic: Clinic, project: Project) -> list[ExportEntry]:
                 recipient_name=names.get(str(d.get("recipient", "")), str(d.get("recipient", ""))),
                 kind=kind,
                 kind_label=KINDS.get(kind, kind),
-                start=str(d.get("from", "")),
-                end=str(d.get("to", "")),
+                start=dt.date.fromisoformat(str(d["from"])),
+                end=dt.date.fromisoformat(str(d["to"])),
                 manifest_sha256=str(d.get("manifest_sha256", "")),
                 courses=int(d["clinics"][key]),
             )
@@ -347,8 +347,8 @@ def ledger_rows(ledger: Ledger) -> list[dict[str, str | int]]:
                     emne=e.kind,
                     antal=e.courses,
                     modtager=_cell(e.recipient_name),
-                    periode_fra=e.start,
-                    periode_til=e.end,
+                    periode_fra=e.start.isoformat(),
+                    periode_til=e.end.isoformat(),
                     manifest_sha256=e.manifest_sha256,
                 )
             )
