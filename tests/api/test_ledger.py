@@ -27,6 +27,7 @@ from tests.api.conftest import episode, onboard, synthetic_cpr
 from tests.portal.conftest import (  # noqa: F401 - the real OIDC provider, shared
     PROVIDER_WARNINGS,
     Provider,
+    english_catalogue,
     log_in,
     person,
     provider_issuer,
@@ -250,6 +251,10 @@ def test_ledger_figures_match_what_was_stored_exported_and_deleted(
     assert download["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in download["Content-Disposition"]
     assert download.content.decode("utf-8") == "\ufeff" + ledger_csv(ledger_for(clinic))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/klinik/"})
+    english = client.get("/klinik/811111/administrer/brug-af-data/").content.decode()
+    assert "How your data is used" in english and "Refused records" in english
+    assert "2 courses and 2 diagnosis codes deleted (the retention period had passed)" in english
     assert client.get("/klinik/822222/administrer/brug-af-data/").status_code == 404
     assert client.get("/klinik/822222/administrer/brug-af-data.csv").status_code == 404
 

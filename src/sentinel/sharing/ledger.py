@@ -26,6 +26,8 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from sentinel.audit.models import AuditEvent
 from sentinel.clinics.models import Clinic, Vendor
@@ -36,9 +38,9 @@ from sentinel.projects.models import Enrolment, Project, Recipient
 from sentinel.sharing.exports import KINDS
 
 FIELDS = tuple(KNOWN_FIELDS["episode"])
-RETENTION_RULES = {
-    "past_retention": "Opbevaringstiden var udløbet",
-    "unenrolled": "Klinikken var frameldt projektet",
+RETENTION_RULES: dict[str, Promise] = {
+    "past_retention": _("opbevaringstiden var udløbet"),
+    "unenrolled": _("klinikken var frameldt projektet"),
 }
 
 
@@ -76,7 +78,7 @@ class DeletionEntry:
     at: dt.datetime
     on: str
     rule: str
-    rule_label: str
+    rule_label: str | Promise
     episodes: int
     diagnoses: int
 
