@@ -125,6 +125,8 @@ def test_ledger_figures_match_what_was_stored_exported_and_deleted(
     ]
     second = api.submit("811111", [_course("F-BAD", late, patient_cpr="0000000000")])
     assert second.status_code == 200 and second.json()["accepted"] == 0
+    fixed = api.submit("811111", [_course("F-BAD", late)])  # corrected in the practice system
+    assert fixed.status_code == 200 and fixed.json()["accepted"] == 1
     other_batch = other_api.submit("822222", [_course("X-1", early), _course("X-2", late)])
     assert other_batch.json()["accepted"] == 2
 
@@ -166,18 +168,18 @@ def test_ledger_figures_match_what_was_stored_exported_and_deleted(
     (p,) = ledger.projects
     assert p.project == project
     stored = Submission.objects.filter(clinic=clinic)
-    assert p.records == sum(s.accepted for s in stored) == 4
+    assert p.records == sum(s.accepted for s in stored) == 5
     by_month = {m.month: m for m in p.months}
     assert set(by_month) == {TODAY.replace(day=1), LAST_MONTH.replace(day=1)}
     now, before = by_month[TODAY.replace(day=1)], by_month[LAST_MONTH.replace(day=1)]
-    assert now.records == 3 and before.records == 1
+    assert now.records == 4 and before.records == 1
     assert now.received == {
-        "patient_cpr": 3,
-        "speciale": 3,
-        "course_type": 3,
-        "start_date": 3,
+        "patient_cpr": 4,
+        "speciale": 4,
+        "course_type": 4,
+        "start_date": 4,
         "end_date": 1,
-        "diagnoses": 3,
+        "diagnoses": 4,
     }
     assert now.dropped == {"practitioner_initials": 1}
     assert before.dropped == {"practitioner_initials": 1}
@@ -189,6 +191,8 @@ def test_ledger_figures_match_what_was_stored_exported_and_deleted(
     assert refused == expected
     invalid_cpr = next(g for g in ledger.refusals if g.reason == "invalid_cpr")
     assert invalid_cpr.count == 2 and invalid_cpr.source_ids == ["F-BAD"]
+    assert invalid_cpr.stored_later == {"F-BAD"}  # sent again and accepted since
+    assert all(not g.stored_later for g in ledger.refusals if g.reason != "invalid_cpr")
     assert [v.support_phone for v in invalid_cpr.vendors] == ["7010 2030"]
     assert sum(g.count for g in ledger.refusals) == sum(
         sum(s.rejected_by_reason.values()) for s in stored
@@ -209,11 +213,11 @@ def test_ledger_figures_match_what_was_stored_exported_and_deleted(
     assert (deletion.episodes, deletion.diagnoses) == (expected_episodes, expected_diagnoses)
 
     (vendor,) = p.vendors
-    assert vendor.vendor == api.vendor and vendor.records == 4
+    assert vendor.vendor == api.vendor and vendor.records == 5
     assert timezone.localdate(vendor.first_at) == LAST_MONTH
     assert timezone.localdate(vendor.last_at) == TODAY
     (overall,) = ledger.vendors
-    assert (overall.batches, overall.records, overall.accepted, overall.refused) == (3, 8, 4, 4)
+    assert (overall.batches, overall.records, overall.accepted, overall.refused) == (4, 9, 5, 4)
 
     # The other clinic's ledger has its own figures only.
     theirs = ledger_for(other)
@@ -228,6 +232,11 @@ def test_ledger_figures_match_what_was_stored_exported_and_deleted(
     assert cpr not in text
     sections = Counter(r["afsnit"] for r in rows)
     assert sections["afvist"] == 4
+    assert {(r["forloebs_id"], r["senere_modtaget"]) for r in rows if r["afsnit"] == "afvist"} == {
+        ("F-BAD", "ja"),
+        ("F-OLD", "nej"),
+        ("F-ICPC", "nej"),
+    }
     assert {(r["forloebs_id"], r["emne"]) for r in rows if r["afsnit"] == "afvist"} == set(expected)
     received = {
         (r["dato"], r["emne"]): int(r["antal"]) for r in rows if r["afsnit"] == "felt_modtaget"
@@ -245,6 +254,7 @@ def test_ledger_figures_match_what_was_stored_exported_and_deleted(
     assert page.status_code == 200
     html = page.content.decode()
     assert "F-BAD" in html and "7010 2030" in html and manifest_sha256 in html
+    assert 'data-stored-later="F-BAD"' in html and 'data-stored-later="F-OLD"' not in html
     assert cpr not in html
     download = client.get("/klinik/811111/administrer/brug-af-data.csv")
     assert download.status_code == 200

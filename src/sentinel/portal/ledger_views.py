@@ -64,6 +64,7 @@ def ledger(request: HttpRequest, clinic: Clinic, user: PortalUser) -> HttpRespon
                     "group": g,
                     "label": texts.label(texts.REFUSAL_REASONS, g.reason),
                     "ids": g.source_ids[:SHOWN_IDS],
+                    "stored_later": g.stored_later,
                     "more": max(len(g.source_ids) - SHOWN_IDS, 0),
                 }
                 for g in book.refusals

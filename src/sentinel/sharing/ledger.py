@@ -21,7 +21,7 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Q
@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sentinel.audit.models import AuditEvent
 from sentinel.clinics.models import Clinic, Vendor
-from sentinel.collection.models import Submission
+from sentinel.collection.models import Episode, Submission
 from sentinel.collection.reason_texts import REFUSAL_REASONS
 from sentinel.lib.dataspec import KNOWN_FIELDS
 from sentinel.projects.models import Enrolment, Project, Recipient
@@ -116,6 +116,8 @@ class RefusedRecord:
     source_id: str
     """The clinic's own course id, as its practice system sent it ('' when unusable)."""
     vendor: Vendor
+    stored_later: bool = False
+    """The same vendor's course of this id has been stored since (sent again and accepted)."""
 
 
 @dataclass
@@ -133,6 +135,15 @@ class RefusalGroup:
     def source_ids(self) -> list[str]:
         """The distinct course ids, newest first."""
         return list(dict.fromkeys(r.source_id for r in self.records if r.source_id))
+
+    @property
+    def stored_later(self) -> set[str]:
+        """The course ids whose latest refusal here has been made good since."""
+        latest: dict[str, RefusedRecord] = {}
+        for r in self.records:
+            if r.source_id and r.source_id not in latest:
+                latest[r.source_id] = r
+        return {i for i, r in latest.items() if r.stored_later}
 
     @property
     def without_id(self) -> int:
@@ -221,6 +232,26 @@ def _vendor_entry(
     return entry
 
 
+def _mark_stored_later(clinic: Clinic, refusals: dict[str, list[RefusedRecord]]) -> None:
+    """Mark each refused record whose course the same vendor has had stored since."""
+    ids = sorted({r.source_id for records in refusals.values() for r in records if r.source_id})
+    if not ids:
+        return
+    stored: dict[tuple[int, str], dt.datetime] = {}
+    for vendor_id, source_id, updated_at in Episode.objects.filter(
+        clinic=clinic, source_id__in=ids
+    ).values_list("vendor_id", "source_id", "updated_at"):
+        key = (vendor_id, source_id)
+        stored[key] = max(updated_at, stored.get(key, updated_at))
+    for reason, records in refusals.items():
+        refusals[reason] = [
+            replace(r, stored_later=True)
+            if (at := stored.get((r.vendor.pk, r.source_id))) is not None and at > r.at
+            else r
+            for r in records
+        ]
+
+
 def ledger_for(clinic: Clinic) -> Ledger:
     """The ledger of ``clinic``'s data: everything Sentinel has recorded of its use."""
     submissions = list(
@@ -264,6 +295,7 @@ def ledger_for(clinic: Clinic) -> Ledger:
             per_project.records += int(counts.get("records", 0))
             per_project.accepted += int(counts.get("records", 0))
 
+    _mark_stored_later(clinic, refusals)
     projects = []
     for project in _projects(clinic, set(months)):
         rows = sorted(months.get(project.code, {}).values(), key=lambda m: m.month, reverse=True)
@@ -305,6 +337,7 @@ CSV_HEADER = [
     "emne",
     "antal",
     "forloebs_id",
+    "senere_modtaget",
     "systemhus",
     "systemhus_telefon",
     "modtager",
@@ -377,6 +410,7 @@ def ledger_rows(ledger: Ledger) -> list[dict[str, str | int]]:
                 emne=g.reason,
                 antal=1,
                 forloebs_id=_cell(r.source_id),
+                senere_modtaget="ja" if r.stored_later else "nej",
                 systemhus=_cell(r.vendor.name),
                 systemhus_telefon=r.vendor.support_phone,
             )
