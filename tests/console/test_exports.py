@@ -431,7 +431,9 @@ def test_an_export_is_audited_with_the_manifest_summary_and_no_data(
         "directory",
         "manifest_sha256",
         "files",
+        "clinics",
     }
+    assert details["clinics"] == {str(clinic.pk): 1}  # whose courses it read: their ledgers
     assert (Path(settings.SENTINEL_EXPORT_DIR) / details["directory"]) == result.directory
 
 

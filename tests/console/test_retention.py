@@ -196,6 +196,12 @@ def test_each_project_gets_one_audit_row_with_counts_only(nation, project) -> No
         "unenrolment_grace_days": 30,
         "unenrolled_before": "2026-10-21",
         "unenrolled": {"clinics": 1, "episodes": 3, "diagnoses": 3},
+        # each clinic's share, which its ledger shows (courses 19.11.2025 of a, 01.08.2025 of d)
+        "by_clinic": {
+            str(nation["a"].pk): {"rule": "past_retention", "episodes": 1, "diagnoses": 2},
+            str(nation["d"].pk): {"rule": "past_retention", "episodes": 1, "diagnoses": 1},
+            str(nation["c"].pk): {"rule": "unenrolled", "episodes": 3, "diagnoses": 3},
+        },
     }
 
 

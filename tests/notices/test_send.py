@@ -68,6 +68,24 @@ def clinic(vendor):
 CPR = synthetic_cpr()
 
 
+def _holds_patient_data(message) -> bool:
+    raw = message.as_string()
+    return (
+        CPR in raw
+        or bool(re.search(r"\b\d{6}-?\d{4}\b", body(message)))
+        or "forloeb-1" in raw  # the course's own id
+    )
+
+
+@pytest.fixture(autouse=True)
+def _every_mail_is_scanned_for_patient_data(smtp_server: Mailbox):
+    """After every test here, whatever notice it sent (report, no data, versions, specification
+    changes, vendor requests, digests, in either language): no CPR, no course id. (The
+    server outlives each test's ``smtp``, which empties it first.)"""
+    yield
+    assert not [m["Subject"] for m in smtp_server.messages if _holds_patient_data(m)]
+
+
 def owner_of(clinic) -> Signer:
     return Signer(uuid.uuid4(), "Klinikejer", clinic.cvr, AssuranceLevel.SUBSTANTIAL, True)
 

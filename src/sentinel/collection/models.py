@@ -117,8 +117,10 @@ class DiagnosisEvent(models.Model):
 class Submission(models.Model):
     """One batch received from a vendor: counts and reasons, never record contents.
 
-    Feeds the data-flow views (rejected records by reason over time). Nothing of a rejected
-    record is kept but its reason's count.
+    Feeds the data-flow views (rejected records by reason over time) and the clinic's ledger of
+    its data's use (``sharing.ledger``). Of a rejected record only its reason and the clinic's
+    own course id (``source_id``, never one that could hold a CPR) are kept, so the clinic can
+    find the course in its practice system.
     """
 
     class Channel(models.TextChoices):
@@ -143,6 +145,15 @@ class Submission(models.Model):
     )
     rejected_by_reason = models.JSONField(default=dict)
     dropped_fields = models.JSONField(default=list)
+    refused = models.JSONField(
+        default=list,
+        help_text="[source_id, reason] per refused record; '' where the id was unusable.",
+    )
+    by_project = models.JSONField(
+        default=dict,
+        help_text="Per project code: records stored for it, and per field how many records "
+        "brought it (fields) or had it dropped (dropped).",
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -384,15 +384,57 @@ class _Writer:
             )
 
 
-_EMPTY: tuple[Any, ...] = (None, "", [], {})
+class _FieldCounts:
+    """What minimisation did to a batch's accepted records: the fields dropped (the answer's
+    ``dropped_fields``) and, per project, the records and how many brought each field it
+    keeps or had a field dropped (``Submission.by_project``, which the clinic's ledger of its
+    data's use reads). The hot path only counts each record's shape — the specifications it
+    is stored for and the fields it carries — and the counts are expanded once at the end."""
 
+    def __init__(self) -> None:
+        self.shapes: Counter[tuple[tuple[int, ...], tuple[str, ...]]] = Counter()
+        #: by the specifications a record is stored for: the projects with the fields each
+        #: keeps, and the fields any of them keeps
+        self.targets: dict[
+            tuple[int, ...], tuple[list[tuple[str, tuple[str, ...]]], frozenset[str]]
+        ] = {}
 
-def _note_dropped(raw: dict[str, Any], kept: frozenset[str], dropped: set[str]) -> None:
-    """Add to ``dropped`` the fields ``raw`` carries (not empty) that are not ``kept`` (the
-    fields of the projects it is stored for: minimisation)."""
-    for name in EPISODE_FIELDS:
-        if name not in kept and name not in dropped and raw.get(name) not in _EMPTY:
-            dropped.add(name)
+    def note(self, raw: dict[str, Any], targets: list[tuple[Project, DataSpecification]]) -> None:
+        specifications = tuple(spec.pk for _, spec in targets)
+        if specifications not in self.targets:
+            self.targets[specifications] = (
+                [(project.code, spec.parsed.fields) for project, spec in targets],
+                frozenset(name for _, spec in targets for name in spec.parsed.fields),
+            )
+        # A field is carried when it is not empty (None, "", [], {}); truthiness says just
+        # that for every value an accepted record can hold here, and is cheap on the hot path.
+        get = raw.get
+        carried = tuple([name for name in EPISODE_FIELDS if get(name)])
+        self.shapes[(specifications, carried)] += 1
+
+    def dropped(self) -> list[str]:
+        return sorted(
+            {
+                name
+                for (specifications, carried) in self.shapes
+                for name in carried
+                if name not in self.targets[specifications][1]
+            }
+        )
+
+    def by_project(self) -> dict[str, dict[str, Any]]:
+        ledger: dict[str, dict[str, Any]] = {}
+        for (specifications, carried), n in self.shapes.items():
+            projects, kept = self.targets[specifications]
+            for code, keeps in projects:
+                counts = ledger.setdefault(code, {"records": 0, "fields": {}, "dropped": {}})
+                counts["records"] += n
+                for name in carried:
+                    if name in keeps:
+                        counts["fields"][name] = counts["fields"].get(name, 0) + n
+                    elif name not in kept:
+                        counts["dropped"][name] = counts["dropped"].get(name, 0) + n
+        return ledger
 
 
 def ingest(
@@ -415,8 +457,7 @@ def ingest(
     moment = now or timezone.now()
     today = timezone.localdate(moment)
     outcome = Outcome()
-    dropped: set[str] = set()
-    kept: dict[tuple[int, ...], frozenset[str]] = {}  # fields by the specifications stored for
+    fields = _FieldCounts()
     with transaction.atomic():
         Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
         if idempotency_key:
@@ -467,18 +508,13 @@ def ingest(
                 )
                 continue
             results = {writer.put(p, spec, record) for p, spec in targets}
-            specifications = tuple(spec.pk for _, spec in targets)
-            if specifications not in kept:
-                kept[specifications] = frozenset(
-                    name for _, spec in targets for name in spec.parsed.fields
-                )
-            _note_dropped(raw, kept[specifications], dropped)
+            fields.note(raw, targets)
             outcome.accepted += 1
             outcome.results[index] = (
                 CREATED if CREATED in results else UPDATED if UPDATED in results else UNCHANGED
             )
         outcome.stored_episodes, outcome.stored_diagnoses = writer.write()
-        outcome.dropped_fields = sorted(dropped)
+        outcome.dropped_fields = fields.dropped()
         Submission.objects.create(
             clinic=clinic,
             vendor=vendor,
@@ -492,5 +528,7 @@ def ingest(
             stored=sum(writer.received.values()),
             rejected_by_reason=dict(Counter(r.reason.value for r in outcome.rejected)),
             dropped_fields=outcome.dropped_fields,
+            refused=[[r.source_id, r.reason.value] for r in outcome.rejected],
+            by_project=fields.by_project(),
         )
     return outcome

@@ -4,7 +4,8 @@ The operator runs an export per project, recipient, kind and period (the console
 page and ``sentinel export``; both call ``create_export``). Only staff with the permission
 ``console.export_data`` (project managers, administrators) or Sentinel itself (a system actor:
 the CLI, a scheduled job) may export; support staff may not. Every export writes an audit row
-(``export.created``) with what the manifest summarises, never data.
+(``export.created``) with what the manifest summarises, never data, and which clinics' courses
+it read (``clinics``: courses by clinic id; each clinic's ledger lists the export).
 
 Two kinds, both limited to the period (by each course's start date, both days included):
 
@@ -46,11 +47,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
+from sentinel.collection.models import Episode
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import DataSpecification, Project, Recipient
 from sentinel.reports.disclosure import RULE_EN
@@ -180,6 +183,7 @@ def create_export(
                 tables, rules = aggregated_tables(project, period, versions)
             else:
                 tables = record_level_tables(project, recipient, period, versions, history)
+            clinics = _clinics_in(project, period)
             files = write_tables(partial, tables)
             manifest = _manifest(
                 by=by,
@@ -217,12 +221,28 @@ def create_export(
                     "files": [
                         {"name": f["name"], "rows": f["rows"], "sha256": f["sha256"]} for f in files
                     ],
+                    "clinics": clinics,
                 },
             )
     except BaseException:
         shutil.rmtree(final if moved and final is not None else partial, ignore_errors=True)
         raise
     return ExportResult(final, manifest, event)
+
+
+def _clinics_in(project: Project, period: Period) -> dict[str, int]:
+    """The clinics whose data the export read (courses started in the period), with their
+    number of courses, by clinic id: each clinic's ledger lists the exports that included its
+    data. Read in the export's snapshot."""
+    rows = (
+        Episode.objects.filter(
+            project=project, start_date__gte=period.start, start_date__lte=period.end
+        )
+        .values_list("clinic_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {str(clinic_id): n for clinic_id, n in rows}
 
 
 def _manifest(

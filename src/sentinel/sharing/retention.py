@@ -16,7 +16,9 @@ deletes. Deleting goes in batches, one transaction each: a batch deletes up to `
 courses with their diagnosis events and recounts the report aggregates of the clinics it
 touched (``reports.aggregates.rebuild``) in the same transaction, so the aggregates always
 match the data, even if a run stops halfway. Each project where something was deleted gets one
-audit row (``retention.deleted``) with the counts only, never contents. Running it again
+audit row (``retention.deleted``) with the counts only, never contents (in total, and per
+clinic under ``by_clinic``: the rule, courses and diagnosis events, which the clinic's ledger
+shows). Running it again
 deletes nothing more (safe to run daily); a stopped run is completed by the next.
 """
 
@@ -176,9 +178,12 @@ def _delete_where_in(table: str, column: str, ids: list[int]) -> int:
         return max(cursor.rowcount, 0)
 
 
-def _delete_in_batches(episodes: QuerySet[Episode], batch_size: int) -> tuple[int, int, int]:
+def _delete_in_batches(
+    episodes: QuerySet[Episode], batch_size: int, by_clinic: dict[int, list[int]]
+) -> tuple[int, int, int]:
     """Delete ``episodes`` with their diagnosis events, a batch per transaction, recounting
-    the report cells of each batch's clinics in it. Returns (episodes, events, clinics)."""
+    the report cells of each batch's clinics in it. Returns (episodes, events, clinics) and
+    adds to ``by_clinic`` each clinic's [episodes, events] deleted (its ledger reads them)."""
     deleted_episodes = deleted_events = 0
     clinics: set[int] = set()
     while True:
@@ -190,6 +195,16 @@ def _delete_in_batches(episodes: QuerySet[Episode], batch_size: int) -> tuple[in
                 break
             ids = [pk for pk, _ in batch]
             touched = sorted({clinic_id for _, clinic_id in batch})
+            for _, clinic_id in batch:
+                by_clinic.setdefault(clinic_id, [0, 0])[0] += 1
+            events = (
+                DiagnosisEvent.objects.filter(episode_id__in=ids)
+                .values_list("clinic_id")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
+            for clinic_id, n in events:
+                by_clinic.setdefault(clinic_id, [0, 0])[1] += n
             deleted_events += _delete_where_in(DiagnosisEvent._meta.db_table, "episode_id", ids)
             deleted_episodes += _delete_where_in(Episode._meta.db_table, "id", ids)
             aggregates.rebuild(clinic_ids=touched)
@@ -217,10 +232,16 @@ def run(
             done = ProjectRetention(
                 project, day, result.cutoff, result.unenrolled_before, applied=True
             )
-            episodes, diagnoses, clinics = _delete_in_batches(selections["unenrolled"], batch_size)
+            unenrolled: dict[int, list[int]] = {}
+            past: dict[int, list[int]] = {}
+            episodes, diagnoses, clinics = _delete_in_batches(
+                selections["unenrolled"], batch_size, unenrolled
+            )
             done.unenrolled_episodes, done.unenrolled_diagnoses = episodes, diagnoses
             done.unenrolled_clinics = clinics
-            episodes, diagnoses, _ = _delete_in_batches(selections["past_retention"], batch_size)
+            episodes, diagnoses, _ = _delete_in_batches(
+                selections["past_retention"], batch_size, past
+            )
             done.past_retention_episodes, done.past_retention_diagnoses = episodes, diagnoses
             if done.episodes or done.diagnoses:
                 with transaction.atomic():
@@ -228,7 +249,17 @@ def run(
                         by=by,
                         action=AuditEvent.Action.RETENTION_DELETED,
                         obj=project,
-                        details=done.audit_details(),
+                        details={
+                            **done.audit_details(),
+                            "by_clinic": {
+                                str(clinic_id): {"rule": rule, "episodes": e, "diagnoses": d}
+                                for rule, counts in (
+                                    ("unenrolled", unenrolled),
+                                    ("past_retention", past),
+                                )
+                                for clinic_id, (e, d) in counts.items()
+                            },
+                        },
                     )
             result = done
         results.append(result)
