@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from sentinel.console.admins.base import ConsoleModelAdmin
 from sentinel.console.forms import SpecificationForm
+from sentinel.console.indicator_views import indicator_urls
 from sentinel.console.sharing_views import sharing_urls
 from sentinel.console.sites import console_site
 from sentinel.console.staff import staff_actor
@@ -139,6 +140,7 @@ class ProjectAdmin(ConsoleModelAdmin):
             path("<path:object_id>/publish/", self.wrap(self.publish_view), name=f"{info}_publish"),
             *sharing_urls(self),
             *target_urls(self),
+            *indicator_urls(self),
             *super().get_urls(),
         ]
 
