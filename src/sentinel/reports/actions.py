@@ -132,7 +132,7 @@ def save_indicator(
     ``report.indicator_saved``."""
     locked = Project.objects.select_for_update().get(pk=project.pk)
     population, denominator, numerator = map(_clean, (population, denominator, numerator))
-    levels = [level for level in LEVELS if level in set(levels)]
+    levels = list(levels)
     check_indicator(
         key=key,
         label_da=label_da,
@@ -147,6 +147,7 @@ def save_indicator(
         disclosure=disclosure,
         levels=levels,
     )
+    levels = [level for level in LEVELS if level in set(levels)]  # in the report's order
     drafts = DeclaredIndicator.objects.filter(project=locked, specification__isnull=True)
     row = drafts.filter(key=key).first()
     created = row is None
