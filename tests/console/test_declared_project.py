@@ -202,6 +202,10 @@ def test_a_project_made_in_the_console_as_data_shows_its_tab_with_hand_computed_
     assert table.status_code == 200
     rows = list(csv.reader(io.StringIO(table.content.decode("utf-8-sig")), delimiter=";"))
     assert [r[2:5] for r in rows[1:]] == [["3", "4", "75,00"], ["5", "6", "83,33"]]
+    as_json = api.http.get("/clinics/822222/reports/artrose")
+    assert as_json.status_code == 200, as_json.text
+    headline = {f["key"]: (f["value"], f["n"], f["in_target"]) for f in as_json.json()["headline"]}
+    assert headline == {"artrose_kodet": ("75.00", 4, False), "kodet": ("83.33", 6, None)}
     pdf = client.get(f"{base}artrose.pdf")
     assert pdf.status_code == 200
     assert b"".join(pdf.streaming_content if pdf.streaming else [pdf.content])[:4] == b"%PDF"
