@@ -20,6 +20,7 @@ from sentinel.reports.engine import Period, build_report, tabs_for
 from sentinel.reports.exports import table_csv
 from sentinel.reports.indicators import ANY, in_force
 from sentinel.reports.models import BenchmarkCell, DeclaredIndicator
+from sentinel.reports.pages import ReportLinks, render_tab_html
 from sentinel.reports.pdf import meeting_pack
 from tests.conftest import SYSTEM
 from tests.factories import ClinicFactory
@@ -174,6 +175,39 @@ def test_declared_figures_against_hand_computed_counts(ryg, measured) -> None:
     assert as_json["headline"][0]["value"] == "77.78"
     assert as_json["headline"][3]["nation"] == "<5"
     assert meeting_pack(report, measured).startswith(b"%PDF")
+
+
+def test_a_funnel_plot_per_indicator_compared_with_the_nation(ryg, measured) -> None:
+    for _ in range(5):  # five clinics of 10 arthrosis courses, 8 with L90
+        add_cells(ClinicFactory(), ryg, MARCH, {
+            ("51", "knee_osteoarthritis", "L90"): 8, ("51", "knee_osteoarthritis", ""): 2,
+        })  # fmt: skip
+    add_cells(ClinicFactory(), ryg, MARCH, {("51", "knee_osteoarthritis", "L90"): 3})
+
+    report = build_report(measured, ryg, Period.since_enrolment(), ON)
+
+    section = report.section("funnel")
+    assert [c.key for c in section.charts] == [
+        "funnel_chart_artrose", "funnel_chart_kodet", "funnel_chart_ukodet",
+    ]  # fmt: skip
+    funnel = section.charts[0].funnel
+    assert funnel is not None
+    # Drawn: five clinics of 10 and this one (9); the clinic with 3 is left out.
+    assert (funnel.drawn, funnel.omitted, funnel.marked) == (6, 1, (9, 7))
+    assert (funnel.courses, funnel.valid) == (62, 50)
+    limits = section.table("funnel_artrose")
+    assert limits.rows[0][1:3] == (9, Decimal("77.78"))
+    assert limits.rows[1][1:3] == (62, Decimal("80.65"))
+    assert sum(r[1] for r in limits.rows[2:]) == 6
+    assert "Intet tragtdiagram for Hofte_l02, Hofte_l02_skjult" in section.note_da
+    # The other clinics' points stay in the drawing: the JSON has this clinic's alone.
+    chart_json = report.as_dict()["sections"][2]["charts"][0]
+    assert "points" not in str(chart_json)
+    assert chart_json["funnel"]["clinic"] == {"courses": 9, "valid": 7, "rate": "77.78"}
+    html = render_tab_html(
+        measured, ryg, Period.since_enrolment(), links=ReportLinks("/r/"), today=ON
+    )
+    assert html.count("<svg") >= 4 and "Tragtdiagram: Artrose med krævet kode" in html
 
 
 def test_the_version_in_force_decides_what_was_measured(ryg, measured) -> None:

@@ -10,7 +10,11 @@ in force on the report's last day of data (the data specification version in for
   direction and the target;
 - ``indicators`` — a table of every indicator (clinic: numerator, denominator, share; region
   and nation: share) and a bar chart of the shares;
-- ``trend`` — the clinic's share of each indicator per month of the report.
+- ``trend`` — the clinic's share of each indicator per month of the report;
+- ``funnel`` — for each indicator compared with the nation, the funnel plot of every
+  clinic's share against its denominator (``reports.funnel``; drawn as
+  ``disclosure.drawn_in_funnel`` and ``enough_clinics`` allow, the other clinics' points
+  never leave the SVG) with its figures in a table.
 
 Region and nation are shown as ``reports.disclosure`` allows, called, never copied: nothing
 for a scope with fewer than ``MIN_CLINICS`` contributing clinics (``enough_clinics``), and a
@@ -25,6 +29,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from sentinel.clinics.models import RegionCode
 from sentinel.lib.dates import add_months
@@ -35,6 +40,7 @@ from sentinel.reports.disclosure import (
     MIN_CLINICS,
     SUPPRESSED,
     Suppressed,
+    drawn_in_funnel,
     enough_clinics,
     shown_shares,
     suppressed_parts,
@@ -51,7 +57,17 @@ from sentinel.reports.engine import (
     Series,
     Table,
 )
-from sentinel.reports.indicators import LEVELS, PERIOD_MONTHS, Cell, Declared, in_force, source_for
+from sentinel.reports.funnel import BANDS, Funnel
+from sentinel.reports.funnel_svg import BAND_WORDS
+from sentinel.reports.indicators import (
+    LEVELS,
+    PERIOD_MONTHS,
+    Cell,
+    Declared,
+    in_force,
+    meets,
+    source_for,
+)
 from sentinel.reports.models import NATION, BenchmarkState
 from sentinel.reports.tables import Text
 
@@ -172,7 +188,11 @@ class DeclaredReport(ReportDefinition):
         measured = self._measure(ctx, declared)
         self._courses = self._population(ctx, declared)
         figures = tuple(self._figure(m) for m in measured)
-        return [self._table_section(measured), self._trend(ctx, declared)], figures
+        sections = [self._table_section(measured), self._trend(ctx, declared)]
+        funnels = self._funnels(ctx, measured)
+        if funnels is not None:
+            sections.append(funnels)
+        return sections, figures
 
     # --- reading -------------------------------------------------------------------------
 
@@ -397,6 +417,71 @@ class DeclaredReport(ReportDefinition):
             note_en=" ".join(notes_en),
         )
 
+    def _funnels(self, ctx: ReportContext, measured: list[Measured]) -> Section | None:
+        """A funnel plot per indicator compared with the nation, where enough clinics are
+        drawn (``disclosure.drawn_in_funnel`` and ``enough_clinics``); None without any
+        indicator compared with the nation."""
+        compared = [m for m in measured if "nation" in m.declared.levels]
+        if not compared:
+            return None
+        tables, charts, missing_da, missing_en = [], [], [], []
+        for m in compared:
+            d = m.declared
+            cells = _clinics_cells(
+                d.record_type,
+                ctx.project.pk,
+                m.months[0],
+                m.months[-1],
+                ctx.benchmark_refreshed_at,
+            )
+            funnel = _funnel_of(d, cells, ctx.clinic.pk)
+            label = Text(d.label_da, d.label_en or d.label_da)
+            if not (funnel.courses and enough_clinics(funnel.drawn)):
+                missing_da.append(label.da)
+                missing_en.append(label.en)
+                continue
+            tables.append(_funnel_tables(d.key, label, funnel))
+            charts.append(
+                Chart(
+                    key=f"funnel_chart_{d.key}",
+                    kind="funnel",
+                    title_da=f"Tragtdiagram: {label.da}",
+                    title_en=f"Funnel plot: {label.en}",
+                    description_da=(
+                        "Hver prik er en klinik (uden navn); klinikken selv er markeret. "
+                        "Linjerne er landets andel og 95 %- og 99,8 %-grænserne omkring den."
+                    ),
+                    description_en=(
+                        "Each dot is a clinic (unnamed); this clinic is marked. The lines are "
+                        "the national rate and the 95 % and 99.8 % limits around it."
+                    ),
+                    categories=(),
+                    series=(),
+                    table_key=f"funnel_{d.key}",
+                    unit="percent",
+                    funnel=funnel,
+                )
+            )
+        note_da = note_en = ""
+        if missing_da:
+            note_da = (
+                f"Intet tragtdiagram for {', '.join(missing_da)}: færre end {MIN_CLINICS} "
+                f"klinikker med mindst {MIN_CELL} i nævneren i perioden."
+            )
+            note_en = (
+                f"No funnel plot for {', '.join(missing_en)}: fewer than {MIN_CLINICS} clinics "
+                f"with at least {MIN_CELL} in the denominator in the period."
+            )
+        return Section(
+            key="funnel",
+            title_da="Tragtdiagrammer: klinikken mod landet",
+            title_en="Funnel plots: the clinic against the nation",
+            tables=tuple(tables),
+            charts=tuple(charts),
+            note_da=note_da,
+            note_en=note_en,
+        )
+
     def _trend(self, ctx: ReportContext, declared: tuple[Declared, ...]) -> Section:
         columns = [Column("month", "Måned", "Month")]
         for d in declared:
@@ -434,6 +519,106 @@ class DeclaredReport(ReportDefinition):
             note_da=note_da,
             note_en=note_en,
         )
+
+
+def _funnel_of(
+    declared: Declared, per_clinic: list[tuple[int, Mapping[str, str], int]], clinic_id: int
+) -> Funnel:
+    """The indicator's funnel: every clinic's (denominator, numerator), this one marked."""
+    sums: dict[int, tuple[int, int]] = {}
+    for clinic, values, n in per_clinic:
+        if declared.in_denominator(values):
+            whole, part = sums.get(clinic, (0, 0))
+            sums[clinic] = (whole + n, part + (n if meets(declared.numerator, values) else 0))
+    points, omitted = [], 0
+    for clinic, (whole, part) in sums.items():
+        if clinic == clinic_id or not whole:
+            continue
+        if drawn_in_funnel(whole):
+            points.append((whole, part))
+        else:
+            omitted += 1
+    return Funnel(
+        valid=sum(p for _w, p in sums.values()),
+        courses=sum(w for w, _p in sums.values()),
+        points=tuple(sorted(points)),
+        marked=sums.get(clinic_id, (0, 0)),
+        omitted=omitted,
+    )
+
+
+@lru_cache(maxsize=64)
+def _cached_clinics_cells(
+    record_type: str, project_id: int, first: dt.date, last: dt.date, refreshed_at: object
+) -> list[tuple[int, Mapping[str, str], int]]:
+    return source_for(record_type).clinics_cells(project_id, first, last)
+
+
+def _clinics_cells(
+    record_type: str, project_id: int, first: dt.date, last: dt.date, refreshed_at: object
+) -> list[tuple[int, Mapping[str, str], int]]:
+    """Every clinic's cells over the months: read once per benchmark refresh (the funnel's
+    points change with it, as the comparison does), afresh before the first refresh."""
+    if refreshed_at is None:
+        return source_for(record_type).clinics_cells(project_id, first, last)
+    return _cached_clinics_cells(record_type, project_id, first, last, refreshed_at)
+
+
+def _funnel_tables(key: str, label: Text, funnel: Funnel) -> Table:
+    whole, part = funnel.marked or (0, 0)
+    low998, low95, high95, high998 = funnel.limits(whole) if whole else (None,) * 4
+    band = BAND_WORDS[funnel.band(whole, part)] if whole else ("", "")
+    counts = funnel.counts()
+    return Table(
+        key=f"funnel_{key}",
+        title_da=f"Tragtdiagrammets tal: {label.da}",
+        title_en=f"The funnel plot's figures: {label.en}",
+        columns=(
+            Column("who", "", ""),
+            Column("courses", "Nævner", "Denominator", "count"),
+            Column("share", "Andel (%)", "Share (%)", "percent"),
+            Column("lower_998", "Nedre 99,8 %-grænse", "Lower 99.8 % limit", "percent"),
+            Column("lower_95", "Nedre 95 %-grænse", "Lower 95 % limit", "percent"),
+            Column("upper_95", "Øvre 95 %-grænse", "Upper 95 % limit", "percent"),
+            Column("upper_998", "Øvre 99,8 %-grænse", "Upper 99.8 % limit", "percent"),
+            Column("band", "Placering", "Where", "text"),
+        ),
+        rows=(
+            (
+                Text("Klinikken", "The clinic"),
+                whole,
+                percent(part, whole),
+                low998,
+                low95,
+                high95,
+                high998,
+                Text(*band) if whole else None,
+            ),
+            (
+                Text("Hele landet", "Nation"),
+                funnel.courses,
+                funnel.rate_percent,
+                None,
+                None,
+                None,
+                None,
+                None,
+            ),
+            *((Text(*BAND_WORDS[b]), counts[b], None, None, None, None, None, None) for b in BANDS),
+        ),
+        footnote_da=(
+            "Grænserne ved klinikkens nævner n: landets andel p ± z·√(p(1−p)/n), z = 1,96 for "
+            f"95 % og 3,09 for 99,8 %. Klinikker med færre end {MIN_CELL} i nævneren er ikke "
+            f"tegnet ({funnel.omitted}); de sidste rækker tæller de tegnede klinikker pr. "
+            "placering."
+        ),
+        footnote_en=(
+            "The limits at the clinic's denominator n: the national rate p ± z·√(p(1−p)/n), "
+            f"z = 1.96 for 95 % and 3.09 for 99.8 %. Clinics with fewer than {MIN_CELL} in the "
+            f"denominator are not drawn ({funnel.omitted}); the last rows count the clinics "
+            "drawn per band."
+        ),
+    )
 
 
 def _in_population(declared: Declared, values: Mapping[str, str]) -> bool:

@@ -107,6 +107,13 @@ class Source(Protocol):
         self, project_id: int, region: str, first: dt.date, last: dt.date
     ) -> dict[str, int]: ...
 
+    def clinics_cells(
+        self, project_id: int, first: dt.date, last: dt.date
+    ) -> list[tuple[int, Mapping[str, str], int]]:
+        """Every clinic's cells summed over the months (clinic id, values, records): the
+        funnel plot's points, which never leave its drawing."""
+        ...
+
 
 class EpisodeCells:
     """The ``episode`` record type, read from the report cells and the benchmark cells."""
@@ -167,6 +174,20 @@ class EpisodeCells:
             region=Count("clinic", distinct=True, filter=Q(region_code=region)),
         )
         return {"nation": int(found["nation"] or 0), "region": int(found["region"] or 0)}
+
+    def clinics_cells(
+        self, project_id: int, first: dt.date, last: dt.date
+    ) -> list[tuple[int, Mapping[str, str], int]]:
+        rows = (
+            ReportCell.objects.filter(project_id=project_id, month__gte=first, month__lte=last)
+            .values_list("clinic_id", *self._columns)
+            .annotate(n=Sum("episodes"))
+            .order_by()
+        )
+        return [
+            (clinic, dict(zip(self._columns, dims, strict=True)), int(n or 0))
+            for clinic, *dims, n in rows
+        ]
 
 
 _sources: dict[str, Source] = {}
