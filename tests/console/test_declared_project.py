@@ -148,25 +148,26 @@ def test_a_project_made_in_the_console_as_data_shows_its_tab_with_hand_computed_
     created = staff_client.post(reverse("console:projects_project_add"), PROJECT)
     assert created.status_code == 302, created.content.decode()[:2000]
     project = Project.objects.get(code="artrose")
+    indicators = reverse("console:projects_project_indicators", args=[project.pk])
+    for form in (ARTHROSIS, CODED):
+        saved = staff_client.post(indicators, form)
+        assert saved.status_code == 302, saved.content.decode()[:3000]
+    page = staff_client.get(indicators).content.decode()
+    assert "Artrose med krævet kode" in page and "Forløbstype: knee_osteoarthritis" in page
+    # The specification's first version, published with the indicators.
     spec_url = reverse("console:projects_project_specification", args=[project.pk])
     preview = staff_client.post(spec_url, SPECIFICATION)
     assert preview.status_code == 200 and preview.context["fingerprint"]
+    assert "Offentliggør de 2 udkast til rapportens indikatorer" in preview.content.decode()
     confirmed = staff_client.post(
-        spec_url, {**SPECIFICATION, "confirm": preview.context["fingerprint"]}
+        spec_url,
+        {**SPECIFICATION, "confirm": preview.context["fingerprint"], "with_indicators": "on"},
     )
     assert confirmed.status_code == 302, confirmed.content.decode()[:2000]
     published = staff_client.post(reverse("console:projects_project_publish", args=[project.pk]))
     assert published.status_code == 302
     project.refresh_from_db()
     assert project.is_published
-    indicators = reverse("console:projects_project_indicators", args=[project.pk])
-    for form in (ARTHROSIS, CODED):
-        saved = staff_client.post(indicators, form)
-        assert saved.status_code == 302, saved.content.decode()[:3000]
-    page = staff_client.get(indicators).content.decode()
-    assert "Artrose med krævet kode" in page and "Offentliggør indikatorerne" in page
-    done = staff_client.post(indicators, {"action": "publish", "version": "1"})
-    assert done.status_code == 302, done.content.decode()[:3000]
     assert [i.key for i in DeclaredIndicator.objects.filter(specification__version=1)] == [
         "artrose_kodet",
         "kodet",
@@ -238,3 +239,35 @@ def test_an_indicator_with_bad_fields_is_refused_in_danish_and_nothing_stored(
     assert "Tælleren skal have mindst én betingelse" in no_numerator.content.decode()
     assert not DeclaredIndicator.objects.exists()
     assert not staff_rows(manager, AuditEvent.Action.INDICATOR_SAVED)
+
+
+def test_a_draft_is_edited_removed_and_published_with_a_later_version(
+    project_manager, project
+) -> None:
+    staff_client, manager = project_manager
+    url = reverse("console:projects_project_indicators", args=[project.pk])
+    staff_client.post(url, ARTHROSIS)
+    staff_client.post(url, CODED)
+
+    editing = staff_client.get(url, {"indicator": "artrose_kodet"})
+    form = editing.context["form"]
+    assert form.initial["population_course_type"] == ARTHROSIS["population_course_type"]
+    assert form.initial["numerator_code"] == "L89, L90"
+    changed = staff_client.post(url, {**ARTHROSIS, "numerator_code": "L90", "low": "", "high": ""})
+    removed = staff_client.post(url, {"action": "remove", "key": "kodet"})
+    assert (changed.status_code, removed.status_code) == (302, 302)
+    [draft] = DeclaredIndicator.objects.filter(specification__isnull=True)
+    assert (draft.numerator, draft.low, draft.high) == ({"code": ["L90"]}, None, None)
+
+    in_force = project.specification()
+    published = staff_client.post(url, {"action": "publish", "version": str(in_force.version)})
+    again = staff_client.post(url, {"action": "publish", "version": str(in_force.version)})
+
+    assert published.status_code == 302
+    assert again.status_code == 200  # that version has its indicators: no choice to make
+    assert [(i.key, i.specification_id) for i in DeclaredIndicator.objects.exclude(
+        specification=None
+    )] == [("artrose_kodet", in_force.pk)]  # fmt: skip
+    page = staff_client.get(url).content.decode()
+    assert f"Version {in_force.version} (gælder fra" in page
+    assert len(staff_rows(manager, AuditEvent.Action.INDICATOR_REMOVED)) == 1

@@ -27,7 +27,8 @@ from sentinel.lib.dates import format_da
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import DataSpecification, Project
 from sentinel.reports.actions import publish_indicators, remove_indicator, save_indicator
-from sentinel.reports.indicators import ANY, LEVELS, sources
+from sentinel.reports.engine import definitions
+from sentinel.reports.indicators import ANY, LEVELS, FieldInfo, sources
 from sentinel.reports.models import DeclaredIndicator
 from sentinel.reports.targets import BETTER_DA, open_versions
 
@@ -37,12 +38,22 @@ PARTS = (
     ("denominator", "Nævner (ud over populationen)"),
     ("numerator", "Tæller (ud over nævneren)"),
 )
-RECORD_TYPE_FIELDS = ("speciale", "course_type")
-"""Fields chosen from a list; ``code`` is a list of ICPC-2 codes typed with commas."""
 
 
-def _codes(text: str) -> list[str]:
+def _values(text: str) -> list[str]:
+    """Values typed with commas (codes: upper case)."""
     return [c.strip().upper() for c in text.replace(";", ",").split(",") if c.strip()]
+
+
+def condition_fields() -> dict[str, FieldInfo]:
+    """Every field a condition may name, of every record type the language knows (the first
+    record type's words where two share a name): a new record type's fields appear in the
+    form as it registers its source, with no change here."""
+    found: dict[str, FieldInfo] = {}
+    for source in sources().values():
+        for name, info in source.fields.items():
+            found.setdefault(name, info)
+    return found
 
 
 class IndicatorForm(forms.Form):
@@ -81,40 +92,43 @@ class IndicatorForm(forms.Form):
         known = sources()
         record_type = cast(forms.ChoiceField, self.fields["record_type"])
         record_type.choices = [(name, f"{s.label_da} ({name})") for name, s in known.items()]
-        episode = known["episode"]
         for part, part_label in PARTS:
-            for name in RECORD_TYPE_FIELDS:
-                info = episode.fields[name]
-                self.fields[f"{part}_{name}"] = forms.MultipleChoiceField(
-                    label=f"{part_label}: {info.label_da}",
-                    choices=list(info.choices or ()),
-                    widget=forms.CheckboxSelectMultiple,
+            for name, info in condition_fields().items():
+                if info.choices is not None:
+                    self.fields[f"{part}_{name}"] = forms.MultipleChoiceField(
+                        label=f"{part_label}: {info.label_da}",
+                        choices=list(info.choices),
+                        widget=forms.CheckboxSelectMultiple,
+                        required=False,
+                    )
+                else:
+                    self.fields[f"{part}_{name}"] = forms.CharField(
+                        label=f"{part_label}: {info.label_da}",
+                        required=False,
+                        help_text="Værdier adskilt af komma, fx L89, L90.",
+                    )
+                self.fields[f"{part}_{name}_any"] = forms.BooleanField(
+                    label=f"{part_label}: {info.label_da} er udfyldt (hvilken som helst)",
                     required=False,
                 )
-            self.fields[f"{part}_code"] = forms.CharField(
-                label=f"{part_label}: ICPC-2-koder",
-                required=False,
-                help_text="Koder adskilt af komma, fx L89, L90.",
-            )
-            self.fields[f"{part}_code_any"] = forms.BooleanField(
-                label=f"{part_label}: har en kode (hvilken som helst)", required=False
-            )
-            self.fields[f"{part}_code_none"] = forms.BooleanField(
-                label=f"{part_label}: har ingen kode", required=False
-            )
+                self.fields[f"{part}_{name}_none"] = forms.BooleanField(
+                    label=f"{part_label}: {info.label_da} er tom", required=False
+                )
 
     def conditions(self, part: str) -> dict[str, list[str]]:
+        """One part's conditions as the action takes them (field → values allowed)."""
         data = self.cleaned_data
-        found: dict[str, list[str]] = {
-            name: list(data.get(f"{part}_{name}") or []) for name in RECORD_TYPE_FIELDS
-        }
-        codes = _codes(data.get(f"{part}_code") or "")
-        if data.get(f"{part}_code_any"):
-            codes.append(ANY)
-        if data.get(f"{part}_code_none"):
-            codes.append("")
-        found["code"] = codes
-        return {name: values for name, values in found.items() if values}
+        found: dict[str, list[str]] = {}
+        for name, info in condition_fields().items():
+            raw = data.get(f"{part}_{name}")
+            values = list(raw or []) if info.choices is not None else _values(raw or "")
+            if data.get(f"{part}_{name}_any"):
+                values.append(ANY)
+            if data.get(f"{part}_{name}_none"):
+                values.append("")
+            if values:
+                found[name] = values
+        return found
 
     @classmethod
     def initial_from(cls, row: DeclaredIndicator) -> dict[str, Any]:
@@ -137,12 +151,13 @@ class IndicatorForm(forms.Form):
         }
         for part, _label in PARTS:
             conditions = getattr(row, part) or {}
-            for name in RECORD_TYPE_FIELDS:
-                initial[f"{part}_{name}"] = conditions.get(name, [])
-            codes = conditions.get("code", [])
-            initial[f"{part}_code"] = ", ".join(c for c in codes if c not in ("", ANY))
-            initial[f"{part}_code_any"] = ANY in codes
-            initial[f"{part}_code_none"] = "" in codes
+            for name, info in condition_fields().items():
+                values = conditions.get(name, [])
+                chosen = [v for v in values if v not in ("", ANY)]
+                text = ", ".join(chosen)
+                initial[f"{part}_{name}"] = chosen if info.choices is not None else text
+                initial[f"{part}_{name}_any"] = ANY in values
+                initial[f"{part}_{name}_none"] = "" in values
         return initial
 
 
@@ -283,5 +298,6 @@ def indicators_view(model_admin: Any, request: HttpRequest, object_id: str) -> H
             "editing": editing,
             "here": here,
             "change_url": model_admin.url("change", project.pk),
+            "has_code_report": project.code in definitions(),
         },
     )

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from importlib import import_module
 from typing import Any, Protocol, cast
 
 from django.db.models import Count, Q, Sum
@@ -204,14 +205,21 @@ def register_source(source: Source) -> Source:
 
 register_source(EpisodeCells())
 
+SOURCE_MODULES: tuple[str, ...] = ()
+"""Modules that register the source of a further record type (imported on first use), as
+``engine.DEFINITION_MODULES`` does for report definitions: a new record type adds its module
+here and its source there, and nothing else changes."""
+
 
 def sources() -> dict[str, Source]:
     """Every record type the language knows, by name."""
+    for module in SOURCE_MODULES:
+        import_module(module)
     return dict(_sources)
 
 
 def source_for(record_type: str) -> Source:
-    found = _sources.get(record_type)
+    found = sources().get(record_type)
     if found is None:
         raise DomainError(
             "unknown_record_type",
