@@ -170,7 +170,7 @@ def definition_for(project_code: str) -> ReportDefinition:
     """The project's report definition: its own, registered in code, or else — when the
     project has published indicators — the report built from them (``reports.declared``)."""
     cls = definitions().get(project_code)
-    if cls is None and project_code in declared_project_codes():
+    if cls is None and declared_project_codes([project_code]):
         declared: type[ReportDefinition] = import_module("sentinel.reports.declared").DeclaredReport
         return declared()
     if cls is None:
@@ -406,5 +406,9 @@ def tabs_for(
     ``standing`` may be passed when the caller has read it already (same clinic and day)."""
     day = standing.today if standing is not None else today or timezone.localdate()
     standing = standing or Participation.read(clinic, day)
-    codes = set(definitions()) | declared_project_codes()
+    registered = set(definitions())
+    # Projects without a report module of their own: a tab when they have declared indicators
+    # (a query only for a clinic enrolled in such a project).
+    others = {e.project.code for e in standing.enrolments} - registered
+    codes = registered | (declared_project_codes(others) if others else set())
     return [Tab.of(state) for state in standing.reports(codes, day)]

@@ -430,10 +430,13 @@ def in_force(project: Project, day: dt.date) -> tuple[Declared, ...]:
     return tuple(Declared.of(r) for r in rows if r.specification_id == top)
 
 
-def declared_project_codes() -> set[str]:
-    """The codes of the projects with published indicators (their reports are declared)."""
+def declared_project_codes(among: Iterable[str]) -> set[str]:
+    """Which of the projects ``among`` (codes) have published indicators (their reports are
+    declared); one query."""
     return set(
-        DeclaredIndicator.objects.filter(specification__isnull=False)
+        DeclaredIndicator.objects.filter(
+            specification__isnull=False, project__code__in=sorted(set(among))
+        )
         .values_list("project__code", flat=True)
         .distinct()
     )
