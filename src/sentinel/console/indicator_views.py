@@ -34,9 +34,9 @@ from sentinel.reports.targets import BETTER_DA, open_versions
 
 PERMISSION = "projects.change_project"
 PARTS = (
-    ("population", "Population"),
-    ("denominator", "Nævner (ud over populationen)"),
-    ("numerator", "Tæller (ud over nævneren)"),
+    ("population", "Population: hvilke poster indikatoren handler om"),
+    ("denominator", "Nævner: yderligere betingelser (ud over populationen)"),
+    ("numerator", "Tæller: de poster i nævneren, der også opfylder"),
 )
 
 
@@ -92,28 +92,37 @@ class IndicatorForm(forms.Form):
         known = sources()
         record_type = cast(forms.ChoiceField, self.fields["record_type"])
         record_type.choices = [(name, f"{s.label_da} ({name})") for name, s in known.items()]
-        for part, part_label in PARTS:
+        for part, _part_label in PARTS:
             for name, info in condition_fields().items():
                 if info.choices is not None:
                     self.fields[f"{part}_{name}"] = forms.MultipleChoiceField(
-                        label=f"{part_label}: {info.label_da}",
-                        choices=list(info.choices),
+                        label=info.label_da,
+                        choices=[*info.choices, ("", "ingen (tom)")],
                         widget=forms.CheckboxSelectMultiple,
                         required=False,
                     )
-                else:
-                    self.fields[f"{part}_{name}"] = forms.CharField(
-                        label=f"{part_label}: {info.label_da}",
-                        required=False,
-                        help_text="Værdier adskilt af komma, fx L89, L90.",
-                    )
-                self.fields[f"{part}_{name}_any"] = forms.BooleanField(
-                    label=f"{part_label}: {info.label_da} er udfyldt (hvilken som helst)",
+                    continue
+                self.fields[f"{part}_{name}"] = forms.CharField(
+                    label=info.label_da,
                     required=False,
+                    help_text="Værdier adskilt af komma, fx L89, L90.",
+                )
+                self.fields[f"{part}_{name}_any"] = forms.BooleanField(
+                    label=f"{info.label_da}: en hvilken som helst", required=False
                 )
                 self.fields[f"{part}_{name}_none"] = forms.BooleanField(
-                    label=f"{part_label}: {info.label_da} er tom", required=False
+                    label=f"{info.label_da}: ingen (tom)", required=False
                 )
+
+    def groups(self) -> list[tuple[str, list[Any]]]:
+        """The form's fields as the page shows them: the indicator, then each part's
+        conditions in a group of its own."""
+        parts = {f"{part}_" for part, _label in PARTS}
+        own = [f for f in self if not any(f.name.startswith(p) for p in parts)]
+        groups: list[tuple[str, list[Any]]] = [("Indikatoren", own)]
+        for part, label in PARTS:
+            groups.append((label, [f for f in self if f.name.startswith(f"{part}_")]))
+        return groups
 
     def conditions(self, part: str) -> dict[str, list[str]]:
         """One part's conditions as the action takes them (field → values allowed)."""
@@ -122,6 +131,9 @@ class IndicatorForm(forms.Form):
         for name, info in condition_fields().items():
             raw = data.get(f"{part}_{name}")
             values = list(raw or []) if info.choices is not None else _values(raw or "")
+            if info.choices is not None:
+                found.update({name: values} if values else {})
+                continue
             if data.get(f"{part}_{name}_any"):
                 values.append(ANY)
             if data.get(f"{part}_{name}_none"):
@@ -153,9 +165,10 @@ class IndicatorForm(forms.Form):
             conditions = getattr(row, part) or {}
             for name, info in condition_fields().items():
                 values = conditions.get(name, [])
-                chosen = [v for v in values if v not in ("", ANY)]
-                text = ", ".join(chosen)
-                initial[f"{part}_{name}"] = chosen if info.choices is not None else text
+                if info.choices is not None:
+                    initial[f"{part}_{name}"] = list(values)
+                    continue
+                initial[f"{part}_{name}"] = ", ".join(v for v in values if v not in ("", ANY))
                 initial[f"{part}_{name}_any"] = ANY in values
                 initial[f"{part}_{name}_none"] = "" in values
         return initial
@@ -176,7 +189,11 @@ def _describe(row: DeclaredIndicator) -> list[tuple[str, str]]:
     """The conditions of an indicator in words, per part."""
     source = sources().get(row.record_type)
     words = []
-    for part, label in PARTS:
+    for part, label in (
+        ("population", "Population"),
+        ("denominator", "Nævner"),
+        ("numerator", "Tæller"),
+    ):
         conditions = getattr(row, part) or {}
         shown = []
         for name, values in conditions.items():
@@ -184,6 +201,8 @@ def _describe(row: DeclaredIndicator) -> list[tuple[str, str]]:
             names = [{"": "ingen", ANY: "en hvilken som helst"}.get(v, v) for v in values]
             shown.append(f"{field}: {', '.join(names)}")
         words.append((label, "; ".join(shown) or "alle"))
+    levels = ", ".join(LEVELS[level][0] for level in row.levels or () if level in LEVELS)
+    words.append(("Sammenlign med", levels or "ingen"))
     return words
 
 
