@@ -285,3 +285,20 @@ def test_a_bad_key_and_publishing_nothing_are_refused(ryg) -> None:
     assert nothing.value.code == "no_draft_indicators"
     assert no_version.value.code == "unknown_version"
     assert not DeclaredIndicator.objects.exists()
+
+
+def test_a_funnel_where_every_clinic_is_at_100_percent_draws() -> None:
+    """Every clinic at 100 % (a rate of 1, limits of width 0) once divided by zero."""
+    from sentinel.reports.engine import Chart
+    from sentinel.reports.funnel import Funnel
+    from sentinel.reports.funnel_svg import funnel_svg
+
+    funnel = Funnel(valid=40, courses=40, points=((8, 8),) * 4, marked=(8, 8))
+    chart = Chart(
+        key="f", kind="funnel", title_da="T", title_en="T", description_da="", description_en="",
+        categories=(), series=(), table_key="", unit="percent", funnel=funnel,
+    )  # fmt: skip
+
+    svg = funnel_svg(chart)
+
+    assert svg.startswith("<svg") and "100" in svg

@@ -574,7 +574,7 @@ def _funnel_tables(key: str, label: Text, funnel: Funnel) -> Table:
         title_da=f"Tragtdiagrammets tal: {label.da}",
         title_en=f"The funnel plot's figures: {label.en}",
         columns=(
-            Column("who", "", ""),
+            Column("who", "Hvem / placering", "Who / where"),
             Column("courses", "Nævner", "Denominator", "count"),
             Column("share", "Andel (%)", "Share (%)", "percent"),
             Column("lower_998", "Nedre 99,8 %-grænse", "Lower 99.8 % limit", "percent"),
