@@ -440,7 +440,7 @@ class DeclaredReport(ReportDefinition):
                 missing_da.append(label.da)
                 missing_en.append(label.en)
                 continue
-            tables.append(_funnel_tables(d.key, label, funnel))
+            tables += _funnel_tables(d.key, label, funnel)
             charts.append(
                 Chart(
                     key=f"funnel_chart_{d.key}",
@@ -564,17 +564,40 @@ def _clinics_cells(
     return _cached_clinics_cells(record_type, project_id, first, last, refreshed_at)
 
 
-def _funnel_tables(key: str, label: Text, funnel: Funnel) -> Table:
+def _funnel_tables(key: str, label: Text, funnel: Funnel) -> list[Table]:
+    """The funnel's figures (the clinic against the national limits) and the clinics drawn
+    per band, in two tables."""
     whole, part = funnel.marked or (0, 0)
     low998, low95, high95, high998 = funnel.limits(whole) if whole else (None,) * 4
     band = BAND_WORDS[funnel.band(whole, part)] if whole else ("", "")
     counts = funnel.counts()
-    return Table(
+    bands = Table(
+        key=f"funnel_bands_{key}",
+        title_da=f"Klinikker i tragtdiagrammet efter placering: {label.da}",
+        title_en=f"Clinics in the funnel plot by where they lie: {label.en}",
+        columns=(
+            Column("band", "Placering", "Where"),
+            Column("clinics", "Klinikker", "Clinics", "count"),
+        ),
+        rows=(
+            *((Text(*BAND_WORDS[b]), counts[b]) for b in BANDS),
+            (Text("I alt", "Total"), funnel.drawn),
+        ),
+        footnote_da=(
+            f"Klinikker med mindst {MIN_CELL} i nævneren, klinikken selv medregnet; "
+            f"{funnel.omitted} klinikker med færre er ikke vist."
+        ),
+        footnote_en=(
+            f"Clinics with at least {MIN_CELL} in the denominator, this one included; "
+            f"{funnel.omitted} clinics with fewer are not drawn."
+        ),
+    )
+    limits = Table(
         key=f"funnel_{key}",
         title_da=f"Tragtdiagrammets tal: {label.da}",
         title_en=f"The funnel plot's figures: {label.en}",
         columns=(
-            Column("who", "Hvem / placering", "Who / where"),
+            Column("who", "Hvem", "Who"),
             Column("courses", "Nævner", "Denominator", "count"),
             Column("share", "Andel (%)", "Share (%)", "percent"),
             Column("lower_998", "Nedre 99,8 %-grænse", "Lower 99.8 % limit", "percent"),
@@ -604,21 +627,17 @@ def _funnel_tables(key: str, label: Text, funnel: Funnel) -> Table:
                 None,
                 None,
             ),
-            *((Text(*BAND_WORDS[b]), counts[b], None, None, None, None, None, None) for b in BANDS),
         ),
         footnote_da=(
             "Grænserne ved klinikkens nævner n: landets andel p ± z·√(p(1−p)/n), z = 1,96 for "
-            f"95 % og 3,09 for 99,8 %. Klinikker med færre end {MIN_CELL} i nævneren er ikke "
-            f"tegnet ({funnel.omitted}); de sidste rækker tæller de tegnede klinikker pr. "
-            "placering."
+            "95 % og 3,09 for 99,8 %, afgrænset til 0–100 %."
         ),
         footnote_en=(
             "The limits at the clinic's denominator n: the national rate p ± z·√(p(1−p)/n), "
-            f"z = 1.96 for 95 % and 3.09 for 99.8 %. Clinics with fewer than {MIN_CELL} in the "
-            f"denominator are not drawn ({funnel.omitted}); the last rows count the clinics "
-            "drawn per band."
+            "z = 1.96 for 95 % and 3.09 for 99.8 %, cut to 0–100 %."
         ),
     )
+    return [limits, bands]
 
 
 def _in_population(declared: Declared, values: Mapping[str, str]) -> bool:
