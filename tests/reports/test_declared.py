@@ -210,6 +210,7 @@ def test_a_funnel_plot_per_indicator_compared_with_the_nation(ryg, measured) -> 
         measured, ryg, Period.since_enrolment(), links=ReportLinks("/r/"), today=ON
     )
     assert html.count("<svg") >= 4 and "Tragtdiagram: Artrose med krævet kode" in html
+    assert "Nævner (n)" in html and "Strukturerede forløb (n)" not in html
 
 
 def test_the_version_in_force_decides_what_was_measured(ryg, measured) -> None:

@@ -544,6 +544,8 @@ def _funnel_of(
         points=tuple(sorted(points)),
         marked=sums.get(clinic_id, (0, 0)),
         omitted=omitted,
+        axis_da="Nævner (n)",
+        axis_en="Denominator (n)",
     )
 
 

@@ -144,7 +144,7 @@ def funnel_svg(chart: Chart, *, id_prefix: str = "", english: bool = False) -> s
     parts.append(
         f'<line x1="{LEFT}" y1="{bottom}" x2="{WIDTH - RIGHT}" y2="{bottom}" stroke="{INK}"/>'
         f'<text x="{LEFT + plot_w / 2}" y="{bottom + 36}" text-anchor="middle" fill="{INK}" '
-        f'font-size="12">{"Structured courses (n)" if english else "Strukturerede forløb (n)"}'
+        f'font-size="12">{escape(funnel.axis_en if english else funnel.axis_da)}'
         "</text></g>"
     )
     # The limits, sampled on a geometric scale of n (the curves bend most at small n).
