@@ -218,21 +218,19 @@ class DeclaredReport(ReportDefinition):
             for level in d.levels:
                 key = (d.record_type, level, months)
                 if key not in levels:
-                    contributors = source.contributors(
-                        ctx.project.pk, region, months[0], months[-1]
-                    )
                     code = NATION if level == "nation" else region
-                    cells = (
-                        source.scope_cells(ctx.project.pk, code, months[0], months[-1])
+                    clinics, cells = (
+                        _scope_figures(
+                            d.record_type, ctx.project.pk, region, code, months[0], months[-1],
+                            ctx.benchmark_refreshed_at,
+                        )
                         if code
-                        else []
-                    )
+                        else (0, ())
+                    )  # fmt: skip
                     da, en = LEVELS[level]
                     if level == "region" and region_name:
                         da = en = str(region_name)
-                    levels[key] = Scope(
-                        level, da, en, contributors[level] if code else 0, tuple(cells)
-                    )
+                    levels[key] = Scope(level, da, en, clinics, cells)
                 scope = levels[key]
                 scope_part, scope_whole = d.count(scope.cells, months)
                 scopes.append((scope, *_scope_share(scope, scope_part, scope_whole)))
@@ -547,6 +545,44 @@ def _funnel_of(
         axis_da="Nævner (n)",
         axis_en="Denominator (n)",
     )
+
+
+@lru_cache(maxsize=1024)
+def _cached_scope_figures(
+    record_type: str,
+    project_id: int,
+    region: str,
+    scope: str,
+    first: dt.date,
+    last: dt.date,
+    refreshed_at: object,
+) -> tuple[int, tuple[Cell, ...]]:
+    return _read_scope_figures(record_type, project_id, region, scope, first, last)
+
+
+def _read_scope_figures(
+    record_type: str, project_id: int, region: str, scope: str, first: dt.date, last: dt.date
+) -> tuple[int, tuple[Cell, ...]]:
+    source = source_for(record_type)
+    contributors = source.contributors(project_id, region, first, last)
+    level = "nation" if scope == NATION else "region"
+    return contributors[level], tuple(source.scope_cells(project_id, scope, first, last))
+
+
+def _scope_figures(
+    record_type: str,
+    project_id: int,
+    region: str,
+    scope: str,
+    first: dt.date,
+    last: dt.date,
+    refreshed_at: object,
+) -> tuple[int, tuple[Cell, ...]]:
+    """A level's contributing clinics and cells over the months: the benchmark changes only
+    when it is refreshed, so they are kept per refresh (read afresh before the first)."""
+    if refreshed_at is None:
+        return _read_scope_figures(record_type, project_id, region, scope, first, last)
+    return _cached_scope_figures(record_type, project_id, region, scope, first, last, refreshed_at)
 
 
 @lru_cache(maxsize=64)
