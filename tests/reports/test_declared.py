@@ -8,6 +8,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from sentinel.audit.models import AuditEvent
 from sentinel.clinics.models import Clinic
@@ -19,7 +22,7 @@ from sentinel.reports.disclosure import SUPPRESSED
 from sentinel.reports.engine import Period, build_report, tabs_for
 from sentinel.reports.exports import table_csv
 from sentinel.reports.indicators import ANY, in_force
-from sentinel.reports.models import BenchmarkCell, DeclaredIndicator
+from sentinel.reports.models import BenchmarkCell, BenchmarkState, DeclaredIndicator
 from sentinel.reports.pages import ReportLinks, render_tab_html
 from sentinel.reports.pdf import meeting_pack
 from tests.conftest import SYSTEM
@@ -305,3 +308,22 @@ def test_a_funnel_where_every_clinic_is_at_100_percent_draws() -> None:
     svg = funnel_svg(chart)
 
     assert svg.startswith("<svg") and "100" in svg
+
+
+def test_a_declared_tab_reads_a_few_queries_after_a_refresh(ryg, measured) -> None:
+    BenchmarkState.objects.create(project=ryg, refreshed_at=timezone.now())
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            render_tab_html(
+                measured, ryg, Period.since_enrolment(), links=ReportLinks("/r/"), today=ON
+            )
+        return len(captured)
+
+    queries()  # the first render after the refresh reads the levels and the funnel's cells
+    warm = queries()
+    for _ in range(6):
+        add_cells(ClinicFactory(), ryg, MARCH, {("51", "knee_osteoarthritis", "L90"): 8})
+
+    assert warm <= 12  # as Diagnosekodning's tab (tests/reports/test_pages.py)
+    assert queries() == warm  # more clinics, no more queries
