@@ -81,6 +81,9 @@ class AuditEvent(models.Model):
         NOTICE_SENT = "notices.sent"
         WORKLIST_PRINTED = "report.worklist_printed"
         INDICATOR_TARGET_SET = "report.target_set"
+        INDICATOR_SAVED = "report.indicator_saved"
+        INDICATOR_REMOVED = "report.indicator_removed"
+        INDICATORS_PUBLISHED = "report.indicators_published"
         JOB_QUEUED = "job.queued"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)

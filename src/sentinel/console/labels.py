@@ -141,6 +141,7 @@ OBJECT_TYPES = {
     "clinics.vendorcredential": "API-nøgle",
     "clinics.vendorrequest": "anmodning fra systemhus",
     "reports.indicatortarget": "mål for rapportindikator",
+    "reports.declaredindicator": "rapportindikator",
     "clinics.activationrequest": "anmodning fra systemhus",
     "portal.launchlink": "startlink",
     "console.operation": "handling i konsollen",
@@ -227,6 +228,9 @@ AUDIT_ACTIONS = {
     AuditEvent.Action.NOTICE_CONTACT_STOPPED: "Beskeder til e-mailadresse stoppet",
     AuditEvent.Action.NOTICE_SENT: "Besked sendt pr. e-mail",
     AuditEvent.Action.INDICATOR_TARGET_SET: "Mål og retning for en rapportindikator sat",
+    AuditEvent.Action.INDICATOR_SAVED: "Udkast til en rapportindikator gemt",
+    AuditEvent.Action.INDICATOR_REMOVED: "Udkast til en rapportindikator fjernet",
+    AuditEvent.Action.INDICATORS_PUBLISHED: "Rapportindikatorer offentliggjort med en version",
 }
 
 

@@ -46,6 +46,7 @@ from sentinel.projects.opening import ReportState
 from sentinel.projects.participation import Participation
 from sentinel.reports.disclosure import SUPPRESSED, Suppressed
 from sentinel.reports.headline import Figure, Indicator
+from sentinel.reports.indicators import declared_project_codes
 from sentinel.reports.periods import (
     Period,
     data_range,
@@ -166,7 +167,12 @@ def definitions() -> dict[str, type[ReportDefinition]]:
 
 
 def definition_for(project_code: str) -> ReportDefinition:
+    """The project's report definition: its own, registered in code, or else — when the
+    project has published indicators — the report built from them (``reports.declared``)."""
     cls = definitions().get(project_code)
+    if cls is None and declared_project_codes([project_code]):
+        declared: type[ReportDefinition] = import_module("sentinel.reports.declared").DeclaredReport
+        return declared()
     if cls is None:
         raise DomainError(
             "no_report",
@@ -400,4 +406,9 @@ def tabs_for(
     ``standing`` may be passed when the caller has read it already (same clinic and day)."""
     day = standing.today if standing is not None else today or timezone.localdate()
     standing = standing or Participation.read(clinic, day)
-    return [Tab.of(state) for state in standing.reports(definitions(), day)]
+    registered = set(definitions())
+    # Projects without a report module of their own: a tab when they have declared indicators
+    # (a query only for a clinic enrolled in such a project).
+    others = {e.project.code for e in standing.enrolments} - registered
+    codes = registered | (declared_project_codes(others) if others else set())
+    return [Tab.of(state) for state in standing.reports(codes, day)]

@@ -56,6 +56,9 @@ class Funnel:
     points: tuple[tuple[int, int], ...]
     marked: tuple[int, int] | None
     omitted: int = 0
+    axis_da: str = "Strukturerede forløb (n)"
+    axis_en: str = "Structured courses (n)"
+    """What the x axis counts (the drawing's words; not part of the figures handed out)."""
 
     @property
     def rate(self) -> float:

@@ -103,7 +103,9 @@ def funnel_svg(chart: Chart, *, id_prefix: str = "", english: bool = False) -> s
     x_max = x_ticks[-1]
     min_n = max(1, min((n for n, _v in everyone), default=5))
     lowest = min([limit(rate, min_n, Z998)[0], *(v / n for n, v in everyone if n)], default=rate)
-    y_min = max(0.0, math.floor(lowest * 10) / 10)
+    # At least a tenth of the scale below 100 %: every clinic at 100 % (a rate of 1 and limits
+    # of width 0) would otherwise leave an axis from 100 % to 100 %.
+    y_min = min(0.9, max(0.0, math.floor(lowest * 10) / 10))
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
     bottom = TOP + plot_h
@@ -142,7 +144,7 @@ def funnel_svg(chart: Chart, *, id_prefix: str = "", english: bool = False) -> s
     parts.append(
         f'<line x1="{LEFT}" y1="{bottom}" x2="{WIDTH - RIGHT}" y2="{bottom}" stroke="{INK}"/>'
         f'<text x="{LEFT + plot_w / 2}" y="{bottom + 36}" text-anchor="middle" fill="{INK}" '
-        f'font-size="12">{"Structured courses (n)" if english else "Strukturerede forløb (n)"}'
+        f'font-size="12">{escape(funnel.axis_en if english else funnel.axis_da)}'
         "</text></g>"
     )
     # The limits, sampled on a geometric scale of n (the curves bend most at small n).

@@ -182,3 +182,87 @@ class IndicatorTarget(models.Model):
         return (
             f"{self.indicator} {self.better} {self.low}–{self.high} (spec {self.specification_id})"
         )
+
+
+class DeclaredIndicator(models.Model):
+    """An indicator declared as data (``reports.indicators``): a report tab is built from its
+    project's declared indicators by the engine, with no code of the project's own.
+
+    A row with no ``specification`` is a draft the operator edits; publishing the drafts
+    with a data specification version (``reports.actions.publish_indicators``) copies them,
+    bound to that version, and published rows are never edited: the version in force on a
+    report's last day of data decides what was measured (the highest version by then with
+    indicators of its own). Conditions are per field of the record type, each a list of
+    allowed values (``reports.indicators`` holds the rules and the record types it knows)."""
+
+    class Period(models.TextChoices):
+        REPORT = "report", "Rapportens periode"
+        LAST_3_MONTHS = "months_3", "De seneste 3 måneder af perioden"
+        LAST_12_MONTHS = "months_12", "De seneste 12 måneder af perioden"
+
+    class Disclosure(models.TextChoices):
+        STANDARD = "standard", "Standard: region og land som benchmark-reglen tillader"
+        OWN_SMALL_HIDDEN = (
+            "own_small_hidden",
+            "Skærpet: også klinikkens eget tal skjules under 5",
+        )
+
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="+")
+    specification = models.ForeignKey(
+        "projects.DataSpecification",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="The version it was published with; empty for a draft.",
+    )
+    key = models.SlugField(max_length=40)
+    position = models.PositiveSmallIntegerField(default=0)
+    label_da = models.CharField(max_length=200)
+    label_en = models.CharField(max_length=200, blank=True)
+    definition_da = models.TextField(blank=True)
+    definition_en = models.TextField(blank=True)
+    record_type = models.CharField(max_length=40)
+    population = models.JSONField(default=dict, blank=True)
+    denominator = models.JSONField(default=dict, blank=True)
+    numerator = models.JSONField(default=dict, blank=True)
+    period = models.CharField(max_length=10, choices=Period.choices, default=Period.REPORT)
+    better = models.CharField(
+        max_length=10, choices=IndicatorTarget.Better.choices, default="higher"
+    )
+    low = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    high = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    disclosure = models.CharField(
+        max_length=20, choices=Disclosure.choices, default=Disclosure.STANDARD
+    )
+    levels = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["project", "position", "key"]
+        indexes = [
+            models.Index(fields=["project", "specification"], name="declared_indicator_version")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "key"],
+                condition=Q(specification__isnull=True),
+                name="one_draft_indicator_per_key",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "specification", "key"],
+                name="one_published_indicator_per_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(better__in=["higher", "lower"]), name="declared_better_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(low__isnull=True, high__isnull=True)
+                | Q(low__isnull=False, high__isnull=False, low__lte=F("high")),
+                name="declared_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        version = f"v{self.specification_id}" if self.specification_id else "draft"
+        return f"{self.project_id} {self.key} ({version})"

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from sentinel.console.admins.base import ConsoleModelAdmin
 from sentinel.console.forms import SpecificationForm
+from sentinel.console.indicator_views import indicator_urls
 from sentinel.console.sharing_views import sharing_urls
 from sentinel.console.sites import console_site
 from sentinel.console.staff import staff_actor
@@ -41,6 +42,8 @@ from sentinel.projects.publishing import (
     publish_specification_version,
     update_project,
 )
+from sentinel.reports.actions import publish_indicators
+from sentinel.reports.models import DeclaredIndicator
 
 
 @admin.register(Project, site=console_site)
@@ -139,6 +142,7 @@ class ProjectAdmin(ConsoleModelAdmin):
             path("<path:object_id>/publish/", self.wrap(self.publish_view), name=f"{info}_publish"),
             *sharing_urls(self),
             *target_urls(self),
+            *indicator_urls(self),
             *super().get_urls(),
         ]
 
@@ -163,6 +167,8 @@ class ProjectAdmin(ConsoleModelAdmin):
         project = self.object_or_404(request, object_id)
         self.require(request, "console.publish_specification")
         latest = project.specifications.order_by("-version").first()
+        drafts = DeclaredIndicator.objects.filter(project=project, specification__isnull=True)
+        drafts_count = drafts.count()
         changes = None
         fingerprint = ""
         if request.method == "POST":
@@ -175,12 +181,19 @@ class ProjectAdmin(ConsoleModelAdmin):
                 )
                 try:
                     if confirmed:
-                        version = publish_specification_version(
-                            by=staff_actor(request.user),
-                            project=project,
-                            spec=form.spec,
-                            effective_from=effective_from,
-                        )
+                        with transaction.atomic():  # the version and its indicators, or neither
+                            version = publish_specification_version(
+                                by=staff_actor(request.user),
+                                project=project,
+                                spec=form.spec,
+                                effective_from=effective_from,
+                            )
+                            if drafts and request.POST.get("with_indicators"):
+                                publish_indicators(
+                                    by=staff_actor(request.user),
+                                    project=project,
+                                    version=version.version,
+                                )
                     else:
                         check_specification_version(
                             project=project, spec=form.spec, effective_from=effective_from
@@ -216,6 +229,7 @@ class ProjectAdmin(ConsoleModelAdmin):
                 "changes": changes,
                 "fingerprint": fingerprint,
                 "change_url": self.url("change", project.pk),
+                "draft_indicators": drafts_count,
             },
         )
 
