@@ -31,6 +31,7 @@ APPS = {
     "projects": "Projekter",
     "console": "Operatørkonsol",
     "django_q": "Baggrundsjob",
+    "networks": "Kvalitetsnetværk",
 }
 
 MODELS = {
@@ -40,6 +41,7 @@ MODELS = {
     "clinics.vendor": ("systemhus", "systemhuse"),
     "projects.project": ("projekt", "projekter"),
     "django_q.task": ("jobkørsel", "jobkørsler"),
+    "networks.network": ("kvalitetsnetværk", "kvalitetsnetværk"),
 }
 
 FIELDS: dict[str, dict[str, str]] = {

@@ -5,6 +5,7 @@ from sentinel.portal import (
     administer_views,
     agreement_views,
     clinic_pages,
+    network_views,
     notice_views,
     oidc,
     report_views,
@@ -53,6 +54,7 @@ clinic_patterns = [
         vendor_views.end,
         name="vendor_end",
     ),
+    path("administrer/netvaerk/", network_views.clinic_networks, name="networks"),
     path("administrer/beskeder/", notice_views.notices, name="notices"),
     path("administrer/beskeder/<int:pk>/", notice_views.notice_choose, name="notice_choose"),
     path("administrer/<slug:code>/tilmeld/", administer_views.enrol_confirm, name="enrol"),
@@ -82,5 +84,7 @@ urlpatterns = [
     path("beskeder/bekraeft/<str:token>/", notice_views.notice_verify, name="notice_verify"),
     path("beskeder/stop/<str:token>/", notice_views.notice_stop, name="notice_stop"),
     path("klinik/", views.clinics, name="clinics"),
+    path("netvaerk/<int:pk>/", network_views.network_page, name="network"),
+    path("netvaerk/<int:pk>/<slug:project>.pdf", network_views.network_pdf, name="network_pdf"),
     path("klinik/<str:ydernummer>/", include(clinic_patterns)),
 ]

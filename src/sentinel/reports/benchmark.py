@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from sentinel.clinics.models import Clinic
+from sentinel.networks.models import Membership
 from sentinel.projects.models import Project
 from sentinel.reports import sql
 from sentinel.reports.models import (
@@ -29,6 +30,8 @@ from sentinel.reports.models import (
     BenchmarkContributor,
     BenchmarkState,
     CellChange,
+    NetworkCell,
+    NetworkContributor,
     ReportCell,
 )
 
@@ -120,6 +123,7 @@ def refresh_benchmark(
                     incremental = [p for p in incremental if p not in moved.projects]
             if recompute:
                 written += _recompute(recompute)
+            written += _refresh_networks(projects)
             _note_refreshed(projects, started_at)
     cells, contributors = _counts(projects)
     return BenchmarkResult(
@@ -422,6 +426,45 @@ def _apply_difference(
     )
     written += max(cursor.rowcount, 0)
     cursor.execute(f"DROP TABLE {changes}")
+    return written
+
+
+_NETWORK_CELL_KEY = ("project_id", "network_id", "month", "speciale", "course_type", "code")
+_NETWORK_CONTRIBUTOR_KEY = ("project_id", "network_id", "month", "clinic_id")
+
+
+def _refresh_networks(projects: list[int]) -> int:
+    """Recompute the networks' cells and contributors from their current members' clinic
+    cells (writing only the differences): a network is small, and a membership that began or
+    ended since the last refresh counts from this one. Returns the rows written."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        rc, member, clinic = sql.table(ReportCell), sql.table(Membership), sql.table(Clinic)
+        rc_where, rc_params = sql.in_("rc.project_id", projects)
+        source = (
+            f"{rc} rc JOIN {member} m ON m.clinic_id = rc.clinic_id AND m.left_at IS NULL "
+            f"WHERE {rc_where} AND rc.episodes > 0"
+        )
+        cells = (
+            f"SELECT rc.project_id, m.network_id, rc.month, rc.speciale, rc.course_type, "  # noqa: S608
+            f"rc.code, SUM(rc.episodes) AS episodes FROM {source} "
+            f"GROUP BY rc.project_id, m.network_id, rc.month, rc.speciale, rc.course_type, rc.code"
+        )
+        contributors = (
+            f"SELECT d.project_id, d.network_id, d.month, d.clinic_id, c.region_code FROM ("  # noqa: S608
+            f"SELECT DISTINCT rc.project_id, m.network_id, rc.month, rc.clinic_id FROM {source}"
+            f") d JOIN {clinic} c ON c.id = d.clinic_id"
+        )
+        written = _apply_difference(
+            cursor, NetworkCell, (cells, rc_params), _NETWORK_CELL_KEY, "episodes", projects
+        )
+        written += _apply_difference(
+            cursor,
+            NetworkContributor,
+            (contributors, rc_params),
+            _NETWORK_CONTRIBUTOR_KEY,
+            "region_code",
+            projects,
+        )
     return written
 
 

@@ -46,6 +46,7 @@ from sentinel.projects.opening import ReportState
 from sentinel.projects.participation import Participation
 from sentinel.reports.disclosure import SUPPRESSED, Suppressed
 from sentinel.reports.headline import Figure, Indicator
+from sentinel.reports.network_scope import NetworkCells, NetworkRef, network_cells
 from sentinel.reports.periods import (
     Period,
     data_range,
@@ -74,6 +75,8 @@ __all__ = [
     "Column",
     "Figure",
     "Indicator",
+    "NetworkCells",
+    "NetworkRef",
     "Notice",
     "Period",
     "Prepared",
@@ -90,6 +93,7 @@ __all__ = [
     "data_range",
     "definition_for",
     "definitions",
+    "network_cells",
     "prepare",
     "register",
     "tabs_for",
@@ -115,6 +119,9 @@ class ReportContext:
     benchmark_refreshed_at: dt.datetime | None = None
     """When the benchmark was last refreshed (``ReportDefinition.benchmark_refreshed_at``),
     set by the engine before it asks for the sections."""
+    network: NetworkRef | None = None
+    """The quality network the clinic is compared with (beside region and nation), if it is
+    a member of one (``reports.network_scope``); set by the engine."""
 
     @property
     def incomplete_month(self) -> dt.date | None:
@@ -344,6 +351,7 @@ def prepare(
             data_from=data_from,
             data_to=data_to,
             months=tuple(months_between(data_from, data_to)),
+            network=NetworkRef.of(clinic),
         )
     return Prepared(standing, project, period, enrolment, state, ctx)
 
