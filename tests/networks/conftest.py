@@ -13,7 +13,11 @@ from sentinel.networks import actions
 from sentinel.networks.models import Network
 from sentinel.projects.models import Project
 from tests.factories import ClinicFactory
-from tests.portal.conftest import compile_catalogue
+from tests.portal.conftest import (  # noqa: F401 - the provider fixtures
+    compile_catalogue,
+    provider,
+    provider_issuer,
+)
 from tests.reports.conftest import add_cells, onboard_for_reports
 
 TODAY = dt.date(2026, 4, 20)  # enrolled 12.01.2026, the report opened 12.03.2026
