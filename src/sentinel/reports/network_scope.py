@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db.models import Count, Sum
 
@@ -43,6 +44,32 @@ class NetworkCells:
 
 
 def network_cells(
+    project_id: int,
+    network_id: int,
+    first_month: dt.date,
+    last_month: dt.date,
+    refreshed_at: dt.datetime | None = None,
+) -> NetworkCells:
+    """The network's figures over the months. They change only when the benchmark is
+    refreshed (the members are counted at each refresh), so after one they are kept per
+    (project, network, months, refresh time); a refresh changes the key."""
+    if refreshed_at is None:
+        return _read(project_id, network_id, first_month, last_month)
+    return _cached(project_id, network_id, first_month, last_month, refreshed_at)
+
+
+@lru_cache(maxsize=1024)
+def _cached(
+    project_id: int,
+    network_id: int,
+    first_month: dt.date,
+    last_month: dt.date,
+    refreshed_at: dt.datetime,
+) -> NetworkCells:
+    return _read(project_id, network_id, first_month, last_month)
+
+
+def _read(
     project_id: int, network_id: int, first_month: dt.date, last_month: dt.date
 ) -> NetworkCells:
     months = {"month__gte": first_month, "month__lte": last_month}

@@ -313,7 +313,9 @@ def _network_scope(ctx: ReportContext) -> Scope:
     """The clinic's quality network over the report's months, from its members' cells as
     the last refresh summed them (``reports.network_scope``)."""
     assert ctx.network is not None  # noqa: S101 - the caller checks
-    found = network_cells(ctx.project.pk, ctx.network.id, ctx.first_month, ctx.last_month)
+    found = network_cells(
+        ctx.project.pk, ctx.network.id, ctx.first_month, ctx.last_month, ctx.benchmark_refreshed_at
+    )
     codes, summed, types = _fold([("N", sp, ct, code, n) for sp, ct, code, n in found.cells])
     totals = Totals(*summed[0][1:]) if summed else Totals()
     return Scope(
