@@ -4,6 +4,7 @@ only by consent and only inside their network."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -29,6 +30,8 @@ from tests.networks.conftest import (
 from tests.reports.conftest import add_cells
 
 pytestmark = pytest.mark.django_db
+
+FEB_2026 = dt.date(2026, 2, 1)
 
 
 def report(clinic, project):
@@ -278,3 +281,37 @@ def test_the_network_report_letters_members_and_suppresses_small_ones(network, p
     assert completeness[0] == Decimal("100.00")  # 43 of 43 valid, 5 clinics
     assert sorted(str(v) for v in completeness[1:]) == ["100.00"] * 4 + ["<5"]
     assert "Netværksklinik" not in json.dumps(inside.as_dict(), ensure_ascii=False)
+
+
+def test_the_incremental_refresh_adds_members_new_courses_to_the_network(network, project):
+    """After the first refresh the journal's changes are added to the network's cells and
+    contributors as to the region's; a full recompute then finds nothing to write."""
+    clinics = [member_clinic(project, i) for i in range(5)]
+    for clinic in clinics:
+        join(network, clinic)
+    refresh_benchmark()
+    late = member_clinic(project, 5, coded=0, uncoded=0)
+    join(network, late)
+    refresh_benchmark()  # the membership changed: the network is recomputed
+    assert NetworkContributor.objects.filter(network=network).count() == 5
+
+    from sentinel.reports.models import CellChange, ReportCell
+
+    ReportCell.objects.filter(clinic=late, project=project, month=FEB_2026, code="L90").update(
+        episodes=7
+    )
+    CellChange.objects.create(
+        clinic=late,
+        project=project,
+        month=FEB_2026,
+        speciale="51",
+        course_type="knee_osteoarthritis",
+        code="L90",
+        delta=7,
+    )
+    result = refresh_benchmark()
+
+    assert result.recomputed == 0
+    assert NetworkCell.objects.get(network=network, code="L90").episodes == 57
+    assert NetworkContributor.objects.filter(network=network).count() == 6
+    assert refresh_benchmark(full=True).written == 0
