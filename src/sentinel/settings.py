@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "sentinel.agreements",
     "sentinel.projects",
     "sentinel.collection",
+    "sentinel.networks",
     "sentinel.reports",
     "sentinel.sharing",
     "sentinel.notices",

@@ -30,6 +30,7 @@ from sentinel.clinics.actions import activate
 from sentinel.clinics.credentials import issue_credential
 from sentinel.console import staff
 from sentinel.console.sites import console_site
+from sentinel.networks.actions import create_network
 from sentinel.projects.actions import enrol
 from sentinel.projects.models import Project
 from sentinel.sharing import exports
@@ -154,6 +155,7 @@ def console_objects(db, settings, tmp_path) -> dict[str, Any]:
         "vendor": vendor,
         "credential": credential,
         "clinic": ClinicFactory(),
+        "network": create_network(name="Klynge Test", by=ADMIN_CLI),
         "audit": AuditEvent.objects.order_by("pk").first(),
         "document": Document.objects.order_by("pk").first(),
         "job_run": Task.objects.create(
@@ -207,6 +209,7 @@ def every_console_url(objects: dict[str, Any]) -> Iterator[str]:
         "audit.auditevent": objects["audit"].pk,
         "agreements.document": objects["document"].pk,
         "django_q.task": objects["job_run"].pk,
+        "networks.network": objects["network"].pk,
     }
     for model, model_admin in console_site._registry.items():
         for pattern in model_admin.urls:

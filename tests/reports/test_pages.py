@@ -321,8 +321,8 @@ def test_render_queries_do_not_grow_with_the_data(clinic_with_data, project, ven
 
 # The clinic's standing (participation model: activations, versions, signatures, enrolments),
 # the benchmark state, the cells, the headline's targets, the worklist's specification and
-# episodes, its audit row.
-TAB_QUERIES = 12
+# episodes, its audit row; the clinic's quality network (one query; two more in a network).
+TAB_QUERIES = 13
 """A tab with its worklist: the clinic's standing — activations, documents, signatures,
 enrolments (4) —, the benchmark's refresh time, the clinic's cells, the targets in force for
 the headline (one read of the stored targets, however many), the data specification, the

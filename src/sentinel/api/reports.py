@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from sentinel.api.access import reachable_clinic
@@ -171,6 +171,12 @@ class HeadlineFigureOut(Schema):
     nation: Cell
     nation_note_da: str
     nation_note_en: str
+    network: Cell = Field(
+        None, description="The clinic's quality network's figure; null without one."
+    )
+    network_name: str = Field("", description="The network's name; empty without one.")
+    network_note_da: str = ""
+    network_note_en: str = ""
     previous: Cell
     previous_n: int
     previous_code: str | None

@@ -85,6 +85,15 @@ class AuditEvent(models.Model):
         INDICATOR_REMOVED = "report.indicator_removed"
         INDICATORS_PUBLISHED = "report.indicators_published"
         JOB_QUEUED = "job.queued"
+        NETWORK_CREATED = "network.created"
+        NETWORK_COORDINATORS_SET = "network.coordinators_set"
+        NETWORK_INVITED = "network.invited"
+        NETWORK_JOINED = "network.joined"
+        NETWORK_DECLINED = "network.declined"
+        NETWORK_LEFT = "network.left"
+        NETWORK_NAMING_CONSENTED = "network.naming_consented"
+        NETWORK_NAMING_WITHDRAWN = "network.naming_withdrawn"
+        NETWORK_PACK_DOWNLOADED = "network.pack_downloaded"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor_kind = models.CharField(max_length=20, choices=ActorKind.choices)

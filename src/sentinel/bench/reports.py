@@ -71,6 +71,8 @@ from sentinel.collection.rows import EPISODE_STATE, EVENT_COLUMNS
 from sentinel.lib import icpc2, refdata
 from sentinel.lib.errors import DomainError
 from sentinel.lib.pseudonym import CprCipher, new_key_text, pseudonym
+from sentinel.networks import actions as network_actions
+from sentinel.networks.models import Membership, Network
 from sentinel.projects.actions import enrol
 from sentinel.projects.models import Enrolment, Project
 from sentinel.reports import aggregates
@@ -243,9 +245,35 @@ def set_up(clinic_count: int, today: dt.date, progress: Progress) -> Setup:
                     progress(
                         f"  {number}/{clinic_count} clinics, {time.perf_counter() - started:.1f} s"
                     )
+        with transaction.atomic():
+            networks = _networks([c.clinic for c in clinics])
+        progress(f"  {networks} quality networks of up to {NETWORK_SIZE} clinics")
     except DomainError as exc:
         raise CommandError(f"setting up the bench clinics failed: {exc}") from None
     return Setup(vendor, project, clinics)
+
+
+NETWORK_SIZE = 29
+"""Clinics per quality network (a GP cluster averages 29 GPs): every bench clinic is in one."""
+
+
+def _networks(clinics: Sequence[Clinic]) -> int:
+    """Put the clinics in quality networks of ``NETWORK_SIZE`` (invited and accepted with the
+    real actions; a rerun reuses the networks and memberships). Returns how many."""
+    by = Actor.system("bench")
+    count = 0
+    for start in range(0, len(clinics), NETWORK_SIZE):
+        count += 1
+        name = f"Bench-klynge {count}"
+        network = Network.objects.filter(name=name).first() or network_actions.create_network(
+            name=name, by=by
+        )
+        for clinic in clinics[start : start + NETWORK_SIZE]:
+            if Membership.objects.filter(clinic=clinic, left_at__isnull=True).exists():
+                continue
+            invitation = network_actions.invite(network, clinic, by=by)
+            network_actions.accept(invitation, by=Actor.clinic_user(uuid.uuid4(), "Bench-ejer"))
+    return count
 
 
 # --- the synthetic dataset --------------------------------------------------------------

@@ -5,6 +5,6 @@ transaction); nothing is ever deleted through the console, and the audit log is 
 Django's admin discovery imports this module; each area's admin lives in ``console.admins``.
 """
 
-from sentinel.console.admins import audit, clinics, documents, jobs, projects, vendors
+from sentinel.console.admins import audit, clinics, documents, jobs, networks, projects, vendors
 
-__all__ = ["audit", "clinics", "documents", "jobs", "projects", "vendors"]
+__all__ = ["audit", "clinics", "documents", "jobs", "networks", "projects", "vendors"]

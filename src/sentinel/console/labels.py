@@ -31,6 +31,7 @@ APPS = {
     "projects": "Projekter",
     "console": "Operatørkonsol",
     "django_q": "Baggrundsjob",
+    "networks": "Kvalitetsnetværk",
 }
 
 MODELS = {
@@ -40,6 +41,7 @@ MODELS = {
     "clinics.vendor": ("systemhus", "systemhuse"),
     "projects.project": ("projekt", "projekter"),
     "django_q.task": ("jobkørsel", "jobkørsler"),
+    "networks.network": ("kvalitetsnetværk", "kvalitetsnetværk"),
 }
 
 FIELDS: dict[str, dict[str, str]] = {
@@ -156,6 +158,11 @@ OBJECT_TYPES = {
     "reports.benchmarkstate": "benchmarkens tilstand",
     "notices.contact": "e-mailadresse",
     "notices.notice": "besked",
+    "networks.coordinator": "netværkskoordinator",
+    "networks.invitation": "invitation til netværk",
+    "networks.membership": "medlemskab af netværk",
+    "reports.networkcell": "netværkscelle",
+    "reports.networkcontributor": "bidrag til netværk",
     "auth.user": "bruger",
 }
 
@@ -212,6 +219,15 @@ AUDIT_ACTIONS = {
     AuditEvent.Action.PROJECT_PUBLISHED: "Projekt offentliggjort",
     AuditEvent.Action.STATUS_CHECKED: "Statustjek kørt i konsollen",
     AuditEvent.Action.JOB_QUEUED: "Baggrundsjob sat i kø",
+    AuditEvent.Action.NETWORK_CREATED: "Kvalitetsnetværk oprettet",
+    AuditEvent.Action.NETWORK_COORDINATORS_SET: "Netværkets koordinatorer sat",
+    AuditEvent.Action.NETWORK_INVITED: "Klinik inviteret til netværk",
+    AuditEvent.Action.NETWORK_JOINED: "Klinik blev medlem af netværk",
+    AuditEvent.Action.NETWORK_DECLINED: "Invitation til netværk afslået",
+    AuditEvent.Action.NETWORK_LEFT: "Klinik forlod netværk",
+    AuditEvent.Action.NETWORK_NAMING_CONSENTED: "Samtykke til navn i netværk givet",
+    AuditEvent.Action.NETWORK_NAMING_WITHDRAWN: "Samtykke til navn i netværk trukket tilbage",
+    AuditEvent.Action.NETWORK_PACK_DOWNLOADED: "Netværkets mødepakke hentet",
     AuditEvent.Action.AUDIT_LOG_EXPORTED: "Auditlog eksporteret",
     AuditEvent.Action.RECIPIENT_CREATED: "Modtager tilføjet",
     AuditEvent.Action.RECIPIENT_UPDATED: "Modtager ændret",

@@ -78,7 +78,24 @@ ROLE_PERMISSIONS_V2: dict[str, tuple[str, ...]] = {
         "console.run_jobs",
     ),
 }
-ROLE_PERMISSIONS = ROLE_PERMISSIONS_V2
+# V3 (issue 16): every role sees the quality networks; project managers and administrators
+# create them, designate their coordinators and invite clinics.
+_NETWORKS_READ = ("networks.view_network",)
+_NETWORKS = ("networks.add_network", "networks.change_network")
+ROLE_PERMISSIONS_V3: dict[str, tuple[str, ...]] = {
+    Role.SUPPORT.value: (*ROLE_PERMISSIONS_V2[Role.SUPPORT.value], *_NETWORKS_READ),
+    Role.PROJECT_MANAGER.value: (
+        *ROLE_PERMISSIONS_V2[Role.PROJECT_MANAGER.value],
+        *_NETWORKS_READ,
+        *_NETWORKS,
+    ),
+    Role.ADMINISTRATOR.value: (
+        *ROLE_PERMISSIONS_V2[Role.ADMINISTRATOR.value],
+        *_NETWORKS_READ,
+        *_NETWORKS,
+    ),
+}
+ROLE_PERMISSIONS = ROLE_PERMISSIONS_V3
 
 
 def apply_role_table(apps: Any, table: dict[str, tuple[str, ...]]) -> None:

@@ -6,6 +6,7 @@ from sentinel.portal import (
     agreement_views,
     clinic_pages,
     ledger_views,
+    network_views,
     notice_views,
     oidc,
     report_views,
@@ -54,6 +55,7 @@ clinic_patterns = [
         vendor_views.end,
         name="vendor_end",
     ),
+    path("administrer/netvaerk/", network_views.clinic_networks, name="networks"),
     path("administrer/beskeder/", notice_views.notices, name="notices"),
     path("administrer/brug-af-data/", ledger_views.ledger, name="ledger"),
     path("administrer/brug-af-data.csv", ledger_views.ledger_download, name="ledger_csv"),
@@ -85,5 +87,7 @@ urlpatterns = [
     path("beskeder/bekraeft/<str:token>/", notice_views.notice_verify, name="notice_verify"),
     path("beskeder/stop/<str:token>/", notice_views.notice_stop, name="notice_stop"),
     path("klinik/", views.clinics, name="clinics"),
+    path("netvaerk/<int:pk>/", network_views.network_page, name="network"),
+    path("netvaerk/<int:pk>/<slug:project>.pdf", network_views.network_pdf, name="network_pdf"),
     path("klinik/<str:ydernummer>/", include(clinic_patterns)),
 ]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sentinel.clinics.contacts import SENTINEL_SUPPORT, SUNDHED_DK_SUPPORT
 from sentinel.clinics.launch import LaunchRefusal, use_launch_link
-from sentinel.portal import texts
+from sentinel.portal import network_views, texts
 from sentinel.portal.access import login_url, portal_user, start_launch_session
 from sentinel.portal.clinic_pages import menu_response
 from sentinel.portal.oidc import REFUSAL_KEY, login_configured
@@ -90,9 +90,14 @@ def clinics(request: HttpRequest) -> HttpResponse:
     if user.is_anonymous:
         return HttpResponseRedirect(login_url(request.get_full_path()))
     reachable = list(user.clinics().order_by("name", "ydernummer"))
-    if len(reachable) == 1:
+    networks = network_views.coordinated(user)
+    if len(reachable) == 1 and not networks:
         return HttpResponseRedirect(reverse("portal:clinic", args=[reachable[0].ydernummer]))
-    response = render(request, "portal/clinics.html", {"portal_user": user, "clinics": reachable})
+    response = render(
+        request,
+        "portal/clinics.html",
+        {"portal_user": user, "clinics": reachable, "networks": networks},
+    )
     response["Cache-Control"] = "no-store"
     return response
 

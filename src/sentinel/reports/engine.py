@@ -47,6 +47,7 @@ from sentinel.projects.participation import Participation
 from sentinel.reports.disclosure import SUPPRESSED, Suppressed
 from sentinel.reports.headline import Figure, Indicator
 from sentinel.reports.indicators import declared_project_codes
+from sentinel.reports.network_scope import NetworkCells, NetworkRef, network_cells
 from sentinel.reports.periods import (
     Period,
     data_range,
@@ -75,6 +76,8 @@ __all__ = [
     "Column",
     "Figure",
     "Indicator",
+    "NetworkCells",
+    "NetworkRef",
     "Notice",
     "Period",
     "Prepared",
@@ -91,6 +94,7 @@ __all__ = [
     "data_range",
     "definition_for",
     "definitions",
+    "network_cells",
     "prepare",
     "register",
     "tabs_for",
@@ -116,6 +120,9 @@ class ReportContext:
     benchmark_refreshed_at: dt.datetime | None = None
     """When the benchmark was last refreshed (``ReportDefinition.benchmark_refreshed_at``),
     set by the engine before it asks for the sections."""
+    network: NetworkRef | None = None
+    """The quality network the clinic is compared with (beside region and nation), if it is
+    a member of one (``reports.network_scope``); set by the engine."""
 
     @property
     def incomplete_month(self) -> dt.date | None:
@@ -350,6 +357,7 @@ def prepare(
             data_from=data_from,
             data_to=data_to,
             months=tuple(months_between(data_from, data_to)),
+            network=NetworkRef.of(clinic),
         )
     return Prepared(standing, project, period, enrolment, state, ctx)
 

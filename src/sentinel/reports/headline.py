@@ -132,6 +132,11 @@ class Figure:
     region_note_en: str = ""
     nation_note_da: str = ""
     nation_note_en: str = ""
+    network: CellValue = None
+    network_name: str = ""
+    """The quality network compared with (empty: the clinic is in none)."""
+    network_note_da: str = ""
+    network_note_en: str = ""
     previous: Decimal | None = None
     previous_n: int = 0
     previous_label_da: str = ""
@@ -246,6 +251,10 @@ class Figure:
             "nation": cell_json(self.nation),
             "nation_note_da": self.nation_note_da,
             "nation_note_en": self.nation_note_en,
+            "network": cell_json(self.network),
+            "network_name": self.network_name,
+            "network_note_da": self.network_note_da,
+            "network_note_en": self.network_note_en,
             "previous": cell_json(self.previous),
             "previous_n": self.previous_n,
             "previous_code": self.previous_code or None,

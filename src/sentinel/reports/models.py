@@ -266,3 +266,50 @@ class DeclaredIndicator(models.Model):
     def __str__(self) -> str:
         version = f"v{self.specification_id}" if self.specification_id else "draft"
         return f"{self.project_id} {self.key} ({version})"
+
+
+class NetworkCell(models.Model):
+    """A quality network's comparison cell: the sum of its current members' clinic cells, as
+    the last benchmark refresh found them (``reports.benchmark``: recomputed from the
+    memberships at every refresh, so a clinic that left drops out at the next one)."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    network = models.ForeignKey("networks.Network", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    speciale = models.CharField(max_length=2, blank=True)
+    course_type = models.CharField(max_length=40, blank=True)
+    code = models.CharField(max_length=3, blank=True)
+    episodes = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "network", "month", "speciale", "course_type", "code"],
+                name="one_network_cell",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} N{self.network_id} {self.month:%Y-%m} {self.code}"
+
+
+class NetworkContributor(models.Model):
+    """A member clinic that contributed to its network's cells in a month (for the rule that
+    a comparison needs at least five contributing clinics)."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    network = models.ForeignKey("networks.Network", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    region_code = models.CharField(max_length=5, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "network", "month", "clinic"],
+                name="one_network_contributor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} N{self.network_id} {self.month:%Y-%m} {self.clinic_id}"

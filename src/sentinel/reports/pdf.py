@@ -42,14 +42,19 @@ def figures_sha256(report: Report) -> str:
     return hashlib.sha256(canonical_json(report)).hexdigest()
 
 
-def meeting_pack_html(report: Report, clinic: Clinic, *, english: bool = False) -> str:
-    """The pack as one self-contained HTML page (styles inline, charts as inline SVG)."""
+def meeting_pack_html(
+    report: Report, clinic: Clinic | None, *, english: bool = False, network: str = ""
+) -> str:
+    """The pack as one self-contained HTML page (styles inline, charts as inline SVG); for a
+    quality network's pack (``reports.network_report``) ``network`` names it and there is no
+    clinic."""
     if not report.is_open:
         raise ValueError("a meeting pack is made only of an open report")
     made = timezone.localtime()
     context = {
         "report": report,
         "clinic": clinic,
+        "network": network,
         "english": english,
         "lang": "en" if english else "da",
         "sha256": figures_sha256(report),
@@ -75,11 +80,13 @@ def meeting_pack_css(report: Report) -> str:
     return render_to_string("reports/pdf.css", {"sha256": figures_sha256(report)})
 
 
-def meeting_pack(report: Report, clinic: Clinic, *, english: bool = False) -> bytes:
+def meeting_pack(
+    report: Report, clinic: Clinic | None, *, english: bool = False, network: str = ""
+) -> bytes:
     """The meeting pack's PDF bytes (A4)."""
-    title = f"Sentinel – {report.project_name} – {clinic.name}"
+    title = f"Sentinel – {report.project_name} – {network or (clinic.name if clinic else '')}"
     return html_to_pdf(
-        meeting_pack_html(report, clinic, english=english),
+        meeting_pack_html(report, clinic, english=english, network=network),
         css=meeting_pack_css(report),
         title=title,
         lang="en" if english else "da",

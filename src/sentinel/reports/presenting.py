@@ -204,6 +204,8 @@ class FigureView:
     target: str
     in_target: str
     nation_name: str = "Hele landet"
+    network_name: str = ""
+    network: str = ""
     definition: str = ""
     target_source: str = ""
 
@@ -260,6 +262,10 @@ def figure_view(figure: Figure, *, english: bool = False) -> FigureView:
         target=pick(indicator, "target", english),
         in_target=in_target,
         nation_name="Nation" if english else "Hele landet",
+        network_name=figure.network_name,
+        network=_share(figure.network, pick(figure, "network_note", english), english=english)
+        if figure.network_name
+        else "",
         definition=pick(indicator, "definition", english),
         target_source=pick(indicator, "target_source", english),
     )

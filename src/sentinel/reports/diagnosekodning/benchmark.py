@@ -37,6 +37,7 @@ from sentinel.reports.engine import (
     Series,
     Suppressed,
     Table,
+    network_cells,
 )
 from sentinel.reports.models import (
     NATION,
@@ -284,7 +285,9 @@ def read_scopes(ctx: ReportContext, refreshed_at: dt.datetime | None) -> list[Sc
     totals = {scope: Totals(*figures) for scope, *figures in summed}
     region_name = RegionCode(region).label if region in RegionCode.values else region
     region_totals = totals.get(region, Totals()) if region else Totals()
+    network = [_network_scope(ctx)] if ctx.network is not None else []
     return [
+        *network,
         Scope(
             "region",
             region_name or "Regionen",
@@ -304,6 +307,26 @@ def read_scopes(ctx: ReportContext, refreshed_at: dt.datetime | None) -> list[Sc
             by_type[NATION],
         ),
     ]
+
+
+def _network_scope(ctx: ReportContext) -> Scope:
+    """The clinic's quality network over the report's months, from its members' cells as
+    the last refresh summed them (``reports.network_scope``)."""
+    assert ctx.network is not None  # noqa: S101 - the caller checks
+    found = network_cells(
+        ctx.project.pk, ctx.network.id, ctx.first_month, ctx.last_month, ctx.benchmark_refreshed_at
+    )
+    codes, summed, types = _fold([("N", sp, ct, code, n) for sp, ct, code, n in found.cells])
+    totals = Totals(*summed[0][1:]) if summed else Totals()
+    return Scope(
+        "network",
+        ctx.network.name,
+        ctx.network.name,
+        found.clinics,
+        {code: n for _scope, code, n in codes},
+        totals,
+        {ct: (structured, valid) for _scope, ct, structured, valid in types},
+    )
 
 
 def benchmark_section(

@@ -340,7 +340,7 @@ def _funnel_tables(funnel: Funnel) -> list[Table]:
         title_da="Tragtdiagrammets tal: klinikken mod landets grænser",
         title_en="The funnel plot's figures: the clinic against the national limits",
         columns=(
-            Column("who", "", ""),
+            Column("who", "Klinik", "Clinic"),
             Column("courses", "Strukturerede forløb", "Structured courses", "count"),
             Column("share", "Kodningsgrad (%)", "Completeness (%)", "percent"),
             Column("lower_998", "Nedre 99,8 %-grænse", "Lower 99.8 % limit", "percent"),

@@ -118,14 +118,18 @@ def _scope_share(scope: Scope, part: int, whole: int) -> tuple[CellValue, str, s
     return shown_shares([part, whole - part])[0], "", ""
 
 
-def _compared(figure: Figure, region: Scope, nation: Scope, part_whole: str) -> Figure:
-    """The figure with its region's and nation's shares (``part_whole``: which totals)."""
+def _compared(
+    figure: Figure, region: Scope, nation: Scope, part_whole: str, network: Scope | None = None
+) -> Figure:
+    """The figure with its region's and nation's shares (``part_whole``: which totals), and
+    its network's when the clinic is in one."""
     values = []
-    for scope in (region, nation):
+    for scope in (region, nation, *([network] if network is not None else [])):
         t = scope.totals
         part, whole = (t.valid, t.structured) if part_whole == "valid" else (t.coded, t.courses)
         values.append(_scope_share(scope, part, whole))
-    (r, r_da, r_en), (n, n_da, n_en) = values
+    (r, r_da, r_en), (n, n_da, n_en) = values[:2]
+    w, w_da, w_en = values[2] if network is not None else (None, "", "")
     return Figure(
         indicator=figure.indicator,
         value=figure.value,
@@ -138,6 +142,10 @@ def _compared(figure: Figure, region: Scope, nation: Scope, part_whole: str) -> 
         region_note_en=r_en,
         nation_note_da=n_da,
         nation_note_en=n_en,
+        network=w,
+        network_name=network.name_da if network is not None else "",
+        network_note_da=w_da,
+        network_note_en=w_en,
         previous=figure.previous,
         previous_n=figure.previous_n,
         previous_label_da=figure.previous_label_da,
@@ -156,7 +164,8 @@ def headline(
     clinic's cells of ``previous_months``), with the region's and the nation's (``compared``,
     the benchmark's scopes); the top code's region and nation shares are the benchmark
     table's (``benchmark``), already through the disclosure rule."""
-    region, nation = compared
+    by_column = {scope.column: scope for scope in compared}
+    region, nation, network = by_column["region"], by_column["nation"], by_column.get("network")
     now, before = totals_of(cells), totals_of(previous_cells)
     label_da, label_en = _period_label(previous_months)
     completeness = _compared(
@@ -172,6 +181,7 @@ def headline(
         region,
         nation,
         "valid",
+        network,
     )
     coded_share = _compared(
         Figure(
@@ -186,6 +196,7 @@ def headline(
         region,
         nation,
         "coded",
+        network,
     )
     top = _top_code(cells, previous_cells, benchmark, (label_da, label_en))
     return (completeness, coded_share, top)
@@ -219,6 +230,14 @@ def _top_code(
     note_da = "" if region is not None else "ingen sammenligning, se nedenfor"
     note_en = "" if region is not None else "no comparison, see below"
     region_col = table.columns[keys.index("region")]
+    network_name = network_note_da = network_note_en = ""
+    network: CellValue = None
+    if "network" in keys:
+        network_col = table.columns[keys.index("network")]
+        network_name = network_col.label_da.removesuffix(" (%)")
+        network = row[keys.index("network")] if row is not None else None
+        network_note_da = "" if network is not None else "ingen sammenligning, se nedenfor"
+        network_note_en = "" if network is not None else "no comparison, see below"
     return Figure(
         TOP_CODE,
         share if isinstance(share, Decimal) else percent(n, sum(coded.values())),
@@ -231,6 +250,10 @@ def _top_code(
         region_note_en=note_en,
         nation_note_da="" if nation is not None else "ingen sammenligning, se nedenfor",
         nation_note_en="" if nation is not None else "no comparison, see below",
+        network=network,
+        network_name=network_name,
+        network_note_da=network_note_da,
+        network_note_en=network_note_en,
         code=code,
         code_title_da=code_title(code),
         previous_code=previous_code,
