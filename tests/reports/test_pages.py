@@ -322,12 +322,12 @@ def test_render_queries_do_not_grow_with_the_data(clinic_with_data, project, ven
 # The clinic's standing (participation model: activations, versions, signatures, enrolments),
 # the benchmark state, the cells, the headline's targets, the worklist's specification and
 # episodes, its audit row.
-TAB_QUERIES = 12
+TAB_QUERIES = 13
 """A tab with its worklist: the clinic's standing — activations, documents, signatures,
-enrolments (4) —, the benchmark's refresh time, the clinic's cells, the targets in force for
-the headline (one read of the stored targets, however many), the data specification, the
-worklist's episodes and its audit row (6), and the worklist's savepoint (2, inside the test's
-transaction)."""
+enrolments (4) —, the benchmark's refresh time, the clinic's cells, the courses counted apart
+as exceptions, the targets in force for the headline (one read of the stored targets, however
+many), the data specification, the worklist's episodes (with their exceptions' reasons) and
+its audit row (7), and the worklist's savepoint (2, inside the test's transaction)."""
 
 
 def test_tab_queries_are_few_and_do_not_grow_with_clinics_or_months(

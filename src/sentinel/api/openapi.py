@@ -18,6 +18,7 @@ from ninja.schema import NinjaGenerateJsonSchema
 from sentinel.api.protocol import FHIR_JSON, MAX_KEY_LENGTH
 from sentinel.api.schemas import ErrorOut, SubmissionIn
 from sentinel.lib.text import TEXT_PATTERN
+from sentinel.reports.open_items import ITEM_ID_PATTERN
 from sentinel.reports.periods import PERIOD_KINDS, QUERY_PATTERNS
 
 OPERATION_IDS = {
@@ -27,6 +28,8 @@ OPERATION_IDS = {
     "status": "getStatus",
     "subscriptions": "getSubscriptions",
     "launch": "createLaunchLink",
+    "list_open_items": "listOpenItems",
+    "answer_open_item": "answerOpenItem",
     "submissions": "submitRecords",
     "fhir_bundle": "submitFhirBundle",
     "clinic_report": "getClinicReport",
@@ -51,6 +54,7 @@ _EXTRA = {
     ("put", "activateClinic"): (409,),
     ("post", "createLaunchLink"): (409,),
     ("get", "getClinicReport"): (422,),
+    ("post", "answerOpenItem"): (409,),
     # A transaction is all or nothing (FHIR R4 http.html#transaction): one OperationOutcome
     # naming every failing entry, with the status of the failure (400, 404 or 422).
     ("post", "submitFhirBundle"): (400, 404),
@@ -166,8 +170,14 @@ HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
     },
 }
 
+PATH_SCHEMAS: dict[str, dict[str, Any]] = {
+    # What ``reports.open_items.parse_item_id`` takes (else 404 no_open_item).
+    "item_id": {"type": "string", "pattern": ITEM_ID_PATTERN},
+}
+
 _PARAMETER_SCHEMAS: dict[str, dict[str, dict[str, Any]]] = {
     "header": HEADER_SCHEMAS,
+    "path": PATH_SCHEMAS,
     "query": QUERY_SCHEMAS,
 }
 

@@ -82,6 +82,9 @@ class AuditEvent(models.Model):
         WORKLIST_PRINTED = "report.worklist_printed"
         INDICATOR_TARGET_SET = "report.target_set"
         JOB_QUEUED = "job.queued"
+        OPEN_ITEM_EXCEPTED = "report.open_item_excepted"
+        THERAPIST_VISIBILITY_SET = "report.therapist_visibility_set"
+        THERAPISTS_VIEWED = "report.therapists_viewed"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor_kind = models.CharField(max_length=20, choices=ActorKind.choices)

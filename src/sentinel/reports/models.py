@@ -182,3 +182,49 @@ class IndicatorTarget(models.Model):
         return (
             f"{self.indicator} {self.better} {self.low}–{self.high} (spec {self.specification_id})"
         )
+
+
+class OpenItemException(models.Model):
+    """A vendor's answer "not applicable" to one open item of a course it sent
+    (``reports.open_items``): the course is then counted apart as an exception in the report
+    and listed on the worklist with the reason, like QOF's personalised care adjustments.
+
+    Only a reason from the fixed list (``Reason``), never free text (it could carry
+    a CPR). Rows are only added (``reports.open_items.record_exception``, audited); a course
+    holds at most one per kind of item."""
+
+    class Kind(models.TextChoices):
+        MISSING_REQUIRED_CODE = "missing_required_code", "Mangler krævet diagnosekode"
+        SYMPTOM_CODE_CURRENT = "symptom_code_current", "Symptomkode stadig gældende"
+
+    class Reason(models.TextChoices):
+        PATIENT_DECLINED = "patient_declined", "Patienten ønsker det ikke"
+        NOT_CLINICALLY_APPROPRIATE = "not_clinically_appropriate", "Ikke klinisk relevant"
+        DIAGNOSIS_NOT_ESTABLISHED = "diagnosis_not_established", "Diagnosen kan ikke stilles endnu"
+        REFERRED_ELSEWHERE = "referred_elsewhere", "Patienten er henvist videre"
+        COURSE_ENDED_EARLY = "course_ended_early", "Forløbet sluttede før tid"
+        PATIENT_DID_NOT_ATTEND = "patient_did_not_attend", "Patienten udeblev"
+
+    # Episode ids are unique per clinic; the key carries the clinic like every fact table.
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    episode = models.ForeignKey(
+        "collection.Episode", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    vendor = models.ForeignKey("clinics.Vendor", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    reason = models.CharField(max_length=40, choices=Reason.choices)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "episode", "kind"], name="one_exception_per_item"
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "project"], name="exception_clinic_project")]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id}/{self.episode_id} {self.kind}: {self.reason}"
