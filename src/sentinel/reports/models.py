@@ -228,3 +228,60 @@ class OpenItemException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clinic_id}/{self.episode_id} {self.kind}: {self.reason}"
+
+
+class DevelopmentCell(models.Model):
+    """The coding development of a clinic's coded structured courses (``reports.development``):
+    per start month, how many courses started with a symptom code where a disease code is
+    expected (``symptom_first``), of those how many were refined to a disease code
+    (``refined``), and the days from the course's start to its final code (``days``).
+
+    Per clinic, like the report cells, so any grouping of clinics (a region, the nation, a
+    network) is a sum of its clinics' cells: a median of the group is read from the summed
+    days. Recounted for the clinics the report cells' journal names at each benchmark refresh
+    (and for every clinic on a full one)."""
+
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the courses' start month.")
+    symptom_first = models.BooleanField()
+    refined = models.BooleanField()
+    days = models.IntegerField(help_text="Days from the course's start to its final code.")
+    courses = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "project", "month", "symptom_first", "refined", "days"],
+                name="one_development_cell",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id}/{self.project_id} {self.month:%Y-%m} {self.days}d: {self.courses}"
+
+
+class DevelopmentBenchmarkCell(models.Model):
+    """The sum of ``DevelopmentCell`` over a region's or the nation's contributing clinics
+    (``scope`` as in ``BenchmarkCell``), rewritten at each benchmark refresh."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=5, help_text='"DK" for the nation or a region code.')
+    month = models.DateField()
+    symptom_first = models.BooleanField()
+    refined = models.BooleanField()
+    days = models.IntegerField()
+    courses = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "scope", "month", "symptom_first", "refined", "days"],
+                name="one_development_benchmark_cell",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.scope} {self.month:%Y-%m} {self.days}d: {self.courses}"

@@ -46,10 +46,15 @@ from sentinel.clinics.models import Vendor
 from sentinel.collection.models import Episode
 from sentinel.lib import icpc2
 from sentinel.lib.dates import add_months
+from sentinel.reports import development
 from sentinel.reports.diagnosekodning.benchmark import benchmark_section, read_scopes
 from sentinel.reports.diagnosekodning.completeness import completeness_compared, read_funnel
 from sentinel.reports.diagnosekodning.exceptions import exceptions_section
-from sentinel.reports.diagnosekodning.headline import INDICATORS, headline
+from sentinel.reports.diagnosekodning.headline import (
+    INDICATORS,
+    development_figures,
+    headline,
+)
 from sentinel.reports.diagnosekodning.labels import PROJECT_CODE, STRUCTURED_SPECIALE, Cell
 from sentinel.reports.diagnosekodning.open_items import open_items
 from sentinel.reports.diagnosekodning.sections import (
@@ -136,7 +141,21 @@ class DiagnosekodningReport(ReportDefinition):
             completeness_compared(ctx, by_type, compared, read_funnel(ctx)),
             exceptions_section(ctx),
         ]
-        return sections, headline(cells, previous_cells, previous_months, compared, benchmark)
+        mine = development.read_clinic(
+            ctx.clinic.pk, ctx.project.pk, previous_months[0], ctx.last_month
+        )
+        developed = development_figures(
+            mine.get(ctx.months),
+            mine.get(previous_months),
+            development.read_scopes(
+                ctx.project.pk, ctx.clinic.region_code, ctx.months, ctx.benchmark_refreshed_at
+            ),
+            compared,
+            previous_months,
+        )
+        return sections, headline(
+            cells, previous_cells, previous_months, compared, benchmark, developed
+        )
 
     def courses(self, sections: list[Section]) -> int | None:
         """The courses of the period: the total of the monthly trend."""
