@@ -285,3 +285,19 @@ class DevelopmentBenchmarkCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.scope} {self.month:%Y-%m} {self.days}d: {self.courses}"
+
+
+class TherapistVisibility(models.Model):
+    """Who may open a clinic's per-therapist breakdown (``reports.therapists``): the owner
+    alone (no row, or ``everyone`` false) or everyone who reaches the clinic. Set by the owner
+    (``reports.therapists.set_visibility``, audited); the row keeps the latest choice."""
+
+    clinic = models.OneToOneField(
+        "clinics.Clinic", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    everyone = models.BooleanField(default=False)
+    set_at = models.DateTimeField(default=timezone.now)
+    set_by = models.CharField(max_length=200, help_text="Who set it (the audit row's actor).")
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id}: {'everyone' if self.everyone else 'owner'}"
