@@ -38,6 +38,7 @@ from sentinel.collection.models import DiagnosisEvent, Episode
 from sentinel.lib.dates import add_months
 from sentinel.projects.models import Enrolment, Project
 from sentinel.reports import aggregates
+from sentinel.reports.models import OpenItemException
 
 BATCH_SIZE = 5_000
 RETENTION = Actor.system("retention")
@@ -191,6 +192,8 @@ def _delete_in_batches(episodes: QuerySet[Episode], batch_size: int) -> tuple[in
             ids = [pk for pk, _ in batch]
             touched = sorted({clinic_id for _, clinic_id in batch})
             deleted_events += _delete_where_in(DiagnosisEvent._meta.db_table, "episode_id", ids)
+            # The vendor's answers to the courses' open items go with them.
+            _delete_where_in(OpenItemException._meta.db_table, "episode_id", ids)
             deleted_episodes += _delete_where_in(Episode._meta.db_table, "id", ids)
             aggregates.rebuild(clinic_ids=touched)
             clinics.update(touched)
