@@ -156,11 +156,13 @@ def test_open_items_of_another_vendor_are_out_of_reach(api, other_api, sent):
         f"{ITEMS}/{item['id']}/exception", params=PROJECT, json={"reason": "patient_declined"}
     )
     unknown_project = api.http.get(ITEMS, params={"project": "nope"})
+    not_a_project = api.http.get(ITEMS, params={"project": "diagnose\x00kodning"})
     no_project = api.http.get(ITEMS)
     anonymous = api.http.get(ITEMS, params=PROJECT, headers={"Authorization": ""})
 
     assert listed.status_code == 404 and answered.status_code == 404
     assert unknown_project.status_code == 404
+    assert not_a_project.status_code == 404, not_a_project.text
     assert no_project.status_code == 422
     assert anonymous.status_code == 401
     assert not OpenItemException.objects.exists()

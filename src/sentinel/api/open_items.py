@@ -6,6 +6,7 @@ reason from a fixed list (``reports.open_items`` holds the rules)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
 from django.http import HttpResponse
@@ -76,6 +77,8 @@ class ExceptionOut(Schema):
 
 
 def _project(code: str) -> Project:
+    if not re.fullmatch(items.PROJECT_PATTERN, code):
+        raise HttpError(404, "no such project")
     found = Project.objects.filter(code=code, is_published=True).first()
     if found is None:
         raise HttpError(404, f"no project {code[:50]!r}")

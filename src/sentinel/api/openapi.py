@@ -18,7 +18,7 @@ from ninja.schema import NinjaGenerateJsonSchema
 from sentinel.api.protocol import FHIR_JSON, MAX_KEY_LENGTH
 from sentinel.api.schemas import ErrorOut, SubmissionIn
 from sentinel.lib.text import TEXT_PATTERN
-from sentinel.reports.open_items import ITEM_ID_PATTERN
+from sentinel.reports.open_items import ITEM_ID_PATTERN, PROJECT_PATTERN
 from sentinel.reports.periods import PERIOD_KINDS, QUERY_PATTERNS
 
 OPERATION_IDS = {
@@ -160,6 +160,8 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     for name, pattern in QUERY_PATTERNS.items()
 }
 QUERY_SCHEMAS["period"]["enum"] = ["", *PERIOD_KINDS]
+# The open items' project (``api.open_items._project``: any other value names no project, 404).
+QUERY_SCHEMAS["project"] = {"type": "string", "pattern": PROJECT_PATTERN}
 HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
     # What ``submissions._check_key`` enforces (its own 422 invalid_header naming the header).
     "Idempotency-Key": {

@@ -42,6 +42,10 @@ REASONS: tuple[str, ...] = tuple(Reason.values)
 ITEM_ID_PATTERN = rf"^({'|'.join(KINDS)})-[1-9][0-9]{{0,17}}$"
 """An item id as the API takes it (the OpenAPI document states the same pattern)."""
 
+PROJECT_PATTERN = r"^[-a-zA-Z0-9_]{1,50}$"
+"""A project's code as the open items' ``project`` parameter takes it (a slug); any other
+value names no project."""
+
 REASONS_EN: dict[str, str] = {
     Reason.PATIENT_DECLINED: "The patient declined",
     Reason.NOT_CLINICALLY_APPROPRIATE: "Not clinically appropriate",
