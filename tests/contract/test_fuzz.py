@@ -53,6 +53,7 @@ def test_fuzzing_finds_no_server_error_and_no_answer_off_the_document(
                 "[parameters]",
                 f'"path.ydernummer" = {json.dumps(ready_clinic.ydernummer)}',
                 '"path.project" = "diagnosekodning"',
+                '"query.project" = "diagnosekodning"',
                 # A batch over the record limit is refused with 413 (API.md, limits), which is
                 # as much a refusal of invalid data as 422.
                 "[checks.negative_data_rejection]",

@@ -54,6 +54,7 @@ _EXTRA = {
     ("put", "activateClinic"): (409,),
     ("post", "createLaunchLink"): (409,),
     ("get", "getClinicReport"): (422,),
+    ("get", "listOpenItems"): (422,),  # no `project`
     ("post", "answerOpenItem"): (409,),
     # A transaction is all or nothing (FHIR R4 http.html#transaction): one OperationOutcome
     # naming every failing entry, with the status of the failure (400, 404 or 422).
