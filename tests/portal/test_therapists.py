@@ -74,18 +74,35 @@ def test_breakdown_per_therapist_suppresses_groups_under_five(staffed_clinic, wi
 
     rows = [tuple(r) for r in table.rows]
     assert rows[0][:5] == ("Hele klinikken", 15, 15, 14, Decimal("93.33"))
-    assert rows[1][:5] == ("AB", 5, 5, 5, Decimal("100.00"))
-    assert rows[1][5] == "L03 (100,00 %)" and rows[1][5].en == "L03 (100.00 %)"
-    assert rows[2][:5] == ("MK", 6, 6, 5, Decimal("83.33"))
-    assert rows[2][5] == "L90 (83,33 %), L15 (16,67 %)"
-    # CD (2) and EF (1) together: 3 courses, under five: nothing shown.
-    assert rows[3] == (
-        "Behandlere med under 5 forløb (2)", SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, ""
-    )  # fmt: skip
-    assert rows[4] == ("Uden initialer", SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, "")
-    assert all("CD" not in str(r[0]) and "EF" not in str(r[0]) for r in rows)
+    assert rows[1][:5] == ("MK", 6, 6, 5, Decimal("83.33"))
+    assert rows[1][5] == "L90 (83,33 %), L15 (16,67 %)"
+    assert rows[1][5].en == "L90 (83.33 %), L15 (16.67 %)"
+    # CD (2), EF (1) and the course without initials make 4: under five beside the clinic's
+    # total, so the smallest shown therapist (AB, 5) joins them: 9 courses, none alone.
+    others = rows[2]
+    assert others[0].startswith("Øvrige") and others[0].en.startswith("Others")
+    assert others[1:5] == (9, 9, 9, Decimal("100.00"))
+    assert others[5] == "L03 (55,56 %), L90 (44,44 %)"
+    assert len(rows) == 3
+    assert all(r[0] not in ("AB", "CD", "EF") for r in rows)
+    assert SUPPRESSED not in [cell for r in rows for cell in r]
     viewed = AuditEvent.objects.get(action="report.therapists_viewed")
     assert viewed.clinic_id == staffed_clinic.pk
+
+
+def test_a_clinic_of_small_groups_only_shows_them_as_under_five(clinic, vendor, with_initials):
+    onboard_for_reports(clinic, with_initials, vendor=vendor)
+    ingest(
+        vendor=vendor,
+        clinic=clinic,
+        records=[course("X1", "XY", "L90", KNEE), course("Z1", "ZZ", "L90", KNEE)],
+    )
+
+    table = therapists.breakdown(clinic, with_initials, Period.since_enrolment(), by=SYSTEM)
+
+    rows = [tuple(r) for r in table.rows]
+    assert rows[0][1] == 2  # the clinic's own total
+    assert rows[1][1:5] == (SUPPRESSED,) * 4 and len(rows) == 2
 
 
 def test_no_breakdown_where_the_specification_does_not_collect_initials(clinic, project, vendor):
@@ -172,4 +189,4 @@ def test_breakdown_page_in_english(client, provider, staffed_clinic):
     text = english.content.decode()
     assert english.status_code == 200
     assert "Therapists – Diagnosekodning" in text
-    assert "The whole clinic" in text and "Therapists with fewer than 5 courses (2)" in text
+    assert "The whole clinic" in text and "Others (therapists with fewer than 5 courses" in text

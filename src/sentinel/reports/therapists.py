@@ -4,9 +4,11 @@ whose data specification collects them.
 
 Per therapist: courses, structured courses, of those validly coded (coding completeness) and
 the most used codes, beside the clinic as a whole. A therapist with fewer than five courses
-(``MIN_CELL``) is never shown alone: such therapists are summed into one line, shown only
-when that sum has five or more courses ("<5" otherwise); the same for courses without
-initials. The owner chooses (per clinic, audited) whether the breakdown is shown to everyone
+(``MIN_CELL``) is never shown alone: such therapists and the courses without initials are
+summed into one line "Øvrige"; when that line would hold fewer than five courses, the
+smallest shown therapists join it until it holds five (a small line beside the clinic's
+total would come back by subtraction). Only a clinic with no therapist of five courses left
+shows it as "<5". The owner chooses (per clinic, audited) whether the breakdown is shown to everyone
 who reaches the clinic or to the owner alone (the default): ``may_see`` is the one rule every
 door asks.
 
@@ -170,25 +172,26 @@ def breakdown(
             whole.top(),
         )
     ]
-    few, few_therapists = _Group(), 0
-    for initials in sorted(k for k in groups if k):
-        group = groups[initials]
-        if group.courses >= MIN_CELL:
-            rows.append(group.row(initials))
-        else:
-            few.merge(group)
-            few_therapists += 1
-    if few_therapists:
+    shown = {k: g for k, g in groups.items() if k and g.courses >= MIN_CELL}
+    others = _Group()
+    for initials, group in groups.items():
+        if initials not in shown:
+            others.merge(group)
+    # Never a line under five beside the clinic's total (it would come back by subtraction):
+    # the smallest shown therapists join the others until they reach five.
+    while 0 < others.courses < MIN_CELL and shown:
+        smallest = min(shown, key=lambda k: (shown[k].courses, k))
+        others.merge(shown.pop(smallest))
+    rows += [shown[initials].row(initials) for initials in sorted(shown)]
+    if others.courses:
         rows.append(
-            few.row(
+            others.row(
                 Text(
-                    f"Behandlere med under {MIN_CELL} forløb ({few_therapists})",
-                    f"Therapists with fewer than {MIN_CELL} courses ({few_therapists})",
+                    f"Øvrige (behandlere med under {MIN_CELL} forløb, forløb uden initialer)",
+                    f"Others (therapists with fewer than {MIN_CELL} courses, no initials)",
                 )
             )
         )
-    if "" in groups:
-        rows.append(groups[""].row(Text("Uden initialer", "No initials")))
     with transaction.atomic():
         record(
             by=by,
@@ -214,13 +217,13 @@ def breakdown(
         ),
         rows=tuple(rows),
         footnote_da=(
-            f"Forløb, der startede i perioden, efter de initialer praksissystemet sendte. "
-            f"Behandlere med under {MIN_CELL} forløb vises kun samlet, og en linje med under "
-            f'{MIN_CELL} forløb vises som "<5". Kun klinikkens egne data.'
+            "Forløb, der startede i perioden, efter de initialer praksissystemet sendte. "
+            f"Behandlere med under {MIN_CELL} forløb vises kun samlet under Øvrige, som altid "
+            f"har mindst {MIN_CELL} forløb. Kun klinikkens egne data."
         ),
         footnote_en=(
-            f"Courses that started in the period, by the initials the practice system sent. "
-            f"Therapists with fewer than {MIN_CELL} courses are shown together only, and a line "
-            f'of fewer than {MIN_CELL} courses as "<5". The clinic\'s own data only.'
+            "Courses that started in the period, by the initials the practice system sent. "
+            f"Therapists with fewer than {MIN_CELL} courses are shown together only, under "
+            f"Others, which always holds at least {MIN_CELL} courses. The clinic's own data only."
         ),
     )
