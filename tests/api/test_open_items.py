@@ -114,6 +114,14 @@ def test_exception_answers_an_item_and_is_counted_apart_in_the_report(api, sent)
     english = {r["source_id"]: r for r in report["worklist"]["rows_en"]}
     assert english["NO-CODE"]["exception"] == "The patient declined"
 
+    # Coded since: no longer an exception, nor on the worklist.
+    coded = api.submit("811111", [episode("NO-CODE", version=2, patient_cpr=None)])
+    assert coded.status_code == 200 and coded.json()["accepted"] == 1, coded.text
+    report = api.http.get("/clinics/811111/reports/diagnosekodning").json()
+    section = next(s for s in report["sections"] if s["key"] == "exceptions")
+    assert section["tables"][0]["rows"] == [{"kind": "I alt", "reason": "", "courses": 0}]
+    assert "NO-CODE" not in {r["source_id"] for r in report["worklist"]["rows"]}
+
 
 def test_exception_refuses_bad_input_and_stores_nothing(api, sent):
     item = next(i for i in _items(api) if i["source_id"] == "WRONG")

@@ -2,17 +2,36 @@
 applicable" with a reason (``reports.open_items``), like QOF's personalised care adjustments.
 
 Read from the clinic's own ``OpenItemException`` rows of the courses that started in the
-report's days (a handful of rows per clinic, no personal data in the table: counts by reason).
+report's days and whose item is still open (a course coded since counts as coded): a handful
+of rows per clinic, no personal data in the table (counts by reason).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
+from django.db.models import Q
+
+from sentinel.lib import icpc2
+from sentinel.reports.diagnosekodning.labels import STRUCTURED_SPECIALE
+from sentinel.reports.diagnosekodning.open_items import symptom_codes
 from sentinel.reports.engine import Column, ReportContext, Section, Table
 from sentinel.reports.models import OpenItemException
 from sentinel.reports.open_items import KINDS_EN, REASONS_EN, Kind, Reason
 from sentinel.reports.tables import CellValue, Text
+
+
+def _still_open() -> Q:
+    """The answered item is still one the project expects (a course coded since is no
+    exception any more)."""
+    missing = Q()
+    for course_type, allowed in icpc2.COURSE_TYPES.items():
+        missing |= Q(episode__course_type=course_type) & ~Q(
+            episode__current_code__in=sorted(allowed)
+        )
+    return (
+        Q(kind=Kind.MISSING_REQUIRED_CODE, episode__speciale=STRUCTURED_SPECIALE) & missing
+    ) | Q(kind=Kind.SYMPTOM_CODE_CURRENT, episode__current_code__in=symptom_codes())
 
 
 def exceptions_section(ctx: ReportContext) -> Section:
@@ -22,7 +41,9 @@ def exceptions_section(ctx: ReportContext) -> Section:
             project=ctx.project,
             episode__start_date__gte=ctx.data_from,
             episode__start_date__lte=ctx.data_to,
-        ).values_list("kind", "reason")
+        )
+        .filter(_still_open())
+        .values_list("kind", "reason")
     )
     rows: list[tuple[CellValue, ...]] = []
     for kind, kind_da in Kind.choices:

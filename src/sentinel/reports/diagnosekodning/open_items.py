@@ -14,6 +14,7 @@ Courses without any code outside the structured ones are voluntary and not items
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 from django.db.models import QuerySet
 
@@ -24,6 +25,12 @@ from sentinel.reports.open_items import Kind, OpenItem
 
 SYMPTOM_WEEKS = 6
 """Weeks after a course's start from which a symptom code still current is an open item."""
+
+
+@cache
+def symptom_codes() -> tuple[str, ...]:
+    """Every symptom code of the code list (component 1)."""
+    return tuple(sorted(c.code for c in icpc2.codes().values() if c.component == 1))
 
 
 def is_symptom_code(code: str) -> bool:
