@@ -68,6 +68,7 @@ def test_report_json_for_the_vendors_clinic(api, coded_clinic):
         "trend",
         "benchmark",
         "completeness_compared",
+        "exceptions",
     ]
     top = body["sections"][0]["tables"][0]
     assert top["key"] == "top_codes"

@@ -277,3 +277,23 @@ def test_the_command_refuses_an_unknown_project(db) -> None:
 
     assert exit_code.value.code == 1
     assert "no project ukendt" in err.getvalue()
+
+
+def test_a_course_answered_as_an_exception_goes_with_its_answer(nation, project, vendor) -> None:
+    from sentinel.reports.models import OpenItemException
+
+    gone = Episode.objects.get(source_id="C-0201")
+    stays = Episode.objects.get(source_id="B-0301")
+    for episode in (gone, stays):
+        OpenItemException.objects.create(
+            clinic_id=episode.clinic_id,
+            project=project,
+            episode=episode,
+            vendor=vendor,
+            kind=OpenItemException.Kind.MISSING_REQUIRED_CODE,
+            reason=OpenItemException.Reason.PATIENT_DECLINED,
+        )
+
+    retention.run(apply=True, on=RUN_ON)
+
+    assert list(OpenItemException.objects.values_list("episode_id", flat=True)) == [stays.pk]

@@ -442,11 +442,11 @@ def test_worklist_shows_the_clinics_own_uncoded_courses_with_cpr(vendor_clinics,
     table = worklist(a, project, Period.since_enrolment(), by=user, today=TODAY)
 
     assert [c.key for c in table.columns] == [
-        "cpr", "source_id", "course_type", "start_date", "current_code", "required"
+        "cpr", "source_id", "course_type", "start_date", "current_code", "required", "exception"
     ]  # fmt: skip
     assert [row[1:] for row in rows(table)] == [
-        ("A-2", "Knæartrose", "02.02.2026", "L03", "L90"),
-        ("A-3", "Primære lændesmerter", "05.03.2026", None, "L03"),
+        ("A-2", "Knæartrose", "02.02.2026", "L03", "L90", None),
+        ("A-3", "Primære lændesmerter", "05.03.2026", None, "L03", None),
     ]
     assert rows(table)[0][0] == f"{cpr_a[:6]}-{cpr_a[6:]}"
     assert rows(table)[1][0] is not None

@@ -246,6 +246,7 @@ def test_report_opens_two_months_after_enrolment_not_a_day_before(enrolled_clini
         "trend",
         "benchmark",
         "completeness_compared",
+        "exceptions",
     ]
 
 

@@ -128,7 +128,13 @@ def test_report_json_carries_the_headline_figures(
 
     assert response.status_code == 200, response.text
     figures = {f["key"]: f for f in response.json()["headline"]}
-    assert list(figures) == ["completeness", "coded_share", "top_code"]
+    assert list(figures) == [
+        "completeness",
+        "coded_share",
+        "top_code",
+        "refined_share",
+        "days_to_final_code",
+    ]
     completeness = figures["completeness"]
     assert {k: completeness[k] for k in ("value", "n", "region", "nation")} == {
         "value": "80.00",

@@ -321,13 +321,15 @@ def test_render_queries_do_not_grow_with_the_data(clinic_with_data, project, ven
 
 # The clinic's standing (participation model: activations, versions, signatures, enrolments),
 # the benchmark state, the cells, the headline's targets, the worklist's specification and
-# episodes, its audit row; the clinic's quality network (one query; two more in a network).
-TAB_QUERIES = 13
+# episodes (with their exceptions' reasons), its audit row; the clinic's quality network (one
+# query; two more in a network); the exceptions and the coding-development cells.
+TAB_QUERIES = 15
 """A tab with its worklist: the clinic's standing — activations, documents, signatures,
-enrolments (4) —, the benchmark's refresh time, the clinic's cells, the targets in force for
-the headline (one read of the stored targets, however many), the data specification, the
-worklist's episodes and its audit row (6), and the worklist's savepoint (2, inside the test's
-transaction)."""
+enrolments (4) —, the benchmark's refresh time, the clinic's cells, the courses counted apart
+as exceptions, the clinic's coding-development cells (the region's and the nation's are cached
+per refresh), the targets in force for the headline (one read of the stored targets, however
+many), the data specification, the worklist's episodes (with their exceptions' reasons) and
+its audit row (8), and the worklist's savepoint (2, inside the test's transaction)."""
 
 
 def test_tab_queries_are_few_and_do_not_grow_with_clinics_or_months(
@@ -358,9 +360,9 @@ def test_tab_queries_are_few_and_do_not_grow_with_clinics_or_months(
     assert len(first) <= TAB_QUERIES, "\n".join(first)
     assert len(months) == len(first)
     assert len(clinics) == len(first)
-    # Once per refresh: the region's and the nation's benchmark, and every clinic's
-    # completeness for the funnel plot.
-    assert len(cold) <= len(first) + 3
+    # Once per refresh: the region's and the nation's benchmark, every clinic's
+    # completeness for the funnel plot, and the region's and nation's coding development.
+    assert len(cold) <= len(first) + 4
     assert sum("projects_enrolment" in q for q in clinics) == 1
     assert sum("agreements_" in q for q in clinics) == 2  # the versions; both signature kinds
 

@@ -18,6 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from sentinel.api.access import VendorBearer, error
 from sentinel.api.clinics import router as clinics_router
+from sentinel.api.open_items import router as open_items_router
 from sentinel.api.openapi import VendorAPI
 from sentinel.api.protocol import MAX_BODY_BYTES, MAX_RECORDS, ApiError, JsonParser, too_large
 from sentinel.api.reports import router as reports_router
@@ -101,3 +102,4 @@ def _server_fault(request: HttpRequest, exc: Exception) -> HttpResponse:
 api.add_router("", clinics_router)
 api.add_router("", submissions_router)
 api.add_router("", reports_router)
+api.add_router("", open_items_router)

@@ -18,6 +18,7 @@ from ninja.schema import NinjaGenerateJsonSchema
 from sentinel.api.protocol import FHIR_JSON, MAX_KEY_LENGTH
 from sentinel.api.schemas import ErrorOut, SubmissionIn
 from sentinel.lib.text import TEXT_PATTERN
+from sentinel.reports.open_items import ITEM_ID_PATTERN, PROJECT_PATTERN
 from sentinel.reports.periods import PERIOD_KINDS, QUERY_PATTERNS
 
 OPERATION_IDS = {
@@ -27,6 +28,8 @@ OPERATION_IDS = {
     "status": "getStatus",
     "subscriptions": "getSubscriptions",
     "launch": "createLaunchLink",
+    "list_open_items": "listOpenItems",
+    "answer_open_item": "answerOpenItem",
     "submissions": "submitRecords",
     "fhir_bundle": "submitFhirBundle",
     "clinic_report": "getClinicReport",
@@ -51,6 +54,8 @@ _EXTRA = {
     ("put", "activateClinic"): (409,),
     ("post", "createLaunchLink"): (409,),
     ("get", "getClinicReport"): (422,),
+    ("get", "listOpenItems"): (422,),  # no `project`
+    ("post", "answerOpenItem"): (409,),
     # A transaction is all or nothing (FHIR R4 http.html#transaction): one OperationOutcome
     # naming every failing entry, with the status of the failure (400, 404 or 422).
     ("post", "submitFhirBundle"): (400, 404),
@@ -156,6 +161,8 @@ QUERY_SCHEMAS: dict[str, dict[str, Any]] = {
     for name, pattern in QUERY_PATTERNS.items()
 }
 QUERY_SCHEMAS["period"]["enum"] = ["", *PERIOD_KINDS]
+# The open items' project (``api.open_items._project``: any other value names no project, 404).
+QUERY_SCHEMAS["project"] = {"type": "string", "pattern": PROJECT_PATTERN}
 HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
     # What ``submissions._check_key`` enforces (its own 422 invalid_header naming the header).
     "Idempotency-Key": {
@@ -166,8 +173,14 @@ HEADER_SCHEMAS: dict[str, dict[str, Any]] = {
     },
 }
 
+PATH_SCHEMAS: dict[str, dict[str, Any]] = {
+    # What ``reports.open_items.parse_item_id`` takes (else 404 no_open_item).
+    "item_id": {"type": "string", "pattern": ITEM_ID_PATTERN},
+}
+
 _PARAMETER_SCHEMAS: dict[str, dict[str, dict[str, Any]]] = {
     "header": HEADER_SCHEMAS,
+    "path": PATH_SCHEMAS,
     "query": QUERY_SCHEMAS,
 }
 

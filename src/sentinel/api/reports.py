@@ -141,7 +141,8 @@ class NoticeOut(Schema):
 
 class HeadlineFigureOut(Schema):
     """One of the figures a report leads with: the clinic's value (a percentage; for
-    `kind` `code` the share of the courses with `code`), `n` courses behind it, the region's
+    `kind` `code` the share of the courses with `code`; for `kind` `days` a number of days
+    with one decimal, e.g. the median days to the final code), `n` courses behind it, the region's
     and the nation's value (null with a note when there is no comparison, `"<5"` when
     suppressed), the clinic's value in the previous period of the same length and the change
     in percentage points, which direction is better (`better`) and the target range. The
@@ -154,7 +155,7 @@ class HeadlineFigureOut(Schema):
     label_en: str
     better: Literal["higher", "lower", "none"]
     target: list[str] | None
-    kind: Literal["percent", "code"]
+    kind: Literal["percent", "code", "days"]
     definition_da: str
     definition_en: str
     target_version: int | None

@@ -94,6 +94,9 @@ class AuditEvent(models.Model):
         NETWORK_NAMING_CONSENTED = "network.naming_consented"
         NETWORK_NAMING_WITHDRAWN = "network.naming_withdrawn"
         NETWORK_PACK_DOWNLOADED = "network.pack_downloaded"
+        OPEN_ITEM_EXCEPTED = "report.open_item_excepted"
+        THERAPIST_VISIBILITY_SET = "report.therapist_visibility_set"
+        THERAPISTS_VIEWED = "report.therapists_viewed"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor_kind = models.CharField(max_length=20, choices=ActorKind.choices)

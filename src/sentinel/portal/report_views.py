@@ -13,6 +13,7 @@ from sentinel.clinics.models import Clinic
 from sentinel.portal.access import PortalUser, clinic_page
 from sentinel.portal.clinic_pages import page_context
 from sentinel.projects.participation import Participation
+from sentinel.reports import therapists
 from sentinel.reports.engine import tabs_for
 from sentinel.reports.pages import (
     ReportLinks,
@@ -78,10 +79,22 @@ def report_tab(
         error_da=error_da,
         standing=standing,
     )
+    therapists_link = (
+        reverse("portal:report_therapists", args=[clinic.ydernummer, chosen.code])
+        if therapists.collects_initials(chosen)
+        and therapists.may_see(clinic, is_owner=user.owner(clinic) is not None)
+        else ""
+    )
     return render(
         request,
         "portal/reports.html",
-        page_context(clinic, user, "reports", tab_html=mark_safe(html)),  # noqa: S308 - rendered by the reports app's templates
+        page_context(
+            clinic,
+            user,
+            "reports",
+            tab_html=mark_safe(html),  # noqa: S308 - rendered by the reports app's templates
+            therapists_url=therapists_link,
+        ),
         status=400 if error_da else 200,
     )
 

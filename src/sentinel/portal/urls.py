@@ -11,6 +11,7 @@ from sentinel.portal import (
     oidc,
     report_views,
     status_views,
+    therapist_views,
     vendor_views,
     views,
 )
@@ -67,6 +68,11 @@ clinic_patterns = [
     path("rapporter/", report_views.reports, name="reports"),
     path("rapporter/<slug:project>.pdf", report_views.report_pdf, name="report_pdf"),
     path("rapporter/<slug:project>/", report_views.report_tab, name="report_tab"),
+    path(
+        "rapporter/<slug:project>/behandlere/",
+        therapist_views.report_therapists,
+        name="report_therapists",
+    ),
     path("rapporter/<slug:project>/print/", report_views.report_print, name="report_print"),
     path(
         "rapporter/<slug:project>/csv/<slug:table>/",

@@ -24,7 +24,7 @@ from django.utils import timezone
 from sentinel.clinics.models import Clinic
 from sentinel.networks.models import Membership
 from sentinel.projects.models import Project
-from sentinel.reports import sql
+from sentinel.reports import development, sql
 from sentinel.reports.models import (
     NATION,
     BenchmarkCell,
@@ -115,6 +115,7 @@ def refresh_benchmark(
             )
             recompute = projects if full else _needing_full(projects)
             incremental = [p for p in projects if p not in recompute]
+            named = _journal_clinics(incremental)  # before the journal is consumed
             own_transaction = not connection.in_atomic_block
             while incremental:
                 try:
@@ -135,6 +136,9 @@ def refresh_benchmark(
             changed = _changed_networks(incremental, last)
             if changed:
                 written += _refresh_networks(incremental, changed)
+            # The coding development's cells follow the clinics whose cells moved.
+            development.refresh(project_ids=incremental, clinics=named)
+            development.refresh(project_ids=recompute, clinics=None)
             _note_refreshed(projects, started_at)
     cells, contributors = _counts(projects)
     return BenchmarkResult(
@@ -147,6 +151,18 @@ def refresh_benchmark(
         recomputed=len(recompute),
         changes=changes,
     )
+
+
+def _journal_clinics(projects: list[int]) -> dict[int, set[int]]:
+    """The clinics the projects' journal names, per project."""
+    named: dict[int, set[int]] = {}
+    for project_id, clinic_id in (
+        CellChange.objects.filter(project_id__in=projects)
+        .values_list("project_id", "clinic_id")
+        .distinct()
+    ):
+        named.setdefault(project_id, set()).add(clinic_id)
+    return named
 
 
 @contextmanager

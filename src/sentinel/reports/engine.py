@@ -34,12 +34,14 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import import_module
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from sentinel.audit.actors import Actor
 from sentinel.clinics.models import Clinic, Vendor
+from sentinel.collection.models import Episode
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import Enrolment, Project
 from sentinel.projects.opening import ReportState
@@ -66,6 +68,9 @@ from sentinel.reports.tables import (
     Table,
 )
 from sentinel.reports.targets import with_targets
+
+if TYPE_CHECKING:
+    from sentinel.reports.open_items import OpenItem
 
 # A definition needs only this module: the output types and the period are imported from here.
 __all__ = [
@@ -227,6 +232,12 @@ class ReportDefinition:
 
     def worklist_note_en(self, table: Table) -> str:
         return f"{len(table.rows)} courses on the worklist." if table.rows else "No courses."
+
+    def open_items(self, episodes: QuerySet[Episode], *, today: dt.date) -> list[OpenItem]:
+        """What the project still expects of ``episodes`` (one vendor's courses of one clinic)
+        as of ``today``, answered or not (``reports.open_items`` leaves the answered out).
+        None by default."""
+        return []
 
     def build(
         self,

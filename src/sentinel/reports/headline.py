@@ -38,6 +38,14 @@ def _pct_da(value: Decimal) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
+def _days_da(value: Decimal) -> str:
+    return f"{value:.1f} dage".replace(".", ",")
+
+
+def _days_en(value: Decimal) -> str:
+    return f"{value:.1f} days"
+
+
 @dataclass(frozen=True)
 class Indicator:
     """One headline figure of a report, declared on its definition: what it is, which
@@ -49,10 +57,14 @@ class Indicator:
     label_en: str
     better: Better = "higher"
     target: tuple[Decimal, Decimal] | None = None
-    kind: Literal["percent", "code"] = "percent"
+    kind: Literal["percent", "code", "days"] = "percent"
+    """A share in percent, a code with its share, or a number of days (one decimal)."""
     definition_da: str = ""
     definition_en: str = ""
     """What the figure is, exactly: counted how, of which courses (the PDF's definitions)."""
+    n_da: str = ""
+    n_en: str = ""
+    """What ``n`` counts, in words ("strukturerede forløb"); courses when empty."""
     target_version: int | None = None
     """The data specification version whose stored target and direction these are
     (``reports.targets``); None while the definition's own apply."""
@@ -200,6 +212,13 @@ class Figure:
         if self.previous is None:
             return f"Ingen forløb i forrige periode ({self.previous_label_da})."
         change = self.value - self.previous
+        if self.indicator.kind == "days":
+            before = f"i forrige periode ({self.previous_label_da}: {_days_da(self.previous)})"
+            verdict = {"better": " – bedre", "worse": " – dårligere"}.get(self.verdict, "")
+            if change == 0:
+                return f"→ Uændret fra {before}."
+            word = "flere" if change > 0 else "færre"
+            return f"{self.arrow} {_days_da(abs(change))} {word} end {before}{verdict}."
         before = f"i forrige periode ({self.previous_label_da}: {_pct_da(self.previous)} %)"
         verdict = {"better": " – bedre", "worse": " – dårligere"}.get(self.verdict, "")
         if change == 0:
@@ -220,6 +239,13 @@ class Figure:
         if self.previous is None:
             return f"No courses in the previous period ({self.previous_label_en})."
         change = self.value - self.previous
+        if self.indicator.kind == "days":
+            before = f"in the previous period ({self.previous_label_en}: {_days_en(self.previous)})"
+            verdict = {"better": " – better", "worse": " – worse"}.get(self.verdict, "")
+            if change == 0:
+                return f"→ Unchanged from {before}."
+            word = "more" if change > 0 else "fewer"
+            return f"{self.arrow} {_days_en(abs(change))} {word} than {before}{verdict}."
         before = f"in the previous period ({self.previous_label_en}: {self.previous:.2f} %)"
         verdict = {"better": " – better", "worse": " – worse"}.get(self.verdict, "")
         if change == 0:

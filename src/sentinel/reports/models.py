@@ -313,3 +313,122 @@ class NetworkContributor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} N{self.network_id} {self.month:%Y-%m} {self.clinic_id}"
+
+
+class OpenItemException(models.Model):
+    """A vendor's answer "not applicable" to one open item of a course it sent
+    (``reports.open_items``): the course is then counted apart as an exception in the report
+    and listed on the worklist with the reason, like QOF's personalised care adjustments.
+
+    Only a reason from the fixed list (``Reason``), never free text (it could carry
+    a CPR). Rows are only added (``reports.open_items.record_exception``, audited); a course
+    holds at most one per kind of item."""
+
+    class Kind(models.TextChoices):
+        MISSING_REQUIRED_CODE = "missing_required_code", "Mangler krævet diagnosekode"
+        SYMPTOM_CODE_CURRENT = "symptom_code_current", "Symptomkode stadig gældende"
+
+    class Reason(models.TextChoices):
+        PATIENT_DECLINED = "patient_declined", "Patienten ønsker det ikke"
+        NOT_CLINICALLY_APPROPRIATE = "not_clinically_appropriate", "Ikke klinisk relevant"
+        DIAGNOSIS_NOT_ESTABLISHED = "diagnosis_not_established", "Diagnosen kan ikke stilles endnu"
+        REFERRED_ELSEWHERE = "referred_elsewhere", "Patienten er henvist videre"
+        COURSE_ENDED_EARLY = "course_ended_early", "Forløbet sluttede før tid"
+        PATIENT_DID_NOT_ATTEND = "patient_did_not_attend", "Patienten udeblev"
+
+    # Episode ids are unique per clinic; the key carries the clinic like every fact table.
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    episode = models.ForeignKey(
+        "collection.Episode", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    vendor = models.ForeignKey("clinics.Vendor", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    reason = models.CharField(max_length=40, choices=Reason.choices)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "episode", "kind"], name="one_exception_per_item"
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "project"], name="exception_clinic_project")]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id}/{self.episode_id} {self.kind}: {self.reason}"
+
+
+class DevelopmentCell(models.Model):
+    """The coding development of a clinic's coded structured courses (``reports.development``):
+    per start month, how many courses started with a symptom code where a disease code is
+    expected (``symptom_first``), of those how many were refined to a disease code
+    (``refined``), and the days from the course's start to its final code (``days``).
+
+    Per clinic, like the report cells, so any grouping of clinics (a region, the nation, a
+    network) is a sum of its clinics' cells: a median of the group is read from the summed
+    days. Recounted for the clinics the report cells' journal names at each benchmark refresh
+    (and for every clinic on a full one)."""
+
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the courses' start month.")
+    symptom_first = models.BooleanField()
+    refined = models.BooleanField()
+    days = models.IntegerField(help_text="Days from the course's start to its final code.")
+    courses = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "project", "month", "symptom_first", "refined", "days"],
+                name="one_development_cell",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id}/{self.project_id} {self.month:%Y-%m} {self.days}d: {self.courses}"
+
+
+class DevelopmentBenchmarkCell(models.Model):
+    """The sum of ``DevelopmentCell`` over a region's or the nation's contributing clinics
+    (``scope`` as in ``BenchmarkCell``), rewritten at each benchmark refresh."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=5, help_text='"DK" for the nation or a region code.')
+    month = models.DateField()
+    symptom_first = models.BooleanField()
+    refined = models.BooleanField()
+    days = models.IntegerField()
+    courses = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "scope", "month", "symptom_first", "refined", "days"],
+                name="one_development_benchmark_cell",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.scope} {self.month:%Y-%m} {self.days}d: {self.courses}"
+
+
+class TherapistVisibility(models.Model):
+    """Who may open a clinic's per-therapist breakdown (``reports.therapists``): the owner
+    alone (no row, or ``everyone`` false) or everyone who reaches the clinic. Set by the owner
+    (``reports.therapists.set_visibility``, audited); the row keeps the latest choice."""
+
+    clinic = models.OneToOneField(
+        "clinics.Clinic", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    everyone = models.BooleanField(default=False)
+    set_at = models.DateTimeField(default=timezone.now)
+    set_by = models.CharField(max_length=200, help_text="Who set it (the audit row's actor).")
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id}: {'everyone' if self.everyone else 'owner'}"

@@ -219,12 +219,23 @@ def _share(value: CellValue, note: str, *, english: bool = False) -> str:
     return f"{none} ({note})" if note else none
 
 
+def _days(value: CellValue, note: str, *, english: bool = False) -> str:
+    if isinstance(value, Suppressed):
+        return value.text
+    if isinstance(value, Decimal):
+        shown = number_text(value.quantize(Decimal("0.1")), english=english)
+        return f"{shown} days" if english else f"{shown} dage"
+    none = "no figure" if english else "ingen tal"
+    return f"{none} ({note})" if note else none
+
+
 def figure_view(figure: Figure, *, english: bool = False) -> FigureView:
     """A headline figure in words (Danish, or English): the value with its n, region and
     nation beside it, the change since the previous period (an arrow with words), which
     direction is better and the target."""
     indicator = figure.indicator
-    value = _share(figure.value, "no courses" if english else "ingen forløb", english=english)
+    shown = _days if indicator.kind == "days" else _share
+    value = shown(figure.value, "no courses" if english else "ingen forløb", english=english)
     count = number_text(figure.n, english=english)
     if indicator.kind == "code":
         if figure.code:
@@ -233,13 +244,9 @@ def figure_view(figure: Figure, *, english: bool = False) -> FigureView:
             value = "no code" if english else "ingen kode"
         n = f"{count} courses with the code" if english else f"{count} forløb med koden"
     elif english:
-        n = f"{count} structured courses" if indicator.key == "completeness" else f"{count} courses"
+        n = f"{count} {indicator.n_en or 'courses'}"
     else:
-        n = (
-            f"{count} strukturerede forløb"
-            if indicator.key == "completeness"
-            else f"{count} forløb"
-        )
+        n = f"{count} {indicator.n_da or 'forløb'}"
     in_target = ""
     if figure.in_target is not None:
         inside = {
@@ -254,8 +261,8 @@ def figure_view(figure: Figure, *, english: bool = False) -> FigureView:
         code_title=figure.code_title_da,
         n=n,
         region_name=pick(figure, "region_name", english),
-        region=_share(figure.region, pick(figure, "region_note", english), english=english),
-        nation=_share(figure.nation, pick(figure, "nation_note", english), english=english),
+        region=shown(figure.region, pick(figure, "region_note", english), english=english),
+        nation=shown(figure.nation, pick(figure, "nation_note", english), english=english),
         change=pick(figure, "change", english),
         verdict=figure.verdict,
         better=pick(figure, "better", english),

@@ -40,6 +40,7 @@ from sentinel.collection.models import DiagnosisEvent, Episode
 from sentinel.lib.dates import add_months
 from sentinel.projects.models import Enrolment, Project
 from sentinel.reports import aggregates
+from sentinel.reports.models import OpenItemException
 
 BATCH_SIZE = 5_000
 RETENTION = Actor.system("retention")
@@ -206,6 +207,8 @@ def _delete_in_batches(
             for clinic_id, n in events:
                 by_clinic.setdefault(clinic_id, [0, 0])[1] += n
             deleted_events += _delete_where_in(DiagnosisEvent._meta.db_table, "episode_id", ids)
+            # The vendor's answers to the courses' open items go with them.
+            _delete_where_in(OpenItemException._meta.db_table, "episode_id", ids)
             deleted_episodes += _delete_where_in(Episode._meta.db_table, "id", ids)
             aggregates.rebuild(clinic_ids=touched)
             clinics.update(touched)

@@ -39,14 +39,24 @@ definition.
 import datetime as dt
 from collections import defaultdict
 
+from django.db.models import QuerySet
+
 from sentinel.audit.actors import Actor
 from sentinel.clinics.models import Vendor
+from sentinel.collection.models import Episode
 from sentinel.lib import icpc2
 from sentinel.lib.dates import add_months
+from sentinel.reports import development
 from sentinel.reports.diagnosekodning.benchmark import benchmark_section, read_scopes
 from sentinel.reports.diagnosekodning.completeness import completeness_compared, read_funnel
-from sentinel.reports.diagnosekodning.headline import INDICATORS, headline
+from sentinel.reports.diagnosekodning.exceptions import exceptions_section
+from sentinel.reports.diagnosekodning.headline import (
+    INDICATORS,
+    development_figures,
+    headline,
+)
 from sentinel.reports.diagnosekodning.labels import PROJECT_CODE, STRUCTURED_SPECIALE, Cell
+from sentinel.reports.diagnosekodning.open_items import open_items
 from sentinel.reports.diagnosekodning.sections import (
     chapters,
     completeness,
@@ -64,6 +74,7 @@ from sentinel.reports.engine import (
     register,
 )
 from sentinel.reports.models import BenchmarkState, ReportCell
+from sentinel.reports.open_items import OpenItem
 
 __all__ = ["PROJECT_CODE", "STRUCTURED_SPECIALE", "DiagnosekodningReport", "worklist"]
 
@@ -128,13 +139,31 @@ class DiagnosekodningReport(ReportDefinition):
             trend(cells, ctx.months, ctx.incomplete_month),
             benchmark,
             completeness_compared(ctx, by_type, compared, read_funnel(ctx)),
+            exceptions_section(ctx),
         ]
-        return sections, headline(cells, previous_cells, previous_months, compared, benchmark)
+        mine = development.read_clinic(
+            ctx.clinic.pk, ctx.project.pk, previous_months[0], ctx.last_month
+        )
+        developed = development_figures(
+            mine.get(ctx.months),
+            mine.get(previous_months),
+            development.read_scopes(
+                ctx.project.pk, ctx.clinic.region_code, ctx.months, ctx.benchmark_refreshed_at
+            ),
+            compared,
+            previous_months,
+        )
+        return sections, headline(
+            cells, previous_cells, previous_months, compared, benchmark, developed
+        )
 
     def courses(self, sections: list[Section]) -> int | None:
         """The courses of the period: the total of the monthly trend."""
         total = next(s for s in sections if s.key == "trend").table("trend").rows[-1][1]
         return total if isinstance(total, int) else None
+
+    def open_items(self, episodes: QuerySet[Episode], *, today: dt.date) -> list[OpenItem]:
+        return open_items(episodes, today=today)
 
     def worklist(self, prepared: Prepared, *, by: Actor, vendor: Vendor | None) -> Table:
         return worklist(

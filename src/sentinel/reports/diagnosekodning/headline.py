@@ -15,6 +15,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sentinel.lib.shares import percent
+from sentinel.reports.development import Development
 from sentinel.reports.diagnosekodning.benchmark import Scope, Totals
 from sentinel.reports.diagnosekodning.labels import (
     Cell,
@@ -22,7 +23,7 @@ from sentinel.reports.diagnosekodning.labels import (
     code_title,
     month_label,
 )
-from sentinel.reports.disclosure import MIN_CLINICS, shown_shares
+from sentinel.reports.disclosure import MIN_CELL, MIN_CLINICS, SUPPRESSED, shown_shares
 from sentinel.reports.headline import Figure, Indicator
 from sentinel.reports.tables import CellValue, Section
 
@@ -44,6 +45,8 @@ COMPLETENESS = Indicator(
         "ICPC-2 code is one of the codes their type requires. n is the number of structured "
         "courses that started in the period."
     ),
+    n_da="strukturerede forløb",
+    n_en="structured courses",
 )
 CODED_SHARE = Indicator(
     key="coded_share",
@@ -76,7 +79,46 @@ TOP_CODE = Indicator(
         "go to the lower code."
     ),
 )
-INDICATORS = (COMPLETENESS, CODED_SHARE, TOP_CODE)
+REFINED_SHARE = Indicator(
+    key="refined_share",
+    label_da="Symptomkode skiftet til diagnose",
+    label_en="Symptom code refined to a diagnosis",
+    better="higher",
+    definition_da=(
+        "Af de strukturerede forløb under speciale 51, hvis første kode var en symptomkode "
+        "(ICPC-2 L01–L29) og hvis forløbstype kræver en diagnosekode, andelen hvis endelige "
+        "kode er en diagnosekode (L70–L99). Læst af den diagnosehistorik, der aldrig slettes "
+        "i. n er antallet af forløb, der startede med en symptomkode."
+    ),
+    definition_en=(
+        "Of the structured courses of speciale 51 whose first code was a symptom code "
+        "(ICPC-2 L01–L29) and whose course type requires a disease code, the share whose "
+        "final code is a disease code (L70–L99). Read from the append-only diagnosis history. "
+        "n is the number of courses that started with a symptom code."
+    ),
+    n_da="forløb startet med symptomkode",
+    n_en="courses started with a symptom code",
+)
+DAYS_TO_FINAL = Indicator(
+    key="days_to_final_code",
+    label_da="Dage til endelig kode (median)",
+    label_en="Days to the final code (median)",
+    better="none",
+    kind="days",
+    definition_da=(
+        "Medianen af dagene fra et struktureret forløbs start til den dag, dets endelige "
+        "kode blev registreret (første gang efter sidste kodeskift). n er antallet af "
+        "strukturerede forløb med kode."
+    ),
+    definition_en=(
+        "The median of the days from a structured course's start to the day its final code "
+        "was recorded (first time after the last change of code). n is the number of coded "
+        "structured courses."
+    ),
+    n_da="strukturerede forløb med kode",
+    n_en="coded structured courses",
+)
+INDICATORS = (COMPLETENESS, CODED_SHARE, TOP_CODE, REFINED_SHARE, DAYS_TO_FINAL)
 """The report's indicators, in the order of its headline (``ReportDefinition.indicators``)."""
 
 
@@ -159,11 +201,13 @@ def headline(
     previous_months: tuple[dt.date, ...],
     compared: list[Scope],
     benchmark: Section,
+    development_figures: tuple[Figure, ...] = (),
 ) -> tuple[Figure, ...]:
     """The three headline figures over the report's ``cells`` (and ``previous_cells``, the
     clinic's cells of ``previous_months``), with the region's and the nation's (``compared``,
     the benchmark's scopes); the top code's region and nation shares are the benchmark
-    table's (``benchmark``), already through the disclosure rule."""
+    table's (``benchmark``), already through the disclosure rule. ``development_figures``
+    (``development_figures``) follow."""
     by_column = {scope.column: scope for scope in compared}
     region, nation, network = by_column["region"], by_column["nation"], by_column.get("network")
     now, before = totals_of(cells), totals_of(previous_cells)
@@ -199,7 +243,7 @@ def headline(
         network,
     )
     top = _top_code(cells, previous_cells, benchmark, (label_da, label_en))
-    return (completeness, coded_share, top)
+    return (completeness, coded_share, top, *development_figures)
 
 
 def _top_code(
@@ -260,3 +304,79 @@ def _top_code(
         previous_label_da=labels[0],
         previous_label_en=labels[1],
     )
+
+
+def _days_figure(scope: Scope, found: Development) -> tuple[CellValue, str, str]:
+    """A scope's median days as the disclosure rule allows: nothing from fewer than five
+    clinics, "<5" from fewer than five courses."""
+    if not scope.compared:
+        return (
+            None,
+            f"færre end {MIN_CLINICS} klinikker har bidraget",
+            f"fewer than {MIN_CLINICS} clinics contributed",
+        )
+    if found.coded == 0:
+        return None, "ingen forløb", "no courses"
+    if found.coded < MIN_CELL:
+        return SUPPRESSED, "", ""
+    return found.median_days, "", ""
+
+
+def development_figures(
+    clinic: Development,
+    previous: Development,
+    scopes: tuple[Development, Development],
+    compared: list[Scope],
+    previous_months: tuple[dt.date, ...],
+) -> tuple[Figure, Figure]:
+    """The coding development's two figures: the share of the courses started with a symptom
+    code that were refined to a disease code, and the median days to the final code — the
+    clinic's, its region's and the nation's (``scopes``: region, nation, summed from their
+    clinics' cells), and the clinic's in ``previous_months``. (A network column, where the
+    clinic has one, is not summed for these two figures yet.)"""
+    by_column = {scope.column: scope for scope in compared}
+    region, nation = by_column["region"], by_column["nation"]
+    labels = _period_label(previous_months)
+    shares, days = [], []
+    for scope, found in zip((region, nation), scopes, strict=True):
+        shares.append(_scope_share(scope, found.refined, found.symptom_first))
+        days.append(_days_figure(scope, found))
+    figures = []
+    for indicator, value, n, before, before_n, ((r, r_da, r_en), (m, m_da, m_en)) in (
+        (
+            REFINED_SHARE,
+            percent(clinic.refined, clinic.symptom_first),
+            clinic.symptom_first,
+            percent(previous.refined, previous.symptom_first),
+            previous.symptom_first,
+            shares,
+        ),
+        (
+            DAYS_TO_FINAL,
+            clinic.median_days,
+            clinic.coded,
+            previous.median_days,
+            previous.coded,
+            days,
+        ),
+    ):
+        figures.append(
+            Figure(
+                indicator,
+                value,
+                n,
+                region=r,
+                nation=m,
+                region_name_da=region.name_da,
+                region_name_en=region.name_en,
+                region_note_da=r_da,
+                region_note_en=r_en,
+                nation_note_da=m_da,
+                nation_note_en=m_en,
+                previous=before,
+                previous_n=before_n,
+                previous_label_da=labels[0],
+                previous_label_en=labels[1],
+            )
+        )
+    return figures[0], figures[1]

@@ -8,7 +8,7 @@ import datetime as dt
 from cryptography.exceptions import InvalidTag
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from sentinel.audit.actors import Actor
@@ -34,7 +34,15 @@ from sentinel.reports.engine import (
     Table,
     prepare,
 )
+from sentinel.reports.models import OpenItemException
+from sentinel.reports.open_items import REASONS_EN
 from sentinel.reports.tables import Text
+
+
+def _reason(code: str | None) -> Text | None:
+    if code is None:
+        return None
+    return Text(str(OpenItemException.Reason(code).label), REASONS_EN[code])
 
 
 def _format_cpr(cpr: str) -> str:
@@ -100,6 +108,7 @@ def worklist(
         .filter(**({"vendor": vendor} if vendor is not None else {}))
         .order_by("start_date", "source_id", "id")
         .only(
+            "id",
             "source_id",
             "course_type",
             "start_date",
@@ -113,6 +122,11 @@ def worklist(
     )
     rows: list[tuple[CellValue, ...]] = []
     unreadable = 0
+    # The exception's reason in the same query (the first answered, when several).
+    reasons = OpenItemException.objects.filter(
+        clinic=clinic, project=project, episode=OuterRef("pk")
+    ).order_by("recorded_at", "id")
+    episodes = episodes.annotate(exception_reason=Subquery(reasons.values("reason")[:1]))
     with transaction.atomic():
         for episode in episodes:
             cells: list[CellValue] = []
@@ -136,6 +150,7 @@ def worklist(
                 Text(format_da(episode.start_date), format_en(episode.start_date)),
                 episode.current_code or None,
                 required_codes(episode.course_type),
+                _reason(getattr(episode, "exception_reason", None)),
             ]
             rows.append(tuple(cells))
         record(
@@ -156,6 +171,7 @@ def worklist(
         Column("start_date", "Startdato", "Start date"),
         Column("current_code", "Nuværende kode", "Current code"),
         Column("required", "Krævet kode", "Required code"),
+        Column("exception", "Undtaget: begrundelse", "Excepted: reason"),
     ]
     if show_cpr:
         columns.insert(0, Column("cpr", "CPR-nummer", "CPR number"))

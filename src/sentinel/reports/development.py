@@ -1,0 +1,308 @@
+"""Coding development, measured from the append-only diagnosis history (EKM's rule: start
+with a symptom code, change it when the diagnosis is sure, never delete).
+
+Per coded structured course (speciale 51 with a course type, ``icpc2.COURSE_TYPES``):
+
+- ``symptom_first``: its first code that counts (the earliest event not refuted or entered in
+  error) is a symptom code (ICPC-2 component 1, L01–L29 in chapter L), and its type requires a
+  disease code (primary low back pain requires L03, itself a symptom code: never counted);
+- ``refined``: such a course whose final (current) code is a disease code (component 7,
+  e.g. L70–L99);
+- ``days``: the days from the course's start to the first recording of its final code (the
+  start of the last run of that code in the history; never below 0).
+
+The indicators over a period: the share refined of the courses that started with a symptom
+code, and the median of ``days`` over the coded structured courses. Both are read from cells
+per clinic (``DevelopmentCell``: month, flags, days → courses), so a region, the nation or any
+other group of clinics is the sum of its clinics' cells, and its median is read off the
+summed days (``Development.median_days``).
+
+The cells are recounted from the raw history (``recount``) for the clinics the report cells'
+journal names, at every benchmark refresh (``refresh``, called by ``refresh_benchmark``); a
+full refresh recounts every clinic. A change that moves no report cell (a code recorded again,
+an earlier code added while the current one stays) waits for the next full refresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from sentinel.collection.models import DiagnosisEvent, Episode
+from sentinel.collection.validation import VOID_STATUSES
+from sentinel.lib import icpc2
+from sentinel.reports import sql
+from sentinel.reports.models import (
+    NATION,
+    BenchmarkContributor,
+    DevelopmentBenchmarkCell,
+    DevelopmentCell,
+)
+
+STRUCTURED_SPECIALE = "51"
+SYMPTOM_COMPONENT = 1
+DISEASE_COMPONENT = 7
+
+DevKey = tuple[dt.date, bool, bool, int]
+"""(month, symptom_first, refined, days) of a development cell."""
+
+
+def component(code: str) -> int | None:
+    known = icpc2.codes().get(code)
+    return known.component if known is not None else None
+
+
+def _expects_disease_code(course_type: str) -> bool:
+    allowed = icpc2.COURSE_TYPES.get(course_type, frozenset())
+    return bool(allowed) and all(component(c) == DISEASE_COMPONENT for c in allowed)
+
+
+@dataclass(frozen=True)
+class CourseDevelopment:
+    symptom_first: bool
+    refined: bool
+    days: int
+
+
+def course_development(
+    course_type: str,
+    start_date: dt.date,
+    final_code: str,
+    events: Sequence[tuple[str, dt.datetime]],
+) -> CourseDevelopment | None:
+    """One course's development from its counting ``events`` (code, recorded_at) in the
+    order they were recorded; None for a course without a final code."""
+    if not final_code or not events:
+        return None
+    first = events[0][0]
+    run_start = None
+    for code, at in events:
+        if code != final_code:
+            run_start = None
+        elif run_start is None:
+            run_start = at
+    if run_start is None:  # the final code is not in the history: take its latest event
+        run_start = events[-1][1]
+    symptom_first = component(first) == SYMPTOM_COMPONENT and _expects_disease_code(course_type)
+    refined = symptom_first and component(final_code) == DISEASE_COMPONENT
+    day = timezone.localtime(run_start).date() if timezone.is_aware(run_start) else run_start.date()
+    return CourseDevelopment(symptom_first, refined, max((day - start_date).days, 0))
+
+
+def count_clinic(clinic_id: int, project_id: int) -> Counter[DevKey]:
+    """A clinic's development cells of a project, counted from its raw history."""
+    episodes = {
+        pk: (course_type, start, code)
+        for pk, course_type, start, code in Episode.objects.filter(
+            clinic_id=clinic_id,
+            project_id=project_id,
+            speciale=STRUCTURED_SPECIALE,
+            course_type__in=sorted(icpc2.COURSE_TYPES),
+        )
+        .exclude(current_code="")
+        .values_list("pk", "course_type", "start_date", "current_code")
+    }
+    history: dict[int, list[tuple[str, dt.datetime]]] = {}
+    if episodes:
+        for episode_id, code, at in (
+            DiagnosisEvent.objects.filter(clinic_id=clinic_id, episode__project_id=project_id)
+            .exclude(verification_status__in=sorted(VOID_STATUSES))
+            .order_by("episode_id", "recorded_at", "id")
+            .values_list("episode_id", "code", "recorded_at")
+        ):
+            if episode_id in episodes:
+                history.setdefault(episode_id, []).append((code, at))
+    cells: Counter[DevKey] = Counter()
+    for pk, (course_type, start, code) in episodes.items():
+        found = course_development(course_type, start, code, history.get(pk, []))
+        if found is not None:
+            cells[(start.replace(day=1), found.symptom_first, found.refined, found.days)] += 1
+    return cells
+
+
+@transaction.atomic
+def recount(*, project_id: int, clinic_ids: Iterable[int]) -> int:
+    """Rewrite the development cells of these clinics for the project. Returns the cells
+    written."""
+    written = 0
+    for clinic_id in sorted(set(clinic_ids)):
+        DevelopmentCell.objects.filter(clinic_id=clinic_id, project_id=project_id).delete()
+        rows = [
+            DevelopmentCell(
+                clinic_id=clinic_id,
+                project_id=project_id,
+                month=month,
+                symptom_first=first,
+                refined=refined,
+                days=days,
+                courses=n,
+            )
+            for (month, first, refined, days), n in sorted(
+                count_clinic(clinic_id, project_id).items()
+            )
+        ]
+        DevelopmentCell.objects.bulk_create(rows, batch_size=1000)
+        written += len(rows)
+    return written
+
+
+@transaction.atomic
+def sum_scopes(project_id: int) -> None:
+    """Rewrite the region and nation sums of the project's clinic cells; a clinic counts in
+    the region it contributed to the benchmark from in that month (``BenchmarkContributor``)."""
+    cells, contributors = sql.table(DevelopmentCell), sql.table(BenchmarkContributor)
+    scopes = sql.table(DevelopmentBenchmarkCell)
+    columns = "project_id, scope, month, symptom_first, refined, days, courses"
+    key = "c.month, c.symptom_first, c.refined, c.days"
+    joined = (
+        f"FROM {cells} c JOIN {contributors} b ON b.project_id = c.project_id "
+        f"AND b.month = c.month AND b.clinic_id = c.clinic_id WHERE c.project_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {scopes} WHERE project_id = %s", [project_id])  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {scopes} ({columns}) "
+            f"SELECT c.project_id, %s, {key}, SUM(c.courses) {joined} "
+            f"GROUP BY c.project_id, {key}",
+            [NATION, project_id],
+        )
+        cursor.execute(
+            f"INSERT INTO {scopes} ({columns}) "
+            f"SELECT c.project_id, b.region_code, {key}, SUM(c.courses) {joined} "
+            f"AND b.region_code <> '' GROUP BY c.project_id, b.region_code, {key}",
+            [project_id],
+        )
+
+
+def refresh(*, project_ids: Sequence[int], clinics: dict[int, set[int]] | None) -> None:
+    """Recount the clinics named per project (every clinic with courses when ``clinics`` is
+    None: a full refresh) and sum the scopes again."""
+    for project_id in project_ids:
+        if clinics is None:
+            named: Iterable[int] = set(
+                Episode.objects.filter(project_id=project_id).values_list("clinic_id", flat=True)
+            ) | set(
+                DevelopmentCell.objects.filter(project_id=project_id).values_list(
+                    "clinic_id", flat=True
+                )
+            )
+        else:
+            named = clinics.get(project_id, set())
+            if not named:  # nothing moved: the sums stand
+                continue
+        recount(project_id=project_id, clinic_ids=named)
+        sum_scopes(project_id)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+@dataclass
+class Development:
+    """A scope's development over some months: the courses that started with a symptom code,
+    of those refined, and the courses per days to the final code."""
+
+    symptom_first: int = 0
+    refined: int = 0
+    days: Counter[int] = field(default_factory=Counter)
+
+    def add(self, symptom_first: bool, refined: bool, days: int, courses: int) -> None:
+        if symptom_first:
+            self.symptom_first += courses
+            if refined:
+                self.refined += courses
+        self.days[days] += courses
+
+    @property
+    def coded(self) -> int:
+        return sum(self.days.values())
+
+    @property
+    def median_days(self) -> Decimal | None:
+        """The median of the days (the mean of the two middle ones for an even count), to
+        one decimal; None without courses."""
+        n = self.coded
+        if n == 0:
+            return None
+        ordered = sorted(self.days.items())
+
+        def nth(index: int) -> int:
+            seen = 0
+            for days, count in ordered:
+                seen += count
+                if index < seen:
+                    return days
+            raise IndexError(index)
+
+        middle = (Decimal(nth((n - 1) // 2)) + Decimal(nth(n // 2))) / 2
+        return middle.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+class ClinicDevelopment:
+    """A clinic's cells over some months, summed for any of them (``get``)."""
+
+    def __init__(self, rows: Iterable[tuple[dt.date, bool, bool, int, int]]) -> None:
+        self.rows = list(rows)
+
+    def get(self, months: Sequence[dt.date]) -> Development:
+        chosen = set(months)
+        found = Development()
+        for month, first, refined, days, n in self.rows:
+            if month in chosen:
+                found.add(first, refined, days, n)
+        return found
+
+
+def read_clinic(
+    clinic_id: int, project_id: int, first_month: dt.date, last_month: dt.date
+) -> ClinicDevelopment:
+    """The clinic's own cells from ``first_month`` to ``last_month`` (one query)."""
+    return ClinicDevelopment(
+        DevelopmentCell.objects.filter(
+            clinic_id=clinic_id,
+            project_id=project_id,
+            month__gte=first_month,
+            month__lte=last_month,
+        ).values_list("month", "symptom_first", "refined", "days", "courses")
+    )
+
+
+def _query_scopes(
+    project_id: int, region: str, first_month: dt.date, last_month: dt.date
+) -> tuple[Development, Development]:
+    found = {region: Development(), NATION: Development()}
+    scopes = [NATION, region] if region else [NATION]
+    for scope, first, refined, days, n in DevelopmentBenchmarkCell.objects.filter(
+        project_id=project_id, scope__in=scopes, month__gte=first_month, month__lte=last_month
+    ).values_list("scope", "symptom_first", "refined", "days", "courses"):
+        found[scope].add(first, refined, days, n)
+    return (found[region] if region else Development()), found[NATION]
+
+
+@lru_cache(maxsize=1024)
+def _cached_scopes(
+    project_id: int, region: str, first_month: dt.date, last_month: dt.date, refreshed_at: object
+) -> tuple[Development, Development]:
+    return _query_scopes(project_id, region, first_month, last_month)
+
+
+def read_scopes(
+    project_id: int,
+    region: str,
+    months: Sequence[dt.date],
+    refreshed_at: dt.datetime | None,
+) -> tuple[Development, Development]:
+    """The region's and the nation's development over ``months`` (a region-less clinic's
+    region is empty). The sums change only at a refresh: cached per refresh time, like the
+    benchmark's figures (callers never change what they get)."""
+    if not months:
+        return Development(), Development()
+    key = (project_id, region, months[0], months[-1])
+    return _cached_scopes(*key, refreshed_at) if refreshed_at else _query_scopes(*key)

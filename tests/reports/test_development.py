@@ -1,0 +1,231 @@
+"""The coding-development indicator (issue: share of structured courses refined from a symptom
+code to a disease code, median days to the final code), against hand-computed histories:
+the pure rule per course, and the headline figures of clinic, region and nation from cells
+per clinic kept by the benchmark refresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from sentinel.agreements.actions import Signer, approve_consent, sign_dpa
+from sentinel.agreements.models import AssuranceLevel, Channel
+from sentinel.clinics.actions import activate
+from sentinel.collection.pipeline import ingest
+from sentinel.projects.actions import enrol
+from sentinel.reports import aggregates
+from sentinel.reports.development import Development, course_development
+from sentinel.reports.engine import SUPPRESSED, Period, build_report
+from sentinel.reports.models import DevelopmentBenchmarkCell, DevelopmentCell
+from tests.api.conftest import synthetic_cpr
+from tests.conftest import SYSTEM, at
+from tests.factories import ClinicFactory
+
+START = dt.date(2026, 3, 2)
+MARCH = Period.months(dt.date(2026, 3, 1), dt.date(2026, 3, 1))
+ENROLLED = dt.date(2026, 1, 12)
+TODAY = dt.date(2026, 9, 1)
+
+
+def when(days: int, hour: int = 9) -> dt.datetime:
+    return dt.datetime.fromisoformat(f"{START + dt.timedelta(days=days)}T{hour:02d}:00:00+01:00")
+
+
+# --- the rule, course by course ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("course_type", "final", "history", "expected"),
+    [
+        ("knee_osteoarthritis", "L90", [("L15", 0), ("L90", 10)], (True, True, 10)),
+        ("knee_osteoarthritis", "L15", [("L15", 0)], (True, False, 0)),
+        ("hip_osteoarthritis", "L89", [("L89", 3)], (False, False, 3)),
+        # Primary low back pain requires L03, a symptom code: never "started with a symptom".
+        ("low_back_pain", "L03", [("L03", 0)], (False, False, 0)),
+        # The final code's last run starts on day 20, not on its first use (day 0).
+        ("lumbar_radiculopathy", "L86", [("L86", 0), ("L02", 5), ("L86", 20)], (False, False, 20)),
+        # A code recorded again keeps the run's start.
+        ("cervical_radiculopathy", "L83", [("L01", 0), ("L83", 7), ("L83", 12)], (True, True, 7)),
+        # A symptom code refined to another symptom code is not refined.
+        ("knee_osteoarthritis", "L18", [("L15", 0), ("L18", 4)], (True, False, 4)),
+    ],
+)
+def test_course_development_from_its_history(course_type, final, history, expected) -> None:
+    events = [(code, when(days)) for code, days in history]
+
+    found = course_development(course_type, START, final, events)
+
+    assert found is not None
+    assert (found.symptom_first, found.refined, found.days) == expected
+
+
+def test_course_without_a_code_has_no_development() -> None:
+    assert course_development("knee_osteoarthritis", START, "", []) is None
+
+
+def test_median_days_of_summed_cells() -> None:
+    odd, even = Development(), Development()
+    for days, n in ((0, 2), (3, 1), (7, 1), (10, 1)):
+        odd.add(False, False, days, n)
+    for days in (0, 0, 3, 7, 10, 20):
+        even.add(False, False, days, 1)
+
+    assert odd.median_days == Decimal("3.0")
+    assert even.median_days == Decimal("5.0")  # (3 + 7) / 2
+    assert Development().median_days is None
+
+
+# --- the headline: clinic, region, nation -----------------------------------------------------
+
+
+def course(source_id: str, course_type: str, history: list, version: int = 1) -> dict:
+    diagnoses = []
+    for code, days, *status in history:
+        diagnosis = {"code": code, "recorded_at": when(days).isoformat()}
+        if status:
+            diagnosis["verification_status"] = status[0]
+        diagnoses.append(diagnosis)
+    return {
+        "type": "episode",
+        "source_id": source_id,
+        "version": version,
+        "patient_cpr": synthetic_cpr(),
+        "speciale": "51",
+        "course_type": course_type,
+        "start_date": START.isoformat(),
+        "diagnoses": diagnoses,
+    }
+
+
+def onboard(clinic, project, vendor) -> None:
+    signer = Signer(uuid.uuid4(), "Test Klinikejer", clinic.cvr, AssuranceLevel.HIGH, True)
+    activate(by=SYSTEM, vendor=vendor, clinic=clinic, at=at(ENROLLED))
+    sign_dpa(clinic=clinic, signer=signer, channel=Channel.SENTINEL, at=at(ENROLLED))
+    approve_consent(clinic=clinic, signer=signer, channel=Channel.SENTINEL, at=at(ENROLLED))
+    enrol(by=signer.actor, clinic=clinic, project=project, on=ENROLLED)
+
+
+CLINIC_A = [
+    course("A1", "knee_osteoarthritis", [("L15", 0), ("L90", 10)]),  # symptom → refined, 10
+    course("A2", "knee_osteoarthritis", [("L15", 0)]),  # symptom, not refined, 0
+    course("A3", "hip_osteoarthritis", [("L89", 3)]),  # 3
+    course("A4", "low_back_pain", [("L03", 0)]),  # 0
+    course("A5", "lumbar_radiculopathy", [("L86", 0), ("L02", 5), ("L86", 20)]),  # 20
+    # L18 entered in error never counts: symptom (L01) → refined (L83), 7
+    course(
+        "A6",
+        "cervical_radiculopathy",
+        [("L01", 0), ("L83", 7), ("L18", 9, "entered-in-error")],
+    ),
+]
+"""Clinic A: 3 started with a symptom code, 2 refined (66.67 %); days 0, 0, 3, 7, 10, 20
+(median 5.0)."""
+
+
+def peer(prefix: str, refined: int, kept: int) -> list[dict]:
+    """``refined`` courses L15 → L90 on day 4, ``kept`` courses left on L15 (day 0)."""
+    courses = [
+        course(f"{prefix}R{i}", "knee_osteoarthritis", [("L15", 0), ("L90", 4)])
+        for i in range(refined)
+    ]
+    courses += [course(f"{prefix}K{i}", "knee_osteoarthritis", [("L15", 0)]) for i in range(kept)]
+    return courses
+
+
+@pytest.fixture
+def network_of_histories(db, project, vendor):
+    """Clinic A and four peers in Region Syddanmark (DK-83), one clinic in DK-81."""
+    a = ClinicFactory(region_code="DK-83", municipality_code="")
+    peers = [ClinicFactory(region_code="DK-83", municipality_code="") for _ in range(4)]
+    far = ClinicFactory(region_code="DK-81", municipality_code="")
+    for clinic, records in (
+        (a, CLINIC_A),
+        *((p, [*peer(f"P{n}", 2, 1), course(f"P{n}H", "hip_osteoarthritis", [("L89", 0)])])
+          for n, p in enumerate(peers)),
+        (far, peer("F", 3, 2)),
+    ):  # fmt: skip
+        onboard(clinic, project, vendor)
+        outcome = ingest(vendor=vendor, clinic=clinic, records=records)
+        assert outcome.accepted == len(records), outcome
+    aggregates.refresh_benchmark()
+    return a, far
+
+
+def figures(clinic, project) -> dict:
+    report = build_report(clinic, project, MARCH, TODAY)
+    return {f.indicator.key: f for f in report.headline}
+
+
+def test_coding_development_clinic_region_and_nation(network_of_histories, project):
+    a, _far = network_of_histories
+
+    shown = figures(a, project)
+
+    share, days = shown["refined_share"], shown["days_to_final_code"]
+    # Clinic A: 2 of 3. Region: A + 4 peers (2 refined, 1 kept each): 10 of 15.
+    # Nation: + the far clinic (3 refined, 2 kept): 13 of 20.
+    assert (share.value, share.n) == (Decimal("66.67"), 3)
+    assert share.region == Decimal("66.67")
+    assert share.nation == Decimal("65.00")
+    # Days: A 0,0,3,7,10,20 → 5.0; region + 8 zeros and 8 fours (22 courses) → (3+4)/2;
+    # nation + 2 zeros and 3 fours (27 courses) → 4.
+    assert (days.value, days.n) == (Decimal("5.0"), 6)
+    assert days.region == Decimal("3.5")
+    assert days.nation == Decimal("4.0")
+    assert days.indicator.kind == "days"
+    as_json = {f["key"]: f for f in build_report(a, project, MARCH, TODAY).as_dict()["headline"]}
+    assert as_json["days_to_final_code"]["value"] == "5.00"
+    assert as_json["refined_share"]["nation"] == "65.00"
+
+
+def test_a_region_of_fewer_than_five_clinics_has_no_comparison(network_of_histories, project):
+    _a, far = network_of_histories
+
+    shown = figures(far, project)
+
+    share, days = shown["refined_share"], shown["days_to_final_code"]
+    assert (share.value, share.n) == (Decimal("60.00"), 5)
+    assert share.region is None and "færre end 5 klinikker" in share.region_note_da
+    assert days.region is None
+    assert share.nation == Decimal("65.00")
+
+
+def test_small_scope_counts_are_suppressed(db, project, vendor):
+    clinics = [ClinicFactory(region_code="DK-82", municipality_code="") for _ in range(5)]
+    for n, clinic in enumerate(clinics):
+        onboard(clinic, project, vendor)
+        records = [course(f"S{n}", "hip_osteoarthritis", [("L89", 1)])] if n == 0 else []
+        records.append(course(f"T{n}", "low_back_pain", []))  # contributes, no code
+        ingest(vendor=vendor, clinic=clinic, records=records)
+    aggregates.refresh_benchmark()
+
+    days = figures(clinics[0], project)["days_to_final_code"]
+
+    assert days.value == Decimal("1.0") and days.n == 1  # the clinic's own: no rule
+    assert days.region is SUPPRESSED and days.nation is SUPPRESSED  # one course: "<5"
+
+
+def test_a_refined_code_moves_the_figures_at_the_next_refresh(
+    network_of_histories, project, vendor
+):
+    a, _far = network_of_histories
+    update = course("A2", "knee_osteoarthritis", [("L15", 0), ("L90", 30)], version=2)
+
+    ingest(vendor=vendor, clinic=a, records=[update])
+    before = figures(a, project)["refined_share"].value
+    aggregates.refresh_benchmark()  # incremental: the journal names clinic A
+    shown = figures(a, project)
+
+    assert before == Decimal("66.67")  # the cells follow the refresh, like the benchmark
+    assert shown["refined_share"].value == Decimal("100.00")
+    # Days 0, 3, 7, 10, 20, 30 → (7 + 10) / 2
+    assert shown["days_to_final_code"].value == Decimal("8.5")
+    assert shown["refined_share"].nation == Decimal("70.00")  # 14 of 20
+    full = aggregates.refresh_benchmark(full=True)
+    assert full.recomputed == 1
+    assert figures(a, project)["days_to_final_code"].value == Decimal("8.5")
+    assert DevelopmentCell.objects.filter(clinic=a).exists()
+    assert DevelopmentBenchmarkCell.objects.filter(scope="DK").exists()
