@@ -1,33 +1,47 @@
 """The coding-development indicator (issue: share of structured courses refined from a symptom
 code to a disease code, median days to the final code), against hand-computed histories:
-the pure rule per course, and the headline figures of clinic, region and nation from cells
-per clinic kept by the benchmark refresh."""
+the pure rule per course, and the headline figures of clinic, quality network, region and
+nation from cells per clinic kept by the benchmark refresh."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from sentinel.agreements.actions import Signer, approve_consent, sign_dpa
 from sentinel.agreements.models import AssuranceLevel, Channel
+from sentinel.audit.actors import Actor
 from sentinel.clinics.actions import activate
+from sentinel.clinics.models import Clinic
 from sentinel.collection.pipeline import ingest
+from sentinel.demo.views import DEMO_VIEWER
+from sentinel.networks import actions as networks
+from sentinel.networks.models import Network
 from sentinel.projects.actions import enrol
 from sentinel.reports import aggregates
 from sentinel.reports.development import Development, course_development
+from sentinel.reports.diagnosekodning.headline import REFINED_SHARE
 from sentinel.reports.engine import SUPPRESSED, Period, build_report
 from sentinel.reports.models import DevelopmentBenchmarkCell, DevelopmentCell
+from sentinel.reports.pages import ReportLinks, render_tab_html
+from sentinel.reports.pdf import meeting_pack_html
 from tests.api.conftest import synthetic_cpr
 from tests.conftest import SYSTEM, at
 from tests.factories import ClinicFactory
+from tests.reports.test_pages import TAB_QUERIES
 
 START = dt.date(2026, 3, 2)
 MARCH = Period.months(dt.date(2026, 3, 1), dt.date(2026, 3, 1))
 ENROLLED = dt.date(2026, 1, 12)
 TODAY = dt.date(2026, 9, 1)
+OPERATOR = Actor.staff("operator")
+LINKS_ = ReportLinks("/klinik/rapporter/")
 
 
 def when(days: int, hour: int = 9) -> dt.datetime:
@@ -229,3 +243,133 @@ def test_a_refined_code_moves_the_figures_at_the_next_refresh(
     assert figures(a, project)["days_to_final_code"].value == Decimal("8.5")
     assert DevelopmentCell.objects.filter(clinic=a).exists()
     assert DevelopmentBenchmarkCell.objects.filter(scope="DK").exists()
+
+
+# --- the quality network: its members' cells, the same disclosure rules -----------------------
+
+
+def in_network(name: str, clinics: list) -> Network:
+    network = networks.create_network(name=name, by=OPERATOR)
+    for clinic in clinics:
+        invitation = networks.invite(network, clinic, by=OPERATOR)
+        networks.accept(invitation, by=Actor.clinic_user(uuid.UUID(int=clinic.pk), "Klinikejer"))
+    return network
+
+
+def peers_of(a) -> list:
+    return list(Clinic.objects.filter(region_code="DK-83").exclude(pk=a.pk).order_by("pk"))
+
+
+def test_a_network_of_five_clinics_shows_its_coding_development(network_of_histories, project):
+    a, far = network_of_histories
+    in_network("Klynge Fyn", [a, *peers_of(a)[:3], far])
+    aggregates.refresh_benchmark()
+
+    shown = figures(a, project)
+
+    share, days = shown["refined_share"], shown["days_to_final_code"]
+    # A (2 of 3) + three peers (2 of 3 each) + far (3 of 5): 11 of 17 started with a symptom
+    # code were refined; the region (10 of 15) and the nation (13 of 20) differ.
+    assert share.network_name == "Klynge Fyn"
+    assert share.network == Decimal("64.71")
+    assert (share.region, share.nation) == (Decimal("66.67"), Decimal("65.00"))
+    # Days: A 0,0,3,7,10,20; three peers 0,0,4,4 each; far 0,0,4,4,4 → 23 courses: ten zeros,
+    # one 3, nine fours, 7, 10, 20 → the twelfth is 4.
+    assert days.network_name == "Klynge Fyn"
+    assert days.network == Decimal("4.0")
+    assert days.region == Decimal("3.5")
+    # The far clinic's region has no comparison; its network has, the same figures.
+    far_shown = figures(far, project)
+    assert far_shown["refined_share"].region is None
+    assert far_shown["refined_share"].network == Decimal("64.71")
+    assert far_shown["days_to_final_code"].network == Decimal("4.0")
+    # The JSON, the tab and the meeting pack carry them.
+    report = build_report(a, project, MARCH, TODAY)
+    as_json = {f["key"]: f for f in json.loads(json.dumps(report.as_dict()))["headline"]}
+    assert as_json["refined_share"]["network"] == "64.71"
+    assert as_json["refined_share"]["network_name"] == "Klynge Fyn"
+    assert as_json["days_to_final_code"]["network"] == "4.00"
+    html = render_tab_html(a, project, MARCH, links=ReportLinks("/klinik/rapporter/"), today=TODAY)
+    refined = html.split('id="overblik-refined_share"')[1].split("</li>")[0]
+    assert "<dt>Klynge Fyn</dt><dd>64,71" in refined
+    days_html = html.split('id="overblik-days_to_final_code"')[1].split("</li>")[0]
+    assert "<dt>Klynge Fyn</dt><dd>4,0" in days_html
+    pack = meeting_pack_html(report, a)
+    pack_refined = pack.split(REFINED_SHARE.label_da)[1].split("</li>")[0]
+    assert "Klynge Fyn: 64,71" in pack_refined
+
+
+def test_a_network_of_four_clinics_shows_no_coding_development(network_of_histories, project):
+    a, far = network_of_histories
+    in_network("Klynge Fyn", [a, *peers_of(a)[:2], far])
+    aggregates.refresh_benchmark()
+
+    shown = figures(a, project)
+
+    for key in ("refined_share", "days_to_final_code"):
+        assert shown[key].network_name == "Klynge Fyn"
+        assert shown[key].network is None
+        assert "færre end 5 klinikker" in shown[key].network_note_da
+        assert "fewer than 5 clinics" in shown[key].network_note_en
+    assert shown["refined_share"].region == Decimal("66.67")  # the region still compares
+
+
+def test_a_clinic_that_leaves_drops_out_of_the_network_at_the_next_refresh(
+    network_of_histories, project
+):
+    a, far = network_of_histories
+    network = in_network("Klynge Fyn", [a, *peers_of(a)[:3], far])
+    aggregates.refresh_benchmark()
+    assert figures(a, project)["refined_share"].network == Decimal("64.71")
+
+    networks.leave(network, far, by=Actor.clinic_user(uuid.UUID(int=far.pk), "Klinikejer"))
+    assert figures(a, project)["refined_share"].network == Decimal("64.71")  # until the refresh
+    aggregates.refresh_benchmark()
+
+    assert figures(a, project)["refined_share"].network is None  # four contributing clinics
+    assert not figures(far, project)["refined_share"].network_name
+
+
+def test_small_network_counts_are_suppressed(db, project, vendor):
+    clinics = [ClinicFactory(region_code="DK-82", municipality_code="") for _ in range(5)]
+    for n, clinic in enumerate(clinics):
+        onboard(clinic, project, vendor)
+        records = (
+            [course(f"S{n}", "knee_osteoarthritis", [("L15", 0), ("L90", 2)])] if n < 2 else []
+        )
+        records.append(course(f"T{n}", "low_back_pain", []))  # contributes, no code
+        ingest(vendor=vendor, clinic=clinic, records=records)
+    in_network("Klynge Vest", clinics)
+    aggregates.refresh_benchmark()
+
+    shown = figures(clinics[0], project)
+
+    # Two courses in five contributing clinics: both network figures are "<5".
+    assert shown["refined_share"].value == Decimal("100.00")  # the clinic's own: no rule
+    assert shown["refined_share"].network is SUPPRESSED
+    assert shown["days_to_final_code"].network is SUPPRESSED
+    # A clinic outside the network gets no network figure.
+    outside = ClinicFactory(region_code="DK-82", municipality_code="")
+    onboard(outside, project, vendor)
+    assert not figures(outside, project)["refined_share"].network_name
+
+
+def test_the_network_figures_cost_no_query_once_the_refresh_is_read(network_of_histories, project):
+    a, far = network_of_histories
+    in_network("Klynge Fyn", [a, *peers_of(a)[:3], far])
+    aggregates.refresh_benchmark()
+
+    def queries() -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            render_tab_html(a, project, MARCH, worklist_by=DEMO_VIEWER, links=LINKS_, today=TODAY)
+        return [q["sql"] for q in captured]
+
+    cold = queries()
+    warm = queries()
+
+    def network_development(captured: list[str]) -> int:
+        return sum("developmentcell" in q and "networkcontributor" in q for q in captured)
+
+    assert len(warm) <= TAB_QUERIES, "\n".join(warm)
+    assert network_development(cold) == 1  # one query per refresh ...
+    assert network_development(warm) == 0  # ... then kept, like the region's and nation's

@@ -15,7 +15,10 @@ The indicators over a period: the share refined of the courses that started with
 code, and the median of ``days`` over the coded structured courses. Both are read from cells
 per clinic (``DevelopmentCell``: month, flags, days → courses), so a region, the nation or any
 other group of clinics is the sum of its clinics' cells, and its median is read off the
-summed days (``Development.median_days``).
+summed days (``Development.median_days``). A quality network's is the sum of the cells of
+the member clinics that contributed to the network in that month (``NetworkContributor``, as
+the last benchmark refresh left them), so a clinic that left drops out at the next refresh
+like in the network's other figures (``read_network``).
 
 The cells are recounted from the raw history (``recount``) for the clinics the report cells'
 journal names, at every benchmark refresh (``refresh``, called by ``refresh_benchmark``); a
@@ -33,6 +36,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from sentinel.collection.models import DiagnosisEvent, Episode
@@ -44,6 +48,7 @@ from sentinel.reports.models import (
     BenchmarkContributor,
     DevelopmentBenchmarkCell,
     DevelopmentCell,
+    NetworkContributor,
 )
 
 STRUCTURED_SPECIALE = "51"
@@ -306,3 +311,55 @@ def read_scopes(
         return Development(), Development()
     key = (project_id, region, months[0], months[-1])
     return _cached_scopes(*key, refreshed_at) if refreshed_at else _query_scopes(*key)
+
+
+def _query_network(
+    project_id: int, network_id: int, first_month: dt.date, last_month: dt.date
+) -> Development:
+    contributed = NetworkContributor.objects.filter(
+        project_id=project_id,
+        network_id=network_id,
+        month=OuterRef("month"),
+        clinic_id=OuterRef("clinic_id"),
+    )
+    found = Development()
+    for first, refined, days, n in (
+        DevelopmentCell.objects.filter(
+            Exists(contributed),
+            project_id=project_id,
+            month__gte=first_month,
+            month__lte=last_month,
+        )
+        .values_list("symptom_first", "refined", "days")
+        .annotate(n=Sum("courses"))
+        .order_by()
+    ):
+        found.add(first, refined, days, int(n or 0))
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _cached_network(
+    project_id: int,
+    network_id: int,
+    first_month: dt.date,
+    last_month: dt.date,
+    refreshed_at: object,
+) -> Development:
+    return _query_network(project_id, network_id, first_month, last_month)
+
+
+def read_network(
+    project_id: int,
+    network_id: int,
+    months: Sequence[dt.date],
+    refreshed_at: dt.datetime | None,
+) -> Development:
+    """A quality network's development over ``months``: the cells of the member clinics that
+    contributed to the network in each month, summed (one query). Like the network's other
+    figures (``reports.network_scope``) they change only at a refresh: cached per refresh
+    time (callers never change what they get)."""
+    if not months:
+        return Development()
+    key = (project_id, network_id, months[0], months[-1])
+    return _cached_network(*key, refreshed_at) if refreshed_at else _query_network(*key)

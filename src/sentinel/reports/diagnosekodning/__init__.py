@@ -152,6 +152,13 @@ class DiagnosekodningReport(ReportDefinition):
             ),
             compared,
             previous_months,
+            network=(
+                development.read_network(
+                    ctx.project.pk, ctx.network.id, ctx.months, ctx.benchmark_refreshed_at
+                )
+                if ctx.network is not None
+                else None
+            ),
         )
         return sections, headline(
             cells, previous_cells, previous_months, compared, benchmark, developed

@@ -1,8 +1,9 @@
 """Diagnosekodning's headline: coding completeness of the structured courses, the share of
-courses with a code and the most used code — the clinic's, its region's and the nation's, and
-the clinic's in the previous period of the same length.
+courses with a code, the most used code and the coding development — the clinic's, its quality
+network's (where it is in one), its region's and the nation's, and the clinic's in the previous
+period of the same length.
 
-The region's and the nation's figures are shown as the disclosure rule allows
+The network's, the region's and the nation's figures are shown as the disclosure rule allows
 (``reports.disclosure``): nothing where fewer than five clinics contributed, and a share of two
 parts (coded / not coded) through ``shown_shares``, so a small count is "<5" and never comes
 back by subtraction.
@@ -328,21 +329,29 @@ def development_figures(
     scopes: tuple[Development, Development],
     compared: list[Scope],
     previous_months: tuple[dt.date, ...],
+    network: Development | None = None,
 ) -> tuple[Figure, Figure]:
     """The coding development's two figures: the share of the courses started with a symptom
     code that were refined to a disease code, and the median days to the final code — the
     clinic's, its region's and the nation's (``scopes``: region, nation, summed from their
-    clinics' cells), and the clinic's in ``previous_months``. (A network column, where the
-    clinic has one, is not summed for these two figures yet.)"""
+    clinics' cells), its quality network's where the clinic is in one (``network``, summed
+    from the contributing members' cells; its contributing clinics are the network scope's of
+    ``compared``), and the clinic's in ``previous_months``. Every compared value follows the
+    disclosure rule: nothing from fewer than five clinics, "<5" from fewer than five
+    courses."""
     by_column = {scope.column: scope for scope in compared}
     region, nation = by_column["region"], by_column["nation"]
+    network_scope = by_column.get("network") if network is not None else None
     labels = _period_label(previous_months)
     shares, days = [], []
-    for scope, found in zip((region, nation), scopes, strict=True):
+    pairs = [(region, scopes[0]), (nation, scopes[1])]
+    if network_scope is not None and network is not None:
+        pairs.append((network_scope, network))
+    for scope, found in pairs:
         shares.append(_scope_share(scope, found.refined, found.symptom_first))
         days.append(_days_figure(scope, found))
     figures = []
-    for indicator, value, n, before, before_n, ((r, r_da, r_en), (m, m_da, m_en)) in (
+    for indicator, value, n, before, before_n, compared_values in (
         (
             REFINED_SHARE,
             percent(clinic.refined, clinic.symptom_first),
@@ -360,6 +369,8 @@ def development_figures(
             days,
         ),
     ):
+        (r, r_da, r_en), (m, m_da, m_en) = compared_values[:2]
+        w, w_da, w_en = compared_values[2] if len(compared_values) > 2 else (None, "", "")
         figures.append(
             Figure(
                 indicator,
@@ -373,6 +384,10 @@ def development_figures(
                 region_note_en=r_en,
                 nation_note_da=m_da,
                 nation_note_en=m_en,
+                network=w,
+                network_name=network_scope.name_da if network_scope is not None else "",
+                network_note_da=w_da,
+                network_note_en=w_en,
                 previous=before,
                 previous_n=before_n,
                 previous_label_da=labels[0],
