@@ -29,6 +29,7 @@ from sentinel.reports.development import Development, course_development
 from sentinel.reports.diagnosekodning.headline import REFINED_SHARE
 from sentinel.reports.engine import SUPPRESSED, Period, build_report
 from sentinel.reports.models import DevelopmentBenchmarkCell, DevelopmentCell
+from sentinel.reports.network_report import build_network_report
 from sentinel.reports.pages import ReportLinks, render_tab_html
 from sentinel.reports.pdf import meeting_pack_html
 from tests.api.conftest import synthetic_cpr
@@ -262,7 +263,7 @@ def peers_of(a) -> list:
 
 def test_a_network_of_five_clinics_shows_its_coding_development(network_of_histories, project):
     a, far = network_of_histories
-    in_network("Klynge Fyn", [a, *peers_of(a)[:3], far])
+    network = in_network("Klynge Fyn", [a, *peers_of(a)[:3], far])
     aggregates.refresh_benchmark()
 
     shown = figures(a, project)
@@ -297,6 +298,11 @@ def test_a_network_of_five_clinics_shows_its_coding_development(network_of_histo
     pack = meeting_pack_html(report, a)
     pack_refined = pack.split(REFINED_SHARE.label_da)[1].split("</li>")[0]
     assert "Klynge Fyn: 64,71" in pack_refined
+    # The coordinator's network report has the network's share in its own row.
+    inside = build_network_report(network, project, MARCH, today=TODAY)
+    members = inside.section("network").table("members")
+    assert members.rows[0][0] == "Netværket"
+    assert members.column("refined_share")[0] == Decimal("64.71")
 
 
 def test_a_network_of_four_clinics_shows_no_coding_development(network_of_histories, project):
