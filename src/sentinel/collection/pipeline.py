@@ -332,7 +332,8 @@ class _Writer:
             episode = stored.episode
             if not stored.changed or episode is None or id(episode) not in live:
                 continue  # unchanged, or its course was withdrawn in this batch
-            assert episode.pk is not None  # the episodes are written first
+            if episode.pk is None:  # pragma: no cover - the episodes are written first
+                raise RuntimeError("an outcome's course has no id yet")
             if source_id in self.withdrawn_outcomes:
                 continue
             instance = OutcomeRecord(
