@@ -17,14 +17,8 @@ fixed reason code (``reasons.Reason``), checked in this order:
    course type the project collects differs from what is stored at that version): then it is
    ``stale_version`` with the version to send, for a 200 must never store nothing silently.
 
-Records of type ``outcome`` (a questionnaire's or test's score in a structured course;
-``collection.outcomes``) take the same steps: validation per instrument (``unknown_instrument``,
-``missing_score``, ``score_out_of_range``, ``invalid_score``, ``invalid_item``,
-``invalid_timepoint``, ``invalid_respondent``), the same gate on the record's ``date`` (a
-clinic whose enrolled projects collect no outcome records: ``not_enrolled``), then the course
-it names must have been sent for the project (earlier, or earlier in the same batch) →
-``unknown_course``; versions as for episodes. Where the specification names ``age_band``, the
-band is derived from the CPR at ingest and only the band is kept.
+Records of type ``outcome`` take the same steps in ``collection.measurements`` (its
+docstring names their reasons and the course link).
 
 Accepted records are minimised per project to the fields its specification names (the
 response lists the dropped fields) and stored per project. No plain CPR is kept: a keyed
@@ -46,7 +40,9 @@ from django.utils import timezone
 
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection import rows
-from sentinel.collection.models import DiagnosisEvent, Episode, OutcomeRecord, Submission
+from sentinel.collection.measurements import OutcomeStore, ingest_outcome, is_outcome, preload
+from sentinel.collection.minimise import note_dropped
+from sentinel.collection.models import DiagnosisEvent, Episode, Submission
 from sentinel.collection.outcome import (
     CREATED,
     IDEMPOTENCY_WINDOW,
@@ -56,7 +52,6 @@ from sentinel.collection.outcome import (
     Outcome,
     Rejection,
 )
-from sentinel.collection.outcomes import ValidOutcome, validate_outcome
 from sentinel.collection.rows import EPISODE_STATE, EVENT_COLUMNS
 from sentinel.collection.services import record_received
 from sentinel.collection.validation import (
@@ -68,31 +63,13 @@ from sentinel.collection.validation import (
     validate_record,
 )
 from sentinel.collection.versions import changed_at_the_same_version
-from sentinel.lib.agebands import band_of
 from sentinel.lib.cpr import InvalidCpr, parse_cpr
-from sentinel.lib.dataspec import KNOWN_FIELDS
 from sentinel.lib.pseudonym import CprCipher, pseudonym
 from sentinel.lib.reasons import GATE_MESSAGES, Reason
 from sentinel.projects.models import DataSpecification, Project
 from sentinel.projects.participation import Participation
 from sentinel.reports import aggregates
 from sentinel.reports.aggregates import CellKey, cell_key
-
-EPISODE_FIELDS = tuple(KNOWN_FIELDS["episode"])
-OUTCOME_FIELDS = tuple(KNOWN_FIELDS["outcome"])
-#: the columns of an outcome record the pipeline writes (besides its keys)
-OUTCOME_STATE = (
-    "version",
-    "specification_version",
-    "instrument",
-    "timepoint",
-    "measured_on",
-    "score",
-    "items",
-    "answered_by",
-    "age_band",
-    "patient_pseudonym",
-)
 
 
 @dataclass
@@ -152,25 +129,6 @@ class _Gate:
             raise Reject(*verdict)
         return verdict
 
-    def projects_for_outcome(self, record: ValidOutcome) -> list[tuple[Project, DataSpecification]]:
-        """The projects collecting outcome records on the record's date, or a rejection."""
-        verdict = self.standing.projects_for(
-            day=record.day, record_type="outcome", speciale=None, codes=()
-        )
-        if isinstance(verdict, tuple):
-            raise Reject(*verdict)
-        return verdict
-
-
-@dataclass
-class _StoredOutcome:
-    """One outcome record (project, source id) as stored or as this batch will store it."""
-
-    pk: int | None
-    row: dict[str, Any]
-    episode: _Stored | None = None
-    changed: bool = False
-
 
 # --- storing ----------------------------------------------------------------------------
 
@@ -199,8 +157,7 @@ class _Writer:
         self.sealing: list[tuple[dict[str, Any], str]] = []
         self.withdrawn_sources: set[str] = set()
         self.withdrawn_patients: set[str] = set()
-        self.outcomes: dict[tuple[int, str], _StoredOutcome] = {}
-        self.withdrawn_outcomes: set[str] = set()
+        self.measurements = OutcomeStore(clinic, vendor, now, self.pseudonym_key)
 
     def preload(self, project_ids: list[int], source_ids: list[str]) -> None:
         if not project_ids or not source_ids:
@@ -225,135 +182,6 @@ class _Writer:
                 by_id[episode_id].events.add((code, recorded_at))
                 if verification:
                     by_id[episode_id].verification[(code, recorded_at)] = verification
-
-    def preload_outcomes(self, project_ids: list[int], source_ids: list[str]) -> None:
-        if not project_ids or not source_ids:
-            return
-        for values in OutcomeRecord.objects.filter(
-            clinic=self.clinic,
-            vendor=self.vendor,
-            project_id__in=project_ids,
-            source_id__in=sorted(set(source_ids)),
-        ).values_list("id", "project_id", "source_id", *OUTCOME_STATE):
-            row = dict(zip(OUTCOME_STATE, values[3:], strict=True))
-            self.outcomes[(values[1], values[2])] = _StoredOutcome(values[0], row)
-
-    def outcome_row(
-        self, project: Project, specification: DataSpecification, record: ValidOutcome
-    ) -> dict[str, Any]:
-        """The outcome record as stored for ``project``: minimised to its specification; the
-        age band derived from the CPR (the CPR and the birth date are not kept)."""
-        raw = record.raw
-        fields = specification.parsed.fields_of("outcome")
-        keep = fields.__contains__
-        return {
-            "version": raw["version"],
-            "specification_version": specification.version,
-            "instrument": record.instrument.code if keep("instrument") else "",
-            "timepoint": raw["timepoint"] if keep("timepoint") else "",
-            "measured_on": record.day if keep("date") else None,
-            "score": record.score if keep("score") else None,
-            "items": (
-                [{"item": code, "score": str(value)} for code, value in record.items]
-                if keep("items") and record.items
-                else None
-            ),
-            "answered_by": raw["answered_by"] if keep("answered_by") else "",
-            "age_band": (
-                band_of(record.born, record.day)
-                if keep("age_band") and record.born is not None
-                else ""
-            ),
-            "patient_pseudonym": (
-                pseudonym(self.pseudonym_key, record.cpr)
-                if keep("patient_cpr") and record.cpr
-                else ""
-            ),
-        }
-
-    def check_outcome(
-        self, project: Project, specification: DataSpecification, record: ValidOutcome
-    ) -> None:
-        raw = record.raw
-        course = self.stored.get((project.pk, raw["episode_source_id"]))
-        if course is None or raw["episode_source_id"] in self.withdrawn_sources:
-            raise Reject(
-                Reason.UNKNOWN_COURSE,
-                f"episode_source_id names no course this system sent for project "
-                f"{project.code}; send the episode first (an earlier batch, or earlier in "
-                "this one)",
-            )
-        stored = self.outcomes.get((project.pk, raw["source_id"]))
-        if stored is None:
-            return
-        version = raw["version"]
-        if version < stored.row["version"]:
-            raise Reject(
-                Reason.STALE_VERSION,
-                f"version {version} is older than the stored version {stored.row['version']}",
-            )
-        if version == stored.row["version"]:
-            row = self.outcome_row(project, specification, record)
-            if any(row[name] != stored.row[name] for name in OUTCOME_STATE):
-                raise Reject(
-                    Reason.STALE_VERSION,
-                    f"version {version} is stored with other values; a changed measurement "
-                    f"needs a higher version: send {version + 1}",
-                )
-
-    def put_outcome(
-        self, project: Project, specification: DataSpecification, record: ValidOutcome
-    ) -> str:
-        raw = record.raw
-        key = (project.pk, raw["source_id"])
-        stored = self.outcomes.get(key)
-        if stored is not None and raw["version"] == stored.row["version"]:
-            return UNCHANGED
-        what = CREATED if stored is None else UPDATED
-        if stored is None:
-            stored = _StoredOutcome(None, {})
-            self.outcomes[key] = stored
-        stored.row = self.outcome_row(project, specification, record)
-        stored.episode = self.stored[(project.pk, raw["episode_source_id"])]
-        stored.changed = True
-        self.received[project.pk] += 1
-        self.projects[project.pk] = project
-        return what
-
-    def _write_outcomes(self) -> None:
-        live = {id(s) for s in self.stored.values()}
-        if self.withdrawn_outcomes:
-            OutcomeRecord.objects.filter(
-                clinic=self.clinic, vendor=self.vendor, source_id__in=self.withdrawn_outcomes
-            ).delete()
-        new: list[OutcomeRecord] = []
-        updated: list[OutcomeRecord] = []
-        for (project_id, source_id), stored in self.outcomes.items():
-            episode = stored.episode
-            if not stored.changed or episode is None or id(episode) not in live:
-                continue  # unchanged, or its course was withdrawn in this batch
-            if episode.pk is None:  # pragma: no cover - the episodes are written first
-                raise RuntimeError("an outcome's course has no id yet")
-            if source_id in self.withdrawn_outcomes:
-                continue
-            instance = OutcomeRecord(
-                pk=stored.pk,
-                clinic_id=self.clinic.pk,
-                vendor_id=self.vendor.pk,
-                project_id=project_id,
-                episode_id=episode.pk,
-                source_id=source_id,
-                received_at=self.now,
-                updated_at=self.now,
-                **stored.row,
-            )
-            (new if stored.pk is None else updated).append(instance)
-        if new:
-            OutcomeRecord.objects.bulk_create(new, batch_size=500)
-        if updated:
-            OutcomeRecord.objects.bulk_update(
-                updated, [*OUTCOME_STATE, "episode_id", "updated_at"], batch_size=500
-            )
 
     def withdraw(self, source_id: str, cpr: Any, today: dt.date) -> None:
         """The patient opted out: drop what was stored of this course and of this patient
@@ -520,7 +348,7 @@ class _Writer:
                 DiagnosisEvent.objects.filter(
                     episode_id=stored.pk, code=code, recorded_at=recorded_at
                 ).update(verification_status=verification)
-        self._write_outcomes()
+        self.measurements.write(live={id(s) for s in self.stored.values()})
         self._move_report_cells(withdrawn)
         for project_id, count in self.received.items():
             record_received(
@@ -558,87 +386,6 @@ class _Writer:
             aggregates.apply_changes(
                 clinic_id=self.clinic.pk, project_id=project_id, changes=deltas
             )
-
-
-_EMPTY: tuple[Any, ...] = (None, "", [], {})
-
-
-def _note_dropped(
-    raw: dict[str, Any],
-    kept: frozenset[str],
-    dropped: set[str],
-    names: tuple[str, ...] = EPISODE_FIELDS,
-) -> None:
-    """Add to ``dropped`` the fields ``raw`` carries (not empty) that are not ``kept`` (the
-    fields of the projects it is stored for: minimisation). A CPR only used to derive an
-    age band is dropped too: the answer names it."""
-    for name in names:
-        if name not in kept and name not in dropped and raw.get(name) not in _EMPTY:
-            dropped.add(name)
-
-
-def _is_outcome(raw: dict[str, Any]) -> bool:
-    return raw.get("type") == "outcome"
-
-
-def _ingest_outcome(
-    index: int,
-    raw: dict[str, Any],
-    source_id: str,
-    gate: _Gate,
-    writer: _Writer,
-    outcome: Outcome,
-    dropped: set[str],
-    today: dt.date,
-) -> None:
-    """One outcome record through the steps (the episode's steps, ``ingest``'s loop)."""
-    try:
-        if raw.get("entered_in_error"):  # the FHIR door's Observation/QuestionnaireResponse
-            if source_id:
-                writer.withdrawn_outcomes.add(source_id)
-            raise Reject(
-                Reason.COURSE_ENTERED_IN_ERROR,
-                "the measurement was entered in error: nothing of it is kept, and what was "
-                "stored of it before is deleted",
-            )
-        if raw.get("patient_opt_out"):
-            course = raw.get("episode_source_id")
-            writer.withdraw(
-                course
-                if isinstance(course, str) and usable_source_id({"source_id": course})
-                else "",
-                raw.get("patient_cpr"),
-                today,
-            )
-            raise Reject(
-                Reason.PATIENT_OPTED_OUT,
-                "the patient has declined data sharing; nothing of the record was kept, and "
-                "what was stored of this course or patient before is deleted",
-            )
-        check_text(raw, usable_source_id=source_id)
-        course = raw.get("episode_source_id")
-        if isinstance(course, str) and course and not usable_source_id({"source_id": course}):
-            raise Reject(
-                Reason.INVALID_TEXT,
-                "episode_source_id holds a CPR number or a control character; use the "
-                "practice system's own id of the course",
-            )
-        record = validate_outcome(raw, today)
-        if gate.clinic_reason is not None:
-            raise Reject(gate.clinic_reason, GATE_MESSAGES[gate.clinic_reason])
-        targets = gate.projects_for_outcome(record)
-        for project, specification in targets:
-            writer.check_outcome(project, specification, record)
-    except Reject as rejection:
-        outcome.rejected.append(Rejection(index, source_id, rejection.reason, rejection.message))
-        return
-    results = {writer.put_outcome(p, spec, record) for p, spec in targets}
-    kept = frozenset(name for _, spec in targets for name in spec.parsed.fields_of("outcome"))
-    _note_dropped(raw, kept, dropped, OUTCOME_FIELDS)
-    outcome.accepted += 1
-    outcome.results[index] = (
-        CREATED if CREATED in results else UPDATED if UPDATED in results else UNCHANGED
-    )
 
 
 def ingest(
@@ -682,18 +429,11 @@ def ingest(
         gate = _Gate.load(clinic, vendor, moment)
         writer = _Writer(clinic, vendor, moment)
         source_ids = [usable_source_id(r) for r in records]
-        outcome_ids = [s for r, s in zip(records, source_ids, strict=True) if _is_outcome(r)]
-        courses = [
-            r["episode_source_id"]
-            for r in records
-            if _is_outcome(r) and isinstance(r.get("episode_source_id"), str)
-        ]
-        writer.preload(list(gate.projects), source_ids + courses if courses else source_ids)
-        writer.preload_outcomes(list(gate.projects), [s for s in outcome_ids if s])
+        preload(writer, list(gate.projects), records, source_ids)
         for index, raw in enumerate(records):
             source_id = source_ids[index]
-            if _is_outcome(raw):
-                _ingest_outcome(index, raw, source_id, gate, writer, outcome, dropped, today)
+            if is_outcome(raw):
+                ingest_outcome(index, raw, source_id, gate, writer, outcome, dropped, today)
                 continue
             try:
                 if raw.get("entered_in_error"):  # the FHIR door's EpisodeOfCare.status
@@ -728,7 +468,7 @@ def ingest(
                 kept[specifications] = frozenset(
                     name for _, spec in targets for name in spec.parsed.fields
                 )
-            _note_dropped(raw, kept[specifications], dropped)
+            note_dropped(raw, kept[specifications], dropped)
             outcome.accepted += 1
             outcome.results[index] = (
                 CREATED if CREATED in results else UPDATED if UPDATED in results else UNCHANGED
