@@ -237,9 +237,7 @@ def test_a_clinic_in_both_projects_stores_each_project_its_own_fields(vendor):
 def test_a_measurement_before_enrolment_is_refused(vendor):
     clinic = ClinicFactory()
     onboard(clinic, vendor, OUTCOMES, on=dt.date(2026, 3, 1))
-    result = send(
-        vendor, clinic, episode(start_date="2026-03-02"), measurement(date="2026-02-27")
-    )
+    result = send(vendor, clinic, episode(start_date="2026-03-02"), measurement(date="2026-02-27"))
     assert [r.reason for r in result.rejected] == [Reason.BEFORE_ENROLMENT]
     assert result.rejected[0].message.startswith("date 2026-02-27")
 
