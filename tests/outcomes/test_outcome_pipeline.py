@@ -119,7 +119,11 @@ def test_psfs_items_are_kept_and_scored_as_their_mean(vendor, clinic):
     assert result.rejected == []
     stored = OutcomeRecord.objects.get(clinic=clinic)
     assert stored.score == Decimal("4.33")
-    assert stored.items == [{"item": i["item"], "score": str(i["score"])} for i in items]
+    assert stored.items == [{"item": i["item"], "score": f"{i['score']}.00"} for i in items]
+    # The same measurement again, its scores sent as JSON numbers with a fraction: a replay.
+    again = [{**i, "score": float(i["score"])} for i in items]
+    replay = send(vendor, clinic, measurement(instrument="psfs", score=None, items=again))
+    assert (replay.rejected, replay.results) == ([], {0: "unchanged"})
 
 
 def test_the_walk_takes_seconds_with_decimals(vendor, clinic):

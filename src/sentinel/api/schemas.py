@@ -125,7 +125,7 @@ class RecordIn(Strict):
 
 class OutcomeItemIn(Strict):
     item: Text = Field(min_length=1, max_length=10, description="the item's number, e.g. `1`")
-    score: int | float | None = None
+    score: float | None = None
 
 
 class OutcomeIn(Strict):
@@ -149,7 +149,7 @@ class OutcomeIn(Strict):
     timepoint: Text = Field(max_length=20)
     date: Text = Field(max_length=10, description="YYYY-MM-DD: the day of the measurement")
     answered_by: Text = Field(max_length=10)
-    score: int | float | None = None
+    score: float | None = None
     items: list[OutcomeItemIn] | None = Field(default=None, max_length=20)
     patient_opt_out: bool = False
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sentinel.clinics.models import Clinic, Vendor
@@ -24,6 +25,8 @@ from sentinel.lib.agebands import band_of
 from sentinel.lib.pseudonym import pseudonym
 from sentinel.lib.reasons import GATE_MESSAGES, Reason
 from sentinel.projects.models import DataSpecification, Project
+
+CENT = Decimal("0.01")
 
 if TYPE_CHECKING:
     from sentinel.collection.pipeline import _Gate, _Stored, _Writer
@@ -108,7 +111,7 @@ class OutcomeStore:
             "measured_on": record.day if keep("date") else None,
             "score": record.score if keep("score") else None,
             "items": (
-                [{"item": code, "score": str(value)} for code, value in record.items]
+                [{"item": code, "score": str(value.quantize(CENT))} for code, value in record.items]
                 if keep("items") and record.items
                 else None
             ),
