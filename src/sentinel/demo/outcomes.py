@@ -128,7 +128,7 @@ def bad_outcomes(course: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
         "patient_opt_out": False,
     }
     psfs = {**good, "instrument": "psfs", "score": None}
-    broken = {
+    broken: dict[str, dict[str, Any]] = {
         "eq5d": {"instrument": "eq5d"},  # licensed: not taken
         "noscore": {"score": None},
         "range": {"score": 12},
