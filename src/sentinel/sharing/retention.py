@@ -34,7 +34,7 @@ from django.utils import timezone
 from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
-from sentinel.collection.models import DiagnosisEvent, Episode
+from sentinel.collection.models import DiagnosisEvent, Episode, OutcomeRecord
 from sentinel.lib.dates import add_months
 from sentinel.projects.models import Enrolment, Project
 from sentinel.reports import aggregates
@@ -177,8 +177,9 @@ def _delete_where_in(table: str, column: str, ids: list[int]) -> int:
 
 
 def _delete_in_batches(episodes: QuerySet[Episode], batch_size: int) -> tuple[int, int, int]:
-    """Delete ``episodes`` with their diagnosis events, a batch per transaction, recounting
-    the report cells of each batch's clinics in it. Returns (episodes, events, clinics)."""
+    """Delete ``episodes`` with their diagnosis events and outcome records, a batch per
+    transaction, recounting the report cells of each batch's clinics in it. Returns
+    (episodes, events, clinics)."""
     deleted_episodes = deleted_events = 0
     clinics: set[int] = set()
     while True:
@@ -190,6 +191,7 @@ def _delete_in_batches(episodes: QuerySet[Episode], batch_size: int) -> tuple[in
                 break
             ids = [pk for pk, _ in batch]
             touched = sorted({clinic_id for _, clinic_id in batch})
+            _delete_where_in(OutcomeRecord._meta.db_table, "episode_id", ids)  # measurements
             deleted_events += _delete_where_in(DiagnosisEvent._meta.db_table, "episode_id", ids)
             deleted_episodes += _delete_where_in(Episode._meta.db_table, "id", ids)
             aggregates.rebuild(clinic_ids=touched)
