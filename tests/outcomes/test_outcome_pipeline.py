@@ -143,6 +143,7 @@ PSFS = {"instrument": "psfs", "score": None}
         ({"episode_source_id": ""}, Reason.UNKNOWN_COURSE, "episode_source_id is required"),
         ({"instrument": "eq5d"}, Reason.UNKNOWN_INSTRUMENT, "free-to-use"),
         ({"instrument": "koos12"}, Reason.UNKNOWN_INSTRUMENT, "nprs, psfs"),
+        ({"instrument": "0101901234"}, Reason.UNKNOWN_INSTRUMENT, "not one Sentinel takes"),
         ({"timepoint": "follow_up_6m"}, Reason.INVALID_TIMEPOINT, "timepoint must be"),
         ({"answered_by": "spouse"}, Reason.INVALID_RESPONDENT, "answered_by must be"),
         ({"score": None}, Reason.MISSING_SCORE, "score is required for nprs"),

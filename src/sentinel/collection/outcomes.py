@@ -146,11 +146,11 @@ def validate_outcome(raw: dict[str, Any], today: dt.date) -> ValidOutcome:
     code = raw.get("instrument")
     instrument = INSTRUMENTS.get(code) if isinstance(code, str) else None
     if instrument is None:
-        shown = repr(code[:40]) if isinstance(code, str) else "missing"
+        # The value is not echoed: a message never quotes what could be a CPR.
         raise Reject(
             Reason.UNKNOWN_INSTRUMENT,
-            f"instrument {shown} is not one Sentinel takes (free-to-use instruments only); "
-            f"use one of {', '.join(INSTRUMENTS)}",
+            f"instrument is {'not one Sentinel takes' if code is not None else 'missing'} "
+            f"(free-to-use instruments only); use one of {', '.join(INSTRUMENTS)}",
         )
     if raw.get("timepoint") not in TIMEPOINTS:
         raise Reject(Reason.INVALID_TIMEPOINT, f"timepoint must be one of {', '.join(TIMEPOINTS)}")
