@@ -65,8 +65,9 @@ def test_credentials_are_stored_hashed(api):
 def test_projects_lists_diagnosekodning_with_its_specification(api):
     response = api.http.get("/projects")
 
-    (project,) = response.json()
-    assert project["code"] == "diagnosekodning"
+    projects = {p["code"]: p for p in response.json()}
+    assert list(projects) == ["diagnosekodning", "forlobsresultater"]  # both migrated
+    project = projects["diagnosekodning"]
     assert project["specification"]["version"] == 1
     assert "diagnoses" in project["specification"]["fields"]
     assert project["first_report_delay_months"] == 2

@@ -25,6 +25,7 @@ from sentinel.api.fhir import (
     YDERNUMMER_SYSTEM,
 )
 from sentinel.api.fhir.elements import ELEMENTS
+from sentinel.api.fhir.measures import TIMEPOINT_URL
 from sentinel.api.fhir.published import examples, structure_definitions, value_sets
 from sentinel.clinics.models import Clinic
 from sentinel.collection.models import DiagnosisEvent, Episode
@@ -33,7 +34,14 @@ from tests.factories import valid_cvr
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 FHIR = {"Content-Type": "application/fhir+json"}
-PROFILES = {"EpisodeOfCare", "Condition", "Patient", "Organization"}
+PROFILES = {
+    "EpisodeOfCare",
+    "Condition",
+    "Patient",
+    "Organization",
+    "Observation",
+    "QuestionnaireResponse",
+}
 
 
 def get(live_server, path: str) -> httpx.Response:
@@ -96,7 +104,7 @@ def test_the_profile_fixes_the_systems_the_door_reads():
         DIAGNOSIS_SOURCE_SYSTEM,
     } <= fixed_systems()
     extensions = {d["url"] for d in structure_definitions().values() if d["type"] == "Extension"}
-    assert extensions == {OPT_OUT_URL, INITIALS_URL}
+    assert extensions == {OPT_OUT_URL, INITIALS_URL, TIMEPOINT_URL}
 
 
 def test_every_value_set_is_bound_and_draws_on_a_served_code_system(live_server):

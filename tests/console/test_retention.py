@@ -137,7 +137,7 @@ def test_a_dry_run_counts_what_would_go_and_deletes_nothing(nation, project) -> 
 def test_retention_deletes_exactly_what_it_should_on_the_boundary_days(nation, project) -> None:
     planned = retention.plan(on=RUN_ON)
 
-    [done] = retention.run(apply=True, on=RUN_ON, batch_size=2)
+    [done] = retention.run(apply=True, on=RUN_ON, batch_size=2, projects=["diagnosekodning"])
 
     assert kept(nation["a"]) == ["A-0501", "A-1120"]  # 19.11.2025 went, 20.11.2025 stays
     assert kept(nation["b"]) == ["B-0301", "B-1201"]  # unenrolled 30 days ago: kept
@@ -153,7 +153,9 @@ def test_retention_deletes_exactly_what_it_should_on_the_boundary_days(nation, p
 def test_the_next_day_moves_both_boundaries_by_one_day(nation, project) -> None:
     retention.run(apply=True, on=RUN_ON)
 
-    [done] = retention.run(apply=True, on=RUN_ON + dt.timedelta(days=1))
+    [done] = retention.run(
+        apply=True, on=RUN_ON + dt.timedelta(days=1), projects=["diagnosekodning"]
+    )
 
     assert kept(nation["a"]) == ["A-0501"]  # 20.11.2025 is now past 12 months
     assert kept(nation["b"]) == []  # 31 days since unenrolment now
@@ -209,7 +211,7 @@ def test_running_again_deletes_nothing_more_and_writes_no_audit_row(nation, proj
     retention.run(apply=True, on=RUN_ON)
     remaining = (Episode.objects.count(), DiagnosisEvent.objects.count(), cells())
 
-    [again] = retention.run(apply=True, on=RUN_ON)
+    [again] = retention.run(apply=True, on=RUN_ON, projects=["diagnosekodning"])
 
     assert (again.episodes, again.diagnoses, again.unenrolled_clinics) == (0, 0, 0)
     assert (Episode.objects.count(), DiagnosisEvent.objects.count(), cells()) == remaining

@@ -215,3 +215,27 @@ def test_the_demo_console_user_enters_with_the_printed_password_and_key(
     again = ensure_console_user()
     assert again.user.pk == printed.user.pk
     assert again.secret == ""
+
+
+def test_demo_clinics_in_forlobsresultater_get_their_measurements(nation) -> None:
+    from sentinel.collection.models import Episode, OutcomeRecord
+    from sentinel.projects.models import Enrolment
+
+    enrolled = set(
+        Enrolment.objects.filter(project__code="forlobsresultater").values_list(
+            "clinic_id", flat=True
+        )
+    )
+    assert enrolled
+    measured = OutcomeRecord.objects.all()
+    assert set(measured.values_list("clinic_id", flat=True)) <= enrolled
+    assert measured.count() > 50
+    answered = Counter(measured.values_list("answered_by", flat=True))
+    assert answered["patient"] > answered["therapist"] > 0
+    timepoints = Counter(measured.values_list("timepoint", flat=True))
+    assert timepoints["baseline"] > timepoints["end_of_course"] > timepoints["follow_up_3m"] > 0
+    assert not measured.filter(age_band="").exists()  # every demo course carries a CPR
+    assert not measured.exclude(patient_pseudonym="").exists()
+    courses = Episode.objects.filter(project__code="forlobsresultater")
+    assert not courses.exclude(patient_pseudonym="").exists()
+    assert set(measured.values_list("episode__course_type", flat=True)) - {""}

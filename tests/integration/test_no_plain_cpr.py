@@ -52,6 +52,8 @@ from sentinel.projects.actions import enrol, unenrol
 from sentinel.projects.models import Project
 from tests.conftest import SYSTEM, at
 from tests.factories import ClinicFactory, VendorFactory, valid_cvr
+from tests.outcomes.helpers import measurement
+from tests.outcomes.helpers import onboard as onboard_outcomes
 
 SIGNED_ON = dt.date(2026, 1, 5)
 ENROLLED_ON = dt.date(2026, 1, 12)
@@ -406,6 +408,36 @@ def test_no_plain_cpr_at_rest_or_in_logs_after_every_kind_of_submission(db, capt
     a_later = record("A-21", cprs.valid(dash=True), start="2026-03-02")
     send(a, [a_later], now=NOW_2, accepted=1)
     kept[(a, "A-21")] = digits(a_later["patient_cpr"])
+
+    # Outcome records (Forløbsresultater): each carries a CPR, used for the age band only.
+    h = ClinicFactory()
+    onboard_outcomes(h, vendor, "forlobsresultater")
+    h_course = record("H-1", cprs.valid(), start="2026-01-20")
+    broken = [
+        {"instrument": "eq5d"},
+        {"score": None},
+        {"score": 12},
+        {"score": 6.5},
+        {"instrument": "psfs", "score": None, "items": [{"item": "7", "score": 5}]},
+        {"timepoint": "follow_up_6m"},
+        {"answered_by": "spouse"},
+        {"episode_source_id": "H-404"},
+    ]
+    send(
+        h,
+        [
+            h_course,
+            measurement("HM-1", "H-1", cpr=cprs.valid(), date="2026-01-20"),
+            *(
+                measurement(f"HM-x{i}", "H-1", cpr=cprs.valid(), date="2026-01-20", **change)
+                for i, change in enumerate(broken)
+            ),
+        ],
+        now=NOW_1,
+        accepted=2,
+    )
+    send(h, [measurement("HM-2", "H-1", cpr=cprs.valid(), date="2026-01-21")], now=NOW_1)
+    send(b, [measurement("BM-1", "B-1", cpr=cprs.valid(), date="2026-01-20")], now=NOW_1)
 
     # Every reason of API.md was exercised, several CPRs each way.
     assert set(reasons) == {r.value for r in Reason}, set(Reason) - set(reasons)

@@ -13,3 +13,5 @@ Alias: $reason = https://sentinel-data.dk/fhir/CodeSystem/reason
 Alias: $source-id = https://sentinel-data.dk/fhir/NamingSystem/source-id
 Alias: $condition-ver-status = http://terminology.hl7.org/CodeSystem/condition-ver-status
 Alias: $condition-clinical = http://terminology.hl7.org/CodeSystem/condition-clinical
+Alias: $outcome-instrument = https://sentinel-data.dk/fhir/CodeSystem/outcome-instrument
+Alias: $workflow-episodeOfCare = http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare

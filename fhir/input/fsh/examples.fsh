@@ -81,3 +81,44 @@ Usage: #example
 * entry[=].resource = example-course
 * entry[=].request.method = #PUT
 * entry[=].request.url = "EpisodeOfCare/example-course"
+
+Instance: example-nprs-baseline
+InstanceOf: SentinelObservation
+Title: "Pain at the start of the course (NPRS 0-10), answered by the patient"
+Usage: #example
+* identifier.system = $source-id
+* identifier.value = "EX-1-NPRS-1"
+* extension[episodeOfCare].valueReference = Reference(example-course)
+* extension[timepoint].valueCode = #baseline
+* status = #final
+* code = $outcome-instrument#nprs
+* subject = Reference(example-patient)
+* effectiveDateTime = "2026-02-02"
+* performer[0].type = "Organization"
+* performer[0].identifier.system = $ydernummer
+* performer[0].identifier.value = "12345"
+* performer[1].type = "Patient"
+* performer[1].display = "Patienten selv"
+* valueQuantity.value = 7
+
+Instance: example-psfs-baseline
+InstanceOf: SentinelQuestionnaireResponse
+Title: "Patient-Specific Functional Scale at the start of the course: two activities, scores only"
+Usage: #example
+* identifier.system = $source-id
+* identifier.value = "EX-1-PSFS-1"
+* extension[episodeOfCare].valueReference = Reference(example-course)
+* extension[timepoint].valueCode = #baseline
+* questionnaire = "https://sentinel-data.dk/fhir/Questionnaire/psfs"
+* status = #completed
+* subject = Reference(example-patient)
+* authored = "2026-02-02"
+* author.type = "Organization"
+* author.identifier.system = $ydernummer
+* author.identifier.value = "12345"
+* source.type = "Patient"
+* source.display = "Patienten selv"
+* item[0].linkId = "1"
+* item[0].answer[0].valueInteger = 3
+* item[1].linkId = "2"
+* item[1].answer[0].valueInteger = 5

@@ -16,3 +16,14 @@ Description: "The initials of the therapist responsible for the course, as the p
 * value[x] only string
 * valueString 1..1
 * valueString ^maxLength = 20
+
+Extension: OutcomeTimepoint
+Id: outcome-timepoint
+Title: "Outcome timepoint"
+Description: "When in the structured course the measurement was taken: baseline, end_of_course, follow_up_3m or follow_up_12m."
+* ^context[+].type = #element
+* ^context[=].expression = "Observation"
+* ^context[+].type = #element
+* ^context[=].expression = "QuestionnaireResponse"
+* value[x] only code
+* valueCode 1..1

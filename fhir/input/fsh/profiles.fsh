@@ -105,3 +105,44 @@ Invariant: sentinel-clinic
 Description: "The clinic is named by its ydernummer identifier or by a reference to an Organization entry"
 Expression: "identifier.where(system = 'urn:oid:1.2.208.176.1.4').value.exists() or reference.exists()"
 Severity: #error
+
+Profile: SentinelObservation
+Parent: Observation
+Id: sentinel-observation
+Title: "Sentinel outcome measurement (single score)"
+Description: "One score of a free-to-use outcome instrument or test (NPRS, 30-second chair stand, 40-m fast-paced walk) in a structured course, linked to the course's EpisodeOfCare. Who answered is the performer's type (Patient, Practitioner, RelatedPerson); the clinic is the performer with the ydernummer identifier."
+* identifier 1..* MS
+* identifier ^short = "The practice system's own id of the measurement (source_id)"
+* extension contains $workflow-episodeOfCare named episodeOfCare 1..1 MS and OutcomeTimepoint named timepoint 1..1 MS
+* status MS
+* status ^short = "entered-in-error withdraws the measurement"
+* code MS
+* code.coding ^short = "The instrument, in the outcome-instrument system"
+* subject MS
+* subject ^short = "The patient's CPR identifier: only its age band is kept, if the project asks for it"
+* effective[x] MS
+* effective[x] ^short = "effectiveDateTime: the day of the measurement"
+* performer 1..* MS
+* performer ^short = "The clinic (Organization with ydernummer) and who answered (type Patient, Practitioner or RelatedPerson)"
+* value[x] MS
+* value[x] ^short = "valueQuantity.value: the score on the instrument's scale"
+
+Profile: SentinelQuestionnaireResponse
+Parent: QuestionnaireResponse
+Id: sentinel-questionnaire-response
+Title: "Sentinel outcome questionnaire (items)"
+Description: "A free-to-use questionnaire with items (PSFS) in a structured course, linked to the course's EpisodeOfCare: item numbers and their scores only, never the question text."
+* identifier 1..1 MS
+* extension contains $workflow-episodeOfCare named episodeOfCare 1..1 MS and OutcomeTimepoint named timepoint 1..1 MS
+* questionnaire 1..1 MS
+* questionnaire ^short = "https://sentinel-data.dk/fhir/Questionnaire/<instrument>, e.g. .../psfs"
+* status MS
+* subject MS
+* authored 1..1 MS
+* author 1..1 MS
+* author ^short = "The clinic: identifier with the ydernummer system"
+* source 1..1 MS
+* source ^short = "Who answered: type Patient, Practitioner or RelatedPerson"
+* item MS
+* item.linkId MS
+* item.answer MS

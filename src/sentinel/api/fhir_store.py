@@ -16,7 +16,7 @@ from django.utils import timezone
 from sentinel.api.fhir import EpisodeItem
 from sentinel.api.fhir.results import StoredCourse
 from sentinel.clinics.models import Clinic, Vendor
-from sentinel.collection.models import DiagnosisEvent, Episode
+from sentinel.collection.models import DiagnosisEvent, Episode, OutcomeRecord
 from sentinel.collection.outcome import Outcome
 from sentinel.collection.rows import AnyOf  # noqa: F401 - registers ``source_id__any_of``
 from sentinel.collection.validation import Reject, recorded_moment
@@ -26,7 +26,11 @@ def stored_courses(
     clinic: Clinic, vendor: Vendor, items: list[EpisodeItem], outcome: Outcome
 ) -> dict[int, StoredCourse]:
     """The stored courses among ``items`` (the pipeline's positions), with their ids."""
-    positions = {items[position].record["source_id"]: position for position in outcome.results}
+    positions = {
+        items[position].record["source_id"]: position
+        for position in outcome.results
+        if items[position].record["type"] != "outcome"  # measurements: ``stored_measures``
+    }
     if not positions:
         return {}
     first: dict[str, tuple[int, int]] = {}  # source id → (episode id, version), lowest id
@@ -91,3 +95,25 @@ def _tell_apart(
         for event in codes[course.episode_id][diagnosis["code"]]:
             if moments.get(event) == moment:
                 course.conditions[entry] = event
+
+
+def stored_measures(
+    clinic: Clinic, vendor: Vendor, items: list[EpisodeItem], outcome: Outcome
+) -> dict[int, tuple[int, int]]:
+    """The stored measurements among ``items`` (the pipeline's positions): (row id, version)
+    of the first row stored for each (one per project that collects it)."""
+    positions = {
+        items[position].record["source_id"]: position
+        for position in outcome.results
+        if items[position].record["type"] == "outcome"
+    }
+    if not positions:
+        return {}
+    found: dict[int, tuple[int, int]] = {}
+    for source_id, pk, version in (
+        OutcomeRecord.objects.filter(clinic=clinic, vendor=vendor, source_id__in=list(positions))
+        .order_by("id")
+        .values_list("source_id", "id", "version")
+    ):
+        found.setdefault(positions[source_id], (pk, version))
+    return found

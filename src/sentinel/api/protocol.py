@@ -22,6 +22,7 @@ from ninja.errors import ValidationError
 from ninja.parser import Parser
 
 from sentinel.api.access import error
+from sentinel.lib.recordtypes import RECORD_TYPES
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_RECORDS = 5000
@@ -144,7 +145,25 @@ def read_model(request: HttpRequest, model: type[Model]) -> Model:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
         errors = exc.errors(include_url=False, include_context=False, include_input=False)
-        raise ValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
+        raise ValidationError([{**e, "loc": ("body", *_plain(e))} for e in errors]) from None
+
+
+_TAG_ERRORS = frozenset({"union_tag_invalid", "union_tag_not_found"})
+
+
+def _plain(error: Any) -> tuple[Any, ...]:
+    """An error's location in the body's own field names: a record's ``type`` chooses its
+    schema (a discriminated union), and pydantic puts the chosen type into the location
+    (``records.0.episode.version``); the vendor sent ``records.0.version``. An unknown or
+    missing ``type`` is the ``type`` field's error."""
+    loc = tuple(error["loc"])
+    if error.get("type") in _TAG_ERRORS:
+        return (*loc, "type")
+    return tuple(
+        part
+        for i, part in enumerate(loc)
+        if not (i and isinstance(loc[i - 1], int) and part in RECORD_TYPES)
+    )
 
 
 class JsonParser(Parser):

@@ -123,6 +123,40 @@ class RecordIn(Strict):
     services: list[ServiceIn] | None = Field(default=None, max_length=500)
 
 
+class OutcomeItemIn(Strict):
+    item: Text = Field(min_length=1, max_length=10, description="the item's number, e.g. `1`")
+    score: float | None = None
+
+
+class OutcomeIn(Strict):
+    """An outcome record: one questionnaire's or test's score in a structured course.
+
+    `episode_source_id` is the `source_id` of the course (an `episode` record sent before,
+    or earlier in the same batch). `instrument` is one of `nprs`, `psfs`, `chair_stand_30s`,
+    `walk_40m_fast` (free-to-use instruments only; another is refused with
+    `unknown_instrument`). `timepoint`: `baseline`, `end_of_course`, `follow_up_3m`,
+    `follow_up_12m`. `answered_by`: `patient`, `therapist`, `proxy`. Single-score
+    instruments send `score`; PSFS sends `items` (`item` 1 to 5, each scored 0 to 10) and
+    Sentinel computes the score (their mean). Each value is checked per instrument, with its
+    own reason code, record by record."""
+
+    type: Literal["outcome"]
+    source_id: Identifier = Field(min_length=1, max_length=100)
+    version: Integer = Field(ge=1, le=2_000_000_000)
+    episode_source_id: Identifier = Field(min_length=1, max_length=100)
+    patient_cpr: Text | None = Field(default=None, max_length=11)
+    instrument: Text = Field(max_length=40)
+    timepoint: Text = Field(max_length=20)
+    date: Text = Field(max_length=10, description="YYYY-MM-DD: the day of the measurement")
+    answered_by: Text = Field(max_length=10)
+    score: float | None = None
+    items: list[OutcomeItemIn] | None = Field(default=None, max_length=20)
+    patient_opt_out: bool = False
+
+
+AnyRecordIn = Annotated[RecordIn | OutcomeIn, Field(discriminator="type")]
+
+
 # API.md's "A submission" (its CPR is the documented example number) and its answer.
 EXAMPLE_SUBMISSION: JsonDict = {
     "records": [
@@ -165,7 +199,7 @@ class SubmissionIn(Strict):
         extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE_SUBMISSION]}
     )
 
-    records: list[RecordIn] = Field(max_length=MAX_RECORDS)
+    records: list[AnyRecordIn] = Field(max_length=MAX_RECORDS)
 
 
 class RejectedOut(Schema):

@@ -19,7 +19,7 @@ from sentinel.api.fhir import published
 from sentinel.api.fhir.conformance import code_systems
 from sentinel.api.fhir.results import EntryAnswers, answer_outcome
 from sentinel.api.fhir_http import capability_statement, collector_paused, fhir_response
-from sentinel.api.fhir_store import stored_courses
+from sentinel.api.fhir_store import stored_courses, stored_measures
 from sentinel.api.openapi import body_content, fhir_content
 from sentinel.api.protocol import FHIR_JSON, JSON, MAX_KEY_LENGTH, ApiError, read_json, read_model
 from sentinel.api.schemas import SubmissionIn, SubmissionOut
@@ -203,7 +203,8 @@ def _fhir_bundle(request: VendorRequest) -> HttpResponse:
                 channel=Submission.Channel.FHIR,
             )
             stored = stored_courses(clinic, request.auth, items, outcome)
-            answer_outcome(answers, items, outcome, stored)
+            measures = stored_measures(clinic, request.auth, items, outcome)
+            answer_outcome(answers, items, outcome, stored, measures)
         results = answers.finish()
         failed = {i: r for i, r in results.items() if r.severity == "error"}
         if all_or_nothing and failed:

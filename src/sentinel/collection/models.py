@@ -114,6 +114,52 @@ class DiagnosisEvent(models.Model):
         return f"{self.code} at {self.recorded_at:%Y-%m-%d}"
 
 
+class OutcomeRecord(models.Model):
+    """One measurement of a structured course (an ``outcome`` record: a questionnaire's or a
+    test's score at a timepoint), as collected for one project, minimised to its
+    specification. It belongs to an episode of the same clinic, project and vendor (the
+    ``episode_source_id`` it was sent with); deleting the episode deletes it. No CPR and
+    nothing date-like of the patient: at most a pseudonym and an age band."""
+
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="+")
+    vendor = models.ForeignKey("clinics.Vendor", on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, related_name="outcomes", db_constraint=False
+    )
+    source_id = models.CharField(max_length=100)
+    version = models.PositiveIntegerField()
+    specification_version = models.PositiveIntegerField()
+    instrument = models.CharField(max_length=40, blank=True)
+    timepoint = models.CharField(max_length=20, blank=True)
+    measured_on = models.DateField(null=True, blank=True)
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    items = models.JSONField(null=True, blank=True)
+    answered_by = models.CharField(max_length=10, blank=True)
+    age_band = models.CharField(max_length=10, blank=True)
+    patient_pseudonym = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "project", "vendor", "source_id"], name="one_outcome_per_source"
+            ),
+            CompositeForeignKey(
+                fields=["clinic", "episode"],
+                to="collection.Episode",
+                to_fields=["clinic", "id"],
+                name="outcome_of_the_clinics_episode",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id}/{self.source_id} {self.instrument} {self.timepoint}"
+
+
 class Submission(models.Model):
     """One batch received from a vendor: counts and reasons, never record contents.
 

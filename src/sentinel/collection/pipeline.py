@@ -17,6 +17,9 @@ fixed reason code (``reasons.Reason``), checked in this order:
    course type the project collects differs from what is stored at that version): then it is
    ``stale_version`` with the version to send, for a 200 must never store nothing silently.
 
+Records of type ``outcome`` take the same steps in ``collection.measurements`` (its
+docstring names their reasons and the course link).
+
 Accepted records are minimised per project to the fields its specification names (the
 response lists the dropped fields) and stored per project. No plain CPR is kept: a keyed
 pseudonym, and an encrypted CPR only for projects with a person-identifiable worklist.
@@ -37,6 +40,8 @@ from django.utils import timezone
 
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection import rows
+from sentinel.collection.measurements import OutcomeStore, ingest_outcome, is_outcome, preload
+from sentinel.collection.minimise import FIELDS
 from sentinel.collection.models import DiagnosisEvent, Episode, Submission
 from sentinel.collection.outcome import (
     CREATED,
@@ -59,15 +64,12 @@ from sentinel.collection.validation import (
 )
 from sentinel.collection.versions import changed_at_the_same_version
 from sentinel.lib.cpr import InvalidCpr, parse_cpr
-from sentinel.lib.dataspec import KNOWN_FIELDS
 from sentinel.lib.pseudonym import CprCipher, pseudonym
 from sentinel.lib.reasons import GATE_MESSAGES, Reason
 from sentinel.projects.models import DataSpecification, Project
 from sentinel.projects.participation import Participation
 from sentinel.reports import aggregates
 from sentinel.reports.aggregates import CellKey, cell_key
-
-EPISODE_FIELDS = tuple(KNOWN_FIELDS["episode"])
 
 
 @dataclass
@@ -155,6 +157,7 @@ class _Writer:
         self.sealing: list[tuple[dict[str, Any], str]] = []
         self.withdrawn_sources: set[str] = set()
         self.withdrawn_patients: set[str] = set()
+        self.measurements = OutcomeStore(clinic, vendor, now, self.pseudonym_key)
 
     def preload(self, project_ids: list[int], source_ids: list[str]) -> None:
         if not project_ids or not source_ids:
@@ -345,6 +348,7 @@ class _Writer:
                 DiagnosisEvent.objects.filter(
                     episode_id=stored.pk, code=code, recorded_at=recorded_at
                 ).update(verification_status=verification)
+        self.measurements.write(live={id(s) for s in self.stored.values()})
         self._move_report_cells(withdrawn)
         for project_id, count in self.received.items():
             record_received(
@@ -409,7 +413,7 @@ class _FieldCounts:
         # A field is carried when it is not empty (None, "", [], {}); truthiness says just
         # that for every value an accepted record can hold here, and is cheap on the hot path.
         get = raw.get
-        carried = tuple([name for name in EPISODE_FIELDS if get(name)])
+        carried = tuple([name for name in FIELDS["episode"] if get(name)])
         self.shapes[(specifications, carried)] += 1
 
     def dropped(self) -> list[str]:
@@ -458,6 +462,7 @@ def ingest(
     today = timezone.localdate(moment)
     outcome = Outcome()
     fields = _FieldCounts()
+    dropped: set[str] = set()  # the outcome records' (collection.measurements notes them)
     with transaction.atomic():
         Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
         if idempotency_key:
@@ -477,9 +482,12 @@ def ingest(
         gate = _Gate.load(clinic, vendor, moment)
         writer = _Writer(clinic, vendor, moment)
         source_ids = [usable_source_id(r) for r in records]
-        writer.preload(list(gate.projects), source_ids)
+        preload(writer, list(gate.projects), records, source_ids)
         for index, raw in enumerate(records):
             source_id = source_ids[index]
+            if is_outcome(raw):
+                ingest_outcome(index, raw, source_id, gate, writer, outcome, dropped, today)
+                continue
             try:
                 if raw.get("entered_in_error"):  # the FHIR door's EpisodeOfCare.status
                     writer.withdraw(source_id, None, today)
@@ -514,7 +522,7 @@ def ingest(
                 CREATED if CREATED in results else UPDATED if UPDATED in results else UNCHANGED
             )
         outcome.stored_episodes, outcome.stored_diagnoses = writer.write()
-        outcome.dropped_fields = fields.dropped()
+        outcome.dropped_fields = sorted({*fields.dropped(), *dropped})
         Submission.objects.create(
             clinic=clinic,
             vendor=vendor,

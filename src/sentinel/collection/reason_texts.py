@@ -28,4 +28,12 @@ REFUSAL_REASONS: dict[str, Promise] = {
     "not_in_data_specification": _("Forløbet hører ikke under et tilmeldt projekt"),
     "stale_version": _("En ældre version af et forløb, der allerede er modtaget"),
     "diagnosis_history_rewritten": _("En tidligere diagnosekode manglede (koder må ikke slettes)"),
+    "unknown_instrument": _("Ukendt spørgeskema eller test (kun frit tilgængelige måleredskaber)"),
+    "missing_score": _("En score eller et påkrævet spørgsmål manglede"),
+    "score_out_of_range": _("En score lå uden for måleredskabets skala"),
+    "invalid_score": _("En score var ikke et gyldigt tal for måleredskabet"),
+    "invalid_item": _("Et spørgsmål, som måleredskabet ikke har, eller samme spørgsmål to gange"),
+    "invalid_timepoint": _("Ukendt tidspunkt for målingen"),
+    "invalid_respondent": _("Det var uklart, om patienten, terapeuten eller en pårørende svarede"),
+    "unknown_course": _("Målingen hører til et forløb, som ikke er modtaget"),
 }

@@ -100,6 +100,11 @@ def _date(value: Any, name: str, today: dt.date) -> dt.date:
     return day
 
 
+def parse_date(value: Any, name: str, today: dt.date) -> dt.date:
+    """A date field as ``YYYY-MM-DD`` in the plausible range, or ``Reject`` (``invalid_date``)."""
+    return _date(value, name, today)
+
+
 def _moment(value: Any, name: str, today: dt.date) -> dt.datetime:
     if not isinstance(value, str) or not _MOMENT.fullmatch(value):
         raise Reject(Reason.INVALID_DATE, f"{name} must be an ISO 8601 date-time")

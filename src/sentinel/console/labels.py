@@ -154,6 +154,7 @@ OBJECT_TYPES = {
     "collection.dataflow": "dataflow",
     "collection.episode": "forløb",
     "collection.diagnosisevent": "diagnose",
+    "collection.outcomerecord": "resultatmåling",
     "collection.submission": "overførsel",
     "reports.reportcell": "rapportcelle",
     "reports.cellchange": "ændring af rapportcelle",

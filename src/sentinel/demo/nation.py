@@ -157,7 +157,10 @@ def _onboard(
     signer: agreements.Signer,
     second: dict[str, Document],
     s: Story,
+    outcomes: Project | None = None,
 ) -> None:
+    """Onboard ``clinic`` as its story says; clinics whose story is "ok" (speciale 51) also
+    enrol in Forløbsresultater (``outcomes``), two in three of them."""
     rng = s.rng
     recent = story_name in {"report_pending", "waiting_for_data", "re_enrolled"}
     if story_name == "waiting_for_data":
@@ -203,6 +206,10 @@ def _onboard(
             by=signer.actor, clinic=clinic, project=project, on=first + dt.timedelta(days=60)
         )
     projects.enrol(by=signer.actor, clinic=clinic, project=project, on=enrolled_on)
+    # Two in three of them: the rest take part in Diagnosekodning only.
+    in_outcomes = story_name == "ok" and clinic.speciale == "51" and int(clinic.ydernummer) % 3
+    if outcomes is not None and in_outcomes:
+        projects.enrol(by=signer.actor, clinic=clinic, project=outcomes, on=enrolled_on)
     if story_name == "unenrolled":
         projects.unenrol(by=signer.actor, clinic=clinic, project=project, on=s.days_ago(10, 40))
         return
@@ -247,6 +254,7 @@ def build_nation(
     rng = random.Random(seed)
     municipalities = [m for m in refdata.municipalities().values() if m.region_code]
     project = Project.objects.get(code="diagnosekodning")
+    outcomes = Project.objects.filter(code="forlobsresultater").first()
     with transaction.atomic():
         vendors = ensure_vendors()
         second = ensure_second_versions(day)
@@ -287,6 +295,7 @@ def build_nation(
                 signer=_signer(clinic_rng, clinic.cvr, number),
                 second=second,
                 s=Story(clinic_rng, day),
+                outcomes=outcomes,
             )
         created[ydernummer] = story_name
         if number % 50 == 0 or number == len(stories):

@@ -35,6 +35,7 @@ from sentinel.clinics.models import Activation, Clinic
 from sentinel.clinics.reach import reaches
 from sentinel.collection.models import DataFlow, Submission
 from sentinel.demo.episodes import course, year_of_courses
+from sentinel.demo.outcomes import bad_outcomes, outcomes_for
 from sentinel.projects.models import Enrolment
 
 DATA_STORIES = {"ok", "report_pending", "re_enrolled", "data_stopped", "unenrolled"}
@@ -195,6 +196,7 @@ def _records_for(
         per_year=per_year,
         speciale=clinic.speciale,
     )
+    per_year_sent = len(records)
     if story == "unenrolled" and enrolment.unenrolled_on:
         records += year_of_courses(
             rng,
@@ -208,6 +210,19 @@ def _records_for(
         rng, prefix=prefix, enrolled_on=first, last=max(first, last), speciale=clinic.speciale
     )
     records += _corrections(rng, records, max(first, last))
+    if (
+        story != "unenrolled"
+        and Enrolment.objects.filter(
+            clinic=clinic, project__code="forlobsresultater", unenrolled_on=None
+        ).exists()
+    ):
+        # Their own generator, so the courses above stay as they were without the project.
+        measured = random.Random(f"outcomes-{clinic.ydernummer}")
+        courses = records[:per_year_sent]
+        records += outcomes_for(measured, courses, max(first, last))
+        structured = next((c for c in courses if c.get("course_type")), None)
+        if structured is not None:
+            records += bad_outcomes(structured, prefix)
     return records
 
 

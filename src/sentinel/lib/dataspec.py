@@ -11,6 +11,11 @@ pass the filter; only the listed fields are kept. Stored as JSON, validated here
       "icpc2_filter": {"chapters": [], "codes": []},   # empty lists: every ICPC-2 code
       "person_identifiable_worklist": true   # CPR kept encrypted for the clinic's worklist
     }
+
+A field name applies to every named record type that has it (``lib.recordtypes`` declares
+each type's fields; ``patient_cpr`` is one field of both ``episode`` and ``outcome``). A
+derived field (``age_band``) is computed at ingest from the field it names and is the only
+thing kept of it unless the specification names that field too.
 """
 
 from __future__ import annotations
@@ -20,20 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sentinel.lib.errors import DomainError
+from sentinel.lib.recordtypes import RECORD_TYPES
 
 # Fields of each record type the pipeline knows, with a Danish label for the portal's
-# plain-language list of what is collected.
+# plain-language list of what is collected (the registry ``lib.recordtypes`` is their home).
 KNOWN_FIELDS: dict[str, dict[str, str]] = {
-    "episode": {
-        "patient_cpr": "Patientens CPR-nummer (gemmes kun pseudonymiseret eller krypteret)",
-        "speciale": "Speciale (fx 51 almen fysioterapi)",
-        "course_type": "Type af struktureret forløb",
-        "start_date": "Forløbets startdato",
-        "end_date": "Forløbets slutdato",
-        "diagnoses": "ICPC-2-diagnosekoder med tidspunkt for registrering",
-        "practitioner_initials": "Behandlerens initialer",
-        "services": "Ydelser (ydelseskode og dato)",
-    },
+    name: {f.name: f.label_da for f in record_type.fields}
+    for name, record_type in RECORD_TYPES.items()
 }
 KNOWN_SPECIALITIES = {"51", "57"}
 ICPC2_CHAPTERS = set("ABDFHKLNPRSTUWXYZ")
@@ -64,10 +62,19 @@ class DataSpec:
 
     def field_labels_da(self) -> list[tuple[str, str]]:
         labels: list[tuple[str, str]] = []
+        seen: set[str] = set()
         for record_type in self.record_types:
             known = KNOWN_FIELDS[record_type]
-            labels.extend((name, known[name]) for name in self.fields if name in known)
+            for name in self.fields:
+                if name in known and name not in seen:
+                    seen.add(name)
+                    labels.append((name, known[name]))
         return labels
+
+    def fields_of(self, record_type: str) -> frozenset[str]:
+        """The specification's fields that a record of ``record_type`` has."""
+        known = KNOWN_FIELDS.get(record_type, {})
+        return frozenset(name for name in self.fields if name in known)
 
 
 def _invalid(message: str) -> DomainError:
@@ -100,6 +107,11 @@ def parse_spec(raw: Any) -> DataSpec:
     for record_type in record_types:
         if record_type not in KNOWN_FIELDS:
             raise _invalid(f"unknown record type {record_type!r}")
+    if "outcome" in record_types and "episode" not in record_types:
+        raise _invalid(
+            "outcome records belong to a course: a specification naming outcome must name "
+            "episode too"
+        )
     fields = _string_list(raw, "fields")
     allowed = {f for t in record_types for f in KNOWN_FIELDS[t]}
     unknown_fields = [f for f in fields if f not in allowed]

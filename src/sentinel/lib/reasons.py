@@ -26,6 +26,15 @@ class Reason(StrEnum):
     STALE_VERSION = "stale_version"
     DIAGNOSIS_HISTORY_REWRITTEN = "diagnosis_history_rewritten"
     COURSE_ENTERED_IN_ERROR = "course_entered_in_error"  # withdrawn by the practice system
+    # outcome records (lib.recordtypes.OUTCOME, lib.instruments)
+    UNKNOWN_INSTRUMENT = "unknown_instrument"  # not one of the free instruments Sentinel takes
+    MISSING_SCORE = "missing_score"  # no score, or fewer items than the instrument needs
+    SCORE_OUT_OF_RANGE = "score_out_of_range"  # outside the instrument's scale
+    INVALID_SCORE = "invalid_score"  # not a number, a fraction where whole, or a wrong total
+    INVALID_ITEM = "invalid_item"  # an item the instrument does not have, or one twice
+    INVALID_TIMEPOINT = "invalid_timepoint"
+    INVALID_RESPONDENT = "invalid_respondent"  # answered_by: patient, therapist or proxy
+    UNKNOWN_COURSE = "unknown_course"  # episode_source_id names no course sent for the project
 
 
 GATE_MESSAGES = {

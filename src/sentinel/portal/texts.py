@@ -39,10 +39,22 @@ FIELD_LABELS: dict[str, Promise] = {
     "diagnoses": _("ICPC-2-diagnosekoder med tidspunkt for registrering"),
     "practitioner_initials": _("Behandlerens initialer"),
     "services": _("Ydelser (ydelseskode og dato)"),
+    "episode_source_id": _("Forløbet, målingen hører til (praksissystemets forløbs-id)"),
+    "instrument": _("Hvilket spørgeskema eller hvilken test (fx NPRS, PSFS)"),
+    "timepoint": _("Tidspunkt: start, afslutning, opfølgning efter 3 og 12 måneder"),
+    "date": _("Datoen for målingen"),
+    "score": _("Scoren (for spørgeskemaer med flere spørgsmål: gennemsnittet)"),
+    "items": _("Scoren på hvert enkelt spørgsmål (kun numre og tal, ingen tekst)"),
+    "answered_by": _("Hvem der svarede: patienten, fysioterapeuten eller en pårørende"),
+    "age_band": _(
+        "Patientens aldersgruppe (fx 60-69 år), beregnet ud fra CPR-nummeret ved "
+        "modtagelsen; hverken CPR-nummer eller fødselsdato gemmes"
+    ),
 }
 
 RECORD_TYPES: dict[str, Promise] = {
     "episode": _("Forløb med diagnosekoder"),
+    "outcome": _("Resultatmål (spørgeskemaer og test) i strukturerede forløb"),
 }
 
 SPECIALITIES: dict[str, Promise] = {

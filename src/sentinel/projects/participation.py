@@ -39,6 +39,7 @@ from sentinel.agreements.services import SIGNATURE_MODEL, AgreementState, state_
 from sentinel.clinics.models import Activation, Clinic, Vendor
 from sentinel.lib.dataspec import DataSpec
 from sentinel.lib.reasons import Reason
+from sentinel.lib.recordtypes import RECORD_TYPES
 from sentinel.projects import explanations as words
 from sentinel.projects.checks import Check
 from sentinel.projects.models import DataSpecification, Enrolment, Project, in_force_on
@@ -276,18 +277,27 @@ class Participation:
         """The enrolled projects whose enrolment covers ``day`` and whose specification in
         force on ``day`` covers the record (type, speciale, codes), or the reason why none
         does with its message for the vendor."""
-        covering = [e for e in self.enrolments if e.covers(day)]
+        enrolments = [e for e in self.enrolments if self._collects(e.project_id, record_type)]
+        if not enrolments:
+            return (
+                Reason.NOT_ENROLLED,
+                f"the clinic is not enrolled in a project that collects {record_type} records; "
+                "see GET /subscriptions",
+            )
+        known = RECORD_TYPES.get(record_type)
+        date_field = known.date_field if known is not None else "start_date"
+        covering = [e for e in enrolments if e.covers(day)]
         if not covering:
-            first = min(e.enrolled_on for e in self.enrolments)
+            first = min(e.enrolled_on for e in enrolments)
             if day < first:
                 return (
                     Reason.BEFORE_ENROLMENT,
-                    f"start_date {day} is before the clinic's enrolment ({first}); "
+                    f"{date_field} {day} is before the clinic's enrolment ({first}); "
                     "only data from the enrolment date on is collected",
                 )
             return (
                 Reason.AFTER_UNENROLMENT,
-                f"start_date {day} falls after the clinic unenrolled; nothing is collected "
+                f"{date_field} {day} falls after the clinic unenrolled; nothing is collected "
                 "for periods outside an enrolment",
             )
         selected = []
@@ -304,6 +314,13 @@ class Participation:
                 f"{speciale!r} with these codes; see GET /subscriptions",
             )
         return selected
+
+    def _collects(self, project_id: int, record_type: str) -> bool:
+        """Whether any specification version of the project names ``record_type``."""
+        return any(
+            record_type in specification.parsed.record_types
+            for specification in self.specifications.get(project_id, ())
+        )
 
     # --- reports --------------------------------------------------------------------------
 
@@ -472,7 +489,10 @@ def _signatures(
 def covers(spec: DataSpec, record_type: str, speciale: str | None, codes: Sequence[str]) -> bool:
     """Whether a specification takes a record: its type, its speciale, and every code within
     the specification's ICPC-2 chapters or codes (when it names any)."""
-    if record_type not in spec.record_types or speciale not in spec.specialities:
+    if record_type not in spec.record_types:
+        return False
+    known = RECORD_TYPES.get(record_type)
+    if (known is None or known.has_speciale) and speciale not in spec.specialities:
         return False
     if not spec.icpc2_chapters and not spec.icpc2_codes:
         return True

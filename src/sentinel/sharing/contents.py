@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
-from sentinel.collection.models import DiagnosisEvent, Episode
+from sentinel.collection.models import DiagnosisEvent, Episode, OutcomeRecord
 from sentinel.lib import icpc2
 from sentinel.projects.models import DataSpecification, Project, Recipient
 from sentinel.reports.diagnosekodning import STRUCTURED_SPECIALE
@@ -318,4 +318,59 @@ def record_level_tables(
                 diagnoses(),
             )
         )
+    if any("outcome" in v.parsed.record_types for v in versions):
+        tables.append(_outcomes_table(project, key, period, history))
     return tables
+
+
+_OUTCOME_COLUMNS = (
+    Column("episode", "VARCHAR", "The course (as in episodes)", "episode_source_id"),
+    Column("instrument", "VARCHAR", "The instrument (lib.instruments)", "instrument"),
+    Column(
+        "timepoint", "VARCHAR", "baseline, end_of_course, follow_up_3m, follow_up_12m", "timepoint"
+    ),
+    Column("measured_on", "DATE", "The day of the measurement", "date"),
+    Column("score", "DECIMAL(8,2)", "The score (the mean of the items for PSFS)", "score"),
+    Column("answered_by", "VARCHAR", "patient, therapist or proxy", "answered_by"),
+    Column("age_band", "VARCHAR", "The patient's age band on that day", "age_band"),
+)
+
+
+def _outcomes_table(project: Project, key: bytes, period: Period, history: Versions) -> Table:
+    """The measurements of the courses started in the period (their items are not exported:
+    the score says what the report needs). The course is the recipient's pseudonym of it."""
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for episode_id, start, *values in (
+            OutcomeRecord.objects.filter(
+                project=project,
+                episode__start_date__gte=period.start,
+                episode__start_date__lte=period.end,
+            )
+            .order_by("episode__start_date", "episode_id", "measured_on", "id")
+            .values_list(
+                "episode_id",
+                "episode__start_date",
+                "instrument",
+                "timepoint",
+                "measured_on",
+                "score",
+                "answered_by",
+                "age_band",
+            )
+            .iterator(chunk_size=5000)
+        ):
+            version = history.on(start)
+            if version is None or "outcome" not in version.parsed.record_types:
+                continue
+            yield (
+                recipient_pseudonym(key, "episode", str(episode_id)),
+                *(None if value == "" else value for value in values),
+            )
+
+    return Table(
+        "outcomes",
+        "Questionnaires and tests of the courses started in the period, one row each",
+        list(_OUTCOME_COLUMNS),
+        rows(),
+    )

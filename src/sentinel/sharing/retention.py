@@ -36,7 +36,7 @@ from django.utils import timezone
 from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
-from sentinel.collection.models import DiagnosisEvent, Episode
+from sentinel.collection.models import DiagnosisEvent, Episode, OutcomeRecord
 from sentinel.lib.dates import add_months
 from sentinel.projects.models import Enrolment, Project
 from sentinel.reports import aggregates
@@ -182,9 +182,10 @@ def _delete_where_in(table: str, column: str, ids: list[int]) -> int:
 def _delete_in_batches(
     episodes: QuerySet[Episode], batch_size: int, by_clinic: dict[int, list[int]]
 ) -> tuple[int, int, int]:
-    """Delete ``episodes`` with their diagnosis events, a batch per transaction, recounting
-    the report cells of each batch's clinics in it. Returns (episodes, events, clinics) and
-    adds to ``by_clinic`` each clinic's [episodes, events] deleted (its ledger reads them)."""
+    """Delete ``episodes`` with their diagnosis events and outcome records, a batch per
+    transaction, recounting the report cells of each batch's clinics in it. Returns
+    (episodes, events, clinics) and adds to ``by_clinic`` each clinic's [episodes, events]
+    deleted (its ledger reads them)."""
     deleted_episodes = deleted_events = 0
     clinics: set[int] = set()
     while True:
@@ -206,6 +207,7 @@ def _delete_in_batches(
             )
             for clinic_id, n in events:
                 by_clinic.setdefault(clinic_id, [0, 0])[1] += n
+            _delete_where_in(OutcomeRecord._meta.db_table, "episode_id", ids)  # measurements
             deleted_events += _delete_where_in(DiagnosisEvent._meta.db_table, "episode_id", ids)
             # The vendor's answers to the courses' open items go with them.
             _delete_where_in(OpenItemException._meta.db_table, "episode_id", ids)

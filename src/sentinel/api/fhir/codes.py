@@ -11,8 +11,10 @@ from typing import Any
 
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.episodeofcare import EpisodeOfCare
+from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import BaseModel, ValidationError
 
 CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
@@ -108,6 +110,16 @@ TAKEN_RESOURCES: dict[str, Taken] = {
     "Patient": Taken(Patient, "the patient, by CPR (urn:oid:1.2.208.176.1.2)"),
     "Organization": Taken(
         Organization, "the clinic, by ydernummer (urn:oid:1.2.208.176.1.4), as dk-core has it"
+    ),
+    "Observation": Taken(
+        Observation,
+        "an outcome measurement with one score (NPRS, 30-second chair stand, 40-m walk) of a "
+        "course (extension workflow-episodeOfCare)",
+    ),
+    "QuestionnaireResponse": Taken(
+        QuestionnaireResponse,
+        "an outcome questionnaire with items (PSFS) of a course (extension "
+        "workflow-episodeOfCare); item scores only, no question text",
     ),
 }
 _CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")

@@ -19,9 +19,11 @@ from sentinel.api.fhir.codes import (
     REASON_SYSTEM,
     SPECIALE_SYSTEM,
 )
+from sentinel.api.fhir.measures import INSTRUMENT_SYSTEM
 from sentinel.clinics.models import Speciale
 from sentinel.collection.reason_texts import REFUSAL_REASONS
 from sentinel.lib import icpc2
+from sentinel.lib.instruments import INSTRUMENTS
 from sentinel.lib.reasons import Reason
 
 VERSION = "1"
@@ -69,6 +71,15 @@ def code_systems() -> dict[str, dict[str, Any]]:
             "SentinelDiagnosisSource",
             "Who put the code on the course: the clinician, or the referral (henvisning)",
             [{"code": code, "display": code} for code in sorted(DIAGNOSIS_SOURCES)],
+        ),
+        _code_system(
+            INSTRUMENT_SYSTEM,
+            "SentinelOutcomeInstrument",
+            "Free-to-use outcome instruments Sentinel takes (lib.instruments; the scale only)",
+            [
+                {"code": i.code, "display": f"{i.name}: {i.minimum} to {i.maximum}"}
+                for i in INSTRUMENTS.values()
+            ],
         ),
         _code_system(
             REASON_SYSTEM,

@@ -18,6 +18,8 @@ from sentinel.api.fhir.codes import (
     SPECIALE_SYSTEM,
     YDERNUMMER_SYSTEM,
 )
+from sentinel.api.fhir.measures import measure_resource
+from sentinel.lib.instruments import INSTRUMENTS
 
 
 def _full_url(*parts: object) -> str:
@@ -28,7 +30,8 @@ def records_to_bundle(ydernummer: str, records: list[dict[str, Any]]) -> dict[st
     """A batch Bundle (JSON) carrying ``records`` of the clinic ``ydernummer``.
 
     One Patient per distinct CPR (a Patient without identifier for a record without one), one
-    Condition per diagnosis, one EpisodeOfCare per record; references by ``urn:uuid`` fullUrls
+    Condition per diagnosis, one EpisodeOfCare per record (an outcome record: an Observation
+    or a QuestionnaireResponse, ``measures``); references by ``urn:uuid`` fullUrls
     derived from positions only (never from a CPR). ``services`` is not carried.
     """
     entries: list[dict[str, Any]] = []
@@ -39,8 +42,13 @@ def records_to_bundle(ydernummer: str, records: list[dict[str, Any]]) -> dict[st
         entries.append({"fullUrl": full_url, "resource": resource, "request": request})
 
     for n, record in enumerate(records):
+        if record.get("type") == "outcome":
+            known = INSTRUMENTS.get(record.get("instrument") or "")
+            shape = known.shape if known is not None else "single"
+            add(_full_url(ydernummer, "measure", n), measure_resource(record, ydernummer, shape))
+            continue
         if record.get("type", "episode") != "episode":
-            raise ValueError(f"records[{n}]: only episode records can be sent as FHIR")
+            raise ValueError(f"records[{n}]: only episode and outcome records go as FHIR")
         cpr = record.get("patient_cpr")
         patient_url = patients.get(cpr) if cpr is not None else None
         if patient_url is None:

@@ -35,6 +35,7 @@ from sentinel.api.fhir.codes import (
     _shown,
 )
 from sentinel.api.fhir.envelope import entries_of
+from sentinel.api.fhir.measures import MeasureProblem, read_measure
 from sentinel.api.fhir.reading import (
     _as_date,
     _as_moment,
@@ -178,7 +179,8 @@ class _Mapper:
                 self.resources[index] = _taken(index, entry)
             except _Problem as problem:
                 self.errors[index] = problem.message
-        episodes = []
+        episodes: list[int] = []
+        measures: list[int] = []
         for index, resource in self.resources.items():
             try:
                 match resource["resourceType"]:
@@ -188,6 +190,8 @@ class _Mapper:
                         self.diagnoses[index] = _diagnosis(index, resource, self.references)
                     case "Organization":
                         self.organizations[index] = _organization_ydernummer(index, resource)
+                    case "Observation" | "QuestionnaireResponse":
+                        measures.append(index)
                     case _:
                         episodes.append(index)
             except _Problem as problem:
@@ -198,6 +202,7 @@ class _Mapper:
                 items.append(self.episode(index))
             except _Problem as problem:
                 self.errors[index] = problem.message
+        items.extend(self.measures(measures, items))
         self.unused({i for item in items for i in item.entry_indexes})
         errors = {i: _redact(self.errors[i]) for i in sorted(self.errors)}
         notes = {i: [_redact(n) for n in self.notes[i]] for i in sorted(self.notes)}
@@ -210,6 +215,36 @@ class _Mapper:
             entry_ignored=self.ignored,
             entries=self.entries,
         )
+
+    def measures(self, indexes: list[int], courses: list[EpisodeItem]) -> list[EpisodeItem]:
+        """The Observation and QuestionnaireResponse entries as outcome records, after the
+        courses (the pipeline takes a course before its measurements)."""
+        course_of: dict[str, tuple[str, str | None]] = {}
+        for item in courses:
+            episode = item.entry_indexes[0]
+            found = (item.record["source_id"], item.ydernummer)
+            full_url = self.entries[episode].get("fullUrl")
+            if isinstance(full_url, str):
+                course_of[full_url] = found
+            resource_id = self.resources[episode].get("id")
+            if isinstance(resource_id, str):
+                course_of[f"EpisodeOfCare/{resource_id}"] = found
+        items = []
+        for index in indexes:
+            try:
+                ydernummer, record = read_measure(index, self.resources[index], course_of)
+            except MeasureProblem as problem:
+                self.errors[index] = problem.message
+                continue
+            if ydernummer is None:
+                self.errors[index] = (
+                    f"entry[{index}].resource: the clinic is required: a performer (Observation) "
+                    "or author (QuestionnaireResponse) with the ydernummer identifier "
+                    f"({YDERNUMMER_SYSTEM})"
+                )
+                continue
+            items.append(EpisodeItem(ydernummer, record, [index]))
+        return items
 
     def target(
         self, reference: Any, where: str, expected: str, episode: int, problems: list[str]

@@ -22,10 +22,16 @@ from typing import Any
 
 from sentinel.api.fhir.codes import EntryResult, EpisodeItem
 from sentinel.api.fhir.elements import ELEMENTS, about, fhir_words, locate
-from sentinel.collection.outcome import CREATED, UNCHANGED, UPDATED, Outcome
+from sentinel.collection.outcome import CREATED, UNCHANGED, UPDATED, Outcome, Rejection
 from sentinel.lib.reasons import Reason
 
 FAILED_DEPENDENCY = "424 Failed Dependency"
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 _STATUS = {CREATED: "201 Created", UPDATED: "200 OK", UNCHANGED: "200 OK"}
 _EPISODE_TEXT = {
     CREATED: "stored: a new course",
@@ -120,6 +126,38 @@ class EntryAnswers:
         )
         self.failed(item, where.entry, result)
 
+    def measure(
+        self,
+        item: EpisodeItem,
+        rejection: Rejection | None,
+        what: str | None,
+        row: tuple[int, int] | None,
+    ) -> None:
+        """An Observation or QuestionnaireResponse: its own entry says what became of it."""
+        index = item.entry_indexes[0]
+        kind = _dict(self.entries[index].get("resource")).get("resourceType")
+        if rejection is not None:
+            done = rejection.reason == Reason.COURSE_ENTERED_IN_ERROR
+            self.results[index] = EntryResult(
+                "200 OK" if done else "422 Unprocessable Entity",
+                "information" if done else "error",
+                "informational" if done else "business-rule",
+                rejection.message,
+                rejection.reason.value,
+                f"Bundle.entry[{index}].resource",
+            )
+            return
+        what = what or UPDATED
+        location = f"{kind}/{row[0]}/_history/{row[1]}" if row else None
+        self.results[index] = EntryResult(
+            _STATUS[what],
+            "information",
+            "informational",
+            "stored: the measurement" if what != UNCHANGED else "unchanged: stored already",
+            location=location,
+            etag=f'W/"{row[1]}"' if row else None,
+        )
+
     def stored(
         self, item: EpisodeItem, what: str, dropped: list[str], course: StoredCourse | None
     ) -> None:
@@ -201,13 +239,17 @@ def answer_outcome(
     items: list[EpisodeItem],
     outcome: Outcome,
     stored: dict[int, StoredCourse],
+    measures: dict[int, tuple[int, int]] | None = None,
 ) -> None:
     """Answer one clinic's courses (``items``, in the order given to the pipeline) from the
     pipeline's ``outcome``; ``stored`` has Sentinel's ids of each stored one, by position."""
+    measures = measures or {}
     rejected = {r.index: r for r in outcome.rejected}
     for position, item in enumerate(items):
         rejection = rejected.get(position)
-        if rejection is not None:
+        if item.record["type"] == "outcome":
+            answers.measure(item, rejection, outcome.results.get(position), measures.get(position))
+        elif rejection is not None:
             answers.rejected(item, rejection.reason, rejection.message)
         else:
             what = outcome.results.get(position, UPDATED)
