@@ -239,7 +239,7 @@ def test_a_refined_code_moves_the_figures_at_the_next_refresh(
     # Days 0, 3, 7, 10, 20, 30 → (7 + 10) / 2
     assert shown["days_to_final_code"].value == Decimal("8.5")
     assert shown["refined_share"].nation == Decimal("70.00")  # 14 of 20
-    full = aggregates.refresh_benchmark(full=True)
+    full = aggregates.refresh_benchmark(project_ids=[project.pk], full=True)
     assert full.recomputed == 1
     assert figures(a, project)["days_to_final_code"].value == Decimal("8.5")
     assert DevelopmentCell.objects.filter(clinic=a).exists()

@@ -209,11 +209,14 @@ def set_naming(network: Network, clinic: Clinic, *, named: bool, by: Actor) -> N
             return
         membership.named_since = timezone.now() if named else None
         membership.save(update_fields=["named_since"])
+        action: AuditEvent.Action = (
+            AuditEvent.Action.NETWORK_NAMING_CONSENTED
+            if named
+            else AuditEvent.Action.NETWORK_NAMING_WITHDRAWN
+        )
         record(
             by=by,
-            action=AuditEvent.Action.NETWORK_NAMING_CONSENTED
-            if named
-            else AuditEvent.Action.NETWORK_NAMING_WITHDRAWN,
+            action=action,
             clinic=clinic,
             obj=membership,
             details={"network": network.pk},
