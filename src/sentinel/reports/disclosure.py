@@ -78,6 +78,12 @@ SUPPRESSED = Suppressed()
 """The one ``Suppressed`` value (``Suppressed()`` returns it too)."""
 
 
+def count_shown(courses: int) -> bool:
+    """Rule 1 for one figure on its own: may a count, or a figure computed from this many
+    courses, be shown (else it is written ``LABEL``)?"""
+    return courses >= MIN_CELL
+
+
 def enough_clinics(clinics: int) -> bool:
     """Rule 2: may a group with this many contributing clinics be shown at all?"""
     return clinics >= MIN_CLINICS

@@ -16,7 +16,7 @@ from sentinel.lib.errors import DomainError
 from sentinel.networks.members import Member, members
 from sentinel.networks.models import Network
 from sentinel.projects.models import Project
-from sentinel.reports.disclosure import MIN_CELL, MIN_CLINICS, SUPPRESSED
+from sentinel.reports.disclosure import MIN_CELL, MIN_CLINICS, SUPPRESSED, count_shown
 from sentinel.reports.engine import (
     CellValue,
     Column,
@@ -61,7 +61,7 @@ def _member_report(
 
 
 def _value(figure: Figure) -> CellValue:
-    if figure.n < MIN_CELL:
+    if not count_shown(figure.n):
         return SUPPRESSED if figure.n else None
     return figure.value
 

@@ -34,7 +34,7 @@ from sentinel.lib import icpc2
 from sentinel.lib.errors import DomainError
 from sentinel.lib.shares import percent
 from sentinel.projects.models import DataSpecification, Project
-from sentinel.reports.disclosure import MIN_CELL, SUPPRESSED
+from sentinel.reports.disclosure import MIN_CELL, SUPPRESSED, count_shown
 from sentinel.reports.engine import Column, Period, Table, prepare
 from sentinel.reports.models import TherapistVisibility
 from sentinel.reports.tables import CellValue, Text
@@ -114,7 +114,7 @@ class _Group:
         return Text(danish, english)
 
     def row(self, label: CellValue) -> tuple[CellValue, ...]:
-        if self.courses < MIN_CELL:
+        if not count_shown(self.courses):
             return (label, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, "")
         return (
             label,
@@ -172,14 +172,14 @@ def breakdown(
             whole.top(),
         )
     ]
-    shown = {k: g for k, g in groups.items() if k and g.courses >= MIN_CELL}
+    shown = {k: g for k, g in groups.items() if k and count_shown(g.courses)}
     others = _Group()
     for initials, group in groups.items():
         if initials not in shown:
             others.merge(group)
     # Never a line under five beside the clinic's total (it would come back by subtraction):
     # the smallest shown therapists join the others until they reach five.
-    while 0 < others.courses < MIN_CELL and shown:
+    while others.courses and not count_shown(others.courses) and shown:
         smallest = min(shown, key=lambda k: (shown[k].courses, k))
         others.merge(shown.pop(smallest))
     rows += [shown[initials].row(initials) for initials in sorted(shown)]

@@ -24,7 +24,7 @@ from sentinel.reports.diagnosekodning.labels import (
     code_title,
     month_label,
 )
-from sentinel.reports.disclosure import MIN_CELL, MIN_CLINICS, SUPPRESSED, shown_shares
+from sentinel.reports.disclosure import MIN_CLINICS, SUPPRESSED, count_shown, shown_shares
 from sentinel.reports.headline import Figure, Indicator
 from sentinel.reports.tables import CellValue, Section
 
@@ -318,7 +318,7 @@ def _days_figure(scope: Scope, found: Development) -> tuple[CellValue, str, str]
         )
     if found.coded == 0:
         return None, "ingen forløb", "no courses"
-    if found.coded < MIN_CELL:
+    if not count_shown(found.coded):
         return SUPPRESSED, "", ""
     return found.median_days, "", ""
 
