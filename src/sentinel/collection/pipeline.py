@@ -41,7 +41,7 @@ from django.utils import timezone
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection import rows
 from sentinel.collection.measurements import OutcomeStore, ingest_outcome, is_outcome, preload
-from sentinel.collection.minimise import FIELDS
+from sentinel.collection.minimise import FieldCounts
 from sentinel.collection.models import DiagnosisEvent, Episode, Submission
 from sentinel.collection.outcome import (
     CREATED,
@@ -388,59 +388,6 @@ class _Writer:
             )
 
 
-class _FieldCounts:
-    """What minimisation did to a batch's accepted records: the fields dropped (the answer's
-    ``dropped_fields``) and, per project, the records and how many brought each field it
-    keeps or had a field dropped (``Submission.by_project``, which the clinic's ledger of its
-    data's use reads). The hot path only counts each record's shape — the specifications it
-    is stored for and the fields it carries — and the counts are expanded once at the end."""
-
-    def __init__(self) -> None:
-        self.shapes: Counter[tuple[tuple[int, ...], tuple[str, ...]]] = Counter()
-        #: by the specifications a record is stored for: the projects with the fields each
-        #: keeps, and the fields any of them keeps
-        self.targets: dict[
-            tuple[int, ...], tuple[list[tuple[str, tuple[str, ...]]], frozenset[str]]
-        ] = {}
-
-    def note(self, raw: dict[str, Any], targets: list[tuple[Project, DataSpecification]]) -> None:
-        specifications = tuple(spec.pk for _, spec in targets)
-        if specifications not in self.targets:
-            self.targets[specifications] = (
-                [(project.code, spec.parsed.fields) for project, spec in targets],
-                frozenset(name for _, spec in targets for name in spec.parsed.fields),
-            )
-        # A field is carried when it is not empty (None, "", [], {}); truthiness says just
-        # that for every value an accepted record can hold here, and is cheap on the hot path.
-        get = raw.get
-        carried = tuple([name for name in FIELDS["episode"] if get(name)])
-        self.shapes[(specifications, carried)] += 1
-
-    def dropped(self) -> list[str]:
-        return sorted(
-            {
-                name
-                for (specifications, carried) in self.shapes
-                for name in carried
-                if name not in self.targets[specifications][1]
-            }
-        )
-
-    def by_project(self) -> dict[str, dict[str, Any]]:
-        ledger: dict[str, dict[str, Any]] = {}
-        for (specifications, carried), n in self.shapes.items():
-            projects, kept = self.targets[specifications]
-            for code, keeps in projects:
-                counts = ledger.setdefault(code, {"records": 0, "fields": {}, "dropped": {}})
-                counts["records"] += n
-                for name in carried:
-                    if name in keeps:
-                        counts["fields"][name] = counts["fields"].get(name, 0) + n
-                    elif name not in kept:
-                        counts["dropped"][name] = counts["dropped"].get(name, 0) + n
-        return ledger
-
-
 def ingest(
     *,
     vendor: Vendor,
@@ -461,7 +408,7 @@ def ingest(
     moment = now or timezone.now()
     today = timezone.localdate(moment)
     outcome = Outcome()
-    fields = _FieldCounts()
+    fields = FieldCounts()
     dropped: set[str] = set()  # the outcome records' (collection.measurements notes them)
     with transaction.atomic():
         Clinic.objects.select_for_update().filter(pk=clinic.pk).first()
