@@ -1,5 +1,5 @@
-"""The FHIR door pauses Python's cycle collector while it handles a Bundle, and always
-resumes it: also when requests overlap or one fails."""
+"""Both vendor doors (JSON submissions and FHIR) pause Python's cycle collector while they
+handle a batch, and always resume it: also when requests overlap or one fails."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from sentinel.api.fhir_http import collector_paused
+from sentinel.api.protocol import collector_paused
 
 
 def test_paused_inside_resumed_after_even_when_it_fails():

@@ -9,11 +9,8 @@ and the headers that matter (``WWW-Authenticate``, ``Retry-After``, ``Allow``)."
 
 from __future__ import annotations
 
-import gc
 import json
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -100,35 +97,6 @@ def _resource(name: str, documentation: str) -> dict[str, Any]:
     resource["documentation"] = documentation
     resource["interaction"] = [{"code": "create"}, {"code": "update"}]
     return resource
-
-
-_paused = 0
-_was_enabled = True
-_pause_lock = threading.Lock()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while a Bundle is handled.
-
-    A parsed Bundle of 1,000 courses is half a million objects that stay alive for the whole
-    request; each of the collector's full passes walks all of them, and the request's own
-    allocations set off several — over a third of the FHIR door's time. The Bundle (parsed
-    JSON) holds no reference cycles, so nothing is left uncollected: reference counting frees
-    it, and the collector runs as usual once the last concurrent Bundle is done."""
-    global _paused, _was_enabled
-    with _pause_lock:
-        if _paused == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _paused += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _paused -= 1
-            if _paused == 0 and _was_enabled:
-                gc.enable()
 
 
 def fhir_response(data: dict[str, Any], status: int = 200) -> HttpResponse:

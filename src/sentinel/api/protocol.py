@@ -11,9 +11,12 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pydantic
@@ -198,3 +201,34 @@ class BodyLimitMiddleware:
             request._body = body  # what ``request.body`` returns from now on (as Django's own
             request._stream = io.BytesIO(body)  # ``body`` property leaves it)
         return self.get_response(request)
+
+
+_paused = 0
+_was_enabled = True
+_pause_lock = threading.Lock()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a batch is handled (both doors).
+
+    A parsed batch of 1,000 courses is hundreds of thousands of objects that stay alive for
+    the whole request (a FHIR Bundle half a million; the JSON door's validated models and
+    their dicts); each of the collector's passes walks all of them, and the request's own
+    allocations set off many — over a third of the FHIR door's time, and of the JSON door's
+    validation. A batch (parsed JSON, pydantic models) holds no reference cycles, so nothing
+    is left uncollected: reference counting frees it, and the collector runs as usual once
+    the last concurrent batch is done."""
+    global _paused, _was_enabled
+    with _pause_lock:
+        if _paused == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _paused -= 1
+            if _paused == 0 and _was_enabled:
+                gc.enable()

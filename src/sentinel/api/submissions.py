@@ -18,10 +18,18 @@ from sentinel.api.access import VendorRequest, reachable_clinic
 from sentinel.api.fhir import published
 from sentinel.api.fhir.conformance import code_systems
 from sentinel.api.fhir.results import EntryAnswers, answer_outcome
-from sentinel.api.fhir_http import capability_statement, collector_paused, fhir_response
+from sentinel.api.fhir_http import capability_statement, fhir_response
 from sentinel.api.fhir_store import stored_courses, stored_measures
 from sentinel.api.openapi import body_content, fhir_content
-from sentinel.api.protocol import FHIR_JSON, JSON, MAX_KEY_LENGTH, ApiError, read_json, read_model
+from sentinel.api.protocol import (
+    FHIR_JSON,
+    JSON,
+    MAX_KEY_LENGTH,
+    ApiError,
+    collector_paused,
+    read_json,
+    read_model,
+)
 from sentinel.api.schemas import SubmissionIn, SubmissionOut
 from sentinel.collection.models import Submission
 from sentinel.collection.outcome import IdempotencyKeyReused
@@ -53,23 +61,25 @@ def submissions(
         ),
     ),
 ) -> dict[str, Any]:
-    body = read_model(request, SubmissionIn)
-    clinic = reachable_clinic(request.auth, ydernummer)
-    if idempotency_key is not None:
-        _check_key(idempotency_key)
-    records = body.model_dump()["records"]
-    fingerprint = hashlib.sha256(request.path.encode() + b"\n" + request.body).hexdigest()
-    try:
-        outcome = ingest(
-            vendor=request.auth,
-            clinic=clinic,
-            records=records,
-            idempotency_key=idempotency_key or "",
-            fingerprint=fingerprint,
-        )
-    except IdempotencyKeyReused as exc:
-        raise ApiError(422, exc.code, exc.message_en, "Idempotency-Key") from None
-    return outcome.as_dict()
+    with collector_paused():
+        body = read_model(request, SubmissionIn)
+        clinic = reachable_clinic(request.auth, ydernummer)
+        if idempotency_key is not None:
+            _check_key(idempotency_key)
+        records = body.model_dump()["records"]
+        del body  # the dicts are what the pipeline reads; the models can go
+        fingerprint = hashlib.sha256(request.path.encode() + b"\n" + request.body).hexdigest()
+        try:
+            outcome = ingest(
+                vendor=request.auth,
+                clinic=clinic,
+                records=records,
+                idempotency_key=idempotency_key or "",
+                fingerprint=fingerprint,
+            )
+        except IdempotencyKeyReused as exc:
+            raise ApiError(422, exc.code, exc.message_en, "Idempotency-Key") from None
+        return outcome.as_dict()
 
 
 def _check_key(key: str) -> None:

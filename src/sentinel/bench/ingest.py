@@ -773,7 +773,8 @@ def profile_batch(*, batch: Batch, token: str, top: int = 25) -> tuple[int, floa
 
     client = Client(headers={"authorization": f"Bearer {token}"})
     profiler = cProfile.Profile()
-    with override_settings(ALLOWED_HOSTS=["testserver"]):
+    statements = _StatementTimes()
+    with override_settings(ALLOWED_HOSTS=["testserver"]), connection.execute_wrapper(statements):
         started = time.perf_counter()
         profiler.enable()
         response = client.post(
@@ -791,8 +792,33 @@ def profile_batch(*, batch: Batch, token: str, top: int = 25) -> tuple[int, floa
         "cumulative time of selected functions (seconds; groups overlap):\n"
         + "\n".join(f"  {line}" for line in _groups(stats))
         + "\n"
+        + statements.report()
     )
     return response.status_code, seconds, out.getvalue()
+
+
+class _StatementTimes:
+    """A Django ``execute_wrapper`` that times every statement the batch sends (COPY included
+    where it goes through a cursor), so the profile says where the database time goes."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = {}
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            shape = re.sub(r"\s+", " ", sql)[:110]
+            self.times.setdefault(shape, []).append(time.perf_counter() - started)
+
+    def report(self, top: int = 12) -> str:
+        total = sum(sum(times) for times in self.times.values())
+        count = sum(len(times) for times in self.times.values())
+        ranked = sorted(self.times.items(), key=lambda item: -sum(item[1]))[:top]
+        lines = [f"statements: {count} in {total:.3f} s (slowest shapes first):"]
+        lines += [f"  {sum(t):7.3f} s {len(t):4d}× {shape}" for shape, t in ranked]
+        return "\n".join(lines) + "\n"
 
 
 def _groups(stats: pstats.Stats) -> Iterator[str]:

@@ -21,6 +21,7 @@ thing kept of it unless the specification names that field too.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,18 @@ class DataSpec:
             },
             "person_identifiable_worklist": self.person_identifiable_worklist,
         }
+
+    def takes(self, record_type: str, speciale: str | None, codes: Sequence[str]) -> bool:
+        """Whether the specification takes a record: its type, its speciale, and every code
+        within the specification's ICPC-2 chapters or codes (when it names any)."""
+        if record_type not in self.record_types:
+            return False
+        known = RECORD_TYPES.get(record_type)
+        if (known is None or known.has_speciale) and speciale not in self.specialities:
+            return False
+        if not self.icpc2_chapters and not self.icpc2_codes:
+            return True
+        return all(c[0] in self.icpc2_chapters or c in self.icpc2_codes for c in codes)
 
     def field_labels_da(self) -> list[tuple[str, str]]:
         labels: list[tuple[str, str]] = []

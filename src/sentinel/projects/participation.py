@@ -16,11 +16,9 @@ its methods answer for any day or moment:
 - ``subscriptions(day)`` — what the practice system should extract (the API);
 - ``changes()`` — the days on which any of this changes (tests, notices).
 
-The rules themselves have one home each, which this module calls: an activation in force
-(``clinics.models.Activation``), the agreement version in force and signed
-(``agreements.services.state_from``), an enrolment covering a day and the specification in force
-(``projects.models``), the report opening formula (``report_opens_on`` below). The Danish and
-English words are in ``projects.explanations``.
+The rules it calls have one home each: ``clinics.models.Activation``,
+``agreements.services.state_from``, ``projects.models``, ``projects.opening``; the words are in
+``projects.explanations``.
 """
 
 from __future__ import annotations
@@ -37,7 +35,6 @@ from django.utils import timezone
 from sentinel.agreements.models import ConsentApproval, Document, DocumentKind, DpaSignature
 from sentinel.agreements.services import SIGNATURE_MODEL, AgreementState, state_from
 from sentinel.clinics.models import Activation, Clinic, Vendor
-from sentinel.lib.dataspec import DataSpec
 from sentinel.lib.reasons import Reason
 from sentinel.lib.recordtypes import RECORD_TYPES
 from sentinel.projects import explanations as words
@@ -277,7 +274,7 @@ class Participation:
         """The enrolled projects whose enrolment covers ``day`` and whose specification in
         force on ``day`` covers the record (type, speciale, codes), or the reason why none
         does with its message for the vendor."""
-        enrolments = [e for e in self.enrolments if self._collects(e.project_id, record_type)]
+        enrolments = self._collecting(record_type)
         if not enrolments:
             return (
                 Reason.NOT_ENROLLED,
@@ -305,7 +302,7 @@ class Participation:
             specification = self.specification(enrolment.project_id, day)
             if specification is None:
                 continue
-            if covers(specification.parsed, record_type, speciale, codes):
+            if specification.parsed.takes(record_type, speciale, codes):
                 selected.append((enrolment.project, specification))
         if not selected:
             return (
@@ -314,6 +311,16 @@ class Participation:
                 f"{speciale!r} with these codes; see GET /subscriptions",
             )
         return selected
+
+    def _collecting(self, record_type: str) -> list[Enrolment]:
+        """The enrolments in projects that collect ``record_type`` (asked for every record of
+        a batch: worked out once per record type and kept)."""
+        known = self.__dict__.setdefault("_collecting_by_type", {})
+        if record_type not in known:
+            known[record_type] = [
+                e for e in self.enrolments if self._collects(e.project_id, record_type)
+            ]
+        return known[record_type]
 
     def _collects(self, project_id: int, record_type: str) -> bool:
         """Whether any specification version of the project names ``record_type``."""
@@ -484,16 +491,3 @@ def _signatures(
         for signatures in per_clinic.values():
             signatures.sort(key=lambda s: (s.signed_at, s.pk))
     return found
-
-
-def covers(spec: DataSpec, record_type: str, speciale: str | None, codes: Sequence[str]) -> bool:
-    """Whether a specification takes a record: its type, its speciale, and every code within
-    the specification's ICPC-2 chapters or codes (when it names any)."""
-    if record_type not in spec.record_types:
-        return False
-    known = RECORD_TYPES.get(record_type)
-    if (known is None or known.has_speciale) and speciale not in spec.specialities:
-        return False
-    if not spec.icpc2_chapters and not spec.icpc2_codes:
-        return True
-    return all(c[0] in spec.icpc2_chapters or c in spec.icpc2_codes for c in codes)
