@@ -25,7 +25,7 @@ from sentinel.networks import actions as networks
 from sentinel.networks.models import Network
 from sentinel.projects.actions import enrol
 from sentinel.reports import aggregates
-from sentinel.reports.development import Development, course_development
+from sentinel.reports.development import Development
 from sentinel.reports.diagnosekodning.headline import REFINED_SHARE
 from sentinel.reports.engine import SUPPRESSED, Period, build_report
 from sentinel.reports.models import DevelopmentBenchmarkCell, DevelopmentCell
@@ -53,32 +53,53 @@ def when(days: int, hour: int = 9) -> dt.datetime:
 
 
 @pytest.mark.parametrize(
-    ("course_type", "final", "history", "expected"),
+    ("course_type", "history", "expected"),
     [
-        ("knee_osteoarthritis", "L90", [("L15", 0), ("L90", 10)], (True, True, 10)),
-        ("knee_osteoarthritis", "L15", [("L15", 0)], (True, False, 0)),
-        ("hip_osteoarthritis", "L89", [("L89", 3)], (False, False, 3)),
+        ("knee_osteoarthritis", [("L15", 0), ("L90", 10)], (True, True, 10)),
+        ("knee_osteoarthritis", [("L15", 0)], (True, False, 0)),
+        ("hip_osteoarthritis", [("L89", 3)], (False, False, 3)),
         # Primary low back pain requires L03, a symptom code: never "started with a symptom".
-        ("low_back_pain", "L03", [("L03", 0)], (False, False, 0)),
+        ("low_back_pain", [("L03", 0)], (False, False, 0)),
         # The final code's last run starts on day 20, not on its first use (day 0).
-        ("lumbar_radiculopathy", "L86", [("L86", 0), ("L02", 5), ("L86", 20)], (False, False, 20)),
+        ("lumbar_radiculopathy", [("L86", 0), ("L02", 5), ("L86", 20)], (False, False, 20)),
         # A code recorded again keeps the run's start.
-        ("cervical_radiculopathy", "L83", [("L01", 0), ("L83", 7), ("L83", 12)], (True, True, 7)),
+        ("cervical_radiculopathy", [("L01", 0), ("L83", 7), ("L83", 12)], (True, True, 7)),
         # A symptom code refined to another symptom code is not refined.
-        ("knee_osteoarthritis", "L18", [("L15", 0), ("L18", 4)], (True, False, 4)),
+        ("knee_osteoarthritis", [("L15", 0), ("L18", 4)], (True, False, 4)),
+        # A code entered in error never counts: neither as the first nor as the final one.
+        (
+            "knee_osteoarthritis",
+            [("L15", 0, "entered-in-error"), ("L90", 2), ("L84", 6, "refuted")],
+            (False, False, 2),
+        ),
+        # Recorded just after midnight Danish time (the evening before in UTC): that day.
+        ("hip_osteoarthritis", [("L89", 5, None, 0)], (False, False, 5)),
     ],
 )
-def test_course_development_from_its_history(course_type, final, history, expected) -> None:
-    events = [(code, when(days)) for code, days in history]
+def test_course_development_from_its_history(db, project, vendor, course_type, history, expected):
+    clinic = ClinicFactory()
+    onboard(clinic, project, vendor)
+    outcome = ingest(vendor=vendor, clinic=clinic, records=[course("C1", course_type, history)])
+    assert outcome.accepted == 1, outcome
 
-    found = course_development(course_type, START, final, events)
+    aggregates.refresh_benchmark(project_ids=[project.pk])
 
-    assert found is not None
-    assert (found.symptom_first, found.refined, found.days) == expected
+    cells = list(
+        DevelopmentCell.objects.filter(clinic=clinic).values_list(
+            "month", "symptom_first", "refined", "days", "courses"
+        )
+    )
+    assert cells == [(START.replace(day=1), *expected, 1)]
 
 
-def test_course_without_a_code_has_no_development() -> None:
-    assert course_development("knee_osteoarthritis", START, "", []) is None
+def test_course_without_a_code_has_no_development(db, project, vendor) -> None:
+    clinic = ClinicFactory()
+    onboard(clinic, project, vendor)
+    ingest(vendor=vendor, clinic=clinic, records=[course("C1", "knee_osteoarthritis", [])])
+
+    aggregates.refresh_benchmark(project_ids=[project.pk])
+
+    assert not DevelopmentCell.objects.filter(clinic=clinic).exists()
 
 
 def test_median_days_of_summed_cells() -> None:
@@ -98,10 +119,12 @@ def test_median_days_of_summed_cells() -> None:
 
 def course(source_id: str, course_type: str, history: list, version: int = 1) -> dict:
     diagnoses = []
-    for code, days, *status in history:
-        diagnosis = {"code": code, "recorded_at": when(days).isoformat()}
+    for code, days, *rest in history:
+        status = rest[0] if rest else None
+        hour = rest[1] if len(rest) > 1 else 9
+        diagnosis = {"code": code, "recorded_at": when(days, hour).isoformat()}
         if status:
-            diagnosis["verification_status"] = status[0]
+            diagnosis["verification_status"] = status
         diagnoses.append(diagnosis)
     return {
         "type": "episode",

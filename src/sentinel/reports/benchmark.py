@@ -115,7 +115,7 @@ def refresh_benchmark(
             )
             recompute = projects if full else _needing_full(projects)
             incremental = [p for p in projects if p not in recompute]
-            named = _journal_clinics(incremental)  # before the journal is consumed
+            named = _journal_cells(incremental)  # before the journal is consumed
             own_transaction = not connection.in_atomic_block
             while incremental:
                 try:
@@ -137,8 +137,8 @@ def refresh_benchmark(
             if changed:
                 written += _refresh_networks(incremental, changed)
             # The coding development's cells follow the clinics whose cells moved.
-            development.refresh(project_ids=incremental, clinics=named)
-            development.refresh(project_ids=recompute, clinics=None)
+            development.refresh(project_ids=incremental, changed=named)
+            development.refresh(project_ids=recompute, changed=None)
             _note_refreshed(projects, started_at)
     cells, contributors = _counts(projects)
     return BenchmarkResult(
@@ -153,15 +153,15 @@ def refresh_benchmark(
     )
 
 
-def _journal_clinics(projects: list[int]) -> dict[int, set[int]]:
-    """The clinics the projects' journal names, per project."""
-    named: dict[int, set[int]] = {}
-    for project_id, clinic_id in (
+def _journal_cells(projects: list[int]) -> dict[int, set[tuple[int, dt.date, str, str]]]:
+    """The (clinic, month, speciale, course type) the projects' journal names, per project."""
+    named: dict[int, set[tuple[int, dt.date, str, str]]] = {}
+    for project_id, *cell in (
         CellChange.objects.filter(project_id__in=projects)
-        .values_list("project_id", "clinic_id")
+        .values_list("project_id", "clinic_id", "month", "speciale", "course_type")
         .distinct()
     ):
-        named.setdefault(project_id, set()).add(clinic_id)
+        named.setdefault(project_id, set()).add(tuple(cell))  # type: ignore[arg-type]
     return named
 
 

@@ -20,10 +20,13 @@ the member clinics that contributed to the network in that month (``NetworkContr
 the last benchmark refresh left them), so a clinic that left drops out at the next refresh
 like in the network's other figures (``read_network``).
 
-The cells are recounted from the raw history (``recount``) for the clinics the report cells'
-journal names, at every benchmark refresh (``refresh``, called by ``refresh_benchmark``); a
-full refresh recounts every clinic. A change that moves no report cell (a code recorded again,
-an earlier code added while the current one stays) waits for the next full refresh.
+The cells are recounted from the raw history (``recount``: one SQL statement per few hundred
+clinic-months reduces each course's history to its first code and the start of its final
+code's last run; only the rule above is Python) at every benchmark refresh (``refresh``,
+called by ``refresh_benchmark``): for the clinic-months where the report cells' journal names
+a structured course's cell, and the region and nation sums for the months it names; a full
+refresh recounts every clinic. A change that moves no report cell (a code recorded again, an
+earlier code added while the current one stays) waits for the next full refresh.
 """
 
 from __future__ import annotations
@@ -34,11 +37,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
+from sentinel.collection import rows
 from sentinel.collection.models import DiagnosisEvent, Episode
 from sentinel.collection.validation import VOID_STATUSES
 from sentinel.lib import icpc2
@@ -55,8 +61,8 @@ STRUCTURED_SPECIALE = "51"
 SYMPTOM_COMPONENT = 1
 DISEASE_COMPONENT = 7
 
-DevKey = tuple[dt.date, bool, bool, int]
-"""(month, symptom_first, refined, days) of a development cell."""
+ClinicDevKey = tuple[int, dt.date, bool, bool, int]
+"""(clinic, month, symptom_first, refined, days) of a development cell."""
 
 
 def component(code: str) -> int | None:
@@ -64,6 +70,7 @@ def component(code: str) -> int | None:
     return known.component if known is not None else None
 
 
+@lru_cache(maxsize=64)
 def _expects_disease_code(course_type: str) -> bool:
     allowed = icpc2.COURSE_TYPES.get(course_type, frozenset())
     return bool(allowed) and all(component(c) == DISEASE_COMPONENT for c in allowed)
@@ -77,133 +84,256 @@ class CourseDevelopment:
 
 
 def course_development(
-    course_type: str,
-    start_date: dt.date,
-    final_code: str,
-    events: Sequence[tuple[str, dt.datetime]],
-) -> CourseDevelopment | None:
-    """One course's development from its counting ``events`` (code, recorded_at) in the
-    order they were recorded; None for a course without a final code."""
-    if not final_code or not events:
-        return None
-    first = events[0][0]
-    run_start = None
-    for code, at in events:
-        if code != final_code:
-            run_start = None
-        elif run_start is None:
-            run_start = at
-    if run_start is None:  # the final code is not in the history: take its latest event
-        run_start = events[-1][1]
-    symptom_first = component(first) == SYMPTOM_COMPONENT and _expects_disease_code(course_type)
+    course_type: str, start_date: dt.date, final_code: str, first_code: str, run_start: dt.datetime
+) -> CourseDevelopment:
+    """One coded course's development from what its history says (``_COURSES``): its first
+    code that counts and when the last run of its final code started."""
+    symptom_first = component(first_code) == SYMPTOM_COMPONENT and _expects_disease_code(
+        course_type
+    )
     refined = symptom_first and component(final_code) == DISEASE_COMPONENT
-    day = timezone.localtime(run_start).date() if timezone.is_aware(run_start) else run_start.date()
+    day = timezone.localtime(run_start).date()
     return CourseDevelopment(symptom_first, refined, max((day - start_date).days, 0))
 
 
-def count_clinic(clinic_id: int, project_id: int) -> Counter[DevKey]:
-    """A clinic's development cells of a project, counted from its raw history."""
-    episodes = {
-        pk: (course_type, start, code)
-        for pk, course_type, start, code in Episode.objects.filter(
-            clinic_id=clinic_id,
-            project_id=project_id,
-            speciale=STRUCTURED_SPECIALE,
-            course_type__in=sorted(icpc2.COURSE_TYPES),
-        )
-        .exclude(current_code="")
-        .values_list("pk", "course_type", "start_date", "current_code")
-    }
-    history: dict[int, list[tuple[str, dt.datetime]]] = {}
-    if episodes:
-        for episode_id, code, at in (
-            DiagnosisEvent.objects.filter(clinic_id=clinic_id, episode__project_id=project_id)
-            .exclude(verification_status__in=sorted(VOID_STATUSES))
-            .order_by("episode_id", "recorded_at", "id")
-            .values_list("episode_id", "code", "recorded_at")
-        ):
-            if episode_id in episodes:
-                history.setdefault(episode_id, []).append((code, at))
-    cells: Counter[DevKey] = Counter()
-    for pk, (course_type, start, code) in episodes.items():
-        found = course_development(course_type, start, code, history.get(pk, []))
-        if found is not None:
-            cells[(start.replace(day=1), found.symptom_first, found.refined, found.days)] += 1
+# Per coded structured course in ``courses`` (a CTE the caller puts first): its first counting
+# event's code, and the start of the last run of its final code: the earliest event after the
+# last event with another code (the last event's time when the history ends on another code,
+# or never holds the final one). Events in the order recorded (ties by id). Plain SQL with
+# window functions, the same on SQLite and PostgreSQL but for the joins (``_lateral``).
+_COURSES = """
+, ranked AS (
+    SELECT d.episode_id, d.code, d.recorded_at, c.current_code,
+           ROW_NUMBER() OVER (PARTITION BY d.episode_id ORDER BY d.recorded_at, d.id) AS rn
+    FROM {history}
+), marked AS (
+    SELECT episode_id, code, recorded_at, rn, COALESCE(MAX(CASE WHEN code <> current_code
+           THEN rn END) OVER (PARTITION BY episode_id), 0) AS last_other
+    FROM ranked
+)
+SELECT c.clinic_id, c.start_date, c.course_type, c.current_code,
+       MIN(CASE WHEN m.rn = 1 THEN m.code END),
+       COALESCE(MIN(CASE WHEN m.rn > m.last_other THEN m.recorded_at END), MAX(m.recorded_at))
+FROM courses c JOIN marked m ON m.episode_id = c.id
+GROUP BY c.id, c.clinic_id, c.start_date, c.course_type, c.current_code
+"""
+
+
+def _structured(alias: str) -> tuple[str, list[Any]]:
+    """The coded structured courses of a project (its id the first parameter)."""
+    types, params = sql.in_(f"{alias}.course_type", sorted(icpc2.COURSE_TYPES))
+    return (
+        f"{alias}.project_id = %s AND {alias}.speciale = %s AND {types} "
+        f"AND {alias}.current_code <> ''",
+        [STRUCTURED_SPECIALE, *params],
+    )
+
+
+def _count(cursor: CursorWrapper, scope: str, params: list[Any]) -> Counter[ClinicDevKey]:
+    """The development cells of the courses ``scope`` selects (SQL that starts a ``WITH``
+    and defines ``courses``), by clinic."""
+    void = ", ".join(f"'{status}'" for status in sorted(VOID_STATUSES))
+    history = _lateral(
+        "courses c",
+        f"SELECT d.id, d.episode_id, d.code, d.recorded_at FROM {sql.table(DiagnosisEvent)} d",  # noqa: S608
+        "d",
+        f"d.episode_id = c.id AND d.verification_status NOT IN ({void})",
+    )
+    cursor.execute(scope + _COURSES.format(history=history), params)
+    cells: Counter[ClinicDevKey] = Counter()
+    for clinic_id, start, course_type, final, first, run_start in cursor.fetchall():
+        start, run_start = _date(start), _datetime(run_start)
+        found = course_development(course_type, start, final, first, run_start)
+        month = start.replace(day=1)
+        cells[(clinic_id, month, found.symptom_first, found.refined, found.days)] += 1
     return cells
 
 
+def _lateral(outer: str, inner: str, alias: str, condition: str) -> str:
+    """``outer`` joined with the rows of ``inner`` (a SELECT of one table as ``alias``) that
+    meet ``condition``. On PostgreSQL a LATERAL join, so the few rows wanted are found by
+    index per outer row, where the planner would otherwise scan the whole table (``OFFSET 0``
+    keeps it from flattening the subquery into a plain join); SQLite (no LATERAL) joins row
+    by row anyway."""
+    if sql.postgres():
+        return f"{outer} CROSS JOIN LATERAL ({inner} WHERE {condition} OFFSET 0) {alias}"
+    table = inner.split(" FROM ", 1)[1]
+    return f"{outer} JOIN {table} ON {condition}"
+
+
+def _date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _datetime(value: dt.datetime | str) -> dt.datetime:
+    """A timestamp as the database returns it (SQLite: UTC text, as Django stores it)."""
+    if isinstance(value, dt.datetime):
+        return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+    return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+
+
+def _named(pairs: Sequence[tuple[int, dt.date]]) -> tuple[str, list[Any]]:
+    """A ``named(clinic_id, month, next_month)`` CTE of clinic-months."""
+    rows = [(c, m, (m + dt.timedelta(days=32)).replace(day=1)) for c, m in pairs]
+    if sql.postgres():
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        return (
+            "named(clinic_id, month, next_month) AS (SELECT * FROM "
+            "unnest(CAST(%s AS bigint[]), CAST(%s AS date[]), CAST(%s AS date[])))",
+            columns,
+        )
+    marks = ", ".join(["(%s, %s, %s)"] * len(rows))
+    return f"named(clinic_id, month, next_month) AS (VALUES {marks})", [
+        value for row in rows for value in (row[0], row[1].isoformat(), row[2].isoformat())
+    ]
+
+
+def _count_months(
+    cursor: CursorWrapper, project_id: int, pairs: Sequence[tuple[int, dt.date]]
+) -> Counter[ClinicDevKey]:
+    """The development cells of these clinic-months, from their courses' histories."""
+    named, named_params = _named(pairs)
+    structured, params = _structured("e")
+    episodes = _lateral(
+        "named n",
+        "SELECT e.id, e.clinic_id, e.start_date, e.course_type, e.current_code, e.project_id, "  # noqa: S608
+        f"e.speciale FROM {sql.table(Episode)} e",
+        "e",
+        "e.clinic_id = n.clinic_id AND e.start_date >= n.month AND e.start_date < n.next_month",
+    )
+    scope = (
+        f"WITH {named}, courses AS (SELECT e.id, e.clinic_id, e.start_date, e.course_type, "  # noqa: S608
+        f"e.current_code FROM {episodes} WHERE {structured})"
+    )
+    return _count(cursor, scope, [*named_params, project_id, *params])
+
+
+def _count_clinics(
+    cursor: CursorWrapper, project_id: int, clinic_ids: Sequence[int]
+) -> Counter[ClinicDevKey]:
+    """The development cells of these clinics, from their courses' histories."""
+    structured, params = _structured("e")
+    clinics, clinic_params = sql.in_("e.clinic_id", clinic_ids)
+    scope = (
+        f"WITH courses AS (SELECT e.id, e.clinic_id, e.start_date, e.course_type, "  # noqa: S608
+        f"e.current_code FROM {sql.table(Episode)} e WHERE {structured} AND {clinics})"
+    )
+    return _count(cursor, scope, [project_id, *params, *clinic_params])
+
+
+def _write(project_id: int, cells: Counter[ClinicDevKey]) -> int:
+    columns = ("clinic_id", "project_id", "month", "symptom_first", "refined", "days", "courses")
+    return rows.insert_rows(
+        DevelopmentCell,
+        columns,
+        [
+            (c, project_id, m, first, refined, days, n)
+            for (c, m, first, refined, days), n in sorted(cells.items())
+        ],
+    )
+
+
+CHUNK = 250
+"""Clinics per statement of a full recount."""
+PAIRS = 500
+"""Clinic-months per statement of a recount of what the journal named."""
+
+
 @transaction.atomic
-def recount(*, project_id: int, clinic_ids: Iterable[int]) -> int:
-    """Rewrite the development cells of these clinics for the project. Returns the cells
-    written."""
+def recount(*, project_id: int, months: Iterable[tuple[int, dt.date]] | None = None) -> int:
+    """Rewrite the project's development cells of the clinic-months ``months`` (every clinic
+    with courses or cells when None). Returns the cells written."""
+    cells = sql.table(DevelopmentCell)
     written = 0
-    for clinic_id in sorted(set(clinic_ids)):
-        DevelopmentCell.objects.filter(clinic_id=clinic_id, project_id=project_id).delete()
-        rows = [
-            DevelopmentCell(
-                clinic_id=clinic_id,
-                project_id=project_id,
-                month=month,
-                symptom_first=first,
-                refined=refined,
-                days=days,
-                courses=n,
+    with connection.cursor() as cursor:
+        if months is None:
+            cursor.execute(f"DELETE FROM {cells} WHERE project_id = %s", [project_id])  # noqa: S608
+            clinic_ids = sorted(
+                set(
+                    Episode.objects.filter(project_id=project_id).values_list(
+                        "clinic_id", flat=True
+                    )
+                )
             )
-            for (month, first, refined, days), n in sorted(
-                count_clinic(clinic_id, project_id).items()
+            for i in range(0, len(clinic_ids), CHUNK):
+                written += _write(
+                    project_id, _count_clinics(cursor, project_id, clinic_ids[i : i + CHUNK])
+                )
+            return written
+        pairs = sorted(set(months))
+        for i in range(0, len(pairs), PAIRS):
+            chunk = pairs[i : i + PAIRS]
+            named, params = _named(chunk)
+            cursor.execute(
+                f"WITH {named} DELETE FROM {cells} WHERE project_id = %s AND EXISTS (SELECT 1 "  # noqa: S608
+                f"FROM named n WHERE n.clinic_id = {cells}.clinic_id AND n.month = {cells}.month)",
+                [*params, project_id],
             )
-        ]
-        DevelopmentCell.objects.bulk_create(rows, batch_size=1000)
-        written += len(rows)
+            written += _write(project_id, _count_months(cursor, project_id, chunk))
     return written
 
 
 @transaction.atomic
-def sum_scopes(project_id: int) -> None:
-    """Rewrite the region and nation sums of the project's clinic cells; a clinic counts in
-    the region it contributed to the benchmark from in that month (``BenchmarkContributor``)."""
+def sum_scopes(project_id: int, months: Iterable[dt.date] | None = None) -> None:
+    """Rewrite the region and nation sums of the project's clinic cells (of ``months`` only,
+    when given); a clinic counts in the region it contributed to the benchmark from in that
+    month (``BenchmarkContributor``)."""
     cells, contributors = sql.table(DevelopmentCell), sql.table(BenchmarkContributor)
     scopes = sql.table(DevelopmentBenchmarkCell)
     columns = "project_id, scope, month, symptom_first, refined, days, courses"
     key = "c.month, c.symptom_first, c.refined, c.days"
+    chosen = None if months is None else sorted(set(months))
+    only, only_params = ("1 = 1", []) if chosen is None else sql.in_("month", chosen)
+    only_c, _ = ("1 = 1", []) if chosen is None else sql.in_("c.month", chosen)
     joined = (
         f"FROM {cells} c JOIN {contributors} b ON b.project_id = c.project_id "
-        f"AND b.month = c.month AND b.clinic_id = c.clinic_id WHERE c.project_id = %s"
+        f"AND b.month = c.month AND b.clinic_id = c.clinic_id WHERE c.project_id = %s "
+        f"AND {only_c}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {scopes} WHERE project_id = %s", [project_id])  # noqa: S608
+        cursor.execute(
+            f"DELETE FROM {scopes} WHERE project_id = %s AND {only}",  # noqa: S608
+            [project_id, *only_params],
+        )
         cursor.execute(
             f"INSERT INTO {scopes} ({columns}) "
             f"SELECT c.project_id, %s, {key}, SUM(c.courses) {joined} "
             f"GROUP BY c.project_id, {key}",
-            [NATION, project_id],
+            [NATION, project_id, *only_params],
         )
         cursor.execute(
             f"INSERT INTO {scopes} ({columns}) "
             f"SELECT c.project_id, b.region_code, {key}, SUM(c.courses) {joined} "
             f"AND b.region_code <> '' GROUP BY c.project_id, b.region_code, {key}",
-            [project_id],
+            [project_id, *only_params],
         )
 
 
-def refresh(*, project_ids: Sequence[int], clinics: dict[int, set[int]] | None) -> None:
-    """Recount the clinics named per project (every clinic with courses when ``clinics`` is
-    None: a full refresh) and sum the scopes again."""
+def refresh(
+    *, project_ids: Sequence[int], changed: dict[int, set[tuple[int, dt.date, str, str]]] | None
+) -> None:
+    """Bring the development cells and their sums up to date with the report cells that
+    changed (clinic, month, speciale, course type, as the journal names them), per project:
+    recount the clinic-months where a structured course's cell changed, and sum again the
+    months named (the benchmark refresh re-decided their contributors). Everything when
+    ``changed`` is None (a full refresh)."""
     for project_id in project_ids:
-        if clinics is None:
-            named: Iterable[int] = set(
-                Episode.objects.filter(project_id=project_id).values_list("clinic_id", flat=True)
-            ) | set(
-                DevelopmentCell.objects.filter(project_id=project_id).values_list(
-                    "clinic_id", flat=True
-                )
-            )
-        else:
-            named = clinics.get(project_id, set())
-            if not named:  # nothing moved: the sums stand
-                continue
-        recount(project_id=project_id, clinic_ids=named)
-        sum_scopes(project_id)
+        if changed is None:
+            recount(project_id=project_id)
+            sum_scopes(project_id)
+            continue
+        named = changed.get(project_id, set())
+        if not named:  # nothing moved: the sums stand
+            continue
+        recount(
+            project_id=project_id,
+            months={
+                (clinic_id, month)
+                for clinic_id, month, speciale, course_type in named
+                if speciale == STRUCTURED_SPECIALE and course_type in icpc2.COURSE_TYPES
+            },
+        )
+        sum_scopes(project_id, {month for _, month, _, _ in named})
 
 
 # --- reading ----------------------------------------------------------------------------
