@@ -28,6 +28,7 @@ Numbers are written the Danish way: decimal comma, no thousands separator (like 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from django.utils.html import escape
 
@@ -378,5 +379,12 @@ def chart_svg(
     if chart.kind == "line":
         return line_chart_svg(chart, id_prefix=id_prefix, english=english)
     if chart.kind == "funnel":
-        return funnel_svg(chart, id_prefix=id_prefix, english=english)
+        return _funnel_svg(chart, id_prefix, english)
     raise ValueError(f"unknown chart kind {chart.kind!r}")
+
+
+@lru_cache(maxsize=64)
+def _funnel_svg(chart: Chart, id_prefix: str, english: bool) -> str:
+    """A funnel plot draws every clinic: kept per chart (a clinic's funnel is itself kept per
+    benchmark refresh, ``completeness.read_funnel``), so a clinic's tab draws it once."""
+    return funnel_svg(chart, id_prefix=id_prefix, english=english)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any, Literal
 
 Z95 = 1.959964
@@ -91,6 +92,10 @@ class Funnel:
 
     def counts(self) -> dict[Band, int]:
         """How many drawn clinics (this one included) lie in each band."""
+        return dict(self._counts)
+
+    @cached_property
+    def _counts(self) -> dict[Band, int]:
         found: dict[Band, int] = dict.fromkeys(BANDS, 0)
         for n, valid in (*self.points, *([self.marked] if self.marked else [])):
             if n:

@@ -126,6 +126,15 @@ def _fold(
     )
 
 
+@lru_cache(maxsize=256)
+def _fold_network(
+    cells: tuple[tuple[str, str, str, int], ...],
+) -> tuple[tuple[tuple[str, str, int], ...], tuple[_TotalsRow, ...], tuple[_TypeRow, ...]]:
+    """``_fold`` of a network's cells (kept per refresh by ``network_cells``: the same cells
+    are folded once)."""
+    return _fold([("N", sp, ct, code, n) for sp, ct, code, n in cells])
+
+
 def _query_figures(
     project_id: int, region: str, first_month: dt.date, last_month: dt.date
 ) -> _Figures:
@@ -316,7 +325,7 @@ def _network_scope(ctx: ReportContext) -> Scope:
     found = network_cells(
         ctx.project.pk, ctx.network.id, ctx.first_month, ctx.last_month, ctx.benchmark_refreshed_at
     )
-    codes, summed, types = _fold([("N", sp, ct, code, n) for sp, ct, code, n in found.cells])
+    codes, summed, types = _fold_network(found.cells)
     totals = Totals(*summed[0][1:]) if summed else Totals()
     return Scope(
         "network",
