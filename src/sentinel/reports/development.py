@@ -285,10 +285,11 @@ def sum_scopes(project_id: int, months: Iterable[dt.date] | None = None) -> None
     chosen = None if months is None else sorted(set(months))
     only, only_params = ("1 = 1", []) if chosen is None else sql.in_("month", chosen)
     only_c, _ = ("1 = 1", []) if chosen is None else sql.in_("c.month", chosen)
+    only_b, _ = ("1 = 1", []) if chosen is None else sql.in_("b.month", chosen)
     joined = (
         f"FROM {cells} c JOIN {contributors} b ON b.project_id = c.project_id "
         f"AND b.month = c.month AND b.clinic_id = c.clinic_id WHERE c.project_id = %s "
-        f"AND {only_c}"
+        f"AND {only_c} AND {only_b}"
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -299,13 +300,13 @@ def sum_scopes(project_id: int, months: Iterable[dt.date] | None = None) -> None
             f"INSERT INTO {scopes} ({columns}) "
             f"SELECT c.project_id, %s, {key}, SUM(c.courses) {joined} "
             f"GROUP BY c.project_id, {key}",
-            [NATION, project_id, *only_params],
+            [NATION, project_id, *only_params, *only_params],
         )
         cursor.execute(
             f"INSERT INTO {scopes} ({columns}) "
             f"SELECT c.project_id, b.region_code, {key}, SUM(c.courses) {joined} "
             f"AND b.region_code <> '' GROUP BY c.project_id, b.region_code, {key}",
-            [project_id, *only_params],
+            [project_id, *only_params, *only_params],
         )
 
 
