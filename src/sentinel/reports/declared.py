@@ -249,10 +249,14 @@ class DeclaredReport(ReportDefinition):
         return found
 
     def _population(self, ctx: ReportContext, declared: tuple[Declared, ...]) -> int:
-        """The clinic's records in any indicator's population over the report's months."""
+        """The clinic's records in any indicator's population over the report's months, of
+        the record types that are courses (all when none is)."""
         wanted = set(ctx.months)
+        counted = {t for t in self._own if source_for(t).counts_courses} or set(self._own)
         total = 0
         for record_type, cells in self._own.items():
+            if record_type not in counted:
+                continue
             of_type = [d for d in declared if d.record_type == record_type]
             for month, values, n in cells:
                 if month in wanted and any(_in_population(d, values) for d in of_type):

@@ -93,6 +93,9 @@ class Source(Protocol):
     record_type: str
     label_da: str
     fields: Mapping[str, FieldInfo]
+    counts_courses: bool
+    """Whether a record is a course (the report's "courses" are theirs; a source of
+    measurements per course counts them only when the report has no course source)."""
 
     def check_value(self, name: str, value: str) -> str | None: ...
 
@@ -121,6 +124,7 @@ class EpisodeCells:
 
     record_type = "episode"
     label_da = "Forløb"
+    counts_courses = True
     fields: Mapping[str, FieldInfo] = {
         "speciale": FieldInfo(
             "Speciale", "Speciale", tuple((s, s) for s in sorted(KNOWN_SPECIALITIES))
@@ -205,7 +209,7 @@ def register_source(source: Source) -> Source:
 
 register_source(EpisodeCells())
 
-SOURCE_MODULES: tuple[str, ...] = ()
+SOURCE_MODULES: tuple[str, ...] = ("sentinel.reports.outcome_source",)
 """Modules that register the source of a further record type (imported on first use), as
 ``engine.DEFINITION_MODULES`` does for report definitions: a new record type adds its module
 here and its source there, and nothing else changes."""

@@ -432,3 +432,31 @@ class TherapistVisibility(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clinic_id}: {'everyone' if self.everyone else 'owner'}"
+
+
+# The outcome report's aggregates live in their own module; Django finds them through here.
+from sentinel.reports.outcome_models import (  # noqa: E402
+    OutcomeBenchmarkCell,
+    OutcomeCell,
+    OutcomeChange,
+)
+
+__all__ = [
+    "NATION",
+    "BenchmarkCell",
+    "BenchmarkContributor",
+    "BenchmarkState",
+    "CellChange",
+    "DeclaredIndicator",
+    "DevelopmentBenchmarkCell",
+    "DevelopmentCell",
+    "IndicatorTarget",
+    "NetworkCell",
+    "NetworkContributor",
+    "OpenItemException",
+    "OutcomeBenchmarkCell",
+    "OutcomeCell",
+    "OutcomeChange",
+    "ReportCell",
+    "TherapistVisibility",
+]
