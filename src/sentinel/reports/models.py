@@ -200,6 +200,10 @@ class DeclaredIndicator(models.Model):
         LAST_3_MONTHS = "months_3", "De seneste 3 måneder af perioden"
         LAST_12_MONTHS = "months_12", "De seneste 12 måneder af perioden"
 
+    class Kind(models.TextChoices):
+        SHARE = "share", "Andel (tæller af nævner)"
+        MEDIAN = "median", "Median af et tal (fx ændringen i en score)"
+
     class Disclosure(models.TextChoices):
         STANDARD = "standard", "Standard: region og land som benchmark-reglen tillader"
         OWN_SMALL_HIDDEN = (
@@ -223,6 +227,10 @@ class DeclaredIndicator(models.Model):
     definition_da = models.TextField(blank=True)
     definition_en = models.TextField(blank=True)
     record_type = models.CharField(max_length=40)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SHARE)
+    value = models.CharField(
+        max_length=40, blank=True, help_text="A median's number (the record type's, e.g. change)."
+    )
     population = models.JSONField(default=dict, blank=True)
     denominator = models.JSONField(default=dict, blank=True)
     numerator = models.JSONField(default=dict, blank=True)

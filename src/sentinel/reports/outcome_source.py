@@ -51,6 +51,7 @@ class _OutcomeCells:
     record_type = ""
     label_da = ""
     counts_courses = True
+    numbers: Mapping[str, FieldInfo] = {}
     fields: Mapping[str, FieldInfo] = {}
     _columns: tuple[str, ...] = ()
     _rows = Q()
@@ -145,6 +146,9 @@ class OutcomeMeasures(_OutcomeCells):
     record_type = "outcome"
     label_da = "Måleredskaber pr. forløb (resultatmål)"
     counts_courses = False
+    numbers: Mapping[str, FieldInfo] = {
+        "change": FieldInfo("Ændring (slut − start)", "Change (end − baseline)"),
+    }
     fields: Mapping[str, FieldInfo] = {
         "course_type": COURSE_TYPE,
         "ended": ENDED,
