@@ -273,3 +273,35 @@ def test_a_draft_is_edited_removed_and_published_with_a_later_version(
     page = staff_client.get(url).content.decode()
     assert f"Version {in_force.version} (gælder fra" in page
     assert len(staff_rows(manager, AuditEvent.Action.INDICATOR_REMOVED)) == 1
+
+
+def test_a_median_is_saved_and_edited_as_structured_fields(project_manager) -> None:
+    """A median of the outcome record type's change (no numerator, no target), from the form."""
+    staff_client, _manager = project_manager
+    project = Project.objects.get(code="forlobsresultater")
+    url = reverse("console:projects_project_indicators", args=[project.pk])
+    median = indicator_form(
+        "median_nprs",
+        "Ændring i smerte (median)",
+        record_type="outcome",
+        kind="median",
+        value="change",
+        better="lower",
+        population_instrument=["nprs"],
+        denominator_paired=["yes"],
+    )
+
+    saved = staff_client.post(url, median)
+    with_numerator = staff_client.post(url, {**median, "key": "x", "numerator_mic": ["yes"]})
+
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    row = DeclaredIndicator.objects.get(project=project, key="median_nprs", specification=None)
+    assert (row.kind, row.value, row.numerator) == ("median", "change", {})
+    assert with_numerator.status_code == 200
+    assert "En median har ingen tæller." in with_numerator.content.decode()
+    editing = staff_client.get(url, {"indicator": "median_nprs"})
+    assert (editing.context["form"].initial["kind"], editing.context["form"].initial["value"]) == (
+        "median",
+        "change",
+    )
+    assert "Median af" in editing.content.decode()

@@ -439,7 +439,11 @@ def _check_median(source: Source, numerator: Conditions, value: str, target: boo
             f"a median reads one of {sorted(source.numbers)}",
             "En median læser et af posttypens tal.",
         ),
-        "median_with_numerator": (any(numerator.values()), "no numerator", "Ingen tæller."),
+        "median_with_numerator": (
+            any(numerator.values()),
+            "no numerator",
+            "En median har ingen tæller.",
+        ),
         "median_with_target": (target, "no target (it is a median)", "Intet mål for en median."),
     }
     for code, (refused, en, da) in words.items():
