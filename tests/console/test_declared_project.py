@@ -168,7 +168,9 @@ def test_a_project_made_in_the_console_as_data_shows_its_tab_with_hand_computed_
     assert published.status_code == 302
     project.refresh_from_db()
     assert project.is_published
-    assert [i.key for i in DeclaredIndicator.objects.filter(specification__version=1)] == [
+    assert [
+        i.key for i in DeclaredIndicator.objects.filter(project=project, specification__version=1)
+    ] == [
         "artrose_kodet",
         "kodet",
     ]
@@ -220,7 +222,7 @@ def test_support_may_read_the_indicators_page_but_not_change_it(support, project
     refused = staff_client.post(url, indicator_form("kodet", "Forløb med kode"))
 
     assert refused.status_code == 403
-    assert not DeclaredIndicator.objects.exists()
+    assert not DeclaredIndicator.objects.filter(project=project).exists()
 
 
 def test_an_indicator_with_bad_fields_is_refused_in_danish_and_nothing_stored(
@@ -237,7 +239,7 @@ def test_an_indicator_with_bad_fields_is_refused_in_danish_and_nothing_stored(
     assert unknown_code.status_code == 200
     assert "er ikke en gyldig værdi for ICPC-2-kode" in unknown_code.content.decode()
     assert "Tælleren skal have mindst én betingelse" in no_numerator.content.decode()
-    assert not DeclaredIndicator.objects.exists()
+    assert not DeclaredIndicator.objects.filter(project=project).exists()
     assert not staff_rows(manager, AuditEvent.Action.INDICATOR_SAVED)
 
 
@@ -256,7 +258,7 @@ def test_a_draft_is_edited_removed_and_published_with_a_later_version(
     changed = staff_client.post(url, {**ARTHROSIS, "numerator_code": "L90", "low": "", "high": ""})
     removed = staff_client.post(url, {"action": "remove", "key": "kodet"})
     assert (changed.status_code, removed.status_code) == (302, 302)
-    [draft] = DeclaredIndicator.objects.filter(specification__isnull=True)
+    [draft] = DeclaredIndicator.objects.filter(project=project, specification__isnull=True)
     assert (draft.numerator, draft.low, draft.high) == ({"code": ["L90"]}, None, None)
 
     in_force = project.specification()
@@ -265,9 +267,41 @@ def test_a_draft_is_edited_removed_and_published_with_a_later_version(
 
     assert published.status_code == 302
     assert again.status_code == 200  # that version has its indicators: no choice to make
-    assert [(i.key, i.specification_id) for i in DeclaredIndicator.objects.exclude(
-        specification=None
-    )] == [("artrose_kodet", in_force.pk)]  # fmt: skip
+    assert [(i.key, i.specification_id) for i in DeclaredIndicator.objects.filter(
+        project=project
+    ).exclude(specification=None)] == [("artrose_kodet", in_force.pk)]  # fmt: skip
     page = staff_client.get(url).content.decode()
     assert f"Version {in_force.version} (gælder fra" in page
     assert len(staff_rows(manager, AuditEvent.Action.INDICATOR_REMOVED)) == 1
+
+
+def test_a_median_is_saved_and_edited_as_structured_fields(project_manager) -> None:
+    """A median of the outcome record type's change (no numerator, no target), from the form."""
+    staff_client, _manager = project_manager
+    project = Project.objects.get(code="forlobsresultater")
+    url = reverse("console:projects_project_indicators", args=[project.pk])
+    median = indicator_form(
+        "median_nprs",
+        "Ændring i smerte (median)",
+        record_type="outcome",
+        kind="median",
+        value="change",
+        better="lower",
+        population_instrument=["nprs"],
+        denominator_paired=["yes"],
+    )
+
+    saved = staff_client.post(url, median)
+    with_numerator = staff_client.post(url, {**median, "key": "x", "numerator_mic": ["yes"]})
+
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    row = DeclaredIndicator.objects.get(project=project, key="median_nprs", specification=None)
+    assert (row.kind, row.value, row.numerator) == ("median", "change", {})
+    assert with_numerator.status_code == 200
+    assert "En median har ingen tæller." in with_numerator.content.decode()
+    editing = staff_client.get(url, {"indicator": "median_nprs"})
+    assert (editing.context["form"].initial["kind"], editing.context["form"].initial["value"]) == (
+        "median",
+        "change",
+    )
+    assert "Median af" in editing.content.decode()

@@ -28,6 +28,7 @@ from sentinel.reports.models import (
     BenchmarkContributor,
     BenchmarkState,
     CellChange,
+    DeclaredIndicator,
     ReportCell,
 )
 from tests.api.conftest import synthetic_cpr
@@ -44,6 +45,7 @@ def only_diagnosekodning(db) -> None:
 
     project = Project.objects.get(code="forlobsresultater")
     project.recipients.all().delete()
+    DeclaredIndicator.objects.filter(project=project).delete()
     project.specifications.all().delete()
     project.delete()
 

@@ -275,7 +275,7 @@ def test_an_indicator_that_may_not_be_stored_is_refused(ryg, overrides, code) ->
 
     assert refused.value.code == code
     assert refused.value.message_da
-    assert not DeclaredIndicator.objects.exists()
+    assert not DeclaredIndicator.objects.filter(project=ryg).exists()
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.INDICATOR_SAVED).exists()
 
 
@@ -290,7 +290,7 @@ def test_a_bad_key_and_publishing_nothing_are_refused(ryg) -> None:
     assert bad_key.value.code == "invalid_indicator_key"
     assert nothing.value.code == "no_draft_indicators"
     assert no_version.value.code == "unknown_version"
-    assert not DeclaredIndicator.objects.exists()
+    assert not DeclaredIndicator.objects.filter(project=ryg).exists()
 
 
 def test_a_funnel_where_every_clinic_is_at_100_percent_draws() -> None:

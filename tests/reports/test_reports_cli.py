@@ -23,6 +23,7 @@ from sentinel.reports.models import (
     BenchmarkCell,
     BenchmarkState,
     CellChange,
+    DeclaredIndicator,
     ReportCell,
 )
 from tests.cli import run_sentinel
@@ -39,6 +40,7 @@ def only_diagnosekodning(db) -> None:
 
     project = Project.objects.get(code="forlobsresultater")
     project.recipients.all().delete()
+    DeclaredIndicator.objects.filter(project=project).delete()
     project.specifications.all().delete()
     project.delete()
 

@@ -36,7 +36,7 @@ class ColumnOut(Schema):
     key: str
     label_da: str
     label_en: str
-    kind: Literal["text", "count", "percent"]
+    kind: Literal["text", "count", "percent", "number"]
 
 
 class TableOut(Schema):

@@ -182,12 +182,16 @@ class OutcomeStore:
         stored.changed = True
         return what
 
-    def write(self, live: set[int]) -> None:
-        """Write after the episodes (``live``: ids of the courses still in the batch)."""
+    def write(self, live: set[int]) -> set[int]:
+        """Write after the episodes (``live``: ids of the courses still in the batch).
+        Returns the projects whose outcome records moved (for the report's journal)."""
+        moved: set[int] = set()
         if self.withdrawn:
-            OutcomeRecord.objects.filter(
+            gone = OutcomeRecord.objects.filter(
                 clinic=self.clinic, vendor=self.vendor, source_id__in=self.withdrawn
-            ).delete()
+            )
+            moved.update(gone.values_list("project_id", flat=True))
+            gone.delete()
         new: list[OutcomeRecord] = []
         updated: list[OutcomeRecord] = []
         for (project_id, source_id), stored in self.outcomes.items():
@@ -210,12 +214,14 @@ class OutcomeStore:
                 **stored.row,
             )
             (new if stored.pk is None else updated).append(instance)
+            moved.add(project_id)
         if new:
             OutcomeRecord.objects.bulk_create(new, batch_size=500)
         if updated:
             OutcomeRecord.objects.bulk_update(
                 updated, [*OUTCOME_STATE, "episode_id", "updated_at"], batch_size=500
             )
+        return moved
 
 
 def _projects_for(gate: _Gate, record: ValidOutcome) -> list[tuple[Project, DataSpecification]]:

@@ -348,8 +348,10 @@ class _Writer:
                 DiagnosisEvent.objects.filter(
                     episode_id=stored.pk, code=code, recorded_at=recorded_at
                 ).update(verification_status=verification)
-        self.measurements.write(live={id(s) for s in self.stored.values()})
+        measured = self.measurements.write(live={id(s) for s in self.stored.values()})
         self._move_report_cells(withdrawn)
+        if measured:  # the outcome report's cells follow at the next benchmark refresh
+            aggregates.note_outcome_changes(clinic_id=self.clinic.pk, project_ids=measured)
         for project_id, count in self.received.items():
             record_received(
                 clinic=self.clinic, project=self.projects[project_id], at=self.now, count=count

@@ -45,6 +45,15 @@ def _values(text: str) -> list[str]:
     return [c.strip().upper() for c in text.replace(";", ",").split(",") if c.strip()]
 
 
+def numbers() -> list[tuple[str, str]]:
+    """Every number a median may read, of every record type the language knows."""
+    found: dict[str, str] = {}
+    for source in sources().values():
+        for name, info in source.numbers.items():
+            found.setdefault(name, f"{info.label_da} ({source.record_type})")
+    return list(found.items())
+
+
 def condition_fields() -> dict[str, FieldInfo]:
     """Every field a condition may name, of every record type the language knows (the first
     record type's words where two share a name): a new record type's fields appear in the
@@ -69,6 +78,14 @@ class IndicatorForm(forms.Form):
         label="Definition (engelsk)", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     record_type = forms.ChoiceField(label="Posttype")
+    kind = forms.ChoiceField(
+        label="Slags",
+        choices=DeclaredIndicator.Kind.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="En median har ingen tæller og intet mål.",
+    )
+    value = forms.ChoiceField(label="Tallet, en median læser", required=False)
     period = forms.ChoiceField(label="Periode", choices=DeclaredIndicator.Period.choices)
     better = forms.ChoiceField(
         label="Hvad er bedre?", choices=list(BETTER_DA.items()), widget=forms.RadioSelect
@@ -92,6 +109,8 @@ class IndicatorForm(forms.Form):
         known = sources()
         record_type = cast(forms.ChoiceField, self.fields["record_type"])
         record_type.choices = [(name, f"{s.label_da} ({name})") for name, s in known.items()]
+        value = cast(forms.ChoiceField, self.fields["value"])
+        value.choices = [("", "ingen (en andel)"), *numbers()]
         for part, _part_label in PARTS:
             for name, info in condition_fields().items():
                 if info.choices is not None:
@@ -153,6 +172,8 @@ class IndicatorForm(forms.Form):
                 "definition_da",
                 "definition_en",
                 "record_type",
+                "kind",
+                "value",
                 "period",
                 "better",
                 "low",
@@ -201,6 +222,9 @@ def _describe(row: DeclaredIndicator) -> list[tuple[str, str]]:
             names = [{"": "ingen", ANY: "en hvilken som helst"}.get(v, v) for v in values]
             shown.append(f"{field}: {', '.join(names)}")
         words.append((label, "; ".join(shown) or "alle"))
+    if row.kind == DeclaredIndicator.Kind.MEDIAN:
+        number = source.numbers.get(row.value) if source else None
+        words.append(("Median af", number.label_da if number else row.value))
     levels = ", ".join(LEVELS[level][0] for level in row.levels or () if level in LEVELS)
     words.append(("Sammenlign med", levels or "ingen"))
     return words
@@ -275,6 +299,8 @@ def indicators_view(model_admin: Any, request: HttpRequest, object_id: str) -> H
                         definition_da=data["definition_da"],
                         definition_en=data["definition_en"],
                         record_type=data["record_type"],
+                        kind=data["kind"] or DeclaredIndicator.Kind.SHARE,
+                        value=data["value"],
                         population=form.conditions("population"),
                         denominator=form.conditions("denominator"),
                         numerator=form.conditions("numerator"),

@@ -125,3 +125,18 @@ RESPONDENTS: dict[str, str] = {
 def mean_score(scores: list[Decimal]) -> Decimal:
     """A multi-item instrument's score: the mean of its items, to 2 decimals."""
     return (sum(scores, Decimal(0)) / len(scores)).quantize(Decimal("0.01"))
+
+
+def improvement(instrument: Instrument, change: Decimal) -> Decimal:
+    """A change (end − baseline) turned the way the instrument counts better: positive is
+    better for every instrument (NPRS and the walk time fall when the patient gets better)."""
+    return change if instrument.direction == "higher" else -change
+
+
+def reaches_mic(instrument: Instrument, change: Decimal) -> bool | None:
+    """Whether a course's change (end − baseline) reaches the instrument's minimal important
+    change in its better direction (``mic``; the sources in docs/adr/0015-outcome-records.md and
+    0016-outcome-report.md); None where no threshold is held (the 40-m walk)."""
+    if instrument.mic is None:
+        return None
+    return improvement(instrument, change) >= instrument.mic

@@ -125,6 +125,8 @@ def save_indicator(
     disclosure: str = "standard",
     levels: Iterable[str] = ("region", "nation"),
     position: int | None = None,
+    kind: str = "share",
+    value: str = "",
 ) -> DeclaredIndicator:
     """Create or change the draft indicator ``key`` of ``project`` (published ones are never
     edited: drafts are published with a version, ``publish_indicators``). Refuses what
@@ -146,6 +148,8 @@ def save_indicator(
         high=high,
         disclosure=disclosure,
         levels=levels,
+        kind=kind,
+        value=value,
     )
     levels = [level for level in LEVELS if level in set(levels)]  # in the report's order
     drafts = DeclaredIndicator.objects.filter(project=locked, specification__isnull=True)
@@ -162,6 +166,8 @@ def save_indicator(
         "definition_da": definition_da.strip(),
         "definition_en": definition_en.strip(),
         "record_type": record_type,
+        "kind": kind,
+        "value": value,
         "population": population,
         "denominator": denominator,
         "numerator": numerator,
@@ -172,8 +178,8 @@ def save_indicator(
         "disclosure": disclosure,
         "levels": levels,
     }
-    for name, value in values.items():
-        setattr(row, name, value)
+    for name, given in values.items():
+        setattr(row, name, given)
     row.save()
     record(
         by=by,

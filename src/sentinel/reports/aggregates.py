@@ -63,6 +63,7 @@ from sentinel.reports.benchmark import (
     refresh_benchmark,
 )
 from sentinel.reports.models import CellChange, ReportCell
+from sentinel.reports.outcome_cells import note_changes as note_outcome_changes
 from sentinel.reports.scheduler import (
     benchmark_due,
     refresh_due_benchmarks,
@@ -79,6 +80,7 @@ __all__ = [
     "cell_key",
     "mark_full_refresh_needed",
     "net_changes",
+    "note_outcome_changes",
     "rebuild",
     "refresh_benchmark",
     "refresh_due_benchmarks",

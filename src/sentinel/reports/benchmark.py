@@ -24,7 +24,7 @@ from django.utils import timezone
 from sentinel.clinics.models import Clinic
 from sentinel.networks.models import Membership
 from sentinel.projects.models import Project
-from sentinel.reports import development, sql
+from sentinel.reports import development, outcome_cells, sql
 from sentinel.reports.models import (
     NATION,
     BenchmarkCell,
@@ -139,6 +139,9 @@ def refresh_benchmark(
             # The coding development's cells follow the clinics whose cells moved.
             development.refresh(project_ids=incremental, changed=named)
             development.refresh(project_ids=recompute, changed=None)
+            clinics = {p: {cell[0] for cell in cells} for p, cells in named.items()}
+            outcome_cells.refresh(project_ids=incremental, clinics=clinics)
+            outcome_cells.refresh(project_ids=recompute, clinics=None)
             _note_refreshed(projects, started_at)
     cells, contributors = _counts(projects)
     return BenchmarkResult(

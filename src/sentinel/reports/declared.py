@@ -34,6 +34,12 @@ from functools import lru_cache
 from sentinel.clinics.models import RegionCode
 from sentinel.lib.dates import add_months
 from sentinel.lib.shares import percent
+from sentinel.reports.declared_medians import (
+    MeasuredMedian,
+    level_median,
+    median_of,
+    median_section,
+)
 from sentinel.reports.disclosure import (
     LABEL,
     MIN_CELL,
@@ -185,10 +191,15 @@ class DeclaredReport(ReportDefinition):
                     note_en="The project has no indicators for the report's period.",
                 )
             ], ()
-        measured = self._measure(ctx, declared)
-        self._courses = self._population(ctx, declared)
+        shares = tuple(d for d in declared if d.kind != "median")
+        medians = tuple(d for d in declared if d.kind == "median")
+        measured = self._measure(ctx, shares)
+        self._courses = self._population(ctx, shares) if shares else None
         figures = tuple(self._figure(m) for m in measured)
-        sections = [self._table_section(measured), self._trend(ctx, declared)]
+        sections = [self._table_section(measured)] if measured else []
+        if medians:
+            sections.append(self._medians(ctx, medians))
+        sections.append(self._trend(ctx, shares))
         funnels = self._funnels(ctx, measured)
         if funnels is not None:
             sections.append(funnels)
@@ -249,15 +260,51 @@ class DeclaredReport(ReportDefinition):
         return found
 
     def _population(self, ctx: ReportContext, declared: tuple[Declared, ...]) -> int:
-        """The clinic's records in any indicator's population over the report's months."""
+        """The clinic's records in any indicator's population over the report's months, of
+        the record types that are courses (all when none is)."""
         wanted = set(ctx.months)
+        counted = {t for t in self._own if source_for(t).counts_courses} or set(self._own)
         total = 0
         for record_type, cells in self._own.items():
+            if record_type not in counted:
+                continue
             of_type = [d for d in declared if d.record_type == record_type]
             for month, values, n in cells:
                 if month in wanted and any(_in_population(d, values) for d in of_type):
                     total += n
         return total
+
+    def _medians(self, ctx: ReportContext, medians: tuple[Declared, ...]) -> Section:
+        """The median indicators (``reports.declared_medians``): the clinic's cells as read
+        for the shares (or once more per record type), each level's as the benchmark keeps
+        them (per refresh, like the shares' levels)."""
+        region = ctx.clinic.region_code
+        region_name = RegionCode(region).label if region in RegionCode.values else region
+        found = []
+        for d in medians:
+            if d.record_type not in self._own:
+                self._own[d.record_type] = source_for(d.record_type).clinic_cells(
+                    ctx.project.pk, ctx.clinic.pk, ctx.months[0], ctx.last_month
+                )
+            months = measured_months(d, ctx.months)
+            median, n = median_of(d, self._own[d.record_type], months)
+            levels = []
+            for level in d.levels:
+                code = NATION if level == "nation" else region
+                clinics, cells = (
+                    _scope_figures(
+                        d.record_type, ctx.project.pk, region, code, months[0], months[-1],
+                        ctx.benchmark_refreshed_at,
+                    )
+                    if code
+                    else (0, ())
+                )  # fmt: skip
+                da, en = LEVELS[level]
+                if level == "region" and region_name:
+                    da = en = str(region_name)
+                levels.append(level_median(level, da, en, clinics, *median_of(d, cells, months)))
+            found.append(MeasuredMedian(d, _span(months), median, n, tuple(levels)))
+        return median_section(found)
 
     # --- the headline ----------------------------------------------------------------------
 

@@ -52,6 +52,7 @@ Conditions = dict[str, tuple[str, ...]]
 """Field → the values allowed (a record meets them when each field's value is one of them)."""
 
 PERIODS = tuple(DeclaredIndicator.Period.values)
+KINDS = tuple(DeclaredIndicator.Kind.values)
 PERIOD_MONTHS: dict[str, int | None] = {"report": None, "months_3": 3, "months_12": 12}
 DISCLOSURES = tuple(DeclaredIndicator.Disclosure.values)
 LEVELS: dict[str, tuple[str, str]] = {
@@ -93,6 +94,11 @@ class Source(Protocol):
     record_type: str
     label_da: str
     fields: Mapping[str, FieldInfo]
+    counts_courses: bool
+    numbers: Mapping[str, FieldInfo]
+    """The numbers its cells carry that a median may read (none for most record types)."""
+    """Whether a record is a course (the report's "courses" are theirs; a source of
+    measurements per course counts them only when the report has no course source)."""
 
     def check_value(self, name: str, value: str) -> str | None: ...
 
@@ -121,6 +127,8 @@ class EpisodeCells:
 
     record_type = "episode"
     label_da = "Forløb"
+    counts_courses = True
+    numbers: Mapping[str, FieldInfo] = {}
     fields: Mapping[str, FieldInfo] = {
         "speciale": FieldInfo(
             "Speciale", "Speciale", tuple((s, s) for s in sorted(KNOWN_SPECIALITIES))
@@ -205,10 +213,9 @@ def register_source(source: Source) -> Source:
 
 register_source(EpisodeCells())
 
-SOURCE_MODULES: tuple[str, ...] = ()
-"""Modules that register the source of a further record type (imported on first use), as
-``engine.DEFINITION_MODULES`` does for report definitions: a new record type adds its module
-here and its source there, and nothing else changes."""
+SOURCE_MODULES: tuple[str, ...] = ("sentinel.reports.outcome_source",)
+"""Modules registering further record types' sources (imported on first use, as
+``engine.DEFINITION_MODULES``): a new record type adds its module here, nothing else."""
 
 
 def sources() -> dict[str, Source]:
@@ -251,6 +258,8 @@ class Declared:
     label_en: str
     record_type: str
     population: Conditions = field(default_factory=dict)
+    kind: str = "share"
+    value: str = ""
     denominator: Conditions = field(default_factory=dict)
     numerator: Conditions = field(default_factory=dict)
     period: str = "report"
@@ -303,6 +312,8 @@ class Declared:
             label_da=row.label_da,
             label_en=row.label_en,
             record_type=row.record_type,
+            kind=row.kind,
+            value=row.value,
             population=_conditions(row.population),
             denominator=_conditions(row.denominator),
             numerator=_conditions(row.numerator),
@@ -361,6 +372,8 @@ def check_indicator(
     high: Decimal | None,
     disclosure: str,
     levels: Iterable[str],
+    kind: str = "share",
+    value: str = "",
 ) -> None:
     """Refuse (``DomainError``, with Danish and English words) an indicator that may not be
     stored; the target's rules are ``reports.targets.check_target``'s."""
@@ -379,7 +392,17 @@ def check_indicator(
         ("numerator", numerator),
     ):
         check_conditions(source, conditions, part)
-    if not any(list(v) for v in numerator.values()):
+    if kind not in KINDS:
+        raise _refuse("invalid_kind", f"the kind is one of {list(KINDS)}", "Vælg en slags.")
+    if kind == "median":
+        _check_median(source, _conditions(numerator), value, low is not None or high is not None)
+    elif value:
+        raise _refuse(
+            "value_without_median",
+            "only a median reads a number (value); a share counts records",
+            "Kun en median læser et tal; en andel tæller forløb.",
+        )
+    elif not any(list(v) for v in numerator.values()):
         raise _refuse(
             "numerator_without_condition",
             "the numerator needs at least one condition (else it is the denominator)",
@@ -407,6 +430,25 @@ def check_indicator(
         low=low,
         high=high,
     )
+
+
+def _check_median(source: Source, numerator: Conditions, value: str, target: bool) -> None:
+    words = {  # code: (refused, in English, in Danish)
+        "unknown_value": (
+            value not in source.numbers,
+            f"a median reads one of {sorted(source.numbers)}",
+            "En median læser et af posttypens tal.",
+        ),
+        "median_with_numerator": (
+            any(numerator.values()),
+            "no numerator",
+            "En median har ingen tæller.",
+        ),
+        "median_with_target": (target, "no target (it is a median)", "Intet mål for en median."),
+    }
+    for code, (refused, en, da) in words.items():
+        if refused:
+            raise _refuse(code, en, da)
 
 
 # --- which indicators a report measures ----------------------------------------------------

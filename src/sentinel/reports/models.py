@@ -200,6 +200,10 @@ class DeclaredIndicator(models.Model):
         LAST_3_MONTHS = "months_3", "De seneste 3 måneder af perioden"
         LAST_12_MONTHS = "months_12", "De seneste 12 måneder af perioden"
 
+    class Kind(models.TextChoices):
+        SHARE = "share", "Andel (tæller af nævner)"
+        MEDIAN = "median", "Median af et tal (fx ændringen i en score)"
+
     class Disclosure(models.TextChoices):
         STANDARD = "standard", "Standard: region og land som benchmark-reglen tillader"
         OWN_SMALL_HIDDEN = (
@@ -223,6 +227,10 @@ class DeclaredIndicator(models.Model):
     definition_da = models.TextField(blank=True)
     definition_en = models.TextField(blank=True)
     record_type = models.CharField(max_length=40)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SHARE)
+    value = models.CharField(
+        max_length=40, blank=True, help_text="A median's number (the record type's, e.g. change)."
+    )
     population = models.JSONField(default=dict, blank=True)
     denominator = models.JSONField(default=dict, blank=True)
     numerator = models.JSONField(default=dict, blank=True)
@@ -432,3 +440,31 @@ class TherapistVisibility(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clinic_id}: {'everyone' if self.everyone else 'owner'}"
+
+
+# The outcome report's aggregates live in their own module; Django finds them through here.
+from sentinel.reports.outcome_models import (  # noqa: E402
+    OutcomeBenchmarkCell,
+    OutcomeCell,
+    OutcomeChange,
+)
+
+__all__ = [
+    "NATION",
+    "BenchmarkCell",
+    "BenchmarkContributor",
+    "BenchmarkState",
+    "CellChange",
+    "DeclaredIndicator",
+    "DevelopmentBenchmarkCell",
+    "DevelopmentCell",
+    "IndicatorTarget",
+    "NetworkCell",
+    "NetworkContributor",
+    "OpenItemException",
+    "OutcomeBenchmarkCell",
+    "OutcomeCell",
+    "OutcomeChange",
+    "ReportCell",
+    "TherapistVisibility",
+]

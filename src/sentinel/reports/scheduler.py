@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from sentinel.projects.models import Project
-from sentinel.reports import sql
+from sentinel.reports import outcome_cells, sql
 from sentinel.reports.benchmark import ADVISORY_LOCK_CLASS, BenchmarkResult, refresh_benchmark
 from sentinel.reports.models import (
     BenchmarkState,
@@ -38,6 +38,7 @@ def benchmark_due(
     state = BenchmarkState.objects.filter(project_id=project_id).first()
     pending = (state is not None and state.full_needed_since is not None) or (
         CellChange.objects.filter(project_id=project_id).exists()
+        or outcome_cells.pending(project_id)
     )
     if not pending:
         return False

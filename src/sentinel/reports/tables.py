@@ -48,7 +48,7 @@ def english_cell(value: CellValue) -> CellValue:
     return value.en if isinstance(value, Text) else value
 
 
-ColumnKind = Literal["text", "count", "percent"]
+ColumnKind = Literal["text", "count", "percent", "number"]
 
 
 def cell_json(value: CellValue) -> str | int | None:
