@@ -65,6 +65,28 @@ def test_bench_ingest_reports_the_figures_and_cleans_up(var_dir: Path) -> None:
                 assert db.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,), table  # noqa: S608
 
 
+def test_bench_ingest_sends_outcome_records_with_the_episodes(var_dir: Path) -> None:
+    result = run(var_dir, "bench", "ingest", "--outcomes", "--episodes", "200", "--batch", "100")
+
+    assert result.returncode == 0, result.stderr
+    report = figures(result.stdout)
+    sent, stored = re.fullmatch(
+        r"(\d+) sent, (\d+) stored \(.*\)", report["outcome records"]
+    ).groups()  # type: ignore[union-attr]
+    assert int(sent) > 0 and stored == sent  # every one accepted: none refused
+    assert "rejected" not in report
+    assert re.search(r"^cleanup: removed \d+ outcome records, ", result.stdout, re.MULTILINE)
+    with sqlite3.connect(var_dir / "sentinel.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM collection_outcomerecord").fetchone() == (0,)
+        # Its own clinics (700501 on): the plain run's are never enrolled in the second project.
+        enrolled = db.execute(
+            "SELECT DISTINCT c.ydernummer FROM projects_enrolment e "
+            "JOIN clinics_clinic c ON c.id = e.clinic_id "
+            "JOIN projects_project p ON p.id = e.project_id WHERE p.code = 'forlobsresultater'"
+        ).fetchall()
+        assert enrolled and all(int(y) >= 700501 for (y,) in enrolled)
+
+
 def test_bench_ingest_refuses_bad_arguments_in_one_line(var_dir: Path) -> None:
     result = run(var_dir, "bench", "ingest", "--batch", "0")
     assert result.returncode == 1

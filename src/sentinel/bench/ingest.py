@@ -10,7 +10,9 @@ Everything the benchmark needs is set up with the real actions, on its own clini
 
 - vendor ``sentinel-bench`` with a fresh credential per run (revoked when the run ends);
 - clinics with ydernumre 7xxxxx (the demo uses 9xxxxx), CVRs starting with 0 (never a real
-  company), activated, DPA signed, consent approved, enrolled in Diagnosekodning a year ago.
+  company), activated, DPA signed, consent approved, enrolled in Diagnosekodning a year ago
+  (and in Forløbsresultater with ``--outcomes``, which adds outcome records to the batches:
+  an NPRS score at the start of each structured course and, for most ended ones, at its end).
 
 Patients are generated: a real birth date (1935-1999) and a serial from 0000-0999, with a
 fixed seed — never copied from a person, and pseudonymised/encrypted by the server like any
@@ -59,7 +61,13 @@ from sentinel.audit.actors import Actor
 from sentinel.clinics.actions import activate, create_vendor, register_clinic
 from sentinel.clinics.credentials import issue_credential, revoke_credential
 from sentinel.clinics.models import Clinic, Vendor, VendorCredential
-from sentinel.collection.models import DataFlow, DiagnosisEvent, Episode, Submission
+from sentinel.collection.models import (
+    DataFlow,
+    DiagnosisEvent,
+    Episode,
+    OutcomeRecord,
+    Submission,
+)
 from sentinel.lib import icpc2
 from sentinel.lib.errors import DomainError
 from sentinel.lib.identifiers import cvr_check_digit
@@ -74,6 +82,10 @@ CLINIC_NAME = "Sentinel bench klinik"
 YDERNUMMER_FIRST = 700_001  # 7xxxxx: the benchmark's own range (the demo uses 9xxxxx)
 MUNICIPALITIES = ("0101", "0751", "0461", "0851", "0265")
 ENROLLED_DAYS_AGO = 365
+OUTCOME_PROJECT = "forlobsresultater"
+OUTCOME_CLINICS_FROM = 501
+"""The clinics of ``--outcomes`` runs (700501 on): enrolled in Forløbsresultater, which also
+takes the structured episodes, so the plain run's clinics (700001 on) never are."""
 SEED = 20_000
 SIGNER_NAMESPACE = uuid.UUID("5e7e1b0c-8e0c-4d1f-9b3a-0000000be7c4")
 
@@ -142,7 +154,9 @@ def _vendor() -> Vendor:
     )
 
 
-def _clinic(number: int, vendor: Vendor, project: Project, enrol_on: dt.date) -> BenchClinic:
+def _clinic(
+    number: int, vendor: Vendor, projects: Sequence[Project], enrol_on: dt.date
+) -> BenchClinic:
     ydernummer = str(YDERNUMMER_FIRST + number - 1)
     cvr = bench_cvr(number)
     clinic = Clinic.objects.filter(ydernummer=ydernummer).first()
@@ -170,10 +184,13 @@ def _clinic(number: int, vendor: Vendor, project: Project, enrol_on: dt.date) ->
     )
     sign_dpa(clinic=clinic, signer=signer, channel=Channel.SENTINEL)
     approve_consent(clinic=clinic, signer=signer, channel=Channel.SENTINEL)
-    enrolment = Enrolment.objects.open().filter(clinic=clinic, project=project).first()
-    if enrolment is None:
-        enrolment = enrol(by=signer.actor, clinic=clinic, project=project, on=enrol_on)
-    return BenchClinic(clinic, enrolment.enrolled_on)
+    enrolled_on = enrol_on
+    for project in projects:  # the first is Diagnosekodning, which the data starts from
+        enrolment = Enrolment.objects.open().filter(clinic=clinic, project=project).first()
+        if enrolment is None:
+            enrolment = enrol(by=signer.actor, clinic=clinic, project=project, on=enrol_on)
+        enrolled_on = max(enrolled_on, enrolment.enrolled_on)
+    return BenchClinic(clinic, enrolled_on)
 
 
 def bench_project(today: dt.date, *, enrolled_days_ago: int) -> tuple[Project, dt.date, dt.date]:
@@ -191,15 +208,24 @@ def bench_project(today: dt.date, *, enrolled_days_ago: int) -> tuple[Project, d
     return project, first_spec, max(today - dt.timedelta(days=enrolled_days_ago), first_spec)
 
 
-def set_up(clinic_count: int, today: dt.date) -> Setup:
-    """The bench vendor, a fresh credential and ``clinic_count`` onboarded clinics."""
+def set_up(clinic_count: int, today: dt.date, *, outcomes: bool = False) -> Setup:
+    """The bench vendor, a fresh credential and ``clinic_count`` onboarded clinics (enrolled in
+    Forløbsresultater too with ``outcomes``)."""
     project, first_spec, enrol_on = bench_project(today, enrolled_days_ago=ENROLLED_DAYS_AGO)
+    projects = [project]
+    first = OUTCOME_CLINICS_FROM if outcomes else 1  # never enrol the plain run's clinics
+    if outcomes:
+        outcome_project = Project.objects.filter(code=OUTCOME_PROJECT).first()
+        if outcome_project is None:
+            raise CommandError("the Forløbsresultater project is missing; run 'sentinel migrate'")
+        projects.append(outcome_project)
     try:
         with transaction.atomic():
             vendor = _vendor()
             credential, token = issue_credential(by=BENCH, vendor=vendor)
             clinics = [
-                _clinic(number, vendor, project, enrol_on) for number in range(1, clinic_count + 1)
+                _clinic(number, vendor, projects, enrol_on)
+                for number in range(first, first + clinic_count)
             ]
     except DomainError as exc:
         raise CommandError(f"setting up the bench clinics failed: {exc}") from None
@@ -222,6 +248,7 @@ class Batch:
     episodes: int
     diagnoses: int
     door: str = "json"  # or "fhir": the same records as a FHIR batch Bundle to /fhir
+    outcomes: int = 0  # outcome records among the batch's records
 
     @property
     def path(self) -> str:
@@ -305,6 +332,34 @@ class EpisodeMaker:
             ],
         }
 
+    def outcomes(self, course: dict[str, Any]) -> list[dict[str, Any]]:
+        """Outcome records of a structured course: an NPRS score (0-10) at its start, answered
+        by the patient nine times in ten, and for four in five ended courses one at its end
+        (a little lower, mostly)."""
+        if not course["course_type"]:
+            return []
+        rng = self.rng
+        baseline = rng.randint(3, 9)
+        measured = [("baseline", course["start_date"], baseline)]
+        if course["end_date"] and rng.random() < 0.8:
+            end = max(0, min(10, baseline - rng.choice((-1, 0, 1, 2, 2, 3, 4))))
+            measured.append(("end_of_course", course["end_date"], end))
+        return [
+            {
+                "type": "outcome",
+                "source_id": f"{course['source_id']}-{timepoint[0].upper()}",
+                "version": 1,
+                "episode_source_id": course["source_id"],
+                "patient_cpr": course["patient_cpr"],
+                "instrument": "nprs",
+                "timepoint": timepoint,
+                "date": day,
+                "answered_by": "patient" if rng.random() < 0.9 else "therapist",
+                "score": score,
+            }
+            for timepoint, day, score in measured
+        ]
+
 
 def make_batches(
     *,
@@ -315,6 +370,7 @@ def make_batches(
     prefix: str,
     today: dt.date,
     door: str = "json",
+    outcomes: bool = False,
 ) -> list[Batch]:
     """The run's request bodies, JSON-encoded up front so the clients only send bytes: the
     JSON door's ``{"records": …}``, or (``door="fhir"``) the same records as a FHIR batch
@@ -331,6 +387,9 @@ def make_batches(
             maker.episode(f"{prefix}{i:07d}", target.collect_from)
             for i in range(start, min(start + batch_size, episodes))
         ]
+        courses = [r for r in records if r["type"] == "episode"]
+        if outcomes:
+            records += [m for course in courses for m in maker.outcomes(course)]
         payload = (
             records_to_bundle(target.clinic.ydernummer, records)
             if door == "fhir"
@@ -343,9 +402,10 @@ def make_batches(
                 client=number % clients,
                 ydernummer=target.clinic.ydernummer,
                 body=body,
-                episodes=len(records),
-                diagnoses=sum(len(r["diagnoses"]) for r in records),
+                episodes=len(courses),
+                diagnoses=sum(len(r["diagnoses"]) for r in courses),
                 door=door,
+                outcomes=len(records) - len(courses),
             )
         )
     return batches
@@ -708,6 +768,13 @@ def raw_load(
 # --- bookkeeping ------------------------------------------------------------------------
 
 
+def count_outcomes(clinic_ids: Sequence[int], prefix: str) -> int:
+    """The outcome records stored for the run's courses."""
+    return OutcomeRecord.objects.filter(
+        clinic_id__in=clinic_ids, source_id__startswith=prefix
+    ).count()
+
+
 def count_events(clinic_ids: Sequence[int], prefix: str) -> tuple[int, int]:
     """Episodes and diagnosis events stored for this run, counted in the database."""
     episodes = Episode.objects.filter(clinic_id__in=clinic_ids, source_id__startswith=prefix)
@@ -733,6 +800,7 @@ def clean_up(setup: Setup) -> dict[str, int]:
     marks = ", ".join(["%s"] * len(ids))
     with transaction.atomic(), connection.cursor() as cursor:
         for label, model in (
+            ("outcome records", OutcomeRecord),
             ("diagnosis events", DiagnosisEvent),
             ("episodes", Episode),
             ("submissions", Submission),

@@ -83,6 +83,15 @@ class Command(SentinelCommand):
             ),
         )
         ingest.add_argument(
+            "--outcomes",
+            action="store_true",
+            help=(
+                "also send outcome records in the JSON batches (the clinics are enrolled in "
+                "Forløbsresultater too): an NPRS score at the start of each structured course "
+                "and at the end of most ended ones; the raw load covers episodes and events only"
+            ),
+        )
+        ingest.add_argument(
             "--keep", action="store_true", help="keep the collected data and scratch tables"
         )
         ingest.add_argument(
@@ -195,7 +204,7 @@ class Command(SentinelCommand):
         clinic_count = bench.clinic_count_for(clients)
         self._note(f"Database: {database}")
         self._note(f"Setting up the bench vendor and {clinic_count} clinics (7xxxxx) …")
-        setup = bench.set_up(clinic_count, today)
+        setup = bench.set_up(clinic_count, today, outcomes=options["outcomes"])
         report: list[str] = []
         try:
             report = self._run_ingest(
@@ -209,6 +218,7 @@ class Command(SentinelCommand):
                 database=database,
                 profile=options["profile"],
                 door=options["door"],
+                outcomes=options["outcomes"],
             )
         finally:
             report += self._finish(setup, keep=options["keep"])
@@ -227,6 +237,7 @@ class Command(SentinelCommand):
         database: str,
         profile: bool,
         door: str = "json",
+        outcomes: bool = False,
     ) -> list[str]:
         self._note(f"Generating {episodes} synthetic episodes …")
         batches = bench.make_batches(
@@ -236,10 +247,16 @@ class Command(SentinelCommand):
             clinics=setup.clinics,
             prefix=prefix,
             today=today,
+            outcomes=outcomes,
         )
         submitted = sum(b.diagnoses for b in batches)
+        outcome_records = sum(b.outcomes for b in batches)
         megabytes = sum(len(b.body) for b in batches) / 1e6
-        self._note(f"  {len(batches)} batches, {submitted} diagnoses, {megabytes:.1f} MB of JSON")
+        self._note(
+            f"  {len(batches)} batches, {submitted} diagnoses"
+            + (f", {outcome_records} outcome records" if outcomes else "")
+            + f", {megabytes:.1f} MB of JSON"
+        )
 
         connection.close()  # hold nothing open while the servers write
         threads = math.ceil(clients / workers)
@@ -328,6 +345,13 @@ class Command(SentinelCommand):
         if api.rejected:
             lines.append(
                 "rejected: " + ", ".join(f"{r} {n}" for r, n in api.rejected.most_common())
+            )
+        if outcomes:
+            stored_outcomes = bench.count_outcomes(setup.clinic_ids, prefix)
+            lines.insert(
+                lines.index(f"api/raw: {share:.1f} %"),
+                f"outcome records: {outcome_records} sent, {stored_outcomes} stored "
+                "(the API stored them too; the raw load has episodes and events only)",
             )
         if fhir is not None:
             _, fhir_stored = bench.count_events(setup.clinic_ids, f"{prefix[:-1]}F-")
