@@ -65,7 +65,7 @@ def test_a_project_manager_enters_an_indicator_as_fields(live_server, new_page) 
     check_page(page, "57-console-indicators-draft")
     page.set_viewport_size(NARROW)
     check_page(page, "58-console-indicators-draft-narrow")
-    row = DeclaredIndicator.objects.get()
+    row = DeclaredIndicator.objects.get(project=project)
     assert (row.population, row.numerator) == (
         {"course_type": ["hip_osteoarthritis", "knee_osteoarthritis"]},
         {"code": ["L89", "L90"]},
