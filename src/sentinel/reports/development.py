@@ -135,8 +135,9 @@ def _count(cursor: CursorWrapper, scope: str, params: list[Any]) -> Counter[Clin
     void = ", ".join(f"'{status}'" for status in sorted(VOID_STATUSES))
     history = _lateral(
         "courses c",
-        f"SELECT d.id, d.episode_id, d.code, d.recorded_at FROM {sql.table(DiagnosisEvent)} d",  # noqa: S608
+        sql.table(DiagnosisEvent),
         "d",
+        "d.id, d.episode_id, d.code, d.recorded_at",
         f"d.episode_id = c.id AND d.verification_status NOT IN ({void})",
     )
     cursor.execute(scope + _COURSES.format(history=history), params)
@@ -149,16 +150,16 @@ def _count(cursor: CursorWrapper, scope: str, params: list[Any]) -> Counter[Clin
     return cells
 
 
-def _lateral(outer: str, inner: str, alias: str, condition: str) -> str:
-    """``outer`` joined with the rows of ``inner`` (a SELECT of one table as ``alias``) that
+def _lateral(outer: str, table: str, alias: str, columns: str, condition: str) -> str:
+    """``outer`` joined with the rows of ``table`` (as ``alias``; ``columns`` of it) that
     meet ``condition``. On PostgreSQL a LATERAL join, so the few rows wanted are found by
     index per outer row, where the planner would otherwise scan the whole table (``OFFSET 0``
     keeps it from flattening the subquery into a plain join); SQLite (no LATERAL) joins row
     by row anyway."""
     if sql.postgres():
-        return f"{outer} CROSS JOIN LATERAL ({inner} WHERE {condition} OFFSET 0) {alias}"
-    table = inner.split(" FROM ", 1)[1]
-    return f"{outer} JOIN {table} ON {condition}"
+        inner = f"SELECT {columns} FROM {table} {alias} WHERE {condition} OFFSET 0"  # noqa: S608
+        return f"{outer} CROSS JOIN LATERAL ({inner}) {alias}"
+    return f"{outer} JOIN {table} {alias} ON {condition}"
 
 
 def _date(value: dt.date | str) -> dt.date:
@@ -196,9 +197,9 @@ def _count_months(
     structured, params = _structured("e")
     episodes = _lateral(
         "named n",
-        "SELECT e.id, e.clinic_id, e.start_date, e.course_type, e.current_code, e.project_id, "  # noqa: S608
-        f"e.speciale FROM {sql.table(Episode)} e",
+        sql.table(Episode),
         "e",
+        "e.id, e.clinic_id, e.start_date, e.course_type, e.current_code, e.project_id, e.speciale",
         "e.clinic_id = n.clinic_id AND e.start_date >= n.month AND e.start_date < n.next_month",
     )
     scope = (
@@ -278,35 +279,16 @@ def sum_scopes(project_id: int, months: Iterable[dt.date] | None = None) -> None
     """Rewrite the region and nation sums of the project's clinic cells (of ``months`` only,
     when given); a clinic counts in the region it contributed to the benchmark from in that
     month (``BenchmarkContributor``)."""
-    cells, contributors = sql.table(DevelopmentCell), sql.table(BenchmarkContributor)
-    scopes = sql.table(DevelopmentBenchmarkCell)
-    columns = "project_id, scope, month, symptom_first, refined, days, courses"
-    key = "c.month, c.symptom_first, c.refined, c.days"
-    chosen = None if months is None else sorted(set(months))
-    only, only_params = ("1 = 1", []) if chosen is None else sql.in_("month", chosen)
-    only_c, _ = ("1 = 1", []) if chosen is None else sql.in_("c.month", chosen)
-    only_b, _ = ("1 = 1", []) if chosen is None else sql.in_("b.month", chosen)
-    joined = (
-        f"FROM {cells} c JOIN {contributors} b ON b.project_id = c.project_id "
-        f"AND b.month = c.month AND b.clinic_id = c.clinic_id WHERE c.project_id = %s "
-        f"AND {only_c} AND {only_b}"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {scopes} WHERE project_id = %s AND {only}",  # noqa: S608
-            [project_id, *only_params],
-        )
-        cursor.execute(
-            f"INSERT INTO {scopes} ({columns}) "
-            f"SELECT c.project_id, %s, {key}, SUM(c.courses) {joined} "
-            f"GROUP BY c.project_id, {key}",
-            [NATION, project_id, *only_params, *only_params],
-        )
-        cursor.execute(
-            f"INSERT INTO {scopes} ({columns}) "
-            f"SELECT c.project_id, b.region_code, {key}, SUM(c.courses) {joined} "
-            f"AND b.region_code <> '' GROUP BY c.project_id, b.region_code, {key}",
-            [project_id, *only_params, *only_params],
+        sql.sum_scopes(
+            cursor,
+            cells=sql.table(DevelopmentCell),
+            contributors=sql.table(BenchmarkContributor),
+            scopes=sql.table(DevelopmentBenchmarkCell),
+            key=("symptom_first", "refined", "days"),
+            project_id=project_id,
+            nation=NATION,
+            months=None if months is None else list(months),
         )
 
 

@@ -179,41 +179,28 @@ def recount(*, project_id: int, clinic_ids: Iterable[int]) -> int:
 @transaction.atomic
 def sum_scopes(project_id: int) -> None:
     """Rewrite the region and nation sums of the project's outcome cells; a clinic counts in
-    the region it contributed to the benchmark from in that month (``BenchmarkContributor``),
-    as in ``development.sum_scopes``."""
-    cells, contributors = sql.table(OutcomeCell), sql.table(BenchmarkContributor)
-    scopes = sql.table(OutcomeBenchmarkCell)
-    key = ", ".join(["c.month", *(f"c.{sql.q(c)}" for c in COLUMNS)])
-    columns = f"project_id, scope, month, {sql.names(COLUMNS)}, courses"
-    joined = (
-        f"FROM {cells} c JOIN {contributors} b ON b.project_id = c.project_id "
-        f"AND b.month = c.month AND b.clinic_id = c.clinic_id WHERE c.project_id = %s"
-    )
+    the region it contributed to the benchmark from in that month (``BenchmarkContributor``)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {scopes} WHERE project_id = %s", [project_id])  # noqa: S608
-        cursor.execute(
-            f"INSERT INTO {scopes} ({columns}) "
-            f"SELECT c.project_id, %s, {key}, SUM(c.courses) {joined} "
-            f"GROUP BY c.project_id, {key}",
-            [NATION, project_id],
-        )
-        cursor.execute(
-            f"INSERT INTO {scopes} ({columns}) "
-            f"SELECT c.project_id, b.region_code, {key}, SUM(c.courses) {joined} "
-            f"AND b.region_code <> '' GROUP BY c.project_id, b.region_code, {key}",
-            [project_id],
+        sql.sum_scopes(
+            cursor,
+            cells=sql.table(OutcomeCell),
+            contributors=sql.table(BenchmarkContributor),
+            scopes=sql.table(OutcomeBenchmarkCell),
+            key=COLUMNS,
+            project_id=project_id,
+            nation=NATION,
         )
 
 
 def collecting(project_ids: Sequence[int]) -> list[int]:
     """Those of the projects whose data specification (any version) names ``outcome``."""
-    found = set()
-    for project_id, spec in DataSpecification.objects.filter(
-        project_id__in=list(project_ids)
-    ).values_list("project_id", "spec"):
-        if "outcome" in (spec or {}).get("record_types", ()):
-            found.add(project_id)
-    return sorted(found)
+    return sorted(
+        {
+            specification.project_id
+            for specification in DataSpecification.objects.filter(project_id__in=list(project_ids))
+            if "outcome" in specification.parsed.record_types
+        }
+    )
 
 
 def note_changes(*, clinic_id: int, project_ids: Iterable[int]) -> None:
