@@ -31,8 +31,10 @@ class _Application(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        from sentinel.core.runtime import settle
         from sentinel.wsgi import application
 
+        settle()  # the loaded code out of the collector's way (core.runtime)
         return application
 
 

@@ -30,8 +30,6 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from django.utils.html import escape
-
 from sentinel.reports.engine import Chart, Suppressed
 from sentinel.reports.funnel_svg import funnel_svg
 from sentinel.reports.svg import (
@@ -50,6 +48,7 @@ from sentinel.reports.svg import (
     category_text,
     coord,
     empty_svg,
+    escape,
     fill_of,
     marker_svg,
     open_svg,

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import math
 
-from django.utils.html import escape
-
 from sentinel.lib.shares import percent
 from sentinel.reports.funnel import Z95, Z998, Band, Funnel, limit
 from sentinel.reports.svg import (
@@ -25,6 +23,7 @@ from sentinel.reports.svg import (
     base_id,
     coord,
     empty_svg,
+    escape,
     marker_svg,
     open_svg,
     value_text,

@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from sentinel.lib.dates import format_da, format_en
@@ -33,6 +32,7 @@ from sentinel.reports.engine import (
 )
 from sentinel.reports.exports import number_da
 from sentinel.reports.headline import Figure
+from sentinel.reports.svg import escape
 from sentinel.reports.tables import english_cell
 
 EMPTY_CELL = "–"

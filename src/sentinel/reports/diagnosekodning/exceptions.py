@@ -10,40 +10,31 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.db.models import Q
-
-from sentinel.lib import icpc2
-from sentinel.reports.diagnosekodning.labels import STRUCTURED_SPECIALE
-from sentinel.reports.diagnosekodning.open_items import symptom_codes
+from sentinel.reports.diagnosekodning.open_items import still_open
 from sentinel.reports.engine import Column, ReportContext, Section, Table
 from sentinel.reports.models import OpenItemException
 from sentinel.reports.open_items import KINDS_EN, REASONS_EN, Kind, Reason
 from sentinel.reports.tables import CellValue, Text
 
 
-def _still_open() -> Q:
-    """The answered item is still one the project expects (a course coded since is no
-    exception any more)."""
-    missing = Q()
-    for course_type, allowed in icpc2.COURSE_TYPES.items():
-        missing |= Q(episode__course_type=course_type) & ~Q(
-            episode__current_code__in=sorted(allowed)
-        )
-    return (
-        Q(kind=Kind.MISSING_REQUIRED_CODE, episode__speciale=STRUCTURED_SPECIALE) & missing
-    ) | Q(kind=Kind.SYMPTOM_CODE_CURRENT, episode__current_code__in=symptom_codes())
-
-
 def exceptions_section(ctx: ReportContext) -> Section:
+    # A handful of rows per clinic: the still-open rule is applied here rather than as a
+    # filter of several hundred symptom codes in the query.
     counted: Counter[tuple[str, str]] = Counter(
-        OpenItemException.objects.filter(
+        (kind, reason)
+        for kind, reason, speciale, course_type, code in OpenItemException.objects.filter(
             clinic=ctx.clinic,
             project=ctx.project,
             episode__start_date__gte=ctx.data_from,
             episode__start_date__lte=ctx.data_to,
+        ).values_list(
+            "kind",
+            "reason",
+            "episode__speciale",
+            "episode__course_type",
+            "episode__current_code",
         )
-        .filter(_still_open())
-        .values_list("kind", "reason")
+        if still_open(kind, speciale, course_type, code)
     )
     rows: list[tuple[CellValue, ...]] = []
     for kind, kind_da in Kind.choices:

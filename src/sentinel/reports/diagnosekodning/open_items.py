@@ -14,9 +14,8 @@ Courses without any code outside the structured ones are voluntary and not items
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from sentinel.collection.models import Episode
 from sentinel.lib import icpc2
@@ -27,16 +26,39 @@ SYMPTOM_WEEKS = 6
 """Weeks after a course's start from which a symptom code still current is an open item."""
 
 
-@cache
-def symptom_codes() -> tuple[str, ...]:
-    """Every symptom code of the code list (component 1)."""
-    return tuple(sorted(c.code for c in icpc2.codes().values() if c.component == 1))
-
-
 def is_symptom_code(code: str) -> bool:
     """A symptom or complaint code: ICPC-2 component 1 (numbers 01–29 of any chapter)."""
     known = icpc2.codes().get(code)
     return known is not None and known.component == 1
+
+
+def required_codes_of(speciale: str | None, course_type: str | None) -> frozenset[str] | None:
+    """The codes a course must carry: those of its type for a structured course of speciale
+    51, else None (no code is required)."""
+    if speciale != STRUCTURED_SPECIALE or course_type is None:
+        return None
+    allowed = icpc2.COURSE_TYPES.get(course_type)
+    return frozenset(allowed) if allowed is not None else None
+
+
+def lacking_required_code() -> Q:
+    """``required_codes_of`` as a filter of structured ``Episode`` rows (speciale 51 is the
+    caller's): a course type's course whose current code is not one its type requires."""
+    missing = Q()
+    for course_type, allowed in icpc2.COURSE_TYPES.items():
+        missing |= Q(course_type=course_type) & ~Q(current_code__in=sorted(allowed))
+    return missing
+
+
+def still_open(kind: str, speciale: str | None, course_type: str | None, code: str | None) -> bool:
+    """Whether an item of ``kind`` is still open for a course as it now stands (a course
+    coded since is no item any more): the rule an answered item is counted by."""
+    if kind == Kind.MISSING_REQUIRED_CODE:
+        allowed = required_codes_of(speciale, course_type)
+        return allowed is not None and code not in allowed
+    if kind == Kind.SYMPTOM_CODE_CURRENT:
+        return bool(code) and is_symptom_code(code or "")
+    return False
 
 
 def open_items(episodes: QuerySet[Episode], *, today: dt.date) -> list[OpenItem]:
@@ -46,7 +68,7 @@ def open_items(episodes: QuerySet[Episode], *, today: dt.date) -> list[OpenItem]
     )
     symptom_due = today - dt.timedelta(weeks=SYMPTOM_WEEKS)
     for pk, source_id, speciale, course_type, start_date, code in rows:
-        allowed = icpc2.COURSE_TYPES.get(course_type) if speciale == STRUCTURED_SPECIALE else None
+        allowed = required_codes_of(speciale, course_type)
         if allowed is not None:
             if code in allowed:
                 continue

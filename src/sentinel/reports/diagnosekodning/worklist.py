@@ -8,7 +8,7 @@ import datetime as dt
 from cryptography.exceptions import InvalidTag
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from sentinel.audit.actors import Actor
@@ -16,7 +16,6 @@ from sentinel.audit.models import AuditEvent
 from sentinel.audit.services import record
 from sentinel.clinics.models import Clinic, Vendor
 from sentinel.collection.models import Episode
-from sentinel.lib import icpc2
 from sentinel.lib.dates import format_da, format_en
 from sentinel.lib.errors import DomainError
 from sentinel.lib.pseudonym import CprCipher
@@ -26,6 +25,7 @@ from sentinel.reports.diagnosekodning.labels import (
     course_type_label,
     required_codes,
 )
+from sentinel.reports.diagnosekodning.open_items import lacking_required_code
 from sentinel.reports.engine import (
     CellValue,
     Column,
@@ -93,9 +93,6 @@ def worklist(
         and specification is not None
         and specification.parsed.person_identifiable_worklist
     )
-    missing = Q()
-    for course_type, allowed in icpc2.COURSE_TYPES.items():
-        missing |= Q(course_type=course_type) & ~Q(current_code__in=sorted(allowed))
     episodes = (
         Episode.objects.filter(
             clinic=clinic,
@@ -104,7 +101,7 @@ def worklist(
             start_date__lte=ctx.data_to,
             speciale=STRUCTURED_SPECIALE,
         )
-        .filter(missing)
+        .filter(lacking_required_code())
         .filter(**({"vendor": vendor} if vendor is not None else {}))
         .order_by("start_date", "source_id", "id")
         .only(
