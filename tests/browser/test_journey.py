@@ -27,34 +27,33 @@ import hashlib
 import re
 import uuid
 
-import httpx
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from sentinel.agreements.actions import Signer, approve_consent, sign_dpa
-from sentinel.agreements.models import AssuranceLevel, ConsentApproval, Document, DpaSignature
+from sentinel.agreements.models import ConsentApproval, Document, DpaSignature
 from sentinel.audit.actors import Actor
 from sentinel.audit.models import AuditEvent
-from sentinel.clinics.actions import activate, register_clinic
-from sentinel.clinics.credentials import issue_credential
 from sentinel.demo.oidc import DemoUser
 from sentinel.lib.dates import add_months
-from sentinel.projects.actions import enrol
 from sentinel.projects.models import Enrolment, Project
 from tests.api.conftest import synthetic_cpr
+from tests.browser import journey
 from tests.browser.conftest import (
     check_page,
     fits_without_horizontal_scroll,
     follow_menu,
     log_in_at_provider,
 )
-from tests.factories import VendorFactory, valid_cvr
+from tests.factories import valid_cvr
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 YDERNUMMER = "845678"
 OTHER_YDERNUMMER = "845680"
+
+vendor = journey.vendor  # the practice system, named as the pages show it
+vendor_api = journey.vendor_api  # its credential's HTTP client for /api/v1
 
 
 def _record(source_id: str, day: dt.date, code: str, course_type: str = "knee_osteoarthritis"):
@@ -72,51 +71,12 @@ def _record(source_id: str, day: dt.date, code: str, course_type: str = "knee_os
     }
 
 
-@pytest.fixture
-def vendor(db):
-    return VendorFactory(
-        name="Fysiodata Test A/S",
-        menu_help_da="I Fysiodata finder du Sentinel under Funktioner → Kvalitet → Sentinel.",
-    )
-
-
-@pytest.fixture
-def vendor_api(live_server, vendor):
-    _credential, token = issue_credential(by=Actor.system("tests"), vendor=vendor)
-    with httpx.Client(
-        base_url=f"{live_server.url}/api/v1",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    ) as http:
-        yield http
-
-
 def onboarded_three_months_ago(vendor, owner: DemoUser):
     """Karen's other clinic: activated by the same systemhus, DPA signed, consent approved and
     enrolled in Diagnosekodning three months ago, through the actions with their dates."""
-    day = add_months(timezone.localdate(), -3)
-    at = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
-    clinic = register_clinic(
-        by=Actor.vendor(vendor),
-        ydernummer=OTHER_YDERNUMMER,
-        cvr=owner.cvr,
-        name="Fysioterapi Journeyby Syd",
-        speciale="51",
-        municipality_code="0101",
+    return journey.onboarded_months_ago(
+        vendor, owner, ydernummer=OTHER_YDERNUMMER, name="Fysioterapi Journeyby Syd"
     )
-    activate(by=Actor.vendor(vendor), vendor=vendor, clinic=clinic, at=at)
-    signer = Signer(
-        uuid.UUID(owner.sub), owner.name, owner.cvr, AssuranceLevel.SUBSTANTIAL, may_sign=True
-    )
-    sign_dpa(clinic=clinic, signer=signer, channel="sentinel", at=at)
-    approve_consent(clinic=clinic, signer=signer, channel="sentinel", at=at)
-    enrol(
-        by=signer.actor,
-        clinic=clinic,
-        project=Project.objects.get(code="diagnosekodning"),
-        on=day,
-    )
-    return clinic, day
 
 
 def test_the_seed_journey_from_activation_to_the_open_report(

@@ -97,7 +97,7 @@ def test_the_outcome_tab_wide_and_narrow(live_server, provider, vendor, new_page
     page.wait_for_url(re.compile(r".*/rapporter/forlobsresultater/$"))
 
     headline = page.locator(".report-headline")
-    expect(headline).to_contain_text("Opfølgning: måling ved start og afslutning")
+    expect(headline).to_contain_text("Opfølgning: samme måleredskab ved start og afslutning")
     expect(headline).to_contain_text("60,00 %")  # 3 of the 5 ended courses
     expect(page.locator("#sektion-medians")).to_contain_text("-5,00")  # NPRS 8 → 3
     expect(page.locator("#sektion-funnel svg").first).to_be_visible()

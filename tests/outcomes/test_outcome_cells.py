@@ -32,21 +32,27 @@ def m(instrument: str, timepoint: str, score: str, by: str = "patient", n: int =
 
 
 @pytest.mark.parametrize(
-    ("instrument", "change", "reached"),
+    ("instrument", "baseline", "end", "reached"),
     [
-        ("nprs", "-2", True),  # lower is better: 2 points down reaches it
-        ("nprs", "-1", False),
-        ("nprs", "3", False),  # worse
-        ("psfs", "2", True),  # higher is better
-        ("psfs", "1.8", False),
-        ("psfs", "-2", False),
-        ("chair_stand_30s", "2", True),
-        ("chair_stand_30s", "-3", False),
-        ("walk_40m_fast", "-10", None),  # no threshold held
+        ("nprs", "7", "5", True),  # lower is better: 2 points down reaches it
+        ("nprs", "7", "6", False),
+        ("nprs", "4", "7", False),  # worse
+        ("psfs", "3", "5", True),  # higher is better
+        ("psfs", "3.2", "5", False),  # +1.8
+        ("psfs", "6", "4", False),
+        ("chair_stand_30s", "8", "10", True),
+        ("chair_stand_30s", "10", "7", False),
+        # The 40-m walk in seconds, its threshold on the speed (40 m / s), 0.2 m/s faster:
+        ("walk_40m_fast", "50", "40", True),  # 0.80 → 1.00 m/s: +0.20, exactly the MIC
+        ("walk_40m_fast", "30", "25", True),  # 1.333 → 1.600 m/s: +0.267
+        ("walk_40m_fast", "30", "27", False),  # 1.333 → 1.481 m/s: +0.148 (3 s faster)
+        ("walk_40m_fast", "20", "18", True),  # 2.000 → 2.222 m/s: +0.222 (2 s faster)
+        ("walk_40m_fast", "25", "30", False),  # slower: worse
+        ("walk_40m_fast", "25", "25", False),
     ],
 )
-def test_reaches_mic_in_the_instruments_better_direction(instrument, change, reached) -> None:
-    assert reaches_mic(INSTRUMENTS[instrument], Decimal(change)) is reached
+def test_reaches_mic_in_the_instruments_better_direction(instrument, baseline, end, reached):
+    assert reaches_mic(INSTRUMENTS[instrument], Decimal(baseline), Decimal(end)) is reached
 
 
 def test_course_rows_pair_the_earliest_baseline_with_the_latest_end() -> None:
@@ -146,3 +152,18 @@ def test_projects_without_outcome_records_get_no_outcome_cells() -> None:
     ingest(vendor=vendor, clinic=clinic, records=[episode("E-1")], now=NOW)
     refresh_benchmark(full=True)
     assert not OutcomeCell.objects.exists()
+
+
+def test_a_walk_pair_changes_in_seconds_and_reaches_its_mic_on_the_speed() -> None:
+    rows = course_rows(
+        FEB,
+        "hip_osteoarthritis",
+        True,
+        [
+            m("walk_40m_fast", "baseline", "30", by="therapist", n=0),
+            m("walk_40m_fast", "end_of_course", "25", by="therapist", n=4),
+        ],
+    )
+    walk = next(r for r in rows if r[3] == "walk_40m_fast")
+    # 30 s → 25 s: the change is -5 s (lower is better); 1.333 → 1.600 m/s reaches 0.2 m/s.
+    assert walk[4:] == (True, True, True, "yes", "no", Decimal("-5.00"))

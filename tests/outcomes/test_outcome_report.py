@@ -171,10 +171,11 @@ def test_the_tab_is_built_from_the_declared_indicators(clinic, project) -> None:
         "mic_nprs",
         "mic_psfs",
         "mic_chair_stand_30s",
+        "mic_walk_40m_fast",
         "patient_answered",
     ]
     own = {key: (f.value, f.n) for key, f in found.items()}
-    # Ended courses E-1, E-2, E-3, E-4, E-6; measured at baseline and end: E-1, E-2, E-4.
+    # Ended courses E-1, E-2, E-3, E-4, E-6; one instrument at baseline and end: E-1, E-2, E-4.
     assert own["followup"] == (Decimal("60.00"), 5)
     assert own["followup_knee_osteoarthritis"] == (Decimal("66.67"), 3)
     assert own["followup_hip_osteoarthritis"] == (Decimal("100.00"), 1)
@@ -184,6 +185,7 @@ def test_the_tab_is_built_from_the_declared_indicators(clinic, project) -> None:
     assert own["mic_nprs"] == (Decimal("50.00"), 2)
     assert own["mic_psfs"] == (Decimal("100.00"), 1)
     assert own["mic_chair_stand_30s"] == (Decimal("100.00"), 1)
+    assert own["mic_walk_40m_fast"] == (None, 0)  # no walk measured
     # Questionnaires per course: E-1 NPRS, E-1 PSFS, E-3, E-5 by the patient; E-2 not.
     assert own["patient_answered"] == (Decimal("80.00"), 5)
     # One clinic alone: no comparison.
@@ -244,14 +246,14 @@ def test_region_and_nation_as_the_disclosure_rules_allow(clinic, others, project
     # not NPRS's MIC (3 pairs at the other clinics).
     funnel = next(s for s in report.sections if s.key == "funnel")
     titles = [c.title_da for c in funnel.charts]
-    assert "Tragtdiagram: Opfølgning: måling ved start og afslutning" in titles
+    assert "Tragtdiagram: Opfølgning: samme måleredskab ved start og afslutning" in titles
     assert "Tragtdiagram: Mindste vigtige ændring: smerte (NPRS)" not in titles
     assert "Mindste vigtige ændring: smerte (NPRS)" in funnel.note_da
 
     html = render_tab_html(
         clinic, project, Period.since_enrolment(), links=ReportLinks("/r/"), today=ON
     )
-    assert "Opfølgning: måling ved start og afslutning" in html
+    assert "Opfølgning: samme måleredskab ved start og afslutning" in html
     assert "Spørgeskemaer besvaret af patienten selv" in html
     assert "Ændringer: medianer, klinikken sammenlignet" in html
     assert "<svg" in html
@@ -284,3 +286,81 @@ def test_a_clinic_enrolled_only_in_diagnosekodning_has_no_outcome_tab(vendor, pr
 
     assert [t.project_code for t in tabs_for(clinic, ON)] == ["diagnosekodning"]
     assert vendor.report(clinic).status_code == 404
+
+
+def test_follow_up_change_and_mic_need_the_same_instrument_at_baseline_and_end(
+    vendor, project
+) -> None:
+    """A baseline NPRS and an end-of-course PSFS are measurements at both timepoints, but no
+    follow-up: nothing can be compared. Only E-2's NPRS pair counts."""
+    clinic = ClinicFactory(region_code="DK-84", municipality_code="")
+    onboard(clinic, vendor.vendor, OUTCOMES)
+    vendor.send(
+        clinic,
+        [
+            episode("E-1", end_date=ENDED),
+            nprs("M-1", "E-1", "baseline", 8),
+            psfs("M-2", "E-1", "end_of_course", [6, 7]),
+            episode("E-2", end_date=ENDED),
+            nprs("M-3", "E-2", "baseline", 7),
+            nprs("M-4", "E-2", "end_of_course", 4),  # -3: reached
+        ],
+    )
+    refresh_benchmark(project_ids=[project.pk])
+
+    report, found = figures(clinic, project)
+
+    assert (found["followup"].value, found["followup"].n) == (Decimal("50.00"), 2)
+    knee = found["followup_knee_osteoarthritis"]
+    assert (knee.value, knee.n) == (
+        Decimal("50.00"),
+        2,
+    )
+    assert (found["mic_nprs"].value, found["mic_nprs"].n) == (Decimal("100.00"), 1)
+    assert (found["mic_psfs"].value, found["mic_psfs"].n) == (None, 0)
+    medians = {row[0].da: row[2:4] for row in table_of(report, "medians").rows}
+    assert medians["Ændring i smerte (NPRS, point) (median)"] == (1, Decimal("-3.00"))
+    assert medians["Ændring i funktion (PSFS, point) (median)"] == (0, None)
+
+
+def walk(source_id: str, course: str, timepoint: str, seconds: float) -> dict:
+    return measurement(
+        source_id,
+        course,
+        instrument="walk_40m_fast",
+        timepoint=timepoint,
+        score=seconds,
+        answered_by="therapist",
+        date=END_DAY if timepoint == "end_of_course" else "2026-02-02",
+    )
+
+
+def test_the_walk_test_falls_in_seconds_and_reaches_its_mic_on_the_speed(vendor, project) -> None:
+    """Three hip courses with the 40-m walk, lower time is better: 30 → 25 s (1.333 → 1.600
+    m/s, +0.267: reached), 30 → 27 s (+0.148: not), 20 → 18 s (2.000 → 2.222, +0.222:
+    reached; two seconds at a quick walker's pace weigh more than three at a slow one's)."""
+    clinic = ClinicFactory(region_code="DK-84", municipality_code="")
+    onboard(clinic, vendor.vendor, OUTCOMES)
+    records: list[dict] = []
+    for n, (start, end) in enumerate(((30, 25), (30.0, 27), (20, 18)), start=1):
+        records += [
+            episode(f"H-{n}", end_date=ENDED, course_type="hip_osteoarthritis"),
+            walk(f"W-{n}-b", f"H-{n}", "baseline", start),
+            walk(f"W-{n}-e", f"H-{n}", "end_of_course", end),
+        ]
+    vendor.send(clinic, records)
+    refresh_benchmark(project_ids=[project.pk])
+
+    report, found = figures(clinic, project)
+
+    assert (found["mic_walk_40m_fast"].value, found["mic_walk_40m_fast"].n) == (
+        Decimal("66.67"),
+        3,
+    )
+    hip = found["followup_hip_osteoarthritis"]
+    assert (hip.value, hip.n) == (Decimal("100.00"), 3)
+    # The changes end − baseline: -5, -3, -2 s; the median -3 s, shown as "lower is better".
+    medians = {row[0].da: row for row in table_of(report, "medians").rows}
+    walked = medians["Ændring i 40 m hurtig gangtest (sekunder) (median)"]
+    assert walked[2:4] == (3, Decimal("-3.00"))
+    assert walked[-1].da == "Lavere er bedre"

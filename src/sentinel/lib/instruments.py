@@ -31,13 +31,16 @@ class Instrument:
     integer: bool
     unit: str  # UCUM, for FHIR Observation.valueQuantity
     direction: str  # "higher" | "lower": which is better
-    #: the minimal important change on the instrument's scale (absolute), None where none is
-    #: documented for these patients (see the ADR for the sources)
+    #: the minimal important change (absolute), None where none is documented for these
+    #: patients (see the ADRs for the sources): on the instrument's scale, or, for a timed walk
+    #: with ``mic_distance`` set, on the walking speed in m/s
     mic: Decimal | None
     loinc: str = ""  # an Observation.code where LOINC has one
     item_codes: tuple[str, ...] = ()
     min_items: int = 0
     max_items: int = 0
+    #: a timed walk over this many metres whose ``mic`` is on the speed (distance / seconds)
+    mic_distance: Decimal | None = None
 
     @property
     def fhir_resource(self) -> str:
@@ -103,7 +106,8 @@ INSTRUMENTS: dict[str, Instrument] = {
             integer=False,
             unit="s",
             direction="lower",
-            mic=None,
+            mic=Decimal("0.2"),
+            mic_distance=Decimal(40),
         ),
     )
 }
@@ -133,10 +137,22 @@ def improvement(instrument: Instrument, change: Decimal) -> Decimal:
     return change if instrument.direction == "higher" else -change
 
 
-def reaches_mic(instrument: Instrument, change: Decimal) -> bool | None:
-    """Whether a course's change (end − baseline) reaches the instrument's minimal important
-    change in its better direction (``mic``; the sources in docs/adr/0015-outcome-records.md and
-    0016-outcome-report.md); None where no threshold is held (the 40-m walk)."""
+def speed(distance: Decimal, seconds: Decimal) -> Decimal:
+    """Walking speed in m/s over ``distance`` metres walked in ``seconds``."""
+    return distance / seconds
+
+
+def reaches_mic(instrument: Instrument, baseline: Decimal, end: Decimal) -> bool | None:
+    """Whether a course's pair (the baseline's and the end's score) reaches the instrument's
+    minimal important change in its better direction (``mic``; the sources in
+    docs/adr/0015-outcome-records.md and 0016-outcome-report.md); None where no threshold is
+    held. A timed walk's threshold is on its speed: 40 m in 50 s (0.8 m/s) to 40 s (1.0 m/s)
+    is 0.2 m/s faster, whatever the seconds."""
     if instrument.mic is None:
         return None
-    return improvement(instrument, change) >= instrument.mic
+    if instrument.mic_distance is not None:
+        if baseline <= 0 or end <= 0:
+            return None
+        gained = speed(instrument.mic_distance, end) - speed(instrument.mic_distance, baseline)
+        return gained >= instrument.mic
+    return improvement(instrument, end - baseline) >= instrument.mic

@@ -87,9 +87,10 @@ def instrument_row(
         return bool(first), bool(last), False, "", patient, Decimal(0)
     start = min(first, key=lambda m: (m.day or dt.date.max, m.order))
     end = max(last, key=lambda m: (m.day or dt.date.min, m.order))
-    change = Decimal(end.score or 0) - Decimal(start.score or 0)
+    baseline, final = Decimal(start.score or 0), Decimal(end.score or 0)
+    change = final - baseline
     known = INSTRUMENTS.get(instrument)
-    mic = _yes(reaches_mic(known, change)) if known is not None else ""
+    mic = _yes(reaches_mic(known, baseline, final)) if known is not None else ""
     return True, True, True, mic, patient, change.quantize(Decimal("0.01"))
 
 
