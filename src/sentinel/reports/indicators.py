@@ -322,7 +322,7 @@ def check_indicator(
     if kind not in KINDS:
         raise _refuse("invalid_kind", f"the kind is one of {list(KINDS)}", "Vælg en slags.")
     if kind == "median":
-        _check_median(source, _conditions(numerator), value, low is not None or high is not None)
+        _check_median(source, _conditions(numerator), value)
     elif value:
         raise _refuse(
             "value_without_median",
@@ -351,7 +351,14 @@ def check_indicator(
             "Vælg sammenligningsniveauer blandt regionen og hele landet.",
         )
     check_target(
-        (Indicator(key=key, label_da=label_da, label_en=label_da),),
+        (
+            Indicator(
+                key=key,
+                label_da=label_da,
+                label_en=label_da,
+                kind="median" if kind == "median" else "percent",
+            ),
+        ),
         key=key,
         better=better,
         low=low,
@@ -359,7 +366,7 @@ def check_indicator(
     )
 
 
-def _check_median(source: Source, numerator: Conditions, value: str, target: bool) -> None:
+def _check_median(source: Source, numerator: Conditions, value: str) -> None:
     words = {  # code: (refused, in English, in Danish)
         "unknown_value": (
             value not in source.numbers,
@@ -371,7 +378,6 @@ def _check_median(source: Source, numerator: Conditions, value: str, target: boo
             "no numerator",
             "En median har ingen tæller.",
         ),
-        "median_with_target": (target, "no target (it is a median)", "Intet mål for en median."),
     }
     for code, (refused, en, da) in words.items():
         if refused:
