@@ -140,6 +140,9 @@ def test_a_network_of_five_shows_its_figures_beside_region_and_nation(
     csv_text = table_csv(indicators).decode("utf-8-sig")
     assert f"{KNEE_LABEL};jan 2026–jun 2026;2;3;66,67;60,87;72,73;72,73;" in csv_text
     assert f"{NAME}: 5 klinikker har bidraget." in report.section("indicators").note_da
+    chart = report.section("indicators").charts[0]
+    assert chart.title_da == "Indikatorer: klinikken, netværket, regionen og landet"
+    assert [series.name_da for series in chart.series][:2] == ["Klinikken", NAME]
     medians = table_of(report, "medians")
     assert [c.key for c in medians.columns][3:7] == ["clinic", "network", "region", "nation"]
     medians_csv = table_csv(medians).decode("utf-8-sig")

@@ -398,13 +398,17 @@ class DeclaredReport(ReportDefinition):
             key="indicators_chart",
             kind="bar",
             unit="percent",
-            title_da="Indikatorer: klinikken, regionen og landet",
-            title_en="Indicators: clinic, region and nation",
+            title_da=f"Indikatorer: klinikken, {'netværket, ' * network}regionen og landet",
+            title_en=f"Indicators: clinic, {'network, ' * network}region and nation",
             description_da=(
-                "Søjler for hver indikator: klinikkens andel ved siden af regionens og landets. "
-                "Tallene står også i tabellen under diagrammet."
+                "Søjler for hver indikator: klinikkens andel ved siden af "
+                f"{'netværkets, ' * network}regionens og landets. Tallene står også i tabellen "
+                "under diagrammet."
             ),
-            description_en="For each indicator, the clinic's share beside region and nation.",
+            description_en=(
+                f"For each indicator, the clinic's share beside {'network, ' * network}"
+                "region and nation."
+            ),
             categories=tuple(Text(m.declared.label_da, m.declared.label_en) for m in measured),
             series=tuple(series),
             table_key="indicators",
