@@ -168,6 +168,10 @@ def test_the_tab_is_built_from_the_declared_indicators(clinic, project) -> None:
         "followup_hip_osteoarthritis",
         "followup_knee_osteoarthritis",
         "followup_low_back_pain",
+        "change_nprs",
+        "change_psfs",
+        "change_chair_stand_30s",
+        "change_walk_40m_fast",
         "mic_nprs",
         "mic_psfs",
         "mic_chair_stand_30s",
@@ -193,6 +197,10 @@ def test_the_tab_is_built_from_the_declared_indicators(clinic, project) -> None:
     assert "færre end 5 klinikker" in found["followup"].nation_note_da
     assert report.courses == 5  # the courses in a course indicator's denominator (ended)
     # The change per instrument, the median with its n: NPRS -4 and -1; PSFS +3; chair +3.
+    # The medians lead with their own figures too: the median in its own unit, never percent.
+    assert (found["change_nprs"].value, found["change_nprs"].n) == (Decimal("-2.50"), 2)
+    assert found["change_nprs"].indicator.kind == "median"
+    assert (found["change_walk_40m_fast"].value, found["change_walk_40m_fast"].n) == (None, 0)
     medians = {row[0].da: row[2:4] for row in table_of(report, "medians").rows}
     assert medians["Ændring i smerte (NPRS, point) (median)"] == (2, Decimal("-2.50"))
     assert medians["Ændring i funktion (PSFS, point) (median)"] == (1, Decimal("3.00"))

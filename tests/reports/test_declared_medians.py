@@ -1,6 +1,7 @@
 """Median indicators in the declared language (``DeclaredIndicator`` of kind ``median``,
 ``reports.declared_medians``): the median read off summed cells, the disclosure rules for a
-level's median, and what may not be stored (nothing stored)."""
+level's median, its headline figure (change, target, words), and what may not be stored
+(nothing stored)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,17 @@ import pytest
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import Project
 from sentinel.reports.actions import save_indicator
-from sentinel.reports.declared_medians import level_median, median_of, weighted_median
+from sentinel.reports.declared_medians import (
+    MeasuredMedian,
+    level_median,
+    median_figure,
+    median_of,
+    weighted_median,
+)
 from sentinel.reports.disclosure import SUPPRESSED
 from sentinel.reports.indicators import Declared
 from sentinel.reports.models import DeclaredIndicator
+from sentinel.reports.presenting import figure_view
 from tests.conftest import SYSTEM
 
 FEB, MAR = dt.date(2026, 2, 1), dt.date(2026, 3, 1)
@@ -74,7 +82,9 @@ def test_a_levels_median_follows_the_disclosure_rules() -> None:
     [
         ({"value": "score"}, "unknown_value"),
         ({"numerator": {"mic": ["yes"]}}, "median_with_numerator"),
-        ({"low": Decimal("0"), "high": Decimal("10")}, "median_with_target"),
+        ({"low": Decimal("-2"), "high": Decimal("-10")}, "target_range_reversed"),
+        ({"low": Decimal("-2.125"), "high": Decimal("0")}, "target_too_precise"),
+        ({"low": Decimal("-100000"), "high": Decimal("0")}, "target_out_of_range"),
         ({"kind": "share", "numerator": {"mic": ["yes"]}}, "value_without_median"),
         ({"kind": "mean"}, "invalid_kind"),
     ],
@@ -118,3 +128,80 @@ def test_a_median_is_stored_with_its_kind_and_number() -> None:
     )
 
     assert (row.kind, row.value, Declared.of(row).kind) == ("median", "change", "median")
+
+
+@pytest.mark.django_db
+def test_a_median_may_have_a_target_in_its_own_unit() -> None:
+    project = Project.objects.get(code="forlobsresultater")
+    row = save_indicator(
+        by=SYSTEM,
+        project=project,
+        key="change_x",
+        label_da="Ændring",
+        record_type="outcome",
+        kind="median",
+        value="change",
+        population={"instrument": ["nprs"]},
+        denominator={"paired": ["yes"]},
+        numerator={},
+        better="lower",
+        low=Decimal("-10"),
+        high=Decimal("-2"),
+    )
+
+    indicator = Declared.of(row).indicator
+    assert (indicator.kind, indicator.target) == ("median", (Decimal("-10"), Decimal("-2")))
+    assert indicator.target_da == "Mål: fra -10,00 til -2,00"
+    assert indicator.target_en == "Target: from -10.00 to -2.00"
+
+
+def test_a_medians_headline_figure_has_its_levels_change_and_target() -> None:
+    declared = Declared(
+        key="change_nprs",
+        label_da="Ændring i smerte (median)",
+        label_en="Change in pain (median)",
+        record_type="outcome",
+        kind="median",
+        value="change",
+        better="lower",
+        target=(Decimal("-10.00"), Decimal("-2.00")),
+    )
+    levels = (
+        level_median("network", "Klynge", "Klynge", 5, Decimal("-5.00"), 14),
+        level_median("region", "Region Midtjylland", "Region Midtjylland", 7, Decimal("-4.5"), 4),
+        level_median("nation", "Hele landet", "Nation", 4, Decimal("-4.50"), 24),
+    )
+    measured = MeasuredMedian(
+        declared,
+        ("mar 2026–apr 2026", "Mar 2026–Apr 2026"),
+        Decimal("-3.00"),
+        3,
+        levels,
+        Decimal("-1.00"),
+        2,
+        ("jan 2026–feb 2026", "Jan 2026–Feb 2026"),
+    )
+
+    figure = median_figure(measured)
+
+    assert (figure.value, figure.n, figure.previous, figure.previous_n) == (
+        Decimal("-3.00"),
+        3,
+        Decimal("-1.00"),
+        2,
+    )
+    assert (figure.network, figure.network_name) == (Decimal("-5.00"), "Klynge")
+    assert figure.region is SUPPRESSED  # four courses
+    assert figure.nation is None and figure.nation_note_da == "færre end 5 klinikker har bidraget"
+    assert (figure.change, figure.verdict, figure.in_target) == (Decimal("-2.00"), "better", True)
+    assert figure.change_da == (
+        "↓ 2,00 lavere end i forrige periode (jan 2026–feb 2026: -1,00) – bedre."
+    )
+    view = figure_view(figure)
+    assert (view.value, view.network, view.region) == ("-3,00", "-5,00", "<5")
+    assert view.n == "3 forløb"
+    assert view.target == "Mål: fra -10,00 til -2,00"
+    assert view.in_target == "inden for målet"
+    english = figure_view(figure, english=True)
+    assert (english.value, english.target) == ("-3.00", "Target: from -10.00 to -2.00")
+    assert figure.as_dict()["kind"] == "median" and figure.as_dict()["change"] == "-2.00"

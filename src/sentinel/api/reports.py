@@ -142,10 +142,13 @@ class NoticeOut(Schema):
 class HeadlineFigureOut(Schema):
     """One of the figures a report leads with: the clinic's value (a percentage; for
     `kind` `code` the share of the courses with `code`; for `kind` `days` a number of days
-    with one decimal, e.g. the median days to the final code), `n` courses behind it, the region's
-    and the nation's value (null with a note when there is no comparison, `"<5"` when
-    suppressed), the clinic's value in the previous period of the same length and the change
-    in percentage points, which direction is better (`better`) and the target range. The
+    with one decimal, e.g. the median days to the final code; for `kind` `median` the median
+    of a number in its own unit with two decimals, e.g. the change in a pain score), `n` courses
+    behind it, the quality network's (when the clinic is in one), the region's and the nation's
+    value (null with a note when there is no comparison, `"<5"` when suppressed), the clinic's
+    value in the previous period of the same length and the change (in percentage points for a
+    share, in the number's unit for a median), which direction is better (`better`) and the
+    target range. The
     direction and target are those in force on the last day of the report's data (`data_to`):
     set by Sentinel for a data specification version (`target_version`, in force from
     `target_from`), or the report's default (both null)."""
@@ -155,7 +158,7 @@ class HeadlineFigureOut(Schema):
     label_en: str
     better: Literal["higher", "lower", "none"]
     target: list[str] | None
-    kind: Literal["percent", "code", "days"]
+    kind: Literal["percent", "code", "days", "median"]
     definition_da: str
     definition_en: str
     target_version: int | None

@@ -83,7 +83,7 @@ class IndicatorForm(forms.Form):
         choices=DeclaredIndicator.Kind.choices,
         widget=forms.RadioSelect,
         required=False,
-        help_text="En median har ingen tæller og intet mål.",
+        help_text="En median har ingen tæller; dens mål angives i tallets egen enhed (ikke %).",
     )
     value = forms.ChoiceField(label="Tallet, en median læser", required=False)
     period = forms.ChoiceField(label="Periode", choices=DeclaredIndicator.Period.choices)

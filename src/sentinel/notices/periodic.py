@@ -74,16 +74,17 @@ def last_quarter(day: dt.date) -> tuple[dt.date, dt.date, str]:
 
 def _figure_line(figure: Figure, language: str) -> str:
     indicator = figure.indicator
+    unit = "" if indicator.kind == "median" else " %"  # a median is in its own unit
     if language == "en":
         label, change = indicator.label_en, figure.change_en
         value = f"{figure.code} " if figure.code else ""
         if figure.value is not None:
-            value += f"{figure.value:.2f} %"
+            value += f"{figure.value:.2f}{unit}"
         return f"- {label}: {value or 'no courses'} ({figure.n} courses). {change}"
     label, change = indicator.label_da, figure.change_da
     value = f"{figure.code} " if figure.code else ""
     if figure.value is not None:
-        value += f"{figure.value:.2f} %".replace(".", ",")
+        value += f"{figure.value:.2f}{unit}".replace(".", ",")
     return f"- {label}: {value or 'ingen forløb'} ({figure.n} forløb). {change}"
 
 

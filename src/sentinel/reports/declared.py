@@ -4,19 +4,19 @@ The engine builds it for every project with published indicators and no report d
 of its own (``engine.definition_for``); no line of the project's own code. For the indicators
 in force on the report's last day of data (the data specification version in force then):
 
-- the **headline**: one ``Figure`` per indicator — the clinic's share (numerator of
-  denominator) over the indicator's period, n, the region's and the nation's as the
-  indicator's comparison levels name them, the previous period of the same length, the
-  direction and the target;
-- ``indicators`` — a table of every indicator (clinic: numerator, denominator, share; region
-  and nation: share) and a bar chart of the shares;
+- the **headline**: one ``Figure`` per indicator, shares and medians in their declared order —
+  the clinic's share (numerator of denominator) or median over the indicator's period, n,
+  its quality network's, region's and nation's figure (``reports.declared_scopes``: the
+  network where the clinic is a member, the region and nation as the indicator's comparison
+  levels name them), the previous period of the same length, the direction and the target;
+- ``indicators`` — a table of every share indicator (clinic: numerator, denominator, share;
+  network, region and nation: share) and a bar chart of the shares;
+- ``medians`` — the median indicators' table (``reports.declared_medians``);
 - ``trend`` — the clinic's share of each indicator per month of the report;
-- ``funnel`` — for each indicator compared with the nation, the funnel plot of every
-  clinic's share against its denominator (``reports.funnel``; drawn as
-  ``disclosure.drawn_in_funnel`` and ``enough_clinics`` allow, the other clinics' points
-  never leave the SVG) with its figures in a table.
+- ``funnel`` — for each share indicator compared with the nation, the funnel plot
+  (``reports.declared_funnels``; a median has none).
 
-Region and nation are shown as ``reports.disclosure`` allows, called, never copied: nothing
+Network, region and nation are shown as ``reports.disclosure`` allows, called, never copied: nothing
 for a scope with fewer than ``MIN_CLINICS`` contributing clinics (``enough_clinics``), and a
 share of two parts (numerator, the rest of the denominator) through ``shown_shares``, so a
 small count is "<5" and never comes back by subtraction. An indicator whose disclosure rule is
@@ -29,24 +29,25 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 
-from sentinel.clinics.models import RegionCode
 from sentinel.lib.dates import add_months
 from sentinel.lib.shares import percent
+from sentinel.reports.declared_funnels import funnel_section
 from sentinel.reports.declared_medians import (
+    NETWORK_NOTE,
     MeasuredMedian,
     level_median,
+    median_figure,
     median_of,
     median_section,
 )
+from sentinel.reports.declared_scopes import Levels, Scope, scope_share
 from sentinel.reports.disclosure import (
     LABEL,
     MIN_CELL,
     MIN_CLINICS,
     SUPPRESSED,
     Suppressed,
-    drawn_in_funnel,
     enough_clinics,
     shown_shares,
     suppressed_parts,
@@ -63,18 +64,16 @@ from sentinel.reports.engine import (
     Series,
     Table,
 )
-from sentinel.reports.funnel import BANDS, Funnel
-from sentinel.reports.funnel_svg import BAND_WORDS
 from sentinel.reports.indicators import (
     LEVELS,
+    NETWORK,
     PERIOD_MONTHS,
     Cell,
     Declared,
     in_force,
-    meets,
     source_for,
 )
-from sentinel.reports.models import NATION, BenchmarkState
+from sentinel.reports.models import BenchmarkState
 from sentinel.reports.tables import Text
 
 _MONTHS_DA = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
@@ -109,21 +108,6 @@ def previous_months(months: tuple[dt.date, ...]) -> tuple[dt.date, ...]:
 
 
 @dataclass(frozen=True)
-class Scope:
-    """A comparison level's cells and contributing clinics over an indicator's months."""
-
-    level: str
-    name_da: str
-    name_en: str
-    clinics: int
-    cells: tuple[Cell, ...]
-
-    @property
-    def compared(self) -> bool:
-        return enough_clinics(self.clinics)
-
-
-@dataclass(frozen=True)
 class Measured:
     """One indicator's figures over its months: the clinic's and each level's."""
 
@@ -144,18 +128,6 @@ class Measured:
         if self.declared.disclosure == "own_small_hidden":
             return shown_shares([self.part, self.whole - self.part])[0]
         return percent(self.part, self.whole)
-
-
-def _scope_share(scope: Scope, part: int, whole: int) -> tuple[CellValue, str, str]:
-    if not scope.compared:
-        return (
-            None,
-            f"færre end {MIN_CLINICS} klinikker har bidraget",
-            f"fewer than {MIN_CLINICS} clinics contributed",
-        )
-    if whole == 0:
-        return None, "ingen forløb", "no courses"
-    return shown_shares([part, whole - part])[0], "", ""
 
 
 class DeclaredReport(ReportDefinition):
@@ -193,70 +165,52 @@ class DeclaredReport(ReportDefinition):
             ], ()
         shares = tuple(d for d in declared if d.kind != "median")
         medians = tuple(d for d in declared if d.kind == "median")
-        measured = self._measure(ctx, shares)
+        self._own = {}
+        levels = Levels(ctx)
+        measured = self._measure(ctx, shares, levels)
         self._courses = self._population(ctx, shares) if shares else None
-        figures = tuple(self._figure(m) for m in measured)
+        found = self._medians(ctx, medians, levels)
+        # The headline holds every indicator in its declared order: shares and medians.
+        by_key = {m.declared.key: self._figure(m) for m in measured}
+        by_key.update({m.declared.key: median_figure(m) for m in found})
+        figures = tuple(by_key[d.key] for d in declared)
         sections = [self._table_section(measured)] if measured else []
-        if medians:
-            sections.append(self._medians(ctx, medians))
+        if found:
+            sections.append(median_section(found))
         sections.append(self._trend(ctx, shares))
-        funnels = self._funnels(ctx, measured)
+        # Shares only: a median has no funnel plot (``reports.declared_funnels``).
+        funnels = funnel_section(ctx, [(m.declared, m.months) for m in measured])
         if funnels is not None:
             sections.append(funnels)
         return sections, figures
 
     # --- reading -------------------------------------------------------------------------
 
-    def _measure(self, ctx: ReportContext, declared: tuple[Declared, ...]) -> list[Measured]:
-        """Each indicator's figures: one read of the clinic's cells per record type (the
-        report's months and as many before), one of each level's per record type and months."""
-        first = previous_months(ctx.months)[0]
-        own: dict[str, list[Cell]] = {}
-        levels: dict[tuple[str, str, tuple[dt.date, ...]], Scope] = {}
-        region = ctx.clinic.region_code
-        region_name = RegionCode(region).label if region in RegionCode.values else region
+    def _cells(self, ctx: ReportContext, record_type: str) -> list[Cell]:
+        """The clinic's cells of a record type over the report's months and as many before
+        (read once per render)."""
+        if record_type not in self._own:
+            self._own[record_type] = source_for(record_type).clinic_cells(
+                ctx.project.pk, ctx.clinic.pk, previous_months(ctx.months)[0], ctx.last_month
+            )
+        return self._own[record_type]
+
+    def _measure(
+        self, ctx: ReportContext, declared: tuple[Declared, ...], levels: Levels
+    ) -> list[Measured]:
+        """Each share indicator's figures: one read of the clinic's cells per record type,
+        one of each level's per record type and months (``reports.declared_scopes``)."""
         found = []
         for d in declared:
-            source = source_for(d.record_type)
-            if d.record_type not in own:
-                own[d.record_type] = source.clinic_cells(
-                    ctx.project.pk, ctx.clinic.pk, first, ctx.last_month
-                )
+            own = self._cells(ctx, d.record_type)
             months = measured_months(d, ctx.months)
             before = previous_months(months)
-            part, whole = d.count(own[d.record_type], months)
-            scopes = []
-            for level in d.levels:
-                key = (d.record_type, level, months)
-                if key not in levels:
-                    code = NATION if level == "nation" else region
-                    clinics, cells = (
-                        _scope_figures(
-                            d.record_type, ctx.project.pk, region, code, months[0], months[-1],
-                            ctx.benchmark_refreshed_at,
-                        )
-                        if code
-                        else (0, ())
-                    )  # fmt: skip
-                    da, en = LEVELS[level]
-                    if level == "region" and region_name:
-                        da = en = str(region_name)
-                    levels[key] = Scope(level, da, en, clinics, cells)
-                scope = levels[key]
-                scope_part, scope_whole = d.count(scope.cells, months)
-                scopes.append((scope, *_scope_share(scope, scope_part, scope_whole)))
-            found.append(
-                Measured(
-                    d,
-                    months,
-                    part,
-                    whole,
-                    d.count(own[d.record_type], before),
-                    before,
-                    tuple(scopes),
-                )
+            part, whole = d.count(own, months)
+            scopes = tuple(
+                (scope, *scope_share(scope, *d.count(scope.cells, months)))
+                for scope in levels.of(d, months)
             )
-        self._own = own
+            found.append(Measured(d, months, part, whole, d.count(own, before), before, scopes))
         return found
 
     def _population(self, ctx: ReportContext, declared: tuple[Declared, ...]) -> int:
@@ -274,37 +228,29 @@ class DeclaredReport(ReportDefinition):
                     total += n
         return total
 
-    def _medians(self, ctx: ReportContext, medians: tuple[Declared, ...]) -> Section:
-        """The median indicators (``reports.declared_medians``): the clinic's cells as read
-        for the shares (or once more per record type), each level's as the benchmark keeps
-        them (per refresh, like the shares' levels)."""
-        region = ctx.clinic.region_code
-        region_name = RegionCode(region).label if region in RegionCode.values else region
+    def _medians(
+        self, ctx: ReportContext, medians: tuple[Declared, ...], levels: Levels
+    ) -> list[MeasuredMedian]:
+        """The median indicators (``reports.declared_medians``): the clinic's median now and
+        in the previous period of the same length, each level's as the benchmark keeps it."""
         found = []
         for d in medians:
-            if d.record_type not in self._own:
-                self._own[d.record_type] = source_for(d.record_type).clinic_cells(
-                    ctx.project.pk, ctx.clinic.pk, ctx.months[0], ctx.last_month
-                )
+            own = self._cells(ctx, d.record_type)
             months = measured_months(d, ctx.months)
-            median, n = median_of(d, self._own[d.record_type], months)
-            levels = []
-            for level in d.levels:
-                code = NATION if level == "nation" else region
-                clinics, cells = (
-                    _scope_figures(
-                        d.record_type, ctx.project.pk, region, code, months[0], months[-1],
-                        ctx.benchmark_refreshed_at,
-                    )
-                    if code
-                    else (0, ())
-                )  # fmt: skip
-                da, en = LEVELS[level]
-                if level == "region" and region_name:
-                    da = en = str(region_name)
-                levels.append(level_median(level, da, en, clinics, *median_of(d, cells, months)))
-            found.append(MeasuredMedian(d, _span(months), median, n, tuple(levels)))
-        return median_section(found)
+            before = previous_months(months)
+            median, n = median_of(d, own, months)
+            compared = tuple(
+                level_median(
+                    s.level, s.name_da, s.name_en, s.clinics, *median_of(d, s.cells, months)
+                )
+                for s in levels.of(d, months)
+            )
+            found.append(
+                MeasuredMedian(
+                    d, _span(months), median, n, compared, *median_of(d, own, before), _span(before)
+                )
+            )
+        return found
 
     # --- the headline ----------------------------------------------------------------------
 
@@ -322,6 +268,7 @@ class DeclaredReport(ReportDefinition):
         by_level = {scope.level: (scope, share, da, en) for scope, share, da, en in m.scopes}
         region = by_level.get("region")
         nation = by_level.get("nation")
+        network = by_level.get(NETWORK)
         absent = ("ikke med i sammenligningen", "not compared")
         return Figure(
             indicator=m.declared.indicator,
@@ -335,6 +282,10 @@ class DeclaredReport(ReportDefinition):
             region_note_en=region[3] if region else absent[1],
             nation_note_da=nation[2] if nation else absent[0],
             nation_note_en=nation[3] if nation else absent[1],
+            network=network[1] if network else None,
+            network_name=network[0].name_da if network else "",
+            network_note_da=network[2] if network else "",
+            network_note_en=network[3] if network else "",
             previous=previous,
             previous_n=before_whole,
             previous_label_da=label_da,
@@ -344,7 +295,11 @@ class DeclaredReport(ReportDefinition):
     # --- sections ----------------------------------------------------------------------------
 
     def _table_section(self, measured: list[Measured]) -> Section:
-        levels = [level for level in LEVELS if any(level in m.declared.levels for m in measured)]
+        levels = [
+            level
+            for level in (NETWORK, *LEVELS)
+            if any(s.level == level for m in measured for s, *_ in m.scopes)
+        ]
         columns = [
             Column("indicator", "Indikator", "Indicator"),
             Column("period", "Periode", "Period"),
@@ -363,6 +318,7 @@ class DeclaredReport(ReportDefinition):
             for level in levels
         ]
         columns.append(Column("target", "Mål", "Target"))
+        network = NETWORK in levels
         rows: list[tuple[CellValue, ...]] = []
         notes_da: list[str] = []
         notes_en: list[str] = []
@@ -407,17 +363,18 @@ class DeclaredReport(ReportDefinition):
             rows=tuple(rows),
             footnote_da=(
                 "Tæller og nævner er klinikkens egne forløb i indikatorens periode. Regionens og "
-                f"landets tal kommer kun fra tilmeldte klinikker. '{LABEL}' betyder færre end "
+                f"landets tal kommer kun fra tilmeldte klinikker.{NETWORK_NOTE[0] * network} "
+                f"'{LABEL}' betyder færre end "
                 f"{MIN_CELL} forløb eller et tal, der er skjult, så et lille tal ikke kan regnes "
                 f"ud af de andre. Der vises ingen sammenligning, hvor færre end {MIN_CLINICS} "
                 "klinikker bidrager."
             ),
             footnote_en=(
                 "Numerator and denominator are the clinic's own courses in the indicator's "
-                "period. Region and nation come from enrolled clinics only. "
-                f"'{LABEL}' means fewer than {MIN_CELL} courses, or a figure hidden so that a "
-                f"small one cannot be worked out from the others. No comparison where fewer "
-                f"than {MIN_CLINICS} clinics contribute."
+                "period. Region and nation come from enrolled clinics only."
+                f"{NETWORK_NOTE[1] * network} '{LABEL}' means fewer than {MIN_CELL} courses, "
+                "or a figure hidden so that a small one cannot be worked out from the others. "
+                f"No comparison where fewer than {MIN_CLINICS} clinics contribute."
             ),
         )
         series = [
@@ -441,13 +398,17 @@ class DeclaredReport(ReportDefinition):
             key="indicators_chart",
             kind="bar",
             unit="percent",
-            title_da="Indikatorer: klinikken, regionen og landet",
-            title_en="Indicators: clinic, region and nation",
+            title_da=f"Indikatorer: klinikken, {'netværket, ' * network}regionen og landet",
+            title_en=f"Indicators: clinic, {'network, ' * network}region and nation",
             description_da=(
-                "Søjler for hver indikator: klinikkens andel ved siden af regionens og landets. "
-                "Tallene står også i tabellen under diagrammet."
+                "Søjler for hver indikator: klinikkens andel ved siden af "
+                f"{'netværkets, ' * network}regionens og landets. Tallene står også i tabellen "
+                "under diagrammet."
             ),
-            description_en="For each indicator, the clinic's share beside region and nation.",
+            description_en=(
+                f"For each indicator, the clinic's share beside {'network, ' * network}"
+                "region and nation."
+            ),
             categories=tuple(Text(m.declared.label_da, m.declared.label_en) for m in measured),
             series=tuple(series),
             table_key="indicators",
@@ -460,71 +421,6 @@ class DeclaredReport(ReportDefinition):
             charts=(chart,),
             note_da=" ".join(notes_da),
             note_en=" ".join(notes_en),
-        )
-
-    def _funnels(self, ctx: ReportContext, measured: list[Measured]) -> Section | None:
-        """A funnel plot per indicator compared with the nation, where enough clinics are
-        drawn (``disclosure.drawn_in_funnel`` and ``enough_clinics``); None without any
-        indicator compared with the nation."""
-        compared = [m for m in measured if "nation" in m.declared.levels]
-        if not compared:
-            return None
-        tables, charts, missing_da, missing_en = [], [], [], []
-        for m in compared:
-            d = m.declared
-            cells = _clinics_cells(
-                d.record_type,
-                ctx.project.pk,
-                m.months[0],
-                m.months[-1],
-                ctx.benchmark_refreshed_at,
-            )
-            funnel = _funnel_of(d, cells, ctx.clinic.pk)
-            label = Text(d.label_da, d.label_en or d.label_da)
-            if not (funnel.courses and enough_clinics(funnel.drawn)):
-                missing_da.append(label.da)
-                missing_en.append(label.en)
-                continue
-            tables += _funnel_tables(d.key, label, funnel)
-            charts.append(
-                Chart(
-                    key=f"funnel_chart_{d.key}",
-                    kind="funnel",
-                    title_da=f"Tragtdiagram: {label.da}",
-                    title_en=f"Funnel plot: {label.en}",
-                    description_da=(
-                        "Hver prik er en klinik (uden navn); klinikken selv er markeret. "
-                        "Linjerne er landets andel og 95 %- og 99,8 %-grænserne omkring den."
-                    ),
-                    description_en=(
-                        "Each dot is a clinic (unnamed); this clinic is marked. The lines are "
-                        "the national rate and the 95 % and 99.8 % limits around it."
-                    ),
-                    categories=(),
-                    series=(),
-                    table_key=f"funnel_{d.key}",
-                    unit="percent",
-                    funnel=funnel,
-                )
-            )
-        note_da = note_en = ""
-        if missing_da:
-            note_da = (
-                f"Intet tragtdiagram for {', '.join(missing_da)}: færre end {MIN_CLINICS} "
-                f"klinikker med mindst {MIN_CELL} i nævneren i perioden."
-            )
-            note_en = (
-                f"No funnel plot for {', '.join(missing_en)}: fewer than {MIN_CLINICS} clinics "
-                f"with at least {MIN_CELL} in the denominator in the period."
-            )
-        return Section(
-            key="funnel",
-            title_da="Tragtdiagrammer: klinikken mod landet",
-            title_en="Funnel plots: the clinic against the nation",
-            tables=tuple(tables),
-            charts=tuple(charts),
-            note_da=note_da,
-            note_en=note_en,
         )
 
     def _trend(self, ctx: ReportContext, declared: tuple[Declared, ...]) -> Section:
@@ -564,165 +460,6 @@ class DeclaredReport(ReportDefinition):
             note_da=note_da,
             note_en=note_en,
         )
-
-
-def _funnel_of(
-    declared: Declared, per_clinic: list[tuple[int, Mapping[str, str], int]], clinic_id: int
-) -> Funnel:
-    """The indicator's funnel: every clinic's (denominator, numerator), this one marked."""
-    sums: dict[int, tuple[int, int]] = {}
-    for clinic, values, n in per_clinic:
-        if declared.in_denominator(values):
-            whole, part = sums.get(clinic, (0, 0))
-            sums[clinic] = (whole + n, part + (n if meets(declared.numerator, values) else 0))
-    points, omitted = [], 0
-    for clinic, (whole, part) in sums.items():
-        if clinic == clinic_id or not whole:
-            continue
-        if drawn_in_funnel(whole):
-            points.append((whole, part))
-        else:
-            omitted += 1
-    return Funnel(
-        valid=sum(p for _w, p in sums.values()),
-        courses=sum(w for w, _p in sums.values()),
-        points=tuple(sorted(points)),
-        marked=sums.get(clinic_id, (0, 0)),
-        omitted=omitted,
-        axis_da="Nævner (n)",
-        axis_en="Denominator (n)",
-    )
-
-
-@lru_cache(maxsize=1024)
-def _cached_scope_figures(
-    record_type: str,
-    project_id: int,
-    region: str,
-    scope: str,
-    first: dt.date,
-    last: dt.date,
-    refreshed_at: object,
-) -> tuple[int, tuple[Cell, ...]]:
-    return _read_scope_figures(record_type, project_id, region, scope, first, last)
-
-
-def _read_scope_figures(
-    record_type: str, project_id: int, region: str, scope: str, first: dt.date, last: dt.date
-) -> tuple[int, tuple[Cell, ...]]:
-    source = source_for(record_type)
-    contributors = source.contributors(project_id, region, first, last)
-    level = "nation" if scope == NATION else "region"
-    return contributors[level], tuple(source.scope_cells(project_id, scope, first, last))
-
-
-def _scope_figures(
-    record_type: str,
-    project_id: int,
-    region: str,
-    scope: str,
-    first: dt.date,
-    last: dt.date,
-    refreshed_at: object,
-) -> tuple[int, tuple[Cell, ...]]:
-    """A level's contributing clinics and cells over the months: the benchmark changes only
-    when it is refreshed, so they are kept per refresh (read afresh before the first)."""
-    if refreshed_at is None:
-        return _read_scope_figures(record_type, project_id, region, scope, first, last)
-    return _cached_scope_figures(record_type, project_id, region, scope, first, last, refreshed_at)
-
-
-@lru_cache(maxsize=64)
-def _cached_clinics_cells(
-    record_type: str, project_id: int, first: dt.date, last: dt.date, refreshed_at: object
-) -> list[tuple[int, Mapping[str, str], int]]:
-    return source_for(record_type).clinics_cells(project_id, first, last)
-
-
-def _clinics_cells(
-    record_type: str, project_id: int, first: dt.date, last: dt.date, refreshed_at: object
-) -> list[tuple[int, Mapping[str, str], int]]:
-    """Every clinic's cells over the months: read once per benchmark refresh (the funnel's
-    points change with it, as the comparison does), afresh before the first refresh."""
-    if refreshed_at is None:
-        return source_for(record_type).clinics_cells(project_id, first, last)
-    return _cached_clinics_cells(record_type, project_id, first, last, refreshed_at)
-
-
-def _funnel_tables(key: str, label: Text, funnel: Funnel) -> list[Table]:
-    """The funnel's figures (the clinic against the national limits) and the clinics drawn
-    per band, in two tables."""
-    whole, part = funnel.marked or (0, 0)
-    low998, low95, high95, high998 = funnel.limits(whole) if whole else (None,) * 4
-    band = BAND_WORDS[funnel.band(whole, part)] if whole else ("", "")
-    counts = funnel.counts()
-    bands = Table(
-        key=f"funnel_bands_{key}",
-        title_da=f"Klinikker i tragtdiagrammet efter placering: {label.da}",
-        title_en=f"Clinics in the funnel plot by where they lie: {label.en}",
-        columns=(
-            Column("band", "Placering", "Where"),
-            Column("clinics", "Klinikker", "Clinics", "count"),
-        ),
-        rows=(
-            *((Text(*BAND_WORDS[b]), counts[b]) for b in BANDS),
-            (Text("I alt", "Total"), funnel.drawn),
-        ),
-        footnote_da=(
-            f"Klinikker med mindst {MIN_CELL} i nævneren, klinikken selv medregnet; "
-            f"{funnel.omitted} klinikker med færre er ikke vist."
-        ),
-        footnote_en=(
-            f"Clinics with at least {MIN_CELL} in the denominator, this one included; "
-            f"{funnel.omitted} clinics with fewer are not drawn."
-        ),
-    )
-    limits = Table(
-        key=f"funnel_{key}",
-        title_da=f"Tragtdiagrammets tal: {label.da}",
-        title_en=f"The funnel plot's figures: {label.en}",
-        columns=(
-            Column("who", "Hvem", "Who"),
-            Column("courses", "Nævner", "Denominator", "count"),
-            Column("share", "Andel (%)", "Share (%)", "percent"),
-            Column("lower_998", "Nedre 99,8 %-grænse", "Lower 99.8 % limit", "percent"),
-            Column("lower_95", "Nedre 95 %-grænse", "Lower 95 % limit", "percent"),
-            Column("upper_95", "Øvre 95 %-grænse", "Upper 95 % limit", "percent"),
-            Column("upper_998", "Øvre 99,8 %-grænse", "Upper 99.8 % limit", "percent"),
-            Column("band", "Placering", "Where", "text"),
-        ),
-        rows=(
-            (
-                Text("Klinikken", "The clinic"),
-                whole,
-                percent(part, whole),
-                low998,
-                low95,
-                high95,
-                high998,
-                Text(*band) if whole else None,
-            ),
-            (
-                Text("Hele landet", "Nation"),
-                funnel.courses,
-                funnel.rate_percent,
-                None,
-                None,
-                None,
-                None,
-                None,
-            ),
-        ),
-        footnote_da=(
-            "Grænserne ved klinikkens nævner n: landets andel p ± z·√(p(1−p)/n), z = 1,96 for "
-            "95 % og 3,09 for 99,8 %, afgrænset til 0–100 %."
-        ),
-        footnote_en=(
-            "The limits at the clinic's denominator n: the national rate p ± z·√(p(1−p)/n), "
-            "z = 1.96 for 95 % and 3.09 for 99.8 %, cut to 0–100 %."
-        ),
-    )
-    return [limits, bands]
 
 
 def _in_population(declared: Declared, values: Mapping[str, str]) -> bool:

@@ -1,7 +1,8 @@
 """Median indicators of a declared report (``DeclaredIndicator`` of kind ``median``): the
 median of a number the record type's cells carry (``Source.numbers``; for ``outcome`` the
 change end − baseline of each course's pair), over the indicator's population and
-denominator, with its n — the clinic's beside the region's and the nation's.
+denominator, with its n — the clinic's beside its quality network's (where it is a member of
+one), the region's and the nation's (``reports.declared_scopes``).
 
 A group's median is read off its summed cells (the cells keep the number in their key), so a
 region or the nation needs nothing but sums, as the coding development's median days.
@@ -10,7 +11,10 @@ contributing clinics shows nothing (``enough_clinics``), and a median behind few
 ``MIN_CELL`` courses is "<5" (``count_shown``); the clinic's own median is its own figure.
 
 ``reports.declared`` measures them (``DeclaredReport``) and this module lays out their
-section: one table (CSV, JSON, print and PDF follow from it as for every table).
+headline figure (``median_figure``: value, n, the levels', the previous period of the same
+length and the change, the direction and the target, as a share's) and their section: one
+table (CSV, JSON, print and PDF follow from it as for every table). No funnel plot: see
+``reports.declared_funnels``.
 """
 
 from __future__ import annotations
@@ -29,11 +33,17 @@ from sentinel.reports.disclosure import (
     count_shown,
     enough_clinics,
 )
-from sentinel.reports.engine import CellValue, Column, Section, Table
+from sentinel.reports.engine import CellValue, Column, Figure, Section, Table
 from sentinel.reports.indicators import Cell, Declared
 from sentinel.reports.tables import Text
 
 CENT = Decimal("0.01")
+NETWORK_NOTE = (
+    " Netværkets tal kommer fra de medlemsklinikker, der har bidraget med data i perioden; "
+    "ingen klinik i netværket nævnes.",
+    " The network's figures come from the member clinics that contributed data in the "
+    "period; no member is named.",
+)
 BETTER = {
     "higher": ("Højere er bedre", "Higher is better"),
     "lower": ("Lavere er bedre", "Lower is better"),
@@ -105,11 +115,49 @@ def level_median(
 
 @dataclass(frozen=True)
 class MeasuredMedian:
+    """One median indicator's figures: the clinic's now and in the previous period of the
+    same length (``previous_span``), and each level's now."""
+
     declared: Declared
     span: tuple[str, str]
     median: Decimal | None
     n: int
     levels: tuple[LevelMedian, ...]
+    previous: Decimal | None = None
+    previous_n: int = 0
+    previous_span: tuple[str, str] = ("", "")
+
+
+ABSENT = ("ikke med i sammenligningen", "not compared")
+
+
+def median_figure(m: MeasuredMedian) -> Figure:
+    """The indicator's headline figure: the clinic's median with its n, each level's median
+    as the rules allow, and the clinic's median in the previous period (the change and its
+    words are ``Figure``'s, in the indicator's own unit, never percent)."""
+    by_level = {found.level: found for found in m.levels}
+    region, nation, network = (by_level.get(k) for k in ("region", "nation", "network"))
+    return Figure(
+        indicator=m.declared.indicator,
+        value=m.median,
+        n=m.n,
+        region=region.value if region else None,
+        nation=nation.value if nation else None,
+        region_name_da=region.name_da if region else "Regionen",
+        region_name_en=region.name_en if region else "Region",
+        region_note_da=region.note_da if region else ABSENT[0],
+        region_note_en=region.note_en if region else ABSENT[1],
+        nation_note_da=nation.note_da if nation else ABSENT[0],
+        nation_note_en=nation.note_en if nation else ABSENT[1],
+        network=network.value if network else None,
+        network_name=network.name_da if network else "",
+        network_note_da=network.note_da if network else "",
+        network_note_en=network.note_en if network else "",
+        previous=m.previous,
+        previous_n=m.previous_n,
+        previous_label_da=m.previous_span[0],
+        previous_label_en=m.previous_span[1],
+    )
 
 
 def median_section(measured: list[MeasuredMedian]) -> Section:
@@ -119,6 +167,7 @@ def median_section(measured: list[MeasuredMedian]) -> Section:
     for m in measured:
         for found in m.levels:
             names.setdefault(found.level, (found.name_da, found.name_en))
+    network = "network" in names
     columns = [
         Column("indicator", "Indikator", "Indicator"),
         Column("period", "Periode", "Period"),
@@ -129,6 +178,7 @@ def median_section(measured: list[MeasuredMedian]) -> Section:
             for level, (da, en) in names.items()
         ),
         Column("better", "Retning", "Direction"),
+        Column("target", "Mål", "Target"),
     ]
     rows: list[tuple[CellValue, ...]] = []
     notes_da: list[str] = []
@@ -143,6 +193,7 @@ def median_section(measured: list[MeasuredMedian]) -> Section:
                 m.median,
                 *(by_level[level].value if level in by_level else None for level in names),
                 Text(*BETTER.get(m.declared.better, ("", ""))),
+                Text(m.declared.indicator.target_da, m.declared.indicator.target_en),
             )
         )
         for found in m.levels:
@@ -161,14 +212,14 @@ def median_section(measured: list[MeasuredMedian]) -> Section:
         footnote_da=(
             "Medianen af ændringen (slut minus start) over de forløb, der har en måling ved "
             "både start og afslutning; n er antallet af disse forløb. Regionens og landets "
-            f"tal kommer kun fra tilmeldte klinikker. '{LABEL}' betyder, at medianen bygger på "
-            f"færre end {MIN_CELL} forløb."
+            f"tal kommer kun fra tilmeldte klinikker.{NETWORK_NOTE[0] * network} '{LABEL}' "
+            f"betyder, at medianen bygger på færre end {MIN_CELL} forløb."
         ),
         footnote_en=(
             "The median of the change (end minus start) over the courses measured at both "
             "baseline and end; n is the number of those courses. Region and nation come from "
-            f"enrolled clinics only. '{LABEL}' means the median rests on fewer than {MIN_CELL} "
-            "courses."
+            f"enrolled clinics only.{NETWORK_NOTE[1] * network} '{LABEL}' means the median "
+            f"rests on fewer than {MIN_CELL} courses."
         ),
     )
     return Section(

@@ -46,6 +46,15 @@ def _days_en(value: Decimal) -> str:
     return f"{value:.1f} days"
 
 
+def _number_da(value: Decimal) -> str:
+    """A median in its own unit: two decimals and a decimal comma, as in the tables."""
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _number_en(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
 @dataclass(frozen=True)
 class Indicator:
     """One headline figure of a report, declared on its definition: what it is, which
@@ -57,8 +66,9 @@ class Indicator:
     label_en: str
     better: Better = "higher"
     target: tuple[Decimal, Decimal] | None = None
-    kind: Literal["percent", "code", "days"] = "percent"
-    """A share in percent, a code with its share, or a number of days (one decimal)."""
+    kind: Literal["percent", "code", "days", "median"] = "percent"
+    """A share in percent, a code with its share, a number of days (one decimal), or a median
+    of a number in its own unit (two decimals; a declared median indicator)."""
     definition_da: str = ""
     definition_en: str = ""
     """What the figure is, exactly: counted how, of which courses (the PDF's definitions)."""
@@ -76,6 +86,8 @@ class Indicator:
         if self.target is None:
             return ""
         low, high = self.target
+        if self.kind == "median":
+            return f"Mål: fra {_number_da(low)} til {_number_da(high)}"
         return f"Mål: {_pct_da(low)}–{_pct_da(high)} %"
 
     @property
@@ -83,12 +95,14 @@ class Indicator:
         if self.target is None:
             return ""
         low, high = self.target
+        if self.kind == "median":
+            return f"Target: from {_number_en(low)} to {_number_en(high)}"
         return f"Target: {low:.2f}–{high:.2f} %"
 
     @property
     def target_source_da(self) -> str:
         """Where the target and direction come from, in words (the PDF's definitions)."""
-        if self.kind != "percent":
+        if self.kind not in ("percent", "median"):
             return ""
         if self.target_version is None:
             return "Mål og retning er rapportens standard."
@@ -99,7 +113,7 @@ class Indicator:
 
     @property
     def target_source_en(self) -> str:
-        if self.kind != "percent":
+        if self.kind not in ("percent", "median"):
             return ""
         if self.target_version is None:
             return "Target and direction are the report's default."
@@ -127,8 +141,9 @@ class Indicator:
 class Figure:
     """One headline figure as every door shows it.
 
-    ``value`` is the clinic's percentage (``kind`` percent) or, for a code, the share of the
-    courses with that code, with the code in ``code``; ``n`` the courses behind it;
+    ``value`` is the clinic's percentage (``kind`` percent), its median (``kind`` median, in
+    the number's own unit) or, for a code, the share of the courses with that code, with the
+    code in ``code``; ``n`` the courses behind it;
     ``region``/``nation`` the same figure there (``None`` with ``*_note`` saying why, or "<5");
     ``previous`` the clinic's value in ``previous_label``, the period of the same length just
     before (``previous_code`` for a code)."""
@@ -212,6 +227,13 @@ class Figure:
         if self.previous is None:
             return f"Ingen forløb i forrige periode ({self.previous_label_da})."
         change = self.value - self.previous
+        if self.indicator.kind == "median":
+            before = f"i forrige periode ({self.previous_label_da}: {_number_da(self.previous)})"
+            verdict = {"better": " – bedre", "worse": " – dårligere"}.get(self.verdict, "")
+            if change == 0:
+                return f"→ Uændret fra {before}."
+            word = "højere" if change > 0 else "lavere"
+            return f"{self.arrow} {_number_da(abs(change))} {word} end {before}{verdict}."
         if self.indicator.kind == "days":
             before = f"i forrige periode ({self.previous_label_da}: {_days_da(self.previous)})"
             verdict = {"better": " – bedre", "worse": " – dårligere"}.get(self.verdict, "")
@@ -239,6 +261,15 @@ class Figure:
         if self.previous is None:
             return f"No courses in the previous period ({self.previous_label_en})."
         change = self.value - self.previous
+        if self.indicator.kind == "median":
+            before = (
+                f"in the previous period ({self.previous_label_en}: {_number_en(self.previous)})"
+            )
+            verdict = {"better": " – better", "worse": " – worse"}.get(self.verdict, "")
+            if change == 0:
+                return f"→ Unchanged from {before}."
+            word = "higher" if change > 0 else "lower"
+            return f"{self.arrow} {_number_en(abs(change))} {word} than {before}{verdict}."
         if self.indicator.kind == "days":
             before = f"in the previous period ({self.previous_label_en}: {_days_en(self.previous)})"
             verdict = {"better": " – better", "worse": " – worse"}.get(self.verdict, "")

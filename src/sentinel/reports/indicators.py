@@ -15,10 +15,11 @@ It says:
   (``reports.targets.check_target``'s rules), the **disclosure rule** (``DISCLOSURES``; the
   thresholds are ``reports.disclosure``'s) and the **comparison levels** (``LEVELS``).
 
-A source reads aggregates only: for ``episode`` the report cells (month, speciale, course type,
-code) of the clinic and the benchmark cells of its region and the nation, so the language can
-say only what the cells can tell. ``check_indicator`` refuses (``DomainError``) what may not be
-stored; ``in_force`` reads the indicators a report measures on a day.
+A source reads aggregates only: for ``episode`` (``reports.episode_source``) the report cells
+(month, speciale, course type, code) of the clinic and the benchmark cells of its region, the
+nation and its quality network, so the language can say only what the cells can tell.
+``check_indicator`` refuses (``DomainError``) what may not be stored; ``in_force`` reads the
+indicators a report measures on a day.
 """
 
 from __future__ import annotations
@@ -29,21 +30,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import import_module
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
-from django.db.models import Count, Q, Sum
-
-from sentinel.lib import icpc2
-from sentinel.lib.dataspec import KNOWN_SPECIALITIES
 from sentinel.lib.errors import DomainError
 from sentinel.projects.models import DataSpecification, Project
 from sentinel.reports.headline import Better, Indicator
-from sentinel.reports.models import (
-    BenchmarkCell,
-    BenchmarkContributor,
-    DeclaredIndicator,
-    ReportCell,
-)
+from sentinel.reports.models import DeclaredIndicator
 from sentinel.reports.targets import check_target
 
 ANY = "*"
@@ -59,7 +51,10 @@ LEVELS: dict[str, tuple[str, str]] = {
     "region": ("Regionen", "Region"),
     "nation": ("Hele landet", "Nation"),
 }
-"""The comparison levels an indicator may be shown against (quality networks have none yet)."""
+"""The comparison levels an indicator may be shown against. A clinic in a quality network sees
+its network's figure too beside every indicator compared with any of them (``NETWORK``, not
+declared per indicator: whether there is one is the clinic's, ``reports.declared_scopes``)."""
+NETWORK = "network"
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
@@ -121,82 +116,12 @@ class Source(Protocol):
         funnel plot's points, which never leave its drawing."""
         ...
 
-
-class EpisodeCells:
-    """The ``episode`` record type, read from the report cells and the benchmark cells."""
-
-    record_type = "episode"
-    label_da = "Forløb"
-    counts_courses = True
-    numbers: Mapping[str, FieldInfo] = {}
-    fields: Mapping[str, FieldInfo] = {
-        "speciale": FieldInfo(
-            "Speciale", "Speciale", tuple((s, s) for s in sorted(KNOWN_SPECIALITIES))
-        ),
-        "course_type": FieldInfo(
-            "Forløbstype",
-            "Course type",
-            tuple((t, t) for t in icpc2.COURSE_TYPES),
-        ),
-        "code": FieldInfo("ICPC-2-kode (nuværende)", "ICPC-2 code (current)"),
-    }
-    _columns = ("speciale", "course_type", "code")
-
-    def check_value(self, name: str, value: str) -> str | None:
-        refused = self.fields[name].refusal(value)
-        if refused is None and name == "code" and value not in ("", ANY, *icpc2.codes()):
-            return f"{value!r} is not an ICPC-2-DK code"
-        return refused
-
-    def _cells(self, rows: Iterable[tuple[Any, ...]]) -> list[Cell]:
-        return [
-            (month, dict(zip(self._columns, dims, strict=True)), int(n or 0))
-            for month, *dims, n in rows
-        ]
-
-    def clinic_cells(
-        self, project_id: int, clinic_id: int, first: dt.date, last: dt.date
+    def network_cells(
+        self, project_id: int, network_id: int, first: dt.date, last: dt.date
     ) -> list[Cell]:
-        return self._cells(
-            ReportCell.objects.filter(
-                project_id=project_id, clinic_id=clinic_id, month__gte=first, month__lte=last
-            ).values_list("month", *self._columns, "episodes")
-        )
-
-    def scope_cells(self, project_id: int, scope: str, first: dt.date, last: dt.date) -> list[Cell]:
-        return self._cells(
-            BenchmarkCell.objects.filter(
-                project_id=project_id, scope=scope, month__gte=first, month__lte=last
-            )
-            .values_list("month", *self._columns)
-            .annotate(n=Sum("episodes"))
-            .order_by()
-        )
-
-    def contributors(
-        self, project_id: int, region: str, first: dt.date, last: dt.date
-    ) -> dict[str, int]:
-        found = BenchmarkContributor.objects.filter(
-            project_id=project_id, month__gte=first, month__lte=last
-        ).aggregate(
-            nation=Count("clinic", distinct=True),
-            region=Count("clinic", distinct=True, filter=Q(region_code=region)),
-        )
-        return {"nation": int(found["nation"] or 0), "region": int(found["region"] or 0)}
-
-    def clinics_cells(
-        self, project_id: int, first: dt.date, last: dt.date
-    ) -> list[tuple[int, Mapping[str, str], int]]:
-        rows = (
-            ReportCell.objects.filter(project_id=project_id, month__gte=first, month__lte=last)
-            .values_list("clinic_id", *self._columns)
-            .annotate(n=Sum("episodes"))
-            .order_by()
-        )
-        return [
-            (clinic, dict(zip(self._columns, dims, strict=True)), int(n or 0))
-            for clinic, *dims, n in rows
-        ]
+        """A quality network's cells: those of the member clinics that contributed to it in
+        each month (``NetworkContributor``, kept by the benchmark refresh), summed."""
+        ...
 
 
 _sources: dict[str, Source] = {}
@@ -211,9 +136,10 @@ def register_source(source: Source) -> Source:
     return source
 
 
-register_source(EpisodeCells())
-
-SOURCE_MODULES: tuple[str, ...] = ("sentinel.reports.outcome_source",)
+SOURCE_MODULES: tuple[str, ...] = (
+    "sentinel.reports.episode_source",
+    "sentinel.reports.outcome_source",
+)
 """Modules registering further record types' sources (imported on first use, as
 ``engine.DEFINITION_MODULES``): a new record type adds its module here, nothing else."""
 
@@ -281,6 +207,7 @@ class Declared:
             label_en=self.label_en or self.label_da,
             better=self.better,
             target=self.target,
+            kind="median" if self.kind == "median" else "percent",
             definition_da=self.definition_da,
             definition_en=self.definition_en,
             target_version=self.version,
@@ -395,7 +322,7 @@ def check_indicator(
     if kind not in KINDS:
         raise _refuse("invalid_kind", f"the kind is one of {list(KINDS)}", "Vælg en slags.")
     if kind == "median":
-        _check_median(source, _conditions(numerator), value, low is not None or high is not None)
+        _check_median(source, _conditions(numerator), value)
     elif value:
         raise _refuse(
             "value_without_median",
@@ -424,7 +351,14 @@ def check_indicator(
             "Vælg sammenligningsniveauer blandt regionen og hele landet.",
         )
     check_target(
-        (Indicator(key=key, label_da=label_da, label_en=label_da),),
+        (
+            Indicator(
+                key=key,
+                label_da=label_da,
+                label_en=label_da,
+                kind="median" if kind == "median" else "percent",
+            ),
+        ),
         key=key,
         better=better,
         low=low,
@@ -432,7 +366,7 @@ def check_indicator(
     )
 
 
-def _check_median(source: Source, numerator: Conditions, value: str, target: bool) -> None:
+def _check_median(source: Source, numerator: Conditions, value: str) -> None:
     words = {  # code: (refused, in English, in Danish)
         "unknown_value": (
             value not in source.numbers,
@@ -444,7 +378,6 @@ def _check_median(source: Source, numerator: Conditions, value: str, target: boo
             "no numerator",
             "En median har ingen tæller.",
         ),
-        "median_with_target": (target, "no target (it is a median)", "Intet mål for en median."),
     }
     for code, (refused, en, da) in words.items():
         if refused:

@@ -69,19 +69,29 @@ def _cached(
     return _read(project_id, network_id, first_month, last_month)
 
 
+def contributing_clinics(
+    project_id: int, network_id: int, first_month: dt.date, last_month: dt.date
+) -> int:
+    """The member clinics that contributed to the network's figures in any of the months (the
+    disclosure rule's count), as the last refresh left them."""
+    clinics = NetworkContributor.objects.filter(
+        project_id=project_id,
+        network_id=network_id,
+        month__gte=first_month,
+        month__lte=last_month,
+    ).aggregate(n=Count("clinic", distinct=True))["n"]
+    return int(clinics or 0)
+
+
 def _read(
     project_id: int, network_id: int, first_month: dt.date, last_month: dt.date
 ) -> NetworkCells:
     months = {"month__gte": first_month, "month__lte": last_month}
-    clinics = NetworkContributor.objects.filter(
-        project_id=project_id, network_id=network_id, **months
-    ).aggregate(n=Count("clinic", distinct=True))["n"]
+    clinics = contributing_clinics(project_id, network_id, first_month, last_month)
     rows = (
         NetworkCell.objects.filter(project_id=project_id, network_id=network_id, **months)
         .values_list("speciale", "course_type", "code")
         .annotate(n=Sum("episodes"))
         .order_by()
     )
-    return NetworkCells(
-        int(clinics or 0), tuple((sp, ct, code, int(n or 0)) for sp, ct, code, n in rows)
-    )
+    return NetworkCells(clinics, tuple((sp, ct, code, int(n or 0)) for sp, ct, code, n in rows))

@@ -13,7 +13,9 @@ over the outcome cells (``reports.outcome_models``, kept by ``reports.outcome_ce
 
 Two sources, because a course measured with two instruments is one course but two
 measurements; an indicator counts one of them, never a mix. Region and nation are the sums
-of the contributing clinics' cells (``BenchmarkContributor``, as for episodes).
+of the contributing clinics' cells (``BenchmarkContributor``, as for episodes); a quality
+network's the sum of the cells of its members that contributed to it in each month
+(``NetworkContributor``).
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from sentinel.lib import icpc2
 from sentinel.lib.instruments import INSTRUMENTS
-from sentinel.reports.indicators import Cell, EpisodeCells, FieldInfo, register_source
-from sentinel.reports.models import OutcomeBenchmarkCell, OutcomeCell
+from sentinel.reports.episode_source import EpisodeCells
+from sentinel.reports.indicators import Cell, FieldInfo, register_source
+from sentinel.reports.models import NetworkContributor, OutcomeBenchmarkCell, OutcomeCell
 
 YES_NO = (("yes", "Ja"), ("no", "Nej"))
 COURSE_TYPE = FieldInfo("Forløbstype", "Course type", tuple((t, t) for t in icpc2.COURSE_TYPES))
@@ -109,6 +112,26 @@ class _OutcomeCells:
         """The clinics that contributed courses to the project's benchmark (the same rule as
         for the episode cells: the outcome cells are the contributing clinics' courses)."""
         return self._contributors.contributors(project_id, region, first, last)
+
+    def network_cells(
+        self, project_id: int, network_id: int, first: dt.date, last: dt.date
+    ) -> list[Cell]:
+        """The cells of the member clinics that contributed to the network in each month
+        (as the coding development's network figures, ``development.read_network``)."""
+        contributed = NetworkContributor.objects.filter(
+            project_id=project_id,
+            network_id=network_id,
+            month=OuterRef("month"),
+            clinic_id=OuterRef("clinic_id"),
+        )
+        return self._cells(
+            self._read(
+                OutcomeCell.objects.filter(
+                    Exists(contributed), project_id=project_id, month__gte=first, month__lte=last
+                ),
+                "month",
+            )
+        )
 
     def clinics_cells(
         self, project_id: int, first: dt.date, last: dt.date

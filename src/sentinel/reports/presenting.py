@@ -9,9 +9,10 @@ templates do no per-row work.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -219,12 +220,13 @@ def _share(value: CellValue, note: str, *, english: bool = False) -> str:
     return f"{none} ({note})" if note else none
 
 
-def _days(value: CellValue, note: str, *, english: bool = False) -> str:
+def _days(value: CellValue, note: str, *, english: bool = False, unit: str = "days") -> str:
+    """Days (one decimal) or, with ``unit`` "", a median in its own unit (two decimals)."""
     if isinstance(value, Suppressed):
         return value.text
     if isinstance(value, Decimal):
-        shown = number_text(value.quantize(Decimal("0.1")), english=english)
-        return f"{shown} days" if english else f"{shown} dage"
+        shown = number_text(value.quantize(Decimal("0.1" if unit else "0.01")), english=english)
+        return shown if not unit else f"{shown} days" if english else f"{shown} dage"
     none = "no figure" if english else "ingen tal"
     return f"{none} ({note})" if note else none
 
@@ -234,7 +236,8 @@ def figure_view(figure: Figure, *, english: bool = False) -> FigureView:
     nation beside it, the change since the previous period (an arrow with words), which
     direction is better and the target."""
     indicator = figure.indicator
-    shown = _days if indicator.kind == "days" else _share
+    formats: dict[str, Callable[..., str]] = {"days": _days, "median": partial(_days, unit="")}
+    shown = formats.get(indicator.kind, _share)
     value = shown(figure.value, "no courses" if english else "ingen forløb", english=english)
     count = number_text(figure.n, english=english)
     if indicator.kind == "code":
@@ -270,7 +273,7 @@ def figure_view(figure: Figure, *, english: bool = False) -> FigureView:
         in_target=in_target,
         nation_name="Nation" if english else "Hele landet",
         network_name=figure.network_name,
-        network=_share(figure.network, pick(figure, "network_note", english), english=english)
+        network=shown(figure.network, pick(figure, "network_note", english), english=english)
         if figure.network_name
         else "",
         definition=pick(indicator, "definition", english),

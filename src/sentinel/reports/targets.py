@@ -11,8 +11,10 @@ target for the indicator (its latest row); else the definition's own. So an olde
 the target it was measured against.
 
 The rules for a target (``check_target``): a known indicator of the project's report that is
-a share (a code has no target); the direction higher or lower; a range of both ends or none, the
-low end at most the high end, each within 0–100 with at most two decimals. The version it is set
+a share or a median (a code has no target); the direction higher or lower; a range of both ends
+or none, the low end at most the high end, each with at most two decimals — within 0–100 for a
+share, within what the column holds (±99,999.99) for a median, which is in its number's own
+unit (a change in a score may be negative). The version it is set
 for is the one in force today or a later one (``check_version``): a version already replaced
 keeps what it was measured against.
 """
@@ -33,9 +35,10 @@ from sentinel.reports.headline import Better, Figure, Indicator
 from sentinel.reports.models import IndicatorTarget
 
 BETTER_DA = {"higher": "Højere er bedre", "lower": "Lavere er bedre"}
-SETTABLE_KINDS = ("percent",)
-"""The kinds of indicator a target can be set for (a share in percent)."""
+SETTABLE_KINDS = ("percent", "median")
+"""The kinds of indicator a target can be set for (a share in percent, a declared median)."""
 _LOWEST, _HIGHEST = Decimal("0"), Decimal("100")
+_LARGEST = Decimal("99999.99")  # the target columns' (7 digits, 2 decimals)
 
 
 def settable(indicators: tuple[Indicator, ...]) -> tuple[Indicator, ...]:
@@ -87,7 +90,14 @@ def check_target(
         return indicator
     for end in (low, high):
         shown = str(end).replace(".", ",")
-        if not end.is_finite() or not _LOWEST <= end <= _HIGHEST:
+        if indicator.kind == "median":
+            if not end.is_finite() or abs(end) > _LARGEST:
+                raise DomainError(
+                    "target_out_of_range",
+                    f"a target for a median lies between -{_LARGEST} and {_LARGEST}, not {end}",
+                    f"Et mål for en median skal ligge mellem -99999,99 og 99999,99, ikke {shown}.",
+                )
+        elif not end.is_finite() or not _LOWEST <= end <= _HIGHEST:
             raise DomainError(
                 "target_out_of_range",
                 f"a target for a share lies between 0 and 100 %, not {end}",
@@ -100,10 +110,11 @@ def check_target(
                 f"Et mål har højst to decimaler, ikke {shown}.",
             )
     if low > high:
+        unit = "" if indicator.kind == "median" else " %"
         raise DomainError(
             "target_range_reversed",
-            f"the low end of the target ({low:.2f} %) is above the high end ({high:.2f} %)",
-            f"Målets nedre grænse ({_pct(low)} %) er højere end den øvre ({_pct(high)} %).",
+            f"the low end of the target ({low:.2f}{unit}) is above the high end ({high:.2f}{unit})",
+            f"Målets nedre grænse ({_pct(low)}{unit}) er højere end den øvre ({_pct(high)}{unit}).",
         )
     return indicator
 
