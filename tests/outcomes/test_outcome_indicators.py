@@ -36,7 +36,7 @@ def test_the_migration_declares_the_outcome_indicators_with_version_1() -> None:
     assert kinds["change_nprs"] == ("outcome", "median")
     assert kinds["mic_nprs"] == ("outcome", "share")
     assert kinds["patient_answered"] == ("outcome", "share")
-    assert kinds["mic_walk_40m_fast"] == ("outcome", "share")  # reports 0013
+    assert kinds["mic_walk_40m_fast"] == ("outcome", "share")  # reports 0012
     assert len(declared) == 16
     drafts = DeclaredIndicator.objects.filter(project=project, specification__isnull=True)
     assert sorted(drafts.values_list("key", flat=True)) == sorted(kinds)
@@ -73,7 +73,7 @@ def test_an_enrolled_clinic_has_the_tab_without_report_code() -> None:
     assert [t.project_code for t in tabs_for(clinic, dt.date(2026, 6, 1))] == [OUTCOMES]
 
 
-CORRECTION = "sentinel.reports.migrations.0013_forlobsresultater_same_instrument_and_walk_mic"
+CORRECTION = "sentinel.reports.migrations.0012_forlobsresultater_same_instrument_and_walk_mic"
 
 
 def declared_rows(project: Project) -> list[tuple]:
@@ -85,7 +85,7 @@ def declared_rows(project: Project) -> list[tuple]:
 
 
 def test_follow_up_counts_one_instrument_at_both_timepoints_and_the_walk_has_its_mic() -> None:
-    """Reports 0013 corrected 0011's rows, drafts and version 1 alike."""
+    """Reports 0012 corrected 0011's rows, drafts and version 1 alike."""
     project = Project.objects.get(code=OUTCOMES)
 
     for bound in (None, project.specifications.get(version=1)):
