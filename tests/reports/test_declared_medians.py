@@ -21,9 +21,9 @@ from sentinel.reports.declared_medians import (
     weighted_median,
 )
 from sentinel.reports.disclosure import SUPPRESSED
+from sentinel.reports.figures_view import figure_view
 from sentinel.reports.indicators import Declared
 from sentinel.reports.models import DeclaredIndicator
-from sentinel.reports.presenting import figure_view
 from tests.conftest import SYSTEM
 
 FEB, MAR = dt.date(2026, 2, 1), dt.date(2026, 3, 1)

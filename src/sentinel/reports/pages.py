@@ -63,13 +63,13 @@ from sentinel.reports.engine import (
     tabs_for,
 )
 from sentinel.reports.exports import CONTENT_TYPE, csv_filename, table_csv
+from sentinel.reports.figures_view import figure_view
 from sentinel.reports.pdf import meeting_pack, pdf_filename
 from sentinel.reports.presenting import (
     ReportLinks,
     SectionView,
     TabView,
     english_chosen,
-    figure_view,
     period_form,
     refreshed_text,
     section_view,

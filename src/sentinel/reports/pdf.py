@@ -27,7 +27,8 @@ from sentinel.clinics.models import Clinic
 from sentinel.core.pdf import html_to_pdf
 from sentinel.lib.dates import format_day
 from sentinel.reports.engine import Report
-from sentinel.reports.presenting import figure_view, refreshed_text, section_view
+from sentinel.reports.figures_view import figure_view
+from sentinel.reports.presenting import refreshed_text, section_view
 
 
 def canonical_json(report: Report) -> bytes:
