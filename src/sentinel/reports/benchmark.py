@@ -18,21 +18,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from sentinel.clinics.models import Clinic
-from sentinel.networks.models import Membership
 from sentinel.projects.models import Project
-from sentinel.reports import development, outcome_cells, sql
+from sentinel.reports import development, network_cells, outcome_cells, sql
 from sentinel.reports.models import (
     NATION,
     BenchmarkCell,
     BenchmarkContributor,
     BenchmarkState,
     CellChange,
-    NetworkCell,
-    NetworkContributor,
     ReportCell,
 )
 
@@ -131,11 +127,11 @@ def refresh_benchmark(
             if recompute:
                 written += _recompute(recompute)
             if recompute:
-                written += _refresh_networks(recompute)
+                written += network_cells.refresh(recompute)
             incremental = [p for p in projects if p not in recompute]
-            changed = _changed_networks(incremental, last)
+            changed = network_cells.changed(incremental, last)
             if changed:
-                written += _refresh_networks(incremental, changed)
+                written += network_cells.refresh(incremental, changed)
             # The coding development's cells follow the clinics whose cells moved.
             development.refresh(project_ids=incremental, changed=named)
             development.refresh(project_ids=recompute, changed=None)
@@ -312,57 +308,9 @@ def _add_journal(cursor: Any, projects: list[int]) -> tuple[int, int]:
     )
     written += max(cursor.rowcount, 0)
     cursor.execute(f"DROP TABLE {pairs}")
-    written += _add_journal_to_networks(cursor, projects)
+    written += network_cells.add_journal(cursor, _SLICE, projects)
     cursor.execute(f"DROP TABLE {slice_}")
     return consumed, written
-
-
-def _add_journal_to_networks(cursor: Any, projects: list[int]) -> int:
-    """Add the journal slice to the networks of the clinics' current memberships, and
-    re-decide their network contributors (a network whose members changed since the last
-    refresh is recomputed after this, ``_refresh_networks``)."""
-    slice_, member = sql.q(_SLICE), sql.table(Membership)
-    cell, contributor, rc = (
-        sql.table(NetworkCell),
-        sql.table(NetworkContributor),
-        sql.table(ReportCell),
-    )
-    keys = sql.names(sql.KEY_COLUMNS, "s")
-    key_columns = sql.names(_NETWORK_CELL_KEY)
-    in_projects, params = sql.in_("project_id", projects)
-    cursor.execute(
-        f"INSERT INTO {cell} ({key_columns}, episodes) SELECT * FROM ("  # noqa: S608
-        f"SELECT s.project_id, m.network_id, {keys}, SUM(s.delta) AS delta FROM {slice_} s "
-        f"JOIN {member} m ON m.clinic_id = s.clinic_id AND m.left_at IS NULL "
-        f"GROUP BY s.project_id, m.network_id, {keys}) d WHERE delta <> 0 "
-        f"ON CONFLICT ({key_columns}) DO UPDATE SET episodes = {cell}.episodes + excluded.episodes"
-    )
-    written = max(cursor.rowcount, 0)
-    cursor.execute(f"DELETE FROM {cell} WHERE {in_projects} AND episodes <= 0", params)  # noqa: S608
-    written += max(cursor.rowcount, 0)
-    pairs = (
-        f"SELECT DISTINCT s.project_id, m.network_id, s.month, s.clinic_id FROM {slice_} s "  # noqa: S608
-        f"JOIN {member} m ON m.clinic_id = s.clinic_id AND m.left_at IS NULL"
-    )
-    has_cell = (
-        f"EXISTS (SELECT 1 FROM {rc} rc WHERE rc.clinic_id = p.clinic_id "  # noqa: S608
-        f"AND rc.project_id = p.project_id AND rc.month = p.month AND rc.episodes > 0)"
-    )
-    cursor.execute(
-        f"DELETE FROM {contributor} WHERE id IN (SELECT nc.id FROM {contributor} nc "  # noqa: S608
-        f"JOIN ({pairs}) p ON nc.project_id = p.project_id AND nc.network_id = p.network_id "
-        f"AND nc.month = p.month AND nc.clinic_id = p.clinic_id WHERE NOT {has_cell})"
-    )
-    written += max(cursor.rowcount, 0)
-    cursor.execute(
-        f"INSERT INTO {contributor} ({sql.names(_NETWORK_CONTRIBUTOR_KEY)}, region_code) "  # noqa: S608
-        f"SELECT p.project_id, p.network_id, p.month, p.clinic_id, c.region_code FROM ({pairs}) p "
-        f"JOIN {sql.table(Clinic)} c ON c.id = p.clinic_id WHERE {has_cell} AND NOT EXISTS ("
-        f"SELECT 1 FROM {contributor} nc WHERE nc.project_id = p.project_id "
-        f"AND nc.network_id = p.network_id AND nc.month = p.month AND nc.clinic_id = p.clinic_id)"
-    )
-    written += max(cursor.rowcount, 0)
-    return written
 
 
 def _recompute(projects: list[int]) -> int:
@@ -413,7 +361,6 @@ def _counts(projects: list[int]) -> tuple[int, int]:
 
 # Scratch tables of one full recompute (temporary: private to the connection, never logged).
 _REGION_CELLS = "sentinel_refresh_region_cells"
-_CHANGES = "sentinel_refresh_changes"
 _CELL_KEY = ("project_id", "scope", "month", "speciale", "course_type", "code")
 _CONTRIBUTOR_KEY = ("project_id", "month", "clinic_id")
 
@@ -444,10 +391,10 @@ def _write_benchmark(cursor: Any, projects: list[int]) -> int:
         f"SELECT DISTINCT rc.project_id, rc.month, rc.clinic_id FROM {rc} rc "
         f"WHERE {rc_where} AND rc.episodes > 0) d JOIN {clinic} c ON c.id = d.clinic_id"
     )
-    written = _apply_difference(
+    written = sql.apply_difference(
         cursor, BenchmarkCell, (cells, [NATION]), _CELL_KEY, "episodes", projects
     )
-    written += _apply_difference(
+    written += sql.apply_difference(
         cursor,
         BenchmarkContributor,
         (contributors, rc_params),
@@ -456,119 +403,6 @@ def _write_benchmark(cursor: Any, projects: list[int]) -> int:
         projects,
     )
     cursor.execute(f"DROP TABLE {region}")
-    return written
-
-
-def _apply_difference(
-    cursor: Any,
-    model: type[Any],
-    new: tuple[str, list[Any]],
-    key: Sequence[str],
-    value: str,
-    projects: list[int],
-    only: tuple[str, list[Any]] | None = None,
-) -> int:
-    """Make ``model``'s rows of ``projects`` equal the rows of the query ``new`` (the key
-    columns and then ``value``), writing only what differs: rows it lacks are deleted, rows
-    whose value differs updated, rows it adds inserted. The difference is found in one pass
-    (no join plan to go wrong) and applied by primary key. Returns the rows written."""
-    table, changes = sql.table(model), sql.q(_CHANGES)
-    names = ", ".join(map(sql.q, key))
-    v = sql.q(value)
-    new_sql, new_params = new
-    in_scope, params = sql.in_("project_id", projects)
-    if only is not None:  # a further condition on the rows compared (e.g. some networks)
-        in_scope, params = f"{in_scope} AND {only[0]}", [*params, *only[1]]
-    cursor.execute(f"DROP TABLE IF EXISTS {changes}")
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {changes} AS SELECT * FROM ("  # noqa: S608
-        f"SELECT {names}, MAX(CASE WHEN side = 1 THEN {v} END) AS new_value, "
-        f"MAX(CASE WHEN side = 0 THEN {v} END) AS old_value, MAX(old_id) AS old_id FROM ("
-        f"SELECT 1 AS side, CAST(NULL AS bigint) AS old_id, n.* FROM ({new_sql}) n "
-        f"UNION ALL SELECT 0, id, {names}, {v} FROM {table} WHERE {in_scope}"
-        f") both_sides GROUP BY {names}) g "
-        f"WHERE (g.new_value IS NULL) <> (g.old_value IS NULL) OR g.new_value <> g.old_value",
-        [*new_params, *params],
-    )
-    cursor.execute(
-        f"DELETE FROM {table} WHERE id IN "  # noqa: S608
-        f"(SELECT old_id FROM {changes} WHERE new_value IS NULL)"
-    )
-    written = max(cursor.rowcount, 0)
-    cursor.execute(
-        f"UPDATE {table} SET {v} = "  # noqa: S608
-        f"(SELECT new_value FROM {changes} c WHERE c.old_id = {table}.id) "
-        f"WHERE id IN (SELECT old_id FROM {changes} WHERE new_value IS NOT NULL)"
-    )
-    written += max(cursor.rowcount, 0)
-    columns = ", ".join(map(sql.q, (*key, value)))
-    cursor.execute(
-        f"INSERT INTO {table} ({columns}) SELECT {names}, new_value FROM {changes} "  # noqa: S608
-        f"WHERE old_id IS NULL"
-    )
-    written += max(cursor.rowcount, 0)
-    cursor.execute(f"DROP TABLE {changes}")
-    return written
-
-
-_NETWORK_CELL_KEY = ("project_id", "network_id", "month", "speciale", "course_type", "code")
-_NETWORK_CONTRIBUTOR_KEY = ("project_id", "network_id", "month", "clinic_id")
-
-
-def _changed_networks(projects: list[int], last: dict[int, Any]) -> list[int]:
-    """The networks whose members changed (joined or left) since the projects' last refresh
-    (all networks with members when a project was never refreshed)."""
-    if not projects:
-        return []
-    times = [last.get(p) for p in projects]
-    members = Membership.objects.all()
-    if all(t is not None for t in times):
-        since = min(t for t in times if t is not None)
-        members = members.filter(Q(joined_at__gte=since) | Q(left_at__gte=since))
-    return sorted(set(members.values_list("network_id", flat=True)))
-
-
-def _refresh_networks(projects: list[int], networks: list[int] | None = None) -> int:
-    """Recompute the networks' cells and contributors (of ``networks``; all by default) from
-    their current members' clinic cells, writing only the differences: after a full
-    recompute, and for a network whose members changed since the last refresh (so a clinic
-    that left drops out, and one that joined counts, from this refresh). Returns the rows
-    written."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        rc, member, clinic = sql.table(ReportCell), sql.table(Membership), sql.table(Clinic)
-        rc_where, rc_params = sql.in_("rc.project_id", projects)
-        only: tuple[str, list[Any]] | None = None
-        if networks is not None:
-            in_networks, network_params = sql.in_("network_id", networks)
-            m_where, _same = sql.in_("m.network_id", networks)
-            rc_where, rc_params = f"{rc_where} AND {m_where}", [*rc_params, *network_params]
-            only = (in_networks, network_params)
-        source = (
-            f"{rc} rc JOIN {member} m ON m.clinic_id = rc.clinic_id AND m.left_at IS NULL "
-            f"WHERE {rc_where} AND rc.episodes > 0"
-        )
-        cells = (
-            f"SELECT rc.project_id, m.network_id, rc.month, rc.speciale, rc.course_type, "  # noqa: S608
-            f"rc.code, SUM(rc.episodes) AS episodes FROM {source} "
-            f"GROUP BY rc.project_id, m.network_id, rc.month, rc.speciale, rc.course_type, rc.code"
-        )
-        contributors = (
-            f"SELECT d.project_id, d.network_id, d.month, d.clinic_id, c.region_code FROM ("  # noqa: S608
-            f"SELECT DISTINCT rc.project_id, m.network_id, rc.month, rc.clinic_id FROM {source}"
-            f") d JOIN {clinic} c ON c.id = d.clinic_id"
-        )
-        written = _apply_difference(
-            cursor, NetworkCell, (cells, rc_params), _NETWORK_CELL_KEY, "episodes", projects, only
-        )
-        written += _apply_difference(
-            cursor,
-            NetworkContributor,
-            (contributors, rc_params),
-            _NETWORK_CONTRIBUTOR_KEY,
-            "region_code",
-            projects,
-            only,
-        )
     return written
 
 

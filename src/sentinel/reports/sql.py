@@ -1,5 +1,7 @@
 """The few SQL pieces the aggregate statements share: quoting, the month expression, an
-"in" list, and the cell tables' columns. Plain SQL that runs on SQLite and PostgreSQL."""
+"in" list, the cell tables' columns, the scopes' sums over contributing clinics, and making a
+table's rows equal a query's writing only the differences (``apply_difference``). Plain SQL
+that runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -87,3 +89,58 @@ def sum_scopes(
         f"AND b.region_code <> '' GROUP BY c.project_id, b.region_code, {grouped}",
         [project_id, *only_params, *only_params],
     )
+
+
+_CHANGES = "sentinel_refresh_changes"
+
+
+def apply_difference(
+    cursor: Any,
+    model: type[Any],
+    new: tuple[str, list[Any]],
+    key: Sequence[str],
+    value: str,
+    projects: list[int],
+    only: tuple[str, list[Any]] | None = None,
+) -> int:
+    """Make ``model``'s rows of ``projects`` equal the rows of the query ``new`` (the key
+    columns and then ``value``), writing only what differs: rows it lacks are deleted, rows
+    whose value differs updated, rows it adds inserted. The difference is found in one pass
+    (no join plan to go wrong) and applied by primary key. Returns the rows written."""
+    target, changes = table(model), q(_CHANGES)
+    names = ", ".join(map(q, key))
+    v = q(value)
+    new_sql, new_params = new
+    in_scope, params = in_("project_id", projects)
+    if only is not None:  # a further condition on the rows compared (e.g. some networks)
+        in_scope, params = f"{in_scope} AND {only[0]}", [*params, *only[1]]
+    cursor.execute(f"DROP TABLE IF EXISTS {changes}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {changes} AS SELECT * FROM ("  # noqa: S608
+        f"SELECT {names}, MAX(CASE WHEN side = 1 THEN {v} END) AS new_value, "
+        f"MAX(CASE WHEN side = 0 THEN {v} END) AS old_value, MAX(old_id) AS old_id FROM ("
+        f"SELECT 1 AS side, CAST(NULL AS bigint) AS old_id, n.* FROM ({new_sql}) n "
+        f"UNION ALL SELECT 0, id, {names}, {v} FROM {target} WHERE {in_scope}"
+        f") both_sides GROUP BY {names}) g "
+        f"WHERE (g.new_value IS NULL) <> (g.old_value IS NULL) OR g.new_value <> g.old_value",
+        [*new_params, *params],
+    )
+    cursor.execute(
+        f"DELETE FROM {target} WHERE id IN "  # noqa: S608
+        f"(SELECT old_id FROM {changes} WHERE new_value IS NULL)"
+    )
+    written = max(cursor.rowcount, 0)
+    cursor.execute(
+        f"UPDATE {target} SET {v} = "  # noqa: S608
+        f"(SELECT new_value FROM {changes} c WHERE c.old_id = {target}.id) "
+        f"WHERE id IN (SELECT old_id FROM {changes} WHERE new_value IS NOT NULL)"
+    )
+    written += max(cursor.rowcount, 0)
+    columns = ", ".join(map(q, (*key, value)))
+    cursor.execute(
+        f"INSERT INTO {target} ({columns}) SELECT {names}, new_value FROM {changes} "  # noqa: S608
+        f"WHERE old_id IS NULL"
+    )
+    written += max(cursor.rowcount, 0)
+    cursor.execute(f"DROP TABLE {changes}")
+    return written
