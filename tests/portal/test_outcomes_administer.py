@@ -96,3 +96,22 @@ def test_administer_says_the_course_type_limit_in_english(client, provider) -> N
         content
     )
     assert "Only the structured courses are collected: other speciale 51 courses" in content
+
+
+def test_the_enrolment_page_says_only_the_structured_courses_are_collected(
+    client, provider
+) -> None:
+    clinic = ClinicFactory()
+    onboard_in(clinic, VendorFactory())  # signed, enrolled in nothing yet
+    log_in(client, provider, person(clinic, name="Karen Ejer"))
+
+    page = client.get(f"/klinik/{clinic.ydernummer}/administrer/forlobsresultater/tilmeld/")
+
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Kun disse strukturerede forløb og målinger i dem (andre forløb opsamles ikke):" in (
+        content
+    )
+    assert "Knæartrose" in content
+    other = client.get(f"/klinik/{clinic.ydernummer}/administrer/diagnosekodning/tilmeld/")
+    assert "data-course-types" not in other.content.decode()
