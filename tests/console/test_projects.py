@@ -229,6 +229,15 @@ def test_preview_button_never_publishes(project_manager, diagnosekodning) -> Non
         ({"specialities": []}, "Dette felt er påkrævet"),
         ({"data_fields": ["patient_cpr", "invented_field"]}, "invented_field"),
         ({"icpc2_chapters": ["Q"]}, "Q"),
+        ({"course_types": ["ankle_sprain"]}, "Ukendt forløbstype: ankle_sprain."),
+        (
+            {
+                "record_types": ["episode", "outcome"],
+                "data_fields": ["speciale", "start_date", "instrument", "score"],
+                "course_types": ["low_back_pain"],
+            },
+            "skal feltet course_type (forløbets type) opsamles",
+        ),
         (
             {"effective_from": (timezone.localdate() - dt.timedelta(days=1)).isoformat()},
             "gælder fra i dag",
@@ -263,3 +272,29 @@ def test_invalid_specifications_are_refused(
     assert message in response.content.decode()
     assert DataSpecification.objects.filter(project=diagnosekodning).count() == 1
     assert not staff_rows(person, AuditEvent.Action.SPECIFICATION_PUBLISHED)
+
+
+def test_a_new_version_limits_the_course_types(project_manager, diagnosekodning) -> None:
+    """The structured courses are chosen among the known course types; the preview and the
+    project's history say which, and the published JSON names them."""
+    client, _person = project_manager
+    data = spec_form(course_types=["hip_osteoarthritis", "knee_osteoarthritis"])
+
+    preview = client.post(spec_url(diagnosekodning), data)
+
+    assert preview.status_code == 200, preview.content.decode()
+    changes = {c.part: c for c in preview.context["changes"]}
+    assert changes["course_types"].added == ("hip_osteoarthritis", "knee_osteoarthritis")
+    assert changes["course_type_filter"].after == "kun de valgte forløbstyper"
+    content = preview.content.decode()
+    assert "Hofteartrose" in content  # the choices carry the Danish names
+    done = client.post(
+        spec_url(diagnosekodning), {**data, "confirm": preview.context["fingerprint"]}
+    )
+    assert done.status_code == 302
+    v2 = diagnosekodning.specifications.get(version=2)
+    assert v2.spec["course_types"] == ["hip_osteoarthritis", "knee_osteoarthritis"]
+    page = client.get(reverse("console:projects_project_change", args=[diagnosekodning.pk]))
+    assert "forløbstyper: hip_osteoarthritis, knee_osteoarthritis" in page.content.decode()
+    form = client.get(spec_url(diagnosekodning)).context["form"]
+    assert form.initial["course_types"] == ["hip_osteoarthritis", "knee_osteoarthritis"]

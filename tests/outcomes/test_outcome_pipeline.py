@@ -296,3 +296,74 @@ def test_the_project_is_published_with_its_specification():
     description = project.description_da
     for words in ("NPRS", "PSFS", "aldersgruppe", "hverken CPR-nummeret, fødselsdatoen"):
         assert words in description
+
+
+# --- the course-type limit (Forløbsresultater version 2, from 2026-12-07) ---------------
+
+LIMITED_FROM = dt.date(2026, 12, 7)
+LIMITED_NOW = dt.datetime(2026, 12, 9, 12, tzinfo=dt.UTC)
+
+
+def test_a_course_of_no_structured_type_goes_to_diagnosekodning_only(vendor) -> None:
+    """Enrolled in both projects: the course is collected for Diagnosekodning (every course)
+    and not for Forløbsresultater; its measurement is refused, also in a later batch, when
+    its type is read from the copy Diagnosekodning keeps."""
+    clinic = ClinicFactory()
+    onboard(clinic, vendor, "diagnosekodning", OUTCOMES)
+    day = LIMITED_FROM.isoformat()
+    course = episode(
+        "E-NECK",
+        course_type=None,
+        start_date=day,
+        diagnoses=[{"code": "L01", "recorded_at": f"{day}T09:30:00+01:00"}],
+    )
+
+    first = ingest(
+        vendor=vendor,
+        clinic=clinic,
+        records=[course, measurement("M-1", course="E-NECK", date=day)],
+        now=LIMITED_NOW,
+    )
+    later = ingest(
+        vendor=vendor,
+        clinic=clinic,
+        records=[measurement("M-2", course="E-NECK", date=day)],
+        now=LIMITED_NOW,
+    )
+
+    assert first.accepted == 1
+    assert [(r.index, r.reason) for r in first.rejected] == [(1, Reason.NOT_IN_DATA_SPECIFICATION)]
+    assert [r.reason for r in later.rejected] == [Reason.NOT_IN_DATA_SPECIFICATION]
+    assert list(Episode.objects.filter(clinic=clinic).values_list("project__code", flat=True)) == [
+        "diagnosekodning"
+    ]
+    assert not OutcomeRecord.objects.filter(clinic=clinic).exists()
+
+
+def test_a_course_that_becomes_structured_is_collected_with_its_measurements(vendor) -> None:
+    """The course type as last sent decides: a course first sent without a type and then
+    with one is collected for Forløbsresultater from the version that carries it."""
+    clinic = ClinicFactory()
+    onboard(clinic, vendor, OUTCOMES)
+    day = LIMITED_FROM.isoformat()
+    untyped = episode("E-HIP", course_type=None, start_date=day, diagnoses=[])
+    typed = episode(
+        "E-HIP",
+        version=2,
+        course_type="hip_osteoarthritis",
+        start_date=day,
+        diagnoses=[{"code": "L89", "recorded_at": f"{day}T09:30:00+01:00"}],
+    )
+
+    first = ingest(vendor=vendor, clinic=clinic, records=[untyped], now=LIMITED_NOW)
+    second = ingest(
+        vendor=vendor,
+        clinic=clinic,
+        records=[typed, measurement("M-HIP", course="E-HIP", date=day)],
+        now=LIMITED_NOW,
+    )
+
+    assert [r.reason for r in first.rejected] == [Reason.NOT_IN_DATA_SPECIFICATION]
+    assert (second.accepted, second.rejected) == (2, [])
+    assert Episode.objects.get(clinic=clinic).course_type == "hip_osteoarthritis"
+    assert OutcomeRecord.objects.get(clinic=clinic).source_id == "M-HIP"

@@ -280,6 +280,11 @@ class SpecificationOut(Schema):
     fields: list[str]
     specialities: list[str]
     icpc2_filter: dict[str, list[str]]
+    course_types: list[CourseType] = Field(
+        default_factory=list,
+        description="The structured courses collected; empty: every course, typed or not. "
+        "An outcome record is collected only when its course's type is among them.",
+    )
     person_identifiable_worklist: bool
 
 

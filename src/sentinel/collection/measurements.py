@@ -5,6 +5,8 @@ docstring), the values are checked by ``collection.outcomes``.
 
 A measurement belongs to a course: ``episode_source_id`` must name an episode the same vendor
 sent for the same project (stored before, or earlier in the same batch) → ``unknown_course``.
+The gate judges it with its course's type (a specification's ``course_types``): a measurement
+of a course outside them is ``not_in_data_specification``, like its course.
 Its rows are few next to episodes and diagnosis events, so they are written with the ORM's
 bulk operations after the batch's episodes (whose ids they point at)."""
 
@@ -141,7 +143,8 @@ class OutcomeStore:
                 Reason.UNKNOWN_COURSE,
                 f"episode_source_id names no course this system sent for project "
                 f"{project.code}; send the episode first (an earlier batch, or earlier in "
-                "this one)",
+                "this one). A course outside the project's data specification is not "
+                "collected, nor are its measurements",
             )
         stored = self.outcomes.get((project.pk, raw["source_id"]))
         if stored is None:
@@ -224,12 +227,56 @@ class OutcomeStore:
         return moved
 
 
-def _projects_for(gate: _Gate, record: ValidOutcome) -> list[tuple[Project, DataSpecification]]:
-    """The projects collecting outcome records on the record's date, or a rejection."""
+_UNKNOWN_COURSE = (
+    "episode_source_id names no course this system sent that was collected; send the episode "
+    "first (an earlier batch, or earlier in this one). A course outside the data "
+    "specification is not collected, nor are its measurements"
+)
+
+
+def course_type_of(gate: _Gate, writer: _Writer, course_id: Any) -> tuple[bool, str | None]:
+    """Whether the course an outcome record names is known, and its course type (``None``:
+    no structured course): as this batch sent it, else as stored — the copy most recently
+    received among the projects whose specification keeps ``course_type``."""
+    if not isinstance(course_id, str):
+        return False, None
+    if course_id in gate.course_types:
+        return True, gate.course_types[course_id]
+    versions = gate.standing.specifications
+    copies = []
+    for project_id in gate.projects:
+        stored = writer.stored.get((project_id, course_id))
+        if stored is None or stored.pk is None:
+            continue
+        spec = next(
+            (
+                s.parsed
+                for s in versions.get(project_id, ())
+                if s.version == stored.row["specification_version"]
+            ),
+            None,
+        )
+        if spec is not None and "course_type" in spec.fields:
+            copies.append(stored.row)
+    if not copies:
+        return False, None
+    latest = max(copies, key=lambda row: row["updated_at"])
+    return True, latest["course_type"] or None
+
+
+def _projects_for(
+    gate: _Gate, writer: _Writer, record: ValidOutcome
+) -> list[tuple[Project, DataSpecification]]:
+    """The projects collecting outcome records of the record's course on the record's date,
+    or a rejection. The course's type is its course's (``course_type_of``); a course never
+    collected has none to judge by, so a specification's refusal is then ``unknown_course``."""
+    known, course_type = course_type_of(gate, writer, record.raw.get("episode_source_id"))
     verdict = gate.standing.projects_for(
-        day=record.day, record_type="outcome", speciale=None, codes=()
+        day=record.day, record_type="outcome", speciale=None, codes=(), course_type=course_type
     )
     if isinstance(verdict, tuple):
+        if verdict[0] is Reason.NOT_IN_DATA_SPECIFICATION and not known:
+            raise Reject(Reason.UNKNOWN_COURSE, _UNKNOWN_COURSE)
         raise Reject(*verdict)
     return verdict
 
@@ -285,7 +332,7 @@ def ingest_outcome(
         record = validate_outcome(raw, today)
         if gate.clinic_reason is not None:
             raise Reject(gate.clinic_reason, GATE_MESSAGES[gate.clinic_reason])
-        targets = _projects_for(gate, record)
+        targets = _projects_for(gate, writer, record)
         for project, specification in targets:
             store.check(project, specification, record, _course(writer, project, raw))
     except Reject as rejection:

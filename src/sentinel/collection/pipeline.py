@@ -106,6 +106,9 @@ class _Gate:
 
     standing: Participation
     clinic_reason: Reason | None
+    #: the course type of each course this batch validated (by source id, the last one
+    #: sent), whether or not a project took it: its outcome records are judged by it
+    course_types: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, clinic: Clinic, vendor: Vendor, now: dt.datetime) -> _Gate:
@@ -119,11 +122,14 @@ class _Gate:
 
     def projects_for(self, record: Valid) -> list[tuple[Project, DataSpecification]]:
         """The projects whose enrolment and specification cover ``record``, or a rejection."""
+        course_type = record.raw.get("course_type")
+        self.course_types[record.raw["source_id"]] = course_type
         verdict = self.standing.projects_for(
             day=record.start,
             record_type="episode",
             speciale=record.raw.get("speciale"),
             codes=[d.code for d in record.diagnoses],
+            course_type=course_type,
         )
         if isinstance(verdict, tuple):
             raise Reject(*verdict)

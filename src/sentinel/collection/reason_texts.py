@@ -25,7 +25,10 @@ REFUSAL_REASONS: dict[str, Promise] = {
     "invalid_text": _("Et tekstfelt indeholdt ugyldige tegn eller et CPR-nummer"),
     "unknown_icpc2_code": _("Ukendt ICPC-2-kode"),
     "invalid_date": _("Ugyldig dato"),
-    "not_in_data_specification": _("Forløbet hører ikke under et tilmeldt projekt"),
+    "not_in_data_specification": _(
+        "Forløbet eller målingen ligger uden for de tilmeldte projekters dataspecifikation "
+        "(fx speciale, diagnosekode eller forløbstype)"
+    ),
     "stale_version": _("En ældre version af et forløb, der allerede er modtaget"),
     "diagnosis_history_rewritten": _("En tidligere diagnosekode manglede (koder må ikke slettes)"),
     "unknown_instrument": _("Ukendt spørgeskema eller test (kun frit tilgængelige måleredskaber)"),
@@ -35,5 +38,5 @@ REFUSAL_REASONS: dict[str, Promise] = {
     "invalid_item": _("Et spørgsmål, som måleredskabet ikke har, eller samme spørgsmål to gange"),
     "invalid_timepoint": _("Ukendt tidspunkt for målingen"),
     "invalid_respondent": _("Det var uklart, om patienten, terapeuten eller en pårørende svarede"),
-    "unknown_course": _("Målingen hører til et forløb, som ikke er modtaget"),
+    "unknown_course": _("Målingen hører til et forløb, som ikke er modtaget eller ikke opsamles"),
 }

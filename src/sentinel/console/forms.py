@@ -183,6 +183,17 @@ class SpecificationForm(forms.Form):
         required=False,
         help_text="Adskilt af komma eller mellemrum, fx L03, L86.",
     )
+    course_types = forms.MultipleChoiceField(
+        label="Strukturerede forløb (ingen valgt: alle forløb, også dem uden forløbstype)",
+        choices=[(t, f"{t} – {icpc2.COURSE_TYPE_LABELS_DA[t]}") for t in icpc2.COURSE_TYPES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={
+            "invalid_choice": "Ukendt forløbstype: %(value)s. Vælg blandt de strukturerede forløb.",
+            "invalid_list": "Forløbstyper skal være en liste af forløbstyper.",
+        },
+        help_text="Resultatmål følger deres forløbs type.",
+    )
     person_identifiable_worklist = forms.BooleanField(
         label="Personhenførbar arbejdsliste (CPR gemmes krypteret til klinikkens egen liste)",
         required=False,
@@ -202,6 +213,7 @@ class SpecificationForm(forms.Form):
             "specialities": list(spec.specialities),
             "icpc2_chapters": list(spec.icpc2_chapters),
             "icpc2_codes": ", ".join(spec.icpc2_codes),
+            "course_types": list(spec.course_types),
             "person_identifiable_worklist": spec.person_identifiable_worklist,
         }
 
@@ -227,6 +239,9 @@ class SpecificationForm(forms.Form):
                 "chapters": sorted(cleaned.get("icpc2_chapters") or []),
                 "codes": cleaned.get("icpc2_codes") or [],
             },
+            "course_types": [
+                t for t in icpc2.COURSE_TYPES if t in (cleaned.get("course_types") or [])
+            ],
             "person_identifiable_worklist": bool(cleaned.get("person_identifiable_worklist")),
         }
         try:

@@ -1,14 +1,16 @@
 """A project's data specification: exactly which data a project collects.
 
 The specification is machine-readable and is what the collection gate and minimisation obey:
-a record is collected for a project only when its type and speciale are listed and its codes
-pass the filter; only the listed fields are kept. Stored as JSON, validated here::
+a record is collected for a project only when its type and speciale are listed, its codes
+pass the filter and its course's type is one of the listed course types; only the listed
+fields are kept. Stored as JSON, validated here::
 
     {
       "record_types": ["episode"],
       "fields": ["patient_cpr", "speciale", "course_type", "start_date", "end_date", "diagnoses"],
       "specialities": ["51", "57"],
       "icpc2_filter": {"chapters": [], "codes": []},   # empty lists: every ICPC-2 code
+      "course_types": ["knee_osteoarthritis"],   # empty or absent: every course, typed or not
       "person_identifiable_worklist": true   # CPR kept encrypted for the clinic's worklist
     }
 
@@ -16,6 +18,12 @@ A field name applies to every named record type that has it (``lib.recordtypes``
 each type's fields; ``patient_cpr`` is one field of both ``episode`` and ``outcome``). A
 derived field (``age_band``) is computed at ingest from the field it names and is the only
 thing kept of it unless the specification names that field too.
+
+``course_types`` names structured courses of speciale 51 (``lib.icpc2.COURSE_TYPES``); when
+it names any, a course without one of them is not collected, nor are its outcome records (an
+outcome record's course type is its course's). A specification that limits outcome records by
+course type keeps the field ``course_type``: the course's type is how its later measurements
+are judged.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sentinel.lib.errors import DomainError
+from sentinel.lib.icpc2 import COURSE_TYPES
 from sentinel.lib.recordtypes import RECORD_TYPES
 
 # Fields of each record type the pipeline knows, with a Danish label for the portal's
@@ -47,6 +56,7 @@ class DataSpec:
     icpc2_chapters: tuple[str, ...] = ()
     icpc2_codes: tuple[str, ...] = ()
     person_identifiable_worklist: bool = False
+    course_types: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
@@ -58,16 +68,28 @@ class DataSpec:
                 "chapters": list(self.icpc2_chapters),
                 "codes": list(self.icpc2_codes),
             },
+            "course_types": list(self.course_types),
             "person_identifiable_worklist": self.person_identifiable_worklist,
         }
 
-    def takes(self, record_type: str, speciale: str | None, codes: Sequence[str]) -> bool:
-        """Whether the specification takes a record: its type, its speciale, and every code
-        within the specification's ICPC-2 chapters or codes (when it names any)."""
+    def takes(
+        self,
+        record_type: str,
+        speciale: str | None,
+        codes: Sequence[str],
+        course_type: str | None = None,
+    ) -> bool:
+        """Whether the specification takes a record: its type, its speciale, its course's
+        type among the specification's course types (when it names any; ``None`` is a course
+        that is no structured course), and every code within the specification's ICPC-2
+        chapters or codes (when it names any). For an outcome record ``course_type`` is the
+        type of the course it belongs to."""
         if record_type not in self.record_types:
             return False
         known = RECORD_TYPES.get(record_type)
         if (known is None or known.has_speciale) and speciale not in self.specialities:
+            return False
+        if self.course_types and course_type not in self.course_types:
             return False
         if not self.icpc2_chapters and not self.icpc2_codes:
             return True
@@ -90,8 +112,8 @@ class DataSpec:
         return frozenset(name for name in self.fields if name in known)
 
 
-def _invalid(message: str) -> DomainError:
-    return DomainError("invalid_data_specification", message)
+def _invalid(message: str, message_da: str | None = None) -> DomainError:
+    return DomainError("invalid_data_specification", message, message_da)
 
 
 def _string_list(raw: dict[str, Any], key: str) -> list[str]:
@@ -110,6 +132,7 @@ def parse_spec(raw: Any) -> DataSpec:
         "fields",
         "specialities",
         "icpc2_filter",
+        "course_types",
         "person_identifiable_worklist",
     }
     if unknown_keys:
@@ -145,6 +168,27 @@ def parse_spec(raw: Any) -> DataSpec:
         raise _invalid(f"icpc2_filter.chapters must be ICPC-2 chapter letters, got {chapters}")
     if any(not _ICPC2_CODE.fullmatch(c) for c in codes):
         raise _invalid(f"icpc2_filter.codes must be ICPC-2 codes like L03, got {codes}")
+    course_types = raw.get("course_types", [])
+    if not isinstance(course_types, list) or not all(isinstance(t, str) for t in course_types):
+        raise _invalid(
+            "course_types must be a list of course types (strings)",
+            "Forløbstyper (course_types) skal være en liste af forløbstyper.",
+        )
+    unknown_types = [t for t in course_types if t not in COURSE_TYPES]
+    if unknown_types:
+        named = ", ".join(map(repr, unknown_types))
+        known = ", ".join(sorted(COURSE_TYPES))
+        raise _invalid(
+            f"course_types must be some of {known}; unknown: {named}",
+            f"Ukendt forløbstype: {named}. Brug nogle af de strukturerede forløb: {known}.",
+        )
+    if course_types and "outcome" in record_types and "course_type" not in fields:
+        raise _invalid(
+            "outcome records are limited by their course's type: a specification naming "
+            "course_types and outcome must keep the field course_type",
+            "Resultatmål begrænses efter forløbets type: når dataspecifikationen nævner "
+            "forløbstyper og resultatmål, skal feltet course_type (forløbets type) opsamles.",
+        )
     worklist = raw.get("person_identifiable_worklist", False)
     if not isinstance(worklist, bool):
         raise _invalid("person_identifiable_worklist must be true or false")
@@ -155,4 +199,5 @@ def parse_spec(raw: Any) -> DataSpec:
         icpc2_chapters=tuple(chapters),
         icpc2_codes=tuple(codes),
         person_identifiable_worklist=worklist,
+        course_types=tuple(dict.fromkeys(course_types)),
     )

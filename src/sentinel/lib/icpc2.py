@@ -39,6 +39,24 @@ COURSE_TYPES: dict[str, frozenset[str]] = {
     "low_back_pain": frozenset({"L03"}),
 }
 
+# The structured courses' names, as the portal, the reports and the project pages say them.
+COURSE_TYPE_LABELS_DA: dict[str, str] = {
+    "cervical_radiculopathy": "Cervikal nerverodspåvirkning",
+    "lumbar_radiculopathy": "Lumbal nerverodspåvirkning",
+    "lumbar_spinal_stenosis": "Lumbal spinalstenose",
+    "hip_osteoarthritis": "Hofteartrose",
+    "knee_osteoarthritis": "Knæartrose",
+    "low_back_pain": "Primære lændesmerter",
+}
+COURSE_TYPE_LABELS_EN: dict[str, str] = {
+    "cervical_radiculopathy": "Cervical nerve root affection",
+    "lumbar_radiculopathy": "Lumbar nerve root affection",
+    "lumbar_spinal_stenosis": "Lumbar spinal stenosis",
+    "hip_osteoarthritis": "Hip osteoarthritis",
+    "knee_osteoarthritis": "Knee osteoarthritis",
+    "low_back_pain": "Primary low back pain",
+}
+
 
 # The ICPC-2 chapters (body systems) by their letter, with the Danish chapter names.
 CHAPTERS_DA: dict[str, str] = {

@@ -18,6 +18,7 @@ PARTS: tuple[tuple[str, str], ...] = (
     ("specialities", "Specialer"),
     ("icpc2_chapters", "ICPC-2-kapitler"),
     ("icpc2_codes", "ICPC-2-koder"),
+    ("course_types", "Forløbstyper"),
 )
 
 
@@ -38,7 +39,8 @@ def _yes_no(value: bool) -> str:
 def diff_specs(old: DataSpec | None, new: DataSpec) -> list[Change]:
     """The changes from ``old`` to ``new`` (everything is added when there is no ``old``).
 
-    An empty ICPC-2 filter means every code; the entries say so rather than listing nothing.
+    An empty ICPC-2 filter means every code, and no course types every course; the entries
+    say so rather than listing nothing.
     """
     changes = []
     for part, label in PARTS:
@@ -60,6 +62,15 @@ def diff_specs(old: DataSpec | None, new: DataSpec) -> list[Change]:
                     after="kun de valgte koder" if has_filter else "alle koder",
                 )
             )
+    if old is not None and bool(old.course_types) != bool(new.course_types):
+        changes.append(
+            Change(
+                "course_type_filter",
+                "Forløbstype-filter",
+                before="kun de valgte forløbstyper" if old.course_types else "alle forløb",
+                after="kun de valgte forløbstyper" if new.course_types else "alle forløb",
+            )
+        )
     worklist_before = old.person_identifiable_worklist if old is not None else False
     if old is None or worklist_before != new.person_identifiable_worklist:
         changes.append(

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sentinel.clinics.models import Clinic
 from sentinel.collection.exchange import exchange_overview
 from sentinel.collection.status import check_status
+from sentinel.lib import icpc2
 from sentinel.lib.dataspec import DataSpec
 from sentinel.lib.errors import DomainError
 from sentinel.lib.specdiff import Change, diff_specs
@@ -100,6 +101,25 @@ def _change_lines(change: Change, new: DataSpec) -> list[str]:
             if new.icpc2_chapters or new.icpc2_codes
             else _("Der opsamles nu alle ICPC-2-koder.")
         )
+    elif change.part == "course_types":
+        if added:
+            lines.append(
+                _("Nye strukturerede forløb: %(items)s") % {"items": _course_types(change.added)}
+            )
+        if removed:
+            lines.append(
+                _("Strukturerede forløb, der ikke længere opsamles: %(items)s")
+                % {"items": _course_types(change.removed)}
+            )
+    elif change.part == "course_type_filter":
+        lines.append(
+            _(
+                "Der opsamles nu kun de valgte strukturerede forløb og målinger i dem; andre "
+                "forløb opsamles ikke."
+            )
+            if new.course_types
+            else _("Der opsamles nu alle forløb, også dem, der ikke er strukturerede forløb.")
+        )
     elif change.part == "person_identifiable_worklist":
         lines.append(
             _("Arbejdslisten med egne forløb (CPR-nummeret gemmes krypteret) kommer til.")
@@ -146,6 +166,8 @@ class ProjectView:
     fields: list[str]
     specialities: list[str]
     codes: str
+    course_types: str
+    """The structured courses collected, by name; empty when every course is."""
     worklist: bool
     recipients: str
     current: Enrolment | None
@@ -153,6 +175,12 @@ class ProjectView:
     changes: list[SpecificationChange]
     deleted_on: dt.date | None
     """When the data goes after the last unenrolment (None while enrolled or never enrolled)."""
+
+
+def _course_types(course_types: tuple[str, ...]) -> str:
+    """Structured courses by their names, in the page's language."""
+    names = icpc2.COURSE_TYPE_LABELS_EN if english() else icpc2.COURSE_TYPE_LABELS_DA
+    return ", ".join(names.get(t, t) for t in course_types)
 
 
 def _codes_text(chapters: tuple[str, ...], codes: tuple[str, ...]) -> str:
@@ -181,6 +209,7 @@ def _project_view(clinic: Clinic, project: Project, today: dt.date) -> ProjectVi
         if spec
         else [],
         codes=_codes_text(spec.icpc2_chapters, spec.icpc2_codes) if spec else "",
+        course_types=_course_types(spec.course_types) if spec else "",
         worklist=bool(spec and spec.person_identifiable_worklist),
         recipients=project.recipients_da,
         current=current,

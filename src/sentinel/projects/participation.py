@@ -270,10 +270,12 @@ class Participation:
         record_type: str,
         speciale: str | None,
         codes: Sequence[str],
+        course_type: str | None = None,
     ) -> list[tuple[Project, DataSpecification]] | tuple[Reason, str]:
         """The enrolled projects whose enrolment covers ``day`` and whose specification in
-        force on ``day`` covers the record (type, speciale, codes), or the reason why none
-        does with its message for the vendor."""
+        force on ``day`` covers the record (type, speciale, codes, course type — for an
+        outcome record its course's), or the reason why none does with its message for the
+        vendor."""
         enrolments = self._collecting(record_type)
         if not enrolments:
             return (
@@ -302,13 +304,19 @@ class Participation:
             specification = self.specification(enrolment.project_id, day)
             if specification is None:
                 continue
-            if specification.parsed.takes(record_type, speciale, codes):
+            if specification.parsed.takes(record_type, speciale, codes, course_type):
                 selected.append((enrolment.project, specification))
         if not selected:
+            typed = f'"{course_type}"' if course_type is not None else "null"
+            what = (
+                f"an {record_type} of speciale {speciale!r} with these codes and course_type "
+                f"{typed}"
+                if known is None or known.has_speciale
+                else f"an {record_type} record of a course with course_type {typed}"
+            )
             return (
                 Reason.NOT_IN_DATA_SPECIFICATION,
-                f"no enrolled project's data specification covers an {record_type} of speciale "
-                f"{speciale!r} with these codes; see GET /subscriptions",
+                f"no enrolled project's data specification covers {what}; see GET /subscriptions",
             )
         return selected
 

@@ -137,6 +137,7 @@ def _canonical(spec: DataSpec) -> tuple[Any, ...]:
         frozenset(spec.specialities),
         frozenset(spec.icpc2_chapters),
         frozenset(spec.icpc2_codes),
+        frozenset(spec.course_types),
         spec.person_identifiable_worklist,
     )
 

@@ -13,22 +13,6 @@ TOP = 10
 """How many codes the top table names before "Øvrige"."""
 STRUCTURED_SPECIALE = "51"
 
-COURSE_TYPE_LABELS_DA: dict[str, str] = {
-    "cervical_radiculopathy": "Cervikal nerverodspåvirkning",
-    "lumbar_radiculopathy": "Lumbal nerverodspåvirkning",
-    "lumbar_spinal_stenosis": "Lumbal spinalstenose",
-    "hip_osteoarthritis": "Hofteartrose",
-    "knee_osteoarthritis": "Knæartrose",
-    "low_back_pain": "Primære lændesmerter",
-}
-COURSE_TYPE_LABELS_EN: dict[str, str] = {
-    "cervical_radiculopathy": "Cervical nerve root affection",
-    "lumbar_radiculopathy": "Lumbar nerve root affection",
-    "lumbar_spinal_stenosis": "Lumbar spinal stenosis",
-    "hip_osteoarthritis": "Hip osteoarthritis",
-    "knee_osteoarthritis": "Knee osteoarthritis",
-    "low_back_pain": "Primary low back pain",
-}
 _MONTHS_DA = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -38,7 +22,7 @@ UNCODED_DA = Text("Uden kode", "No code")
 
 
 def course_type_label(course_type: str) -> Text:
-    return Text(COURSE_TYPE_LABELS_DA[course_type], COURSE_TYPE_LABELS_EN[course_type])
+    return Text(icpc2.COURSE_TYPE_LABELS_DA[course_type], icpc2.COURSE_TYPE_LABELS_EN[course_type])
 
 
 def month_label(month: dt.date) -> Text:
