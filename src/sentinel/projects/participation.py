@@ -24,6 +24,7 @@ The rules it calls have one home each: ``clinics.models.Activation``,
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -272,10 +273,9 @@ class Participation:
         codes: Sequence[str],
         course_type: str | None = None,
     ) -> list[tuple[Project, DataSpecification]] | tuple[Reason, str]:
-        """The enrolled projects whose enrolment covers ``day`` and whose specification in
-        force on ``day`` covers the record (type, speciale, codes, course type — for an
-        outcome record its course's), or the reason why none does with its message for the
-        vendor."""
+        """The enrolled projects whose enrolment covers ``day`` and whose specification then
+        takes the record (type, speciale, codes, course type: an outcome's is its course's),
+        or the reason why none does with its message for the vendor."""
         enrolments = self._collecting(record_type)
         if not enrolments:
             return (
@@ -307,12 +307,11 @@ class Participation:
             if specification.parsed.takes(record_type, speciale, codes, course_type):
                 selected.append((enrolment.project, specification))
         if not selected:
-            typed = f'"{course_type}"' if course_type is not None else "null"
+            typed = f"course_type {json.dumps(course_type)}"  # "…" or null, as in the JSON
             what = (
-                f"an {record_type} of speciale {speciale!r} with these codes and course_type "
-                f"{typed}"
+                f"an {record_type} of speciale {speciale!r} with these codes and {typed}"
                 if known is None or known.has_speciale
-                else f"an {record_type} record of a course with course_type {typed}"
+                else f"an {record_type} record of a course with {typed}"
             )
             return (
                 Reason.NOT_IN_DATA_SPECIFICATION,
