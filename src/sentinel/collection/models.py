@@ -66,7 +66,16 @@ class Episode(models.Model):
             # What a diagnosis event points at (its clinic and episode), as Citus needs too.
             models.UniqueConstraint(fields=["clinic", "id"], name="episode_clinic_id"),
         ]
-        indexes = [models.Index(fields=["clinic", "project", "start_date"], name="episode_period")]
+        indexes = [
+            models.Index(fields=["clinic", "project", "start_date"], name="episode_period"),
+            # The structured courses (one in seven): the worklist, the open items and the
+            # coding development read only these, by clinic and start month.
+            models.Index(
+                fields=["clinic", "project", "start_date"],
+                condition=~models.Q(course_type=""),
+                name="structured_episode_period",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.clinic_id}/{self.source_id} v{self.version}"

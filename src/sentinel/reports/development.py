@@ -195,16 +195,18 @@ def _count_months(
     """The development cells of these clinic-months, from their courses' histories."""
     named, named_params = _named(pairs)
     structured, params = _structured("e")
+    # The structured condition inside the join, so the structured courses' own index serves.
     episodes = _lateral(
         "named n",
         sql.table(Episode),
         "e",
-        "e.id, e.clinic_id, e.start_date, e.course_type, e.current_code, e.project_id, e.speciale",
-        "e.clinic_id = n.clinic_id AND e.start_date >= n.month AND e.start_date < n.next_month",
+        "e.id, e.clinic_id, e.start_date, e.course_type, e.current_code",
+        "e.clinic_id = n.clinic_id AND e.start_date >= n.month AND e.start_date < n.next_month "
+        f"AND {structured}",
     )
     scope = (
         f"WITH {named}, courses AS (SELECT e.id, e.clinic_id, e.start_date, e.course_type, "  # noqa: S608
-        f"e.current_code FROM {episodes} WHERE {structured})"
+        f"e.current_code FROM {episodes})"
     )
     return _count(cursor, scope, [*named_params, project_id, *params])
 
