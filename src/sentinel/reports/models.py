@@ -397,6 +397,8 @@ class DevelopmentCell(models.Model):
                 name="one_development_cell",
             ),
         ]
+        # The refresh sums the months it names over every clinic (``sql.sum_scopes``).
+        indexes = [models.Index(fields=["project", "month"], name="development_cell_month")]
 
     def __str__(self) -> str:
         return f"{self.clinic_id}/{self.project_id} {self.month:%Y-%m} {self.days}d: {self.courses}"

@@ -54,6 +54,8 @@ class OutcomeCell(models.Model):
                 name="one_outcome_cell",
             ),
         ]  # fmt: skip
+        # The refresh sums the months it names over every clinic (``sql.sum_scopes``).
+        indexes = [models.Index(fields=["project", "month"], name="outcome_cell_month")]
 
     def __str__(self) -> str:
         return f"{self.clinic_id}/{self.project_id} {self.month:%Y-%m} {self.instrument}"
