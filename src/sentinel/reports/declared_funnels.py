@@ -20,7 +20,7 @@ from sentinel.lib.shares import percent
 from sentinel.reports.disclosure import MIN_CELL, MIN_CLINICS, drawn_in_funnel, enough_clinics
 from sentinel.reports.engine import Chart, Column, ReportContext, Section, Table
 from sentinel.reports.funnel import BANDS, Funnel
-from sentinel.reports.funnel_svg import BAND_WORDS
+from sentinel.reports.funnel_svg import BAND_WORDS, LIMIT_COLUMNS
 from sentinel.reports.indicators import Declared, meets, source_for
 from sentinel.reports.tables import Text
 
@@ -173,11 +173,7 @@ def _funnel_tables(key: str, label: Text, funnel: Funnel) -> list[Table]:
             Column("who", "Hvem", "Who"),
             Column("courses", "Nævner", "Denominator", "count"),
             Column("share", "Andel (%)", "Share (%)", "percent"),
-            Column("lower_998", "Nedre 99,8 %-grænse", "Lower 99.8 % limit", "percent"),
-            Column("lower_95", "Nedre 95 %-grænse", "Lower 95 % limit", "percent"),
-            Column("upper_95", "Øvre 95 %-grænse", "Upper 95 % limit", "percent"),
-            Column("upper_998", "Øvre 99,8 %-grænse", "Upper 99.8 % limit", "percent"),
-            Column("band", "Placering", "Where", "text"),
+            *LIMIT_COLUMNS,
         ),
         rows=(
             (

@@ -29,7 +29,7 @@ from sentinel.reports.svg import (
     value_text,
     words,
 )
-from sentinel.reports.tables import Chart
+from sentinel.reports.tables import Chart, Column
 
 WIDTH = 640
 HEIGHT = 330
@@ -226,3 +226,14 @@ def _legend(english: bool) -> str:
         x += 20 + 7 * len(name) + 14
     out.append("</g>")
     return "".join(out)
+
+
+LIMIT_COLUMNS = (
+    Column("lower_998", "Nedre 99,8 %-grænse", "Lower 99.8 % limit", "percent"),
+    Column("lower_95", "Nedre 95 %-grænse", "Lower 95 % limit", "percent"),
+    Column("upper_95", "Øvre 95 %-grænse", "Upper 95 % limit", "percent"),
+    Column("upper_998", "Øvre 99,8 %-grænse", "Upper 99.8 % limit", "percent"),
+    Column("band", "Placering", "Where", "text"),
+)
+"""The columns of a funnel plot's figures table after who, n and the share: the four limits
+and the band (the clinic's funnel and a declared indicator's)."""

@@ -49,7 +49,7 @@ from sentinel.reports.engine import (
     Table,
 )
 from sentinel.reports.funnel import BANDS, Funnel
-from sentinel.reports.funnel_svg import BAND_WORDS
+from sentinel.reports.funnel_svg import BAND_WORDS, LIMIT_COLUMNS
 from sentinel.reports.models import ReportCell
 from sentinel.reports.tables import Text
 
@@ -343,11 +343,7 @@ def _funnel_tables(funnel: Funnel) -> list[Table]:
             Column("who", "Klinik", "Clinic"),
             Column("courses", "Strukturerede forløb", "Structured courses", "count"),
             Column("share", "Kodningsgrad (%)", "Completeness (%)", "percent"),
-            Column("lower_998", "Nedre 99,8 %-grænse", "Lower 99.8 % limit", "percent"),
-            Column("lower_95", "Nedre 95 %-grænse", "Lower 95 % limit", "percent"),
-            Column("upper_95", "Øvre 95 %-grænse", "Upper 95 % limit", "percent"),
-            Column("upper_998", "Øvre 99,8 %-grænse", "Upper 99.8 % limit", "percent"),
-            Column("band", "Placering", "Where", "text"),
+            *LIMIT_COLUMNS,
         ),
         rows=tuple(rows),
         footnote_da=(
