@@ -129,7 +129,14 @@ UNCODED_SHARE = 0.06
 EVENT_COUNTS = ((1, 55), (2, 31), (3, 14))
 
 GOAL_P95_MS = 50.0
-GOAL_RATIO = 2.0
+PARTS = (
+    ("benchmark", "benchmark (as (c))"),
+    ("networks", "networks' cells"),
+    ("development", "development cells"),
+    ("outcomes", "outcome cells"),
+)
+"""The parts of the product's refresh (``BenchmarkResult.parts``), with their row labels."""
+GOAL_RATIO = 1.0  # DESIGN.md §6: at most DuckDB's time on the same rows
 
 
 # --- set-up -----------------------------------------------------------------------------
@@ -911,6 +918,10 @@ class Figures:
         """(a) the product's refresh after a day's data: incremental."""
         return median([r.seconds for r in self.steady.incremental])
 
+    def refresh_part(self, name: str) -> float:
+        """One part of (a), ``reports.benchmark.BenchmarkResult.parts``."""
+        return median([r.part(name) for r in self.steady.incremental])
+
     @property
     def full_seconds(self) -> float:
         """(b) the full recompute after a day's data."""
@@ -926,6 +937,11 @@ class Figures:
 
     @property
     def ratio(self) -> float:
+        """The goal's ratio: the refresh's benchmark part, the aggregate (c) also computes."""
+        return self._to_duck(self.refresh_part("benchmark"))
+
+    @property
+    def ratio_whole(self) -> float:
         return self._to_duck(self.refresh_seconds)
 
     @property
@@ -1037,7 +1053,13 @@ def report(figures: Figures) -> list[str]:
         ("rebuild clinic cells from raw", f"{figures.rebuild_seconds:.2f} s", "", ""),
         ("(c) same aggregate in DuckDB", f"{figures.duck_seconds:.3f} s", "", ""),
         ("(a) product refresh after a day's data", f"{figures.refresh_seconds:.3f} s", "", ""),
+        ratio(figures.ratio_whole),
+        (f"(a) part {PARTS[0][1]}", f"{figures.refresh_part(PARTS[0][0]):.3f} s", "", ""),
         ratio(figures.ratio, goal=True),
+        *(
+            (f"(a) part {label}", f"{figures.refresh_part(name):.3f} s", "", "")
+            for name, label in PARTS[1:]
+        ),
         ("(b) full recompute after a day's data", f"{figures.full_seconds:.3f} s", "", ""),
         ratio(figures.ratio_full),
         ("full recompute into an empty benchmark", f"{empty.seconds:.3f} s", "", ""),
@@ -1067,6 +1089,9 @@ def report(figures: Figures) -> list[str]:
     def runs(results: list[aggregates.BenchmarkResult]) -> str:
         return ", ".join(f"{r.seconds:.3f}" for r in results)
 
+    def parts(result: aggregates.BenchmarkResult) -> str:
+        return " + ".join(f"{result.part(name):.3f}" for name, _label in PARTS)
+
     changes = ", ".join(str(r.changes) for r in steady.incremental)
     return [
         "",
@@ -1084,7 +1109,9 @@ def report(figures: Figures) -> list[str]:
         f"{empty.written} rows written",
         f"(a) incremental refreshes: {changes} journal rows consumed, "
         f"{', '.join(str(r.written) for r in steady.incremental)} rows written, in "
-        f"{runs(steady.incremental)} s (median counts)",
+        f"{runs(steady.incremental)} s (median counts); in parts "
+        f"({' + '.join(name for name, _label in PARTS)}): "
+        f"{'; '.join(parts(r) for r in steady.incremental)} s",
         f"(b) full recomputes: {', '.join(str(r.written) for r in steady.full)} rows written, "
         f"in {runs(steady.full)} s (median counts)",
         f"(c) duckdb: {duck.cells} cells, {duck.contributors} contributors, {duck.threads} "
@@ -1102,13 +1129,16 @@ def report(figures: Figures) -> list[str]:
         "",
         "(a) refresh_benchmark(): what 'sentinel serve' runs in the background. It consumes the "
         "day's change journal and adds it to the national and regional cells, and re-decides "
-        "the contributors of the clinic-months it names.",
+        "the contributors of the clinic-months it names (its benchmark part: the aggregate "
+        "(c) computes); then it brings the quality networks' cells, the coding development's "
+        "cells and the outcome cells up to date (parts DuckDB does not compute).",
         "(b) refresh_benchmark(full=True): what 'sentinel reports refresh' runs. It recomputes "
         "the whole aggregate from the clinic cells and writes only the differences.",
         "(c) DuckDB computing the same national and regional cells and contributors from the "
         "raw episode rows in Parquet (only the query is timed).",
         "goals: DESIGN.md §6, at national scale (1,500 clinics, 3 million diagnosis events); "
-        "the benchmark refresh goal (within 2× of DuckDB) is judged on (a) against (c).",
+        "the benchmark refresh goal (at most DuckDB's time on the same rows) is judged on (a)'s "
+        "benchmark part against (c); the whole of (a) is shown beside it.",
     ]
 
 

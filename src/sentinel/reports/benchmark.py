@@ -35,6 +35,9 @@ from sentinel.reports.models import (
 ADVISORY_LOCK_CLASS = 5_143  # pg advisory lock (class, project id): one refresh at a time
 WORK_MEM = "256MB"  # PostgreSQL: for the full recompute's transaction only
 
+Named = dict[int, set[tuple[int, dt.date, str, str]]]
+"""Per project, the (clinic, month, speciale, course type) cells the journal named."""
+
 
 def mark_full_refresh_needed(project_ids: Iterable[int], *, at: dt.datetime | None = None) -> None:
     """Note that these projects' clinic cells changed in a way the journal does not hold (a
@@ -71,6 +74,12 @@ class BenchmarkResult:
     refreshed_at: dt.datetime
     recomputed: int = 0
     changes: int = 0
+    parts: tuple[tuple[str, float], ...] = ()
+    """Seconds per part, in order: ``benchmark`` (the national and regional cells and the
+    contributors: the aggregate itself), ``networks``, ``development``, ``outcomes``."""
+
+    def part(self, name: str) -> float:
+        return dict(self.parts).get(name, 0.0)
 
     @property
     def how(self) -> str:
@@ -102,6 +111,7 @@ def refresh_benchmark(
     started = time.perf_counter()
     written = changes = 0
     recompute: list[int] = []
+    clock = _Clock()
     if projects:
         with _taking_turns(projects):
             last = dict(
@@ -111,7 +121,7 @@ def refresh_benchmark(
             )
             recompute = projects if full else _needing_full(projects)
             incremental = [p for p in projects if p not in recompute]
-            named = _journal_cells(incremental)  # before the journal is consumed
+            named: Named = {}
             own_transaction = not connection.in_atomic_block
             while incremental:
                 try:
@@ -119,25 +129,34 @@ def refresh_benchmark(
                         if own_transaction and sql.postgres():
                             # Small statements: parallel workers cost more than they save.
                             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-                        changes, written = _add_journal(cursor, incremental)
+                        changes, written, named = _add_journal(cursor, incremental)
+                        clock.lap("benchmark")
+                        if changes:
+                            written += network_cells.add_journal(cursor, _SLICE, incremental)
+                        cursor.execute(f"DROP TABLE IF EXISTS {sql.q(_SLICE)}")
+                        clock.lap("networks")
                     break
                 except _RegionMoved as moved:  # rolled back; those projects in full
                     recompute = sorted({*recompute, *moved.projects})
                     incremental = [p for p in incremental if p not in moved.projects]
             if recompute:
                 written += _recompute(recompute)
+            clock.lap("benchmark")
             if recompute:
                 written += network_cells.refresh(recompute)
             incremental = [p for p in projects if p not in recompute]
             changed = network_cells.changed(incremental, last)
             if changed:
                 written += network_cells.refresh(incremental, changed)
+            clock.lap("networks")
             # The coding development's cells follow the clinics whose cells moved.
             development.refresh(project_ids=incremental, changed=named)
             development.refresh(project_ids=recompute, changed=None)
+            clock.lap("development")
             clinics = {p: {cell[0] for cell in cells} for p, cells in named.items()}
             outcome_cells.refresh(project_ids=incremental, clinics=clinics)
             outcome_cells.refresh(project_ids=recompute, clinics=None)
+            clock.lap("outcomes")
             _note_refreshed(projects, started_at)
     cells, contributors = _counts(projects)
     return BenchmarkResult(
@@ -149,19 +168,22 @@ def refresh_benchmark(
         refreshed_at=started_at,
         recomputed=len(recompute),
         changes=changes,
+        parts=tuple(clock.seconds.items()),
     )
 
 
-def _journal_cells(projects: list[int]) -> dict[int, set[tuple[int, dt.date, str, str]]]:
-    """The (clinic, month, speciale, course type) the projects' journal names, per project."""
-    named: dict[int, set[tuple[int, dt.date, str, str]]] = {}
-    for project_id, *cell in (
-        CellChange.objects.filter(project_id__in=projects)
-        .values_list("project_id", "clinic_id", "month", "speciale", "course_type")
-        .distinct()
-    ):
-        named.setdefault(project_id, set()).add(tuple(cell))  # type: ignore[arg-type]
-    return named
+class _Clock:
+    """Seconds per part of a refresh: each ``lap`` ends the part named and starts the next."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._since = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        """The time since the last lap counts for ``name`` (added to what it had)."""
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._since
+        self._since = now
 
 
 @contextmanager
@@ -217,9 +239,11 @@ _SLICE = "sentinel_refresh_slice"
 _PAIRS = "sentinel_refresh_pairs"
 
 
-def _add_journal(cursor: Any, projects: list[int]) -> tuple[int, int]:
+def _add_journal(cursor: Any, projects: list[int]) -> tuple[int, int, Named]:
     """Consume the projects' journal and add it to the benchmark. Returns the journal rows
-    consumed and the benchmark rows written."""
+    consumed, the benchmark rows written and the cells the journal named (clinic, month,
+    speciale, course type) per project; the journal's rows, summed per cell, stay in the
+    temporary table ``_SLICE`` for the networks until the caller drops it."""
     journal, slice_ = sql.table(CellChange), sql.q(_SLICE)
     cell, contributor = sql.table(BenchmarkCell), sql.table(BenchmarkContributor)
     rc, clinic = sql.table(ReportCell), sql.table(Clinic)
@@ -246,8 +270,13 @@ def _add_journal(cursor: Any, projects: list[int]) -> tuple[int, int]:
         cursor.execute(f"SELECT COALESCE(SUM(entries), 0) FROM {slice_}")  # noqa: S608
     consumed = int(cursor.fetchone()[0])
     if not consumed:
-        cursor.execute(f"DROP TABLE {slice_}")
-        return 0, 0
+        return 0, 0, {}
+    cursor.execute(
+        f"SELECT DISTINCT project_id, clinic_id, month, speciale, course_type FROM {slice_}"  # noqa: S608
+    )
+    named: Named = {}
+    for project_id, clinic_id, month, speciale, course_type in cursor.fetchall():
+        named.setdefault(project_id, set()).add((clinic_id, _as_date(month), speciale, course_type))
     keys, s_keys = sql.names(sql.KEY_COLUMNS), sql.names(sql.KEY_COLUMNS, "s")
     cell_key_columns = sql.names(_CELL_KEY)
     # The nation and each clinic's region (clinics without one count for the nation only).
@@ -308,9 +337,12 @@ def _add_journal(cursor: Any, projects: list[int]) -> tuple[int, int]:
     )
     written += max(cursor.rowcount, 0)
     cursor.execute(f"DROP TABLE {pairs}")
-    written += network_cells.add_journal(cursor, _SLICE, projects)
-    cursor.execute(f"DROP TABLE {slice_}")
-    return consumed, written
+    return consumed, written, named
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    """A month as the database returns it (SQLite: ISO text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def _recompute(projects: list[int]) -> int:

@@ -68,12 +68,13 @@ def refresh_due_benchmarks(
                 continue
             result = refresh_benchmark(project_ids=[project.pk])
         logger.info(
-            "benchmark refreshed: %s, %d cells, %d contributors, %.2f s (%s)",
+            "benchmark refreshed: %s, %d cells, %d contributors, %.2f s (%s; %s)",
             project.code,
             result.cells,
             result.contributors,
             result.seconds,
             result.how,
+            ", ".join(f"{name} {seconds:.2f} s" for name, seconds in result.parts),
         )
         done.append((project.code, result))
     return done
