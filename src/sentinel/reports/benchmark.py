@@ -290,21 +290,7 @@ def _add_journal(cursor: Any, projects: list[int]) -> tuple[int, int, Named]:
         f"ON CONFLICT ({cell_key_columns}) "
         f"DO UPDATE SET episodes = {cell}.episodes + excluded.episodes"
     )
-    if sql.postgres():  # the cells that reached zero come back from the upsert itself
-        cursor.execute(
-            f"WITH added AS ({add} RETURNING id, episodes) "  # noqa: S608
-            f"SELECT COUNT(*), array_agg(id) FILTER (WHERE episodes <= 0) FROM added",
-            [NATION],
-        )
-        written, emptied = cursor.fetchone()
-        if emptied:
-            cursor.execute(f"DELETE FROM {cell} WHERE id = ANY(%s)", [emptied])  # noqa: S608
-            written += max(cursor.rowcount, 0)
-    else:
-        cursor.execute(add, [NATION])
-        written = max(cursor.rowcount, 0)
-        cursor.execute(f"DELETE FROM {cell} WHERE {in_projects} AND episodes <= 0", params)  # noqa: S608
-        written += max(cursor.rowcount, 0)
+    written = sql.add_deltas(cursor, add, [NATION], cell, (in_projects, params))
     # The clinic-months the journal named: a contributor while the clinic has a cell there.
     pairs = sql.q(_PAIRS)
     cursor.execute(f"DROP TABLE IF EXISTS {pairs}")

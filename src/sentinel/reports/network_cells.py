@@ -33,16 +33,14 @@ def add_journal(cursor: Any, slice_table: str, projects: list[int]) -> int:
     keys = sql.names(sql.KEY_COLUMNS, "s")
     key_columns = sql.names(_NETWORK_CELL_KEY)
     in_projects, params = sql.in_("project_id", projects)
-    cursor.execute(
+    add = (
         f"INSERT INTO {cell} ({key_columns}, episodes) SELECT * FROM ("  # noqa: S608
         f"SELECT s.project_id, m.network_id, {keys}, SUM(s.delta) AS delta FROM {slice_} s "
         f"JOIN {member} m ON m.clinic_id = s.clinic_id AND m.left_at IS NULL "
         f"GROUP BY s.project_id, m.network_id, {keys}) d WHERE delta <> 0 "
         f"ON CONFLICT ({key_columns}) DO UPDATE SET episodes = {cell}.episodes + excluded.episodes"
     )
-    written = max(cursor.rowcount, 0)
-    cursor.execute(f"DELETE FROM {cell} WHERE {in_projects} AND episodes <= 0", params)  # noqa: S608
-    written += max(cursor.rowcount, 0)
+    written = sql.add_deltas(cursor, add, [], cell, (in_projects, params))
     pairs = (
         f"SELECT DISTINCT s.project_id, m.network_id, s.month, s.clinic_id FROM {slice_} s "  # noqa: S608
         f"JOIN {member} m ON m.clinic_id = s.clinic_id AND m.left_at IS NULL"

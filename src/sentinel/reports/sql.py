@@ -47,6 +47,32 @@ def in_(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
+def add_deltas(
+    cursor: Any, upsert: str, params: list[Any], table: str, projects: tuple[str, list[Any]]
+) -> int:
+    """Run ``upsert`` (an ``INSERT … ON CONFLICT`` that adds deltas to the ``episodes`` of
+    ``table``'s cells) and delete the cells it left at zero or below. Returns the rows
+    written. PostgreSQL: the emptied cells come back from the upsert itself (no scan of the
+    table); SQLite: the cells of ``projects`` (a condition and its parameters) at zero or below
+    are deleted."""
+    if postgres():
+        cursor.execute(
+            f"WITH added AS ({upsert} RETURNING id, episodes) "  # noqa: S608
+            f"SELECT COUNT(*), array_agg(id) FILTER (WHERE episodes <= 0) FROM added",
+            params,
+        )
+        written, emptied = cursor.fetchone()
+        if emptied:
+            cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [emptied])  # noqa: S608
+            written += max(cursor.rowcount, 0)
+        return int(written)
+    cursor.execute(upsert, params)
+    written = max(cursor.rowcount, 0)
+    in_projects, project_params = projects
+    cursor.execute(f"DELETE FROM {table} WHERE {in_projects} AND episodes <= 0", project_params)  # noqa: S608
+    return written + max(cursor.rowcount, 0)
+
+
 def sum_scopes(
     cursor: Any,
     *,
