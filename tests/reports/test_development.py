@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import uuid
 from decimal import Decimal
 
@@ -402,3 +403,72 @@ def test_the_network_figures_cost_no_query_once_the_refresh_is_read(network_of_h
     assert len(warm) <= TAB_QUERIES, "\n".join(warm)
     assert network_development(cold) == 1  # one query per refresh ...
     assert network_development(warm) == 0  # ... then kept, like the region's and nation's
+
+
+# --- kept in step: the incremental refresh equals a full recount -------------------------------
+
+
+def development_tables(project) -> tuple[set, set]:
+    clinics = set(
+        DevelopmentCell.objects.filter(project=project).values_list(
+            "clinic_id", "month", "symptom_first", "refined", "days", "courses"
+        )
+    )
+    scopes = set(
+        DevelopmentBenchmarkCell.objects.filter(project=project).values_list(
+            "scope", "month", "symptom_first", "refined", "days", "courses"
+        )
+    )
+    return clinics, scopes
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_incremental_refreshes_keep_the_cells_and_sums_a_full_recount_would_write(
+    network_of_histories, project, vendor, seed
+):
+    """New courses, new codes, refuted codes, a course moved to another month and one of
+    another type arrive in rounds through the pipeline, a refresh after each; the cells and
+    the region and nation sums then equal what a full recount writes, and the full recount
+    finds nothing to change."""
+    rng = random.Random(seed)
+    a, far = network_of_histories
+    clinics = [a, far, *Clinic.objects.filter(region_code="DK-83").exclude(pk=a.pk)[:2]]
+    types = ["knee_osteoarthritis", "hip_osteoarthritis", "lumbar_radiculopathy"]
+    codes = ["L15", "L90", "L89", "L86", "L02", "L83", "L01"]
+    sent: dict[tuple[int, str], dict] = {}  # the last version sent of each course
+    for round_ in range(4):
+        for clinic in clinics:
+            records = []
+            for source in rng.sample([f"R{i}" for i in range(6)], rng.randint(1, 4)):
+                before = sent.get((clinic.pk, source))
+                if before is None:  # a new course, in this round's month or March
+                    history = [(rng.choice(codes), rng.randint(0, 5))]
+                    record = course(source, rng.choice(types), history)
+                    if rng.random() < 0.3:
+                        record["start_date"] = (START + dt.timedelta(days=31 * round_)).isoformat()
+                else:  # the history goes on: a new code, sometimes refuting the last one
+                    record = json.loads(json.dumps(before))
+                    record["version"] += 1
+                    last = dt.datetime.fromisoformat(record["diagnoses"][-1]["recorded_at"])
+                    if rng.random() < 0.2:
+                        record["diagnoses"][-1]["verification_status"] = "refuted"
+                    record["diagnoses"].append(
+                        {
+                            "code": rng.choice(codes),
+                            "recorded_at": (
+                                last + dt.timedelta(days=rng.randint(1, 9))
+                            ).isoformat(),
+                        }
+                    )
+                    if rng.random() < 0.2:
+                        record["course_type"] = rng.choice(types)
+                sent[(clinic.pk, source)] = record
+                records.append(record)
+            outcome = ingest(vendor=vendor, clinic=clinic, records=records)
+            assert outcome.accepted == len(records), outcome
+        result = aggregates.refresh_benchmark()
+        assert result.recomputed == 0
+    kept = development_tables(project)
+    assert kept[0] and kept[1]
+    aggregates.refresh_benchmark(full=True)
+    assert development_tables(project) == kept

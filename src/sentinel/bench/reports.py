@@ -84,6 +84,8 @@ from sentinel.reports.models import (
     BenchmarkCell,
     BenchmarkContributor,
     CellChange,
+    DevelopmentBenchmarkCell,
+    DevelopmentCell,
     ReportCell,
 )
 from sentinel.reports.pages import ReportLinks, render_tab_html
@@ -626,8 +628,21 @@ class SteadyState:
         return sum(day.recoded for day in self.days)
 
     def check(self) -> None:
-        """A full recompute now must find nothing to write."""
+        """A full recompute now must find nothing to write, and leave the coding
+        development's cells and sums as the incremental refreshes kept them."""
+        kept = development_rows()
         self.consistent &= aggregates.refresh_benchmark(full=True).written == 0
+        self.consistent &= development_rows() == kept
+
+
+def development_rows() -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """The coding development's clinic cells and region and nation sums, every column but
+    the id."""
+    key = ("project_id", "month", "symptom_first", "refined", "days", "courses")
+    return (
+        set(DevelopmentCell.objects.values_list("clinic_id", *key)),
+        set(DevelopmentBenchmarkCell.objects.values_list("scope", *key)),
+    )
 
 
 def refreshes_after_days(
@@ -1121,7 +1136,8 @@ def report(figures: Figures) -> list[str]:
         f"same result: {'yes' if figures.agree else 'NO'} (DuckDB's cells and contributors "
         "equal the benchmark after the incremental refresh, row for row); "
         f"incremental refreshes left nothing for a full recompute: "
-        f"{'yes' if steady.consistent else 'NO'}",
+        f"{'yes' if steady.consistent else 'NO'} (the benchmark, the networks' cells, the coding "
+        "development's cells and sums)",
         f"report tab: {figures.renderer}; clinic {figures.render_clinic}; "
         f"{len(figures.render_seconds)} renders",
         "",

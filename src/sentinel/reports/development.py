@@ -44,7 +44,7 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
-from sentinel.collection import rows
+from sentinel.clinics.models import Clinic
 from sentinel.collection.models import DiagnosisEvent, Episode
 from sentinel.collection.validation import VOID_STATUSES
 from sentinel.lib import icpc2
@@ -224,16 +224,66 @@ def _count_clinics(
     return _count(cursor, scope, [project_id, *params, *clinic_params])
 
 
-def _write(project_id: int, cells: Counter[ClinicDevKey]) -> int:
-    columns = ("clinic_id", "project_id", "month", "symptom_first", "refined", "days", "courses")
-    return rows.insert_rows(
-        DevelopmentCell,
-        columns,
-        [
-            (c, project_id, m, first, refined, days, n)
-            for (c, m, first, refined, days), n in sorted(cells.items())
-        ],
+_COLUMNS = ("clinic_id", "project_id", "month", "symptom_first", "refined", "days", "courses")
+_SCOPE_KEY = ("project_id", "scope", "month", "symptom_first", "refined", "days")
+
+
+def _read_cells(
+    cursor: CursorWrapper,
+    project_id: int,
+    *,
+    named: tuple[str, list[Any]] | None = None,
+    clinics: tuple[str, list[Any]] | None = None,
+) -> dict[ClinicDevKey, tuple[int, int]]:
+    """The project's cells of the clinic-months ``named`` (``_named``) or of the clinics
+    (a condition on ``c.clinic_id`` and its parameters): (id, courses) by key."""
+    cells = sql.table(DevelopmentCell)
+    select = (
+        "SELECT c.id, c.clinic_id, c.month, c.symptom_first, c.refined, c.days, c.courses "  # noqa: S608
+        f"FROM {cells} c"
     )
+    if named is not None:
+        cursor.execute(
+            f"WITH {named[0]} {select} JOIN named n ON n.clinic_id = c.clinic_id "
+            "AND n.month = c.month WHERE c.project_id = %s",
+            [*named[1], project_id],
+        )
+    else:
+        assert clinics is not None  # noqa: S101 - one of the two, always
+        cursor.execute(
+            f"{select} WHERE c.project_id = %s AND {clinics[0]}", [project_id, *clinics[1]]
+        )
+    return {
+        (clinic_id, _date(month), bool(first), bool(refined), days): (row_id, courses)
+        for row_id, clinic_id, month, first, refined, days, courses in cursor.fetchall()
+    }
+
+
+def _write(
+    cursor: CursorWrapper,
+    project_id: int,
+    old: dict[ClinicDevKey, tuple[int, int]],
+    new: Counter[ClinicDevKey],
+) -> Counter[ClinicDevKey]:
+    """Make the cells read as ``old`` equal ``new``, writing only what differs; returns the
+    change of each cell whose count moved (new − old)."""
+
+    def full(key: ClinicDevKey) -> tuple[Any, ...]:
+        return (key[0], project_id, *key[1:])
+
+    sql.write_counts(
+        cursor,
+        DevelopmentCell,
+        _COLUMNS,
+        {full(k): v for k, v in old.items()},
+        {full(k): n for k, n in new.items() if n},
+    )
+    moved: Counter[ClinicDevKey] = Counter()
+    for key in {*old, *new}:
+        change = new.get(key, 0) - (old[key][1] if key in old else 0)
+        if change:
+            moved[key] = change
+    return moved
 
 
 CHUNK = 250
@@ -243,37 +293,65 @@ PAIRS = 500
 
 
 @transaction.atomic
-def recount(*, project_id: int, months: Iterable[tuple[int, dt.date]] | None = None) -> int:
-    """Rewrite the project's development cells of the clinic-months ``months`` (every clinic
-    with courses or cells when None). Returns the cells written."""
-    cells = sql.table(DevelopmentCell)
-    written = 0
+def recount(
+    *, project_id: int, months: Iterable[tuple[int, dt.date]] | None = None
+) -> Counter[ClinicDevKey]:
+    """Bring the project's development cells of the clinic-months ``months`` (of every
+    clinic with courses or cells when None) up to date with the courses' histories, writing
+    only the cells that changed. Returns each moved cell's change (new − old courses)."""
+    moved: Counter[ClinicDevKey] = Counter()
     with connection.cursor() as cursor:
         if months is None:
-            cursor.execute(f"DELETE FROM {cells} WHERE project_id = %s", [project_id])  # noqa: S608
             clinic_ids = sorted(
-                set(
-                    Episode.objects.filter(project_id=project_id).values_list(
+                {
+                    *Episode.objects.filter(project_id=project_id).values_list(
                         "clinic_id", flat=True
-                    )
-                )
+                    ),
+                    *DevelopmentCell.objects.filter(project_id=project_id).values_list(
+                        "clinic_id", flat=True
+                    ),
+                }
             )
             for i in range(0, len(clinic_ids), CHUNK):
-                written += _write(
-                    project_id, _count_clinics(cursor, project_id, clinic_ids[i : i + CHUNK])
+                chunk = clinic_ids[i : i + CHUNK]
+                old = _read_cells(cursor, project_id, clinics=sql.in_("c.clinic_id", chunk))
+                moved.update(
+                    _write(cursor, project_id, old, _count_clinics(cursor, project_id, chunk))
                 )
-            return written
+            return moved
         pairs = sorted(set(months))
         for i in range(0, len(pairs), PAIRS):
-            chunk = pairs[i : i + PAIRS]
-            named, params = _named(chunk)
-            cursor.execute(
-                f"WITH {named} DELETE FROM {cells} WHERE project_id = %s AND EXISTS (SELECT 1 "  # noqa: S608
-                f"FROM named n WHERE n.clinic_id = {cells}.clinic_id AND n.month = {cells}.month)",
-                [*params, project_id],
-            )
-            written += _write(project_id, _count_months(cursor, project_id, chunk))
-    return written
+            some = pairs[i : i + PAIRS]
+            old = _read_cells(cursor, project_id, named=_named(some))
+            moved.update(_write(cursor, project_id, old, _count_months(cursor, project_id, some)))
+    return moved
+
+
+@transaction.atomic
+def add_to_scopes(project_id: int, moved: Counter[ClinicDevKey]) -> int:
+    """Add the clinic cells' changes (``recount``) to the region and nation sums: a clinic's
+    change counts for the nation and in its region — the region it contributes to the
+    benchmark from in those months, as ``reports.benchmark`` has just checked for every
+    clinic-month its journal named (a clinic counted in another region makes that refresh a
+    full one, which sums everything again, ``sum_scopes``). Returns the rows written."""
+    regions = dict(
+        Clinic.objects.filter(pk__in={key[0] for key in moved}).values_list("pk", "region_code")
+    )
+    sums: dict[tuple[Any, ...], int] = {}
+    for (clinic_id, month, first, refined, days), change in moved.items():
+        region = regions.get(clinic_id, "")
+        for scope in (NATION, region) if region else (NATION,):
+            key = (project_id, scope, month, first, refined, days)
+            sums[key] = sums.get(key, 0) + change
+    with connection.cursor() as cursor:
+        return sql.add_counts(
+            cursor,
+            DevelopmentBenchmarkCell,
+            _SCOPE_KEY,
+            "courses",
+            sums,
+            ("project_id = %s", [project_id]),
+        )
 
 
 @transaction.atomic
@@ -299,9 +377,9 @@ def refresh(
 ) -> None:
     """Bring the development cells and their sums up to date with the report cells that
     changed (clinic, month, speciale, course type, as the journal names them), per project:
-    recount the clinic-months where a structured course's cell changed, and sum again the
-    months named (the benchmark refresh re-decided their contributors). Everything when
-    ``changed`` is None (a full refresh)."""
+    recount the clinic-months where a structured course's cell changed, and add the cells'
+    changes to the region and nation sums (``add_to_scopes``). Everything, and the sums
+    afresh, when ``changed`` is None (a full refresh)."""
     for project_id in project_ids:
         if changed is None:
             recount(project_id=project_id)
@@ -310,7 +388,7 @@ def refresh(
         named = changed.get(project_id, set())
         if not named:  # nothing moved: the sums stand
             continue
-        recount(
+        moved = recount(
             project_id=project_id,
             months={
                 (clinic_id, month)
@@ -318,7 +396,7 @@ def refresh(
                 if speciale == STRUCTURED_SPECIALE and course_type in icpc2.COURSE_TYPES
             },
         )
-        sum_scopes(project_id, {month for _, month, _, _ in named})
+        add_to_scopes(project_id, moved)
 
 
 # --- reading ----------------------------------------------------------------------------

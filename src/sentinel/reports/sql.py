@@ -5,7 +5,8 @@ that runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection
@@ -48,17 +49,23 @@ def in_(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
 
 
 def add_deltas(
-    cursor: Any, upsert: str, params: list[Any], table: str, projects: tuple[str, list[Any]]
+    cursor: Any,
+    upsert: str,
+    params: list[Any],
+    table: str,
+    projects: tuple[str, list[Any]],
+    value: str = "episodes",
 ) -> int:
-    """Run ``upsert`` (an ``INSERT … ON CONFLICT`` that adds deltas to the ``episodes`` of
+    """Run ``upsert`` (an ``INSERT … ON CONFLICT`` that adds deltas to the ``value`` column of
     ``table``'s cells) and delete the cells it left at zero or below. Returns the rows
     written. PostgreSQL: the emptied cells come back from the upsert itself (no scan of the
     table); SQLite: the cells of ``projects`` (a condition and its parameters) at zero or below
     are deleted."""
+    v = q(value)
     if postgres():
         cursor.execute(
-            f"WITH added AS ({upsert} RETURNING id, episodes) "  # noqa: S608
-            f"SELECT COUNT(*), array_agg(id) FILTER (WHERE episodes <= 0) FROM added",
+            f"WITH added AS ({upsert} RETURNING id, {v}) "  # noqa: S608
+            f"SELECT COUNT(*), array_agg(id) FILTER (WHERE {v} <= 0) FROM added",
             params,
         )
         written, emptied = cursor.fetchone()
@@ -69,8 +76,78 @@ def add_deltas(
     cursor.execute(upsert, params)
     written = max(cursor.rowcount, 0)
     in_projects, project_params = projects
-    cursor.execute(f"DELETE FROM {table} WHERE {in_projects} AND episodes <= 0", project_params)  # noqa: S608
+    cursor.execute(f"DELETE FROM {table} WHERE {in_projects} AND {v} <= 0", project_params)  # noqa: S608
     return written + max(cursor.rowcount, 0)
+
+
+def add_counts(
+    cursor: Any,
+    model: type[Any],
+    key: Sequence[str],
+    value: str,
+    deltas: Mapping[tuple[Any, ...], int],
+    projects: tuple[str, list[Any]],
+) -> int:
+    """Add ``deltas`` (key values → a change of ``value``) to ``model``'s cells, creating
+    the missing ones and deleting those left at zero or below (``add_deltas``); ``projects``
+    bounds that deletion on SQLite. Returns the rows written."""
+    rows = [(*k, n) for k, n in sorted(deltas.items()) if n]
+    if not rows:
+        return 0
+    target, columns = table(model), names((*key, value))
+    conflict, v = names(key), q(value)
+    written = 0
+    for i in range(0, len(rows), VALUES_CHUNK):
+        chunk = rows[i : i + VALUES_CHUNK]
+        marks = ", ".join(["(" + ", ".join(["%s"] * len(chunk[0])) + ")"] * len(chunk))
+        upsert = (
+            f"INSERT INTO {target} ({columns}) VALUES {marks} "  # noqa: S608
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {v} = {target}.{v} + excluded.{v}"
+        )
+        params = [_param(x) for row in chunk for x in row]
+        written += add_deltas(cursor, upsert, params, target, projects, value)
+    return written
+
+
+def write_counts(
+    cursor: Any,
+    model: type[Any],
+    columns: Sequence[str],
+    old: Mapping[tuple[Any, ...], tuple[int, int]],
+    new: Mapping[tuple[Any, ...], int],
+) -> int:
+    """Make the rows read as ``old`` (key values → (id, count)) hold ``new`` (key values →
+    count; ``columns`` name the key values and then the count), writing only what differs:
+    rows ``new`` lacks deleted, changed counts updated by id, new rows inserted. Returns the
+    rows written."""
+    target, count = table(model), q(columns[-1])
+    gone = [row_id for k, (row_id, _n) in old.items() if k not in new]
+    changed = [(n, old[k][0]) for k, n in new.items() if k in old and old[k][1] != n]
+    added = [(*k, n) for k, n in sorted(new.items()) if k not in old]
+    for i in range(0, len(gone), VALUES_CHUNK):
+        where, params = in_("id", gone[i : i + VALUES_CHUNK])
+        cursor.execute(f"DELETE FROM {target} WHERE {where}", params)  # noqa: S608
+    if changed:
+        cursor.executemany(f"UPDATE {target} SET {count} = %s WHERE id = %s", changed)  # noqa: S608
+    for i in range(0, len(added), VALUES_CHUNK):
+        chunk = added[i : i + VALUES_CHUNK]
+        marks = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
+        cursor.execute(
+            f"INSERT INTO {target} ({names(columns)}) VALUES {marks}",  # noqa: S608
+            [_param(x) for row in chunk for x in row],
+        )
+    return len(gone) + len(changed) + len(added)
+
+
+VALUES_CHUNK = 500
+"""Rows per ``VALUES`` list (SQLite allows 32,766 parameters in a statement)."""
+
+
+def _param(value: Any) -> Any:
+    """A value as a parameter of a raw statement: SQLite keeps dates as ISO text."""
+    if not postgres() and isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def sum_scopes(
