@@ -296,11 +296,9 @@ def _add_journal(cursor: Any, projects: list[int]) -> tuple[int, int, Named]:
     cursor.execute(f"DROP TABLE IF EXISTS {pairs}")
     cursor.execute(
         f"CREATE TEMPORARY TABLE {pairs} AS SELECT p.project_id, p.clinic_id, p.month, "  # noqa: S608
-        f"c.region_code, CASE WHEN EXISTS (SELECT 1 FROM {rc} rc WHERE "
-        f"rc.clinic_id = p.clinic_id AND rc.project_id = p.project_id AND rc.month = p.month "
-        f"AND rc.episodes > 0) THEN 1 ELSE 0 END AS has_cell, "
+        f"c.region_code, {sql.has_cell(rc)} AS has_cell, "
         f"bc.id AS contributor_id, bc.region_code AS counted_in "
-        f"FROM (SELECT DISTINCT project_id, clinic_id, month FROM {slice_}) p "
+        f"FROM ({sql.named_months(slice_)}) p "
         f"JOIN {clinic} c ON c.id = p.clinic_id LEFT JOIN {contributor} bc "
         f"ON bc.project_id = p.project_id AND bc.month = p.month AND bc.clinic_id = p.clinic_id"
     )

@@ -42,23 +42,21 @@ def add_journal(cursor: Any, slice_table: str, projects: list[int]) -> int:
     )
     written = sql.add_deltas(cursor, add, [], cell, (in_projects, params))
     pairs = (
-        f"SELECT DISTINCT s.project_id, m.network_id, s.month, s.clinic_id FROM {slice_} s "  # noqa: S608
-        f"JOIN {member} m ON m.clinic_id = s.clinic_id AND m.left_at IS NULL"
-    )
-    has_cell = (
-        f"EXISTS (SELECT 1 FROM {rc} rc WHERE rc.clinic_id = p.clinic_id "  # noqa: S608
-        f"AND rc.project_id = p.project_id AND rc.month = p.month AND rc.episodes > 0)"
+        f"SELECT p.project_id, m.network_id, p.month, p.clinic_id, p.grew FROM ("  # noqa: S608
+        f"{sql.named_months(slice_)}) p JOIN {member} m ON m.clinic_id = p.clinic_id "
+        f"AND m.left_at IS NULL"
     )
     cursor.execute(
         f"DELETE FROM {contributor} WHERE id IN (SELECT nc.id FROM {contributor} nc "  # noqa: S608
         f"JOIN ({pairs}) p ON nc.project_id = p.project_id AND nc.network_id = p.network_id "
-        f"AND nc.month = p.month AND nc.clinic_id = p.clinic_id WHERE NOT {has_cell})"
+        f"AND nc.month = p.month AND nc.clinic_id = p.clinic_id WHERE {sql.has_cell(rc)} = 0)"
     )
     written += max(cursor.rowcount, 0)
     cursor.execute(
         f"INSERT INTO {contributor} ({sql.names(_NETWORK_CONTRIBUTOR_KEY)}, region_code) "  # noqa: S608
         f"SELECT p.project_id, p.network_id, p.month, p.clinic_id, c.region_code FROM ({pairs}) p "
-        f"JOIN {sql.table(Clinic)} c ON c.id = p.clinic_id WHERE {has_cell} AND NOT EXISTS ("
+        f"JOIN {sql.table(Clinic)} c ON c.id = p.clinic_id WHERE {sql.has_cell(rc)} = 1 "
+        f"AND NOT EXISTS ("
         f"SELECT 1 FROM {contributor} nc WHERE nc.project_id = p.project_id "
         f"AND nc.network_id = p.network_id AND nc.month = p.month AND nc.clinic_id = p.clinic_id)"
     )

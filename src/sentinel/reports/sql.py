@@ -150,6 +150,27 @@ def _param(value: Any) -> Any:
     return value
 
 
+def named_months(slice_table: str) -> str:
+    """SQL: the clinic-months a journal slice (``reports.benchmark``'s temporary table of the
+    consumed journal, one row per cell and its net ``delta``) names, with the largest net
+    change of a cell in each (``grew``)."""
+    return (
+        f"SELECT project_id, clinic_id, month, MAX(delta) AS grew FROM {slice_table} "  # noqa: S608
+        "GROUP BY project_id, clinic_id, month"
+    )
+
+
+def has_cell(report_cells: str, alias: str = "p") -> str:
+    """SQL: 1 when the clinic-month ``alias`` (a row of ``named_months``) has a clinic cell
+    with episodes, else 0. A cell that grew has episodes (a cell never goes below zero), so
+    the clinic cells are looked up only for a clinic-month whose cells all shrank or held."""
+    return (
+        f"CASE WHEN {alias}.grew > 0 THEN 1 WHEN EXISTS (SELECT 1 FROM {report_cells} rc "  # noqa: S608
+        f"WHERE rc.clinic_id = {alias}.clinic_id AND rc.project_id = {alias}.project_id "
+        f"AND rc.month = {alias}.month AND rc.episodes > 0) THEN 1 ELSE 0 END"
+    )
+
+
 def sum_scopes(
     cursor: Any,
     *,
