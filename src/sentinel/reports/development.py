@@ -84,15 +84,21 @@ class CourseDevelopment:
 
 
 def course_development(
-    course_type: str, start_date: dt.date, final_code: str, first_code: str, run_start: dt.datetime
+    course_type: str,
+    start_date: dt.date,
+    final_code: str,
+    first_code: str,
+    run_start: dt.datetime,
+    zone: dt.tzinfo | None = None,
 ) -> CourseDevelopment:
     """One coded course's development from what its history says (``_COURSES``): its first
-    code that counts and when the last run of its final code started."""
+    code that counts and when the last run of its final code started (its day in ``zone``,
+    the current time zone by default)."""
     symptom_first = component(first_code) == SYMPTOM_COMPONENT and _expects_disease_code(
         course_type
     )
     refined = symptom_first and component(final_code) == DISEASE_COMPONENT
-    day = timezone.localtime(run_start).date()
+    day = run_start.astimezone(zone or timezone.get_current_timezone()).date()
     return CourseDevelopment(symptom_first, refined, max((day - start_date).days, 0))
 
 
@@ -142,9 +148,10 @@ def _count(cursor: CursorWrapper, scope: str, params: list[Any]) -> Counter[Clin
     )
     cursor.execute(scope + _COURSES.format(history=history), params)
     cells: Counter[ClinicDevKey] = Counter()
+    zone = timezone.get_current_timezone()  # once: the lookup costs more than the rule
     for clinic_id, start, course_type, final, first, run_start in cursor.fetchall():
         start, run_start = _date(start), _datetime(run_start)
-        found = course_development(course_type, start, final, first, run_start)
+        found = course_development(course_type, start, final, first, run_start, zone)
         month = start.replace(day=1)
         cells[(clinic_id, month, found.symptom_first, found.refined, found.days)] += 1
     return cells

@@ -17,6 +17,7 @@ from sentinel.reports.models import NetworkCell, NetworkContributor, ReportCell
 
 _NETWORK_CELL_KEY = ("project_id", "network_id", "month", "speciale", "course_type", "code")
 _NETWORK_CONTRIBUTOR_KEY = ("project_id", "network_id", "month", "clinic_id")
+_PAIRS = "sentinel_refresh_network_pairs"  # a scratch table of ``add_journal``
 
 
 def add_journal(cursor: Any, slice_table: str, projects: list[int]) -> int:
@@ -41,26 +42,32 @@ def add_journal(cursor: Any, slice_table: str, projects: list[int]) -> int:
         f"ON CONFLICT ({key_columns}) DO UPDATE SET episodes = {cell}.episodes + excluded.episodes"
     )
     written = sql.add_deltas(cursor, add, [], cell, (in_projects, params))
-    pairs = (
-        f"SELECT p.project_id, m.network_id, p.month, p.clinic_id, p.grew FROM ("  # noqa: S608
-        f"{sql.named_months(slice_)}) p JOIN {member} m ON m.clinic_id = p.clinic_id "
-        f"AND m.left_at IS NULL"
+    # The clinic-months the slice names, per network of the clinic: whether the clinic has a
+    # cell there, and its contributor row if any (decided in the select list, where the
+    # planner's guess of how many there are cannot turn the joins into loops).
+    pairs = sql.q(_PAIRS)
+    cursor.execute(f"DROP TABLE IF EXISTS {pairs}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {pairs} AS SELECT p.project_id, m.network_id, p.month, "  # noqa: S608
+        f"p.clinic_id, c.region_code, {sql.has_cell(rc)} AS has_cell, nc.id AS contributor_id "
+        f"FROM ({sql.named_months(slice_)}) p "
+        f"JOIN {member} m ON m.clinic_id = p.clinic_id AND m.left_at IS NULL "
+        f"JOIN {sql.table(Clinic)} c ON c.id = p.clinic_id LEFT JOIN {contributor} nc "
+        f"ON nc.project_id = p.project_id AND nc.network_id = m.network_id "
+        f"AND nc.month = p.month AND nc.clinic_id = p.clinic_id"
     )
     cursor.execute(
-        f"DELETE FROM {contributor} WHERE id IN (SELECT nc.id FROM {contributor} nc "  # noqa: S608
-        f"JOIN ({pairs}) p ON nc.project_id = p.project_id AND nc.network_id = p.network_id "
-        f"AND nc.month = p.month AND nc.clinic_id = p.clinic_id WHERE {sql.has_cell(rc)} = 0)"
+        f"DELETE FROM {contributor} WHERE id IN (SELECT contributor_id FROM {pairs} "  # noqa: S608
+        f"WHERE has_cell = 0 AND contributor_id IS NOT NULL)"
     )
     written += max(cursor.rowcount, 0)
     cursor.execute(
         f"INSERT INTO {contributor} ({sql.names(_NETWORK_CONTRIBUTOR_KEY)}, region_code) "  # noqa: S608
-        f"SELECT p.project_id, p.network_id, p.month, p.clinic_id, c.region_code FROM ({pairs}) p "
-        f"JOIN {sql.table(Clinic)} c ON c.id = p.clinic_id WHERE {sql.has_cell(rc)} = 1 "
-        f"AND NOT EXISTS ("
-        f"SELECT 1 FROM {contributor} nc WHERE nc.project_id = p.project_id "
-        f"AND nc.network_id = p.network_id AND nc.month = p.month AND nc.clinic_id = p.clinic_id)"
+        f"SELECT project_id, network_id, month, clinic_id, region_code FROM {pairs} "
+        f"WHERE has_cell = 1 AND contributor_id IS NULL"
     )
     written += max(cursor.rowcount, 0)
+    cursor.execute(f"DROP TABLE {pairs}")
     return written
 
 
