@@ -24,9 +24,11 @@ The cells are recounted from the raw history (``recount``: one SQL statement per
 clinic-months reduces each course's history to its first code and the start of its final
 code's last run; only the rule above is Python) at every benchmark refresh (``refresh``,
 called by ``refresh_benchmark``): for the clinic-months where the report cells' journal names
-a structured course's cell, and the region and nation sums for the months it names; a full
-refresh recounts every clinic. A change that moves no report cell (a code recorded again, an
-earlier code added while the current one stays) waits for the next full refresh.
+a structured course's cell, writing only the cells whose count moved and adding those moves to
+the region and nation sums (``add_to_scopes``); a full refresh recounts every clinic (still
+writing only what differs) and sums every month afresh. A change that moves no report cell (a
+code recorded again, an earlier code added while the current one stays) waits for the next
+full refresh.
 """
 
 from __future__ import annotations
