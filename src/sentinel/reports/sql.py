@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db import connection
 
+from sentinel.collection.rows import insert_rows
+
 CELL_COLUMNS = ("clinic_id", "project_id", "month", "speciale", "course_type", "code")
 KEY_COLUMNS = ("month", "speciale", "course_type", "code")
 
@@ -129,13 +131,7 @@ def write_counts(
         cursor.execute(f"DELETE FROM {target} WHERE {where}", params)  # noqa: S608
     if changed:
         cursor.executemany(f"UPDATE {target} SET {count} = %s WHERE id = %s", changed)  # noqa: S608
-    for i in range(0, len(added), VALUES_CHUNK):
-        chunk = added[i : i + VALUES_CHUNK]
-        marks = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
-        cursor.execute(
-            f"INSERT INTO {target} ({names(columns)}) VALUES {marks}",  # noqa: S608
-            [_param(x) for row in chunk for x in row],
-        )
+    insert_rows(model, columns, added)  # COPY on PostgreSQL (a full recount adds them all)
     return len(gone) + len(changed) + len(added)
 
 
