@@ -1,7 +1,10 @@
 """The few SQL pieces the aggregate statements share: quoting, the month expression, an
-"in" list, the cell tables' columns, the scopes' sums over contributing clinics, and making a
-table's rows equal a query's writing only the differences (``apply_difference``). Plain SQL
-that runs on SQLite and PostgreSQL."""
+"in" list, the cell tables' columns, the scopes' sums over contributing clinics, making a
+table's rows equal a query's writing only the differences (``apply_difference``) or equal
+counts worked out in Python (``write_counts``), adding changes to cells and dropping those
+they empty (``add_deltas``, ``add_counts``), and the clinic-months a journal slice names with
+whether each still has a cell (``named_months``, ``has_cell``). Plain SQL that runs on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
