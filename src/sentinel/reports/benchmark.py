@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from sentinel.clinics.models import Clinic
 from sentinel.projects.models import Project
-from sentinel.reports import development, network_cells, outcome_cells, sql
+from sentinel.reports import development_cells, network_cells, outcome_cells, sql
 from sentinel.reports.models import (
     NATION,
     BenchmarkCell,
@@ -150,8 +150,8 @@ def refresh_benchmark(
                 written += network_cells.refresh(incremental, changed)
             clock.lap("networks")
             # The coding development's cells follow the clinics whose cells moved.
-            development.refresh(project_ids=incremental, changed=named)
-            development.refresh(project_ids=recompute, changed=None)
+            development_cells.refresh(project_ids=incremental, changed=named)
+            development_cells.refresh(project_ids=recompute, changed=None)
             clock.lap("development")
             clinics = {p: {cell[0] for cell in cells} for p, cells in named.items()}
             outcome_cells.refresh(project_ids=incremental, clinics=clinics)
