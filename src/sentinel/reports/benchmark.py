@@ -276,7 +276,9 @@ def _add_journal(cursor: Any, projects: list[int]) -> tuple[int, int, Named]:
     )
     named: Named = {}
     for project_id, clinic_id, month, speciale, course_type in cursor.fetchall():
-        named.setdefault(project_id, set()).add((clinic_id, _as_date(month), speciale, course_type))
+        named.setdefault(project_id, set()).add(
+            (clinic_id, sql.as_date(month), speciale, course_type)
+        )
     keys, s_keys = sql.names(sql.KEY_COLUMNS), sql.names(sql.KEY_COLUMNS, "s")
     cell_key_columns = sql.names(_CELL_KEY)
     # The nation and each clinic's region (clinics without one count for the nation only).
@@ -322,11 +324,6 @@ def _add_journal(cursor: Any, projects: list[int]) -> tuple[int, int, Named]:
     written += max(cursor.rowcount, 0)
     cursor.execute(f"DROP TABLE {pairs}")
     return consumed, written, named
-
-
-def _as_date(value: dt.date | str) -> dt.date:
-    """A month as the database returns it (SQLite: ISO text)."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def _recompute(projects: list[int]) -> int:

@@ -81,7 +81,7 @@ def _count(cursor: CursorWrapper, scope: str, params: list[Any]) -> Counter[Clin
     cells: Counter[ClinicDevKey] = Counter()
     zone = timezone.get_current_timezone()  # once: the lookup costs more than the rule
     for clinic_id, start, course_type, final, first, run_start in cursor.fetchall():
-        start, run_start = _date(start), _datetime(run_start)
+        start, run_start = sql.as_date(start), _datetime(run_start)
         found = course_development(course_type, start, final, first, run_start, zone)
         month = start.replace(day=1)
         cells[(clinic_id, month, found.symptom_first, found.refined, found.days)] += 1
@@ -98,10 +98,6 @@ def _lateral(outer: str, table: str, alias: str, columns: str, condition: str) -
         inner = f"SELECT {columns} FROM {table} {alias} WHERE {condition} OFFSET 0"  # noqa: S608
         return f"{outer} CROSS JOIN LATERAL ({inner}) {alias}"
     return f"{outer} JOIN {table} {alias} ON {condition}"
-
-
-def _date(value: dt.date | str) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def _datetime(value: dt.datetime | str) -> dt.datetime:
@@ -192,7 +188,7 @@ def _read_cells(
             f"{select} WHERE c.project_id = %s AND {clinics[0]}", [project_id, *clinics[1]]
         )
     return {
-        (clinic_id, _date(month), bool(first), bool(refined), days): (row_id, courses)
+        (clinic_id, sql.as_date(month), bool(first), bool(refined), days): (row_id, courses)
         for row_id, clinic_id, month, first, refined, days, courses in cursor.fetchall()
     }
 
@@ -293,10 +289,10 @@ def add_to_scopes(project_id: int, moved: Counter[ClinicDevKey]) -> int:
 
 
 @transaction.atomic
-def sum_scopes(project_id: int, months: Iterable[dt.date] | None = None) -> None:
-    """Rewrite the region and nation sums of the project's clinic cells (of ``months`` only,
-    when given); a clinic counts in the region it contributed to the benchmark from in that
-    month (``BenchmarkContributor``)."""
+def sum_scopes(project_id: int) -> None:
+    """Rewrite the region and nation sums of the project's clinic cells (a full refresh); a
+    clinic counts in the region it contributed to the benchmark from in that month
+    (``BenchmarkContributor``)."""
     with connection.cursor() as cursor:
         sql.sum_scopes(
             cursor,
@@ -306,7 +302,6 @@ def sum_scopes(project_id: int, months: Iterable[dt.date] | None = None) -> None
             key=("symptom_first", "refined", "days"),
             project_id=project_id,
             nation=NATION,
-            months=None if months is None else list(months),
         )
 
 

@@ -142,6 +142,11 @@ VALUES_CHUNK = 500
 """Rows per ``VALUES`` list (SQLite allows 32,766 parameters in a statement)."""
 
 
+def as_date(value: dt.date | str) -> dt.date:
+    """A date as a raw statement returns it (SQLite: ISO text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
 def _param(value: Any) -> Any:
     """A value as a parameter of a raw statement: SQLite keeps dates as ISO text."""
     if not postgres() and isinstance(value, dt.date):
@@ -179,38 +184,29 @@ def sum_scopes(
     key: Sequence[str],
     project_id: int,
     nation: str,
-    months: Sequence[Any] | None = None,
 ) -> None:
     """Rewrite a project's scope sums (``scopes``: the nation's and each region's) of clinic
     cells (``cells``, by ``key`` columns besides the month) from the clinics that contributed to
     the benchmark in each month (``contributors``: ``BenchmarkContributor``, whose region
-    counts); only ``months`` when given. The coding development's and the outcome report's."""
-    chosen = None if months is None else sorted(set(months))
-    only, only_params = ("1 = 1", []) if chosen is None else in_("month", chosen)
-    only_c, _ = ("1 = 1", []) if chosen is None else in_("c.month", chosen)
-    only_b, _ = ("1 = 1", []) if chosen is None else in_("b.month", chosen)
+    counts). The coding development's and the outcome report's, on a full refresh."""
     grouped = ", ".join(["c.month", *(f"c.{q(c)}" for c in key)])
     columns = f"project_id, scope, month, {names(key)}, courses"
     joined = (
         f"FROM {cells} c JOIN {contributors} b ON b.project_id = c.project_id "
-        f"AND b.month = c.month AND b.clinic_id = c.clinic_id WHERE c.project_id = %s "
-        f"AND {only_c} AND {only_b}"
+        f"AND b.month = c.month AND b.clinic_id = c.clinic_id WHERE c.project_id = %s"
     )
-    cursor.execute(
-        f"DELETE FROM {scopes} WHERE project_id = %s AND {only}",  # noqa: S608
-        [project_id, *only_params],
-    )
+    cursor.execute(f"DELETE FROM {scopes} WHERE project_id = %s", [project_id])  # noqa: S608
     cursor.execute(
         f"INSERT INTO {scopes} ({columns}) "
         f"SELECT c.project_id, %s, {grouped}, SUM(c.courses) {joined} "
         f"GROUP BY c.project_id, {grouped}",
-        [nation, project_id, *only_params, *only_params],
+        [nation, project_id],
     )
     cursor.execute(
         f"INSERT INTO {scopes} ({columns}) "
         f"SELECT c.project_id, b.region_code, {grouped}, SUM(c.courses) {joined} "
         f"AND b.region_code <> '' GROUP BY c.project_id, b.region_code, {grouped}",
-        [project_id, *only_params, *only_params],
+        [project_id],
     )
 
 
